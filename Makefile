@@ -1,0 +1,34 @@
+# Two commands on a fresh machine: `make demo` and `make test`. Each sets up .venv itself.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: demo test bench lint setup clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: $(STAMP)
+	$(PY) -m treatyledger.demo
+
+test: $(STAMP)
+	$(PY) tests/check_postgres.py
+	$(PY) -m pytest -n 2 --dist loadfile -q
+
+bench: $(STAMP)
+	$(PY) -m pip install -q 'pymerkle>=7,<8'
+	$(PY) bench/run_all.py
+
+lint: $(STAMP)
+	$(PY) -m ruff check src tests bench
+	$(PY) -m ruff format --check src tests bench
+	$(PY) -m mypy
+
+clean:
+	rm -rf $(VENV) demo-out .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,3 @@
+from treatyledger.cli import run
+
+run()

@@ -1,0 +1,48 @@
+"""Typed errors. Every error a user can act on says which notification, item, rule or
+file position it concerns, what was expected and what was found."""
+
+from __future__ import annotations
+
+
+class TreatyLedgerError(Exception):
+    """Base of every error TreatyLedger raises on purpose.
+
+    The CLI turns these into one line and a non-zero exit, never a traceback.
+    """
+
+    exit_code = 1
+
+
+class ModelValidationError(TreatyLedgerError):
+    """A domain value is invalid; names the item and the field."""
+
+    def __init__(self, message: str, *, item: str | None = None, field: str | None = None):
+        self.item = item
+        self.field = field
+        where = ", ".join(p for p in (f"item {item}" if item else "", f"field {field}" if field else "") if p)
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+class InputFileError(TreatyLedgerError):
+    """A user-supplied file is malformed; names file, line and column."""
+
+    def __init__(
+        self, message: str, *, path: str, line: int | None = None, column: str | None = None
+    ):
+        self.path = path
+        self.line = line
+        self.column = column
+        where = path
+        if line is not None:
+            where += f":{line}"
+        if column is not None:
+            where += f" column {column}"
+        super().__init__(f"{where}: {message}")
+
+
+class CatalogError(TreatyLedgerError):
+    """The system-type catalog is invalid or lacks a type."""
+
+
+class RuleSetError(TreatyLedgerError):
+    """A rule set is missing or does not match the rule-set schema."""

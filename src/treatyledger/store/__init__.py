@@ -1,0 +1,1 @@
+"""Persistence adapter: SQLAlchemy 2 for ledger, log and node state; Alembic migrations."""
