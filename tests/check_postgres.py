@@ -8,7 +8,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from pg import ADMIN_URL, postgres_reachable  # noqa: E402
+from pg import ADMIN_URL, postgres_reachable
 
 if postgres_reachable():
     print(f"PostgreSQL reachable at {ADMIN_URL}: store tests run on SQLite and PostgreSQL.")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from pg import fresh_database, postgres_reachable  # noqa: E402
+from pg import fresh_database, postgres_reachable
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -19,7 +19,9 @@ class ModelValidationError(TreatyLedgerError):
     def __init__(self, message: str, *, item: str | None = None, field: str | None = None):
         self.item = item
         self.field = field
-        where = ", ".join(p for p in (f"item {item}" if item else "", f"field {field}" if field else "") if p)
+        where = ", ".join(
+            p for p in (f"item {item}" if item else "", f"field {field}" if field else "") if p
+        )
         super().__init__(f"{where}: {message}" if where else message)
 
 

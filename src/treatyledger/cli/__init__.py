@@ -8,11 +8,10 @@ import sys
 import click
 from rich.markup import escape
 
+# Importing the area modules registers their commands on ``app``.
+from treatyledger.cli import analyze, counting, inspect, log, node, workspace  # noqa: F401
 from treatyledger.cli.app import app, err_console
 from treatyledger.errors import TreatyLedgerError
-
-# Importing these modules registers their commands on ``app``.
-from treatyledger.cli import counting, workspace, log, inspect, analyze, node  # noqa: E402,F401,I001
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -3,7 +3,7 @@ attributes, never to type names."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -80,7 +80,9 @@ class Catalog:
             try:
                 types.append(SystemType.model_validate(entry))
             except ValidationError as exc:
-                label = entry.get("id", f"#{position + 1}") if isinstance(entry, Mapping) else position
+                label = (
+                    entry.get("id", f"#{position + 1}") if isinstance(entry, Mapping) else position
+                )
                 first = exc.errors()[0]
                 field = ".".join(str(p) for p in first["loc"]) or "(entry)"
                 raise CatalogError(
@@ -105,7 +107,7 @@ class Catalog:
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and name in self._names
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[SystemType]:
         return iter(self._types.values())
 
     def __len__(self) -> int:
