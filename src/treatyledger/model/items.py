@@ -117,13 +117,16 @@ class Inventory(BaseModel):
     def check_against(self, catalog: Catalog) -> None:
         """Every system type must be in the catalog (warheads may carry none)."""
         for item in self.items:
-            if item.system_type is not None and item.kind is not ItemKind.WARHEAD:
-                if item.system_type not in catalog:
-                    raise ModelValidationError(
-                        f"unknown system type {item.system_type!r}",
-                        item=item.label,
-                        field="system_type",
-                    )
+            if (
+                item.system_type is not None
+                and item.kind is not ItemKind.WARHEAD
+                and item.system_type not in catalog
+            ):
+                raise ModelValidationError(
+                    f"unknown system type {item.system_type!r}",
+                    item=item.label,
+                    field="system_type",
+                )
 
 
 def inventory_of(items: Iterable[Item], facilities: Iterable[Facility] = ()) -> Inventory:

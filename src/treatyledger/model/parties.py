@@ -11,7 +11,7 @@ IDENTIFIER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,127}$"
 
 
 class Party(BaseModel):
-    """A treaty party: short id (``US``, ``RU``), name, Ed25519 public keys (base64, raw 32 bytes)."""
+    """A treaty party: short id (``US``, ``RU``), name, Ed25519 public keys (raw, base64)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
