@@ -1,5 +1,6 @@
 """Imports every module that defines tables, so Base.metadata knows the whole schema."""
 
+from treatyledger.store import ledger_tables  # noqa: F401
 from treatyledger.store.base import Base
 
 __all__ = ["Base"]
