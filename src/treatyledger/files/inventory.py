@@ -1,0 +1,428 @@
+"""Inventory files, CSV and JSON. Every error names file, line and column; a file with any
+error yields no inventory at all (nothing is counted).
+
+CSV: a header row is required, columns in any order. ``party``, ``kind`` and ``status`` are
+required; the other columns of the issue (``system_type, quantity, warheads, armament,
+lrna_capacity, basing, uid, facility``) are optional, and so are three the model needs for
+SORT-style rules: ``facility_type`` (the type of the row's facility), ``contained_in`` (the
+UID of the container) and ``warhead_type``. Any other column is an error. Blank cells mean
+"not declared"; lines whose first cell starts with ``#`` are comments.
+
+JSON: a list of item objects (fields as in the CSV, ``facility_type`` excepted), or an object
+``{"items": [...], "facilities": [{"id", "party", "type", ...}]}``. The line of an item's
+error is the line where the item's object begins; the column is its field name.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from treatyledger.errors import InputFileError, ModelValidationError
+from treatyledger.model.catalog import Catalog
+from treatyledger.model.items import Inventory, Item, inventory_of, make_item
+from treatyledger.model.kinds import Armament, Basing, FacilityType, ItemKind, Status
+from treatyledger.model.parties import Facility
+
+MAX_INVENTORY_BYTES = 512 << 20
+MAX_ROWS = 5_000_000
+
+REQUIRED_COLUMNS = ("party", "kind", "status")
+OPTIONAL_COLUMNS = (
+    "system_type",
+    "quantity",
+    "warheads",
+    "armament",
+    "lrna_capacity",
+    "basing",
+    "uid",
+    "facility",
+    "facility_type",
+    "contained_in",
+    "warhead_type",
+)
+COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+_INTEGER_COLUMNS = ("quantity", "warheads", "lrna_capacity")
+_ENUM_COLUMNS: dict[str, type[Any]] = {
+    "kind": ItemKind,
+    "status": Status,
+    "armament": Armament,
+    "basing": Basing,
+    "facility_type": FacilityType,
+}
+#: Cross-field model errors carry no field; the first of these words in the message names it.
+_MESSAGE_COLUMNS = ("status", "uid", "warheads", "system_type", "armament", "lrna_capacity")
+
+
+def read_inventory(path: Path, catalog: Catalog) -> Inventory:
+    """Read a CSV or JSON inventory (by suffix; ``.json`` is JSON, anything else CSV) and
+    check every system type against ``catalog``."""
+    text = _read_text(path)
+    if path.suffix.lower() == ".json":
+        records = list(_json_records(text, str(path)))
+    else:
+        records = list(_csv_records(text, str(path)))
+    return _build(records, catalog, str(path))
+
+
+def _read_text(path: Path) -> str:
+    try:
+        size = path.stat().st_size
+        if size > MAX_INVENTORY_BYTES:
+            raise InputFileError(
+                f"file is {size} bytes, expected at most {MAX_INVENTORY_BYTES}", path=str(path)
+            )
+        return path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise InputFileError(f"cannot read: {exc.strerror}", path=str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise InputFileError(f"not UTF-8 text: {exc.reason}", path=str(path)) from None
+
+
+class _Record:
+    """One item's raw fields with the file position of each (for error messages)."""
+
+    __slots__ = ("fields", "line", "origin")
+
+    def __init__(self, fields: dict[str, Any], line: int, origin: str):
+        self.fields = fields
+        self.line = line
+        self.origin = origin  # "csv" values are strings, "json" values are JSON values
+
+
+def _csv_records(text: str, path: str) -> Iterator[_Record]:
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    header: list[str] | None = None
+    rows = 0
+    try:
+        for row in reader:
+            line = reader.line_num
+            if not row or not any(cell.strip() for cell in row):
+                continue
+            if row[0].lstrip().startswith("#"):
+                continue
+            if header is None:
+                header = _csv_header(row, path, line)
+                continue
+            if len(row) != len(header):
+                raise InputFileError(
+                    f"expected {len(header)} cells as in the header, found {len(row)}",
+                    path=path,
+                    line=line,
+                )
+            rows += 1
+            if rows > MAX_ROWS:
+                raise InputFileError(f"more than {MAX_ROWS} rows", path=path, line=line)
+            fields = {
+                name: cell.strip() for name, cell in zip(header, row, strict=True) if cell.strip()
+            }
+            yield _Record(fields, line, "csv")
+    except csv.Error as exc:
+        raise InputFileError(f"malformed CSV: {exc}", path=path, line=reader.line_num) from None
+    if header is None:
+        raise InputFileError(
+            f"no header row: expected columns {', '.join(REQUIRED_COLUMNS)} at least",
+            path=path,
+            line=1,
+        )
+
+
+def _csv_header(row: list[str], path: str, line: int) -> list[str]:
+    names = [cell.strip() for cell in row]
+    seen: set[str] = set()
+    for name in names:
+        if name not in COLUMNS:
+            raise InputFileError(
+                f"unknown column {name!r}: expected columns from {', '.join(COLUMNS)}",
+                path=path,
+                line=line,
+                column=name,
+            )
+        if name in seen:
+            raise InputFileError("column appears twice", path=path, line=line, column=name)
+        seen.add(name)
+    for name in REQUIRED_COLUMNS:
+        if name not in seen:
+            raise InputFileError(
+                f"required column {name!r} is missing", path=path, line=line, column=name
+            )
+    return names
+
+
+def _json_records(text: str, path: str) -> Iterator[_Record]:
+    """Walk the top level by hand so each item keeps the line where it starts."""
+    decoder = json.JSONDecoder()
+    position = _skip_space(text, 0)
+    if position < len(text) and text[position] == "[":
+        yield from _json_array(text, position, path, decoder)
+        _expect_end(text, _array_end(text, position, decoder), path)
+        return
+    if position >= len(text) or text[position] != "{":
+        raise InputFileError(
+            "expected a JSON list of items or an object with 'items'",
+            path=path,
+            line=_line_of(text, position),
+        )
+    # An object: facilities first (whatever their order in the file), then items.
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputFileError(
+            f"not valid JSON: {exc.msg}", path=path, line=exc.lineno, column=str(exc.colno)
+        ) from None
+    unknown = set(document) - {"items", "facilities"}
+    if unknown:
+        raise InputFileError(
+            f"unknown key {sorted(unknown)[0]!r}: expected 'items' and 'facilities'",
+            path=path,
+            line=1,
+            column=sorted(unknown)[0],
+        )
+    if not isinstance(document.get("items"), list):
+        raise InputFileError("expected 'items' to be a list", path=path, line=1, column="items")
+    facilities = document.get("facilities", [])
+    if not isinstance(facilities, list):
+        raise InputFileError(
+            "expected 'facilities' to be a list", path=path, line=1, column="facilities"
+        )
+    yield _Record({"__facilities__": facilities}, 1, "json")
+    items_start = _find_items_array(text, position, decoder)
+    yield from _json_array(text, items_start, path, decoder)
+
+
+def _find_items_array(text: str, position: int, decoder: json.JSONDecoder) -> int:
+    """Position of the '[' of the top-level "items" value (the document is known valid)."""
+    position = _skip_space(text, position + 1)
+    while text[position] != "}":
+        key, position = decoder.raw_decode(text, position)
+        position = _skip_space(text, position)
+        position = _skip_space(text, position + 1)  # the ':'
+        if key == "items":
+            return position
+        _, position = decoder.raw_decode(text, position)
+        position = _skip_space(text, position)
+        if text[position] == ",":
+            position = _skip_space(text, position + 1)
+    raise AssertionError("validated document lost its items")
+
+
+def _json_array(text: str, start: int, path: str, decoder: json.JSONDecoder) -> Iterator[_Record]:
+    position = _skip_space(text, start + 1)
+    count = 0
+    while position < len(text) and text[position] != "]":
+        line = _line_of(text, position)
+        try:
+            value, position = decoder.raw_decode(text, position)
+        except json.JSONDecodeError as exc:
+            raise InputFileError(
+                f"not valid JSON: {exc.msg}", path=path, line=exc.lineno, column=str(exc.colno)
+            ) from None
+        if not isinstance(value, dict):
+            raise InputFileError(
+                f"expected an item object, found {type(value).__name__}", path=path, line=line
+            )
+        count += 1
+        if count > MAX_ROWS:
+            raise InputFileError(f"more than {MAX_ROWS} items", path=path, line=line)
+        yield _Record(value, line, "json")
+        position = _skip_space(text, position)
+        if position < len(text) and text[position] == ",":
+            position = _skip_space(text, position + 1)
+        elif position < len(text) and text[position] != "]":
+            raise InputFileError(
+                "expected ',' or ']' between items", path=path, line=_line_of(text, position)
+            )
+    if position >= len(text):
+        raise InputFileError("unterminated list of items", path=path, line=_line_of(text, start))
+
+
+def _array_end(text: str, start: int, decoder: json.JSONDecoder) -> int:
+    _, end = decoder.raw_decode(text, start)
+    return end
+
+
+def _expect_end(text: str, position: int, path: str) -> None:
+    position = _skip_space(text, position)
+    if position != len(text):
+        raise InputFileError(
+            "unexpected data after the list of items", path=path, line=_line_of(text, position)
+        )
+
+
+def _skip_space(text: str, position: int) -> int:
+    while position < len(text) and text[position] in " \t\r\n":
+        position += 1
+    return position
+
+
+def _line_of(text: str, position: int) -> int:
+    return text.count("\n", 0, position) + 1
+
+
+def _build(records: list[_Record], catalog: Catalog, path: str) -> Inventory:
+    items: list[Item] = []
+    facilities: dict[str, Facility] = {}
+    facility_lines: dict[str, int] = {}
+    uid_lines: dict[str, int] = {}
+    containers: list[tuple[str, int]] = []
+    for record in records:
+        if "__facilities__" in record.fields:
+            _add_json_facilities(record.fields["__facilities__"], facilities, path)
+            continue
+        fields = _typed_fields(record, path)
+        facility_type = fields.pop("facility_type", None)
+        if facility_type is not None:
+            _add_csv_facility(fields, facility_type, facilities, facility_lines, record, path)
+        system_type = fields.get("system_type")
+        if system_type is not None and system_type not in catalog:
+            raise InputFileError(
+                f"unknown system type {system_type!r} (not in the catalog; add it with "
+                "--catalog FILE)",
+                path=path,
+                line=record.line,
+                column="system_type",
+            )
+        try:
+            item = make_item(fields)
+        except ModelValidationError as exc:
+            column = exc.field or _column_in(str(exc))
+            message = str(exc).split(": ", 1)[-1]
+            raise InputFileError(message, path=path, line=record.line, column=column) from None
+        if item.uid is not None:
+            if item.uid in uid_lines:
+                raise InputFileError(
+                    f"duplicate uid {item.uid!r} (first on line {uid_lines[item.uid]})",
+                    path=path,
+                    line=record.line,
+                    column="uid",
+                )
+            uid_lines[item.uid] = record.line
+        if item.contained_in is not None:
+            containers.append((item.contained_in, record.line))
+        items.append(item)
+    for container, line in containers:
+        if container not in uid_lines:
+            raise InputFileError(
+                f"contained_in names uid {container!r}, which no item in the file has",
+                path=path,
+                line=line,
+                column="contained_in",
+            )
+    return inventory_of(items, facilities.values())
+
+
+def _typed_fields(record: _Record, path: str) -> dict[str, Any]:
+    fields = dict(record.fields)
+    for name in fields:
+        if name not in COLUMNS or (record.origin == "json" and name == "facility_type"):
+            raise InputFileError(
+                f"unknown field {name!r}", path=path, line=record.line, column=str(name)
+            )
+    for name in _INTEGER_COLUMNS:
+        if name in fields:
+            fields[name] = _integer(fields[name], name, record, path)
+    for name, enum in _ENUM_COLUMNS.items():
+        value = fields.get(name)
+        if value is None:
+            continue
+        if not isinstance(value, str) or value not in enum._value2member_map_:
+            choices = ", ".join(member.value for member in enum)
+            raise InputFileError(
+                f"expected one of {choices}, found {value!r}",
+                path=path,
+                line=record.line,
+                column=name,
+            )
+    for name in ("party", "system_type", "uid", "facility", "contained_in", "warhead_type"):
+        if name in fields and not isinstance(fields[name], str):
+            raise InputFileError(
+                f"expected text, found {fields[name]!r}", path=path, line=record.line, column=name
+            )
+    return fields
+
+
+def _integer(value: Any, name: str, record: _Record, path: str) -> int:
+    if record.origin == "csv":
+        text = str(value)
+        number = int(text) if text.lstrip("+-").isdigit() and text.isascii() else None
+    else:
+        number = value if isinstance(value, int) and not isinstance(value, bool) else None
+    if number is None:
+        raise InputFileError(
+            f"expected a whole number, found {value!r}", path=path, line=record.line, column=name
+        )
+    if number < 0:
+        raise InputFileError(
+            f"expected a number >= 0, found {number}", path=path, line=record.line, column=name
+        )
+    return number
+
+
+def _add_csv_facility(
+    fields: Mapping[str, Any],
+    facility_type: str,
+    facilities: dict[str, Facility],
+    facility_lines: dict[str, int],
+    record: _Record,
+    path: str,
+) -> None:
+    facility_id = fields.get("facility")
+    if facility_id is None:
+        raise InputFileError(
+            "facility_type given without a facility",
+            path=path,
+            line=record.line,
+            column="facility_type",
+        )
+    known = facilities.get(facility_id)
+    if known is not None:
+        if known.type != facility_type or known.party != fields.get("party"):
+            raise InputFileError(
+                f"facility {facility_id!r} was declared as {known.party} {known.type} on line "
+                f"{facility_lines[facility_id]}, found {fields.get('party')} {facility_type}",
+                path=path,
+                line=record.line,
+                column="facility_type",
+            )
+        return
+    try:
+        facilities[facility_id] = Facility(
+            id=facility_id, party=fields.get("party", ""), type=FacilityType(facility_type)
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        column = "facility" if first["loc"] == ("id",) else "party"
+        raise InputFileError(first["msg"], path=path, line=record.line, column=column) from None
+    facility_lines[facility_id] = record.line
+
+
+def _add_json_facilities(entries: list[Any], facilities: dict[str, Facility], path: str) -> None:
+    for position, entry in enumerate(entries):
+        where = f"facilities[{position}]"
+        try:
+            facility = Facility.model_validate(entry)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            field = ".".join(str(p) for p in first["loc"])
+            raise InputFileError(
+                first["msg"], path=path, line=None, column=f"{where}.{field}" if field else where
+            ) from None
+        if facility.id in facilities:
+            raise InputFileError(
+                f"duplicate facility id {facility.id!r}", path=path, column=f"{where}.id"
+            )
+        facilities[facility.id] = facility
+
+
+def _column_in(message: str) -> str | None:
+    words = set(message.replace(",", " ").replace(":", " ").split())
+    for name in _MESSAGE_COLUMNS:
+        if name in words:
+            return name
+    return None

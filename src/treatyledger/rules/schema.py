@@ -1,0 +1,258 @@
+"""The rule-set schema: a treaty's categories, counting clauses, limits, notification
+deadlines, inspection quotas and transfer rule, validated from parsed TOML.
+
+A rule set is data. Clauses select items by a closed list of fields and count them by a closed
+list of methods; nothing in a rule file is executed. Unknown keys are errors that name their
+path in the file (``categories[1].clauses[0].selct``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from treatyledger.errors import RuleSetError
+from treatyledger.model.kinds import Armament, Basing, FacilityType, ItemKind, Status
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9_.\-]{0,63}$"
+
+#: System-type attributes an ``attribute`` clause may multiply by (a whitelist: rule files
+#: cannot reach arbitrary attributes).
+ATTRIBUTES = ("start1_attributed_warheads", "max_warheads", "lrna_capacity")
+
+
+class Method(StrEnum):
+    COUNT = "count"  # quantity
+    SUM_WARHEADS = "sum_warheads"  # quantity x emplaced warheads (blank counts 0)
+    ATTRIBUTE = "attribute"  # quantity x a whitelisted system-type attribute
+    CONSTANT = "constant"  # quantity x value
+    TIERED = "tiered"  # first N per party count `each`, the rest their lrna_capacity, capped
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def _as_tuple(value: Any) -> Any:
+    """A selector value may be written as one string or a list."""
+    return (value,) if isinstance(value, str) else value
+
+
+class Selector(_Strict):
+    """Conditions on item fields; all given conditions must hold (a list means any of)."""
+
+    kind: tuple[ItemKind, ...] | None = None
+    status: tuple[Status, ...] | None = None
+    armament: tuple[Armament, ...] | None = None
+    basing: tuple[Basing, ...] | None = None  # the row's override, else the type's
+    heavy_icbm: bool | None = None
+    facility_type: tuple[FacilityType, ...] | None = None
+    contained: bool | None = None  # the item sits in a container (contained_in is set)
+
+    _split = field_validator(
+        "kind", "status", "armament", "basing", "facility_type", mode="before"
+    )(_as_tuple)
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Selector:
+        for name in type(self).model_fields:
+            if getattr(self, name) == ():
+                raise ValueError(f"{name} must list at least one value")
+        return self
+
+    def is_empty(self) -> bool:
+        return all(getattr(self, name) is None for name in type(self).model_fields)
+
+
+class Tier(_Strict):
+    """The first ``first`` units (declaration order) count ``each``; beyond that each unit
+    counts its lrna_capacity, at most ``cap``."""
+
+    first: int = Field(ge=0)
+    each: int = Field(ge=0)
+    cap: int = Field(ge=0)
+
+
+class Clause(_Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    text: str = Field(min_length=1, max_length=2000, description="the treaty rule in words")
+    select: Selector
+    exclude: Selector | None = None
+    method: Method
+    attribute: str | None = None
+    value: int | None = Field(default=None, ge=0)
+    tiers: dict[str, Tier] | None = None  # per party id
+    default_tier: Tier | None = None  # parties not named in tiers
+
+    @model_validator(mode="after")
+    def _method_parameters(self) -> Clause:
+        m = self.method
+        if (self.attribute is not None) != (m is Method.ATTRIBUTE):
+            raise ValueError("attribute is required by, and only allowed with, method attribute")
+        if self.attribute is not None and self.attribute not in ATTRIBUTES:
+            raise ValueError(
+                f"attribute must be one of {', '.join(ATTRIBUTES)}, got {self.attribute!r}"
+            )
+        if (self.value is not None) != (m is Method.CONSTANT):
+            raise ValueError("value is required by, and only allowed with, method constant")
+        tiered = self.tiers is not None or self.default_tier is not None
+        if tiered != (m is Method.TIERED):
+            raise ValueError(
+                "tiers/default_tier are required by, and only allowed with, method tiered"
+            )
+        if self.exclude is not None and self.exclude.is_empty():
+            raise ValueError("exclude must name at least one condition")
+        return self
+
+    def tier_for(self, party: str) -> Tier | None:
+        if self.tiers is not None and party in self.tiers:
+            return self.tiers[party]
+        return self.default_tier
+
+
+class Category(_Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    name: str = Field(min_length=1, max_length=200)
+    description: str = Field(default="", max_length=2000)
+    clauses: tuple[Clause, ...] = Field(min_length=1)
+
+
+class Limit(_Strict):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    category: str
+    value: int = Field(ge=0)
+    from_: date = Field(alias="from", description="the date the limit binds from")
+    source: str = Field(min_length=1)
+
+
+class Treaty(_Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    name: str = Field(min_length=1, max_length=200)
+    signed: date | None = None
+    entry_into_force: date | None = None
+    expires: date | None = None
+    source: str = Field(min_length=1)
+    notes: str = Field(default="", max_length=4000)
+
+
+class Notifications(_Strict):
+    deadline_days: int = Field(ge=0, le=3650)
+    source: str = ""
+
+
+class InspectionType(_Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    name: str = ""
+    annual_quota: int = Field(ge=0)
+    facility_types: tuple[FacilityType, ...] = Field(min_length=1)
+    item_kinds: tuple[ItemKind, ...] = ()
+    examines: str = ""  # what inspectors confirm, in words
+    source: str = ""
+
+
+class Inspections(_Strict):
+    types: tuple[InspectionType, ...] = Field(min_length=1)
+
+    @property
+    def annual_total(self) -> int:
+        return sum(t.annual_quota for t in self.types)
+
+
+class Transfers(_Strict):
+    third_state_forbidden: bool
+    source: str = ""
+
+
+class RuleSet(_Strict):
+    treaty: Treaty
+    categories: tuple[Category, ...] = Field(min_length=1)
+    limits: tuple[Limit, ...] = ()
+    notifications: Notifications | None = None
+    inspections: Inspections | None = None
+    transfers: Transfers | None = None
+
+    @model_validator(mode="after")
+    def _references(self) -> RuleSet:
+        category_ids = [c.id for c in self.categories]
+        _no_duplicates("category id", category_ids)
+        _no_duplicates("clause id", [cl.id for c in self.categories for cl in c.clauses])
+        for limit in self.limits:
+            if limit.category not in category_ids:
+                raise ValueError(
+                    f"limit for unknown category {limit.category!r} "
+                    f"(categories: {', '.join(category_ids)})"
+                )
+        _no_duplicates("limit (category, from)", [(li.category, li.from_) for li in self.limits])
+        if self.inspections is not None:
+            _no_duplicates("inspection type id", [t.id for t in self.inspections.types])
+        return self
+
+    @property
+    def id(self) -> str:
+        return self.treaty.id
+
+    def category(self, category_id: str) -> Category:
+        for category in self.categories:
+            if category.id == category_id:
+                return category
+        known = ", ".join(c.id for c in self.categories)
+        raise RuleSetError(
+            f"rule set {self.id}: unknown category {category_id!r} (expected one of {known})"
+        )
+
+    def limit_for(self, category_id: str, as_of: date | None) -> int | None:
+        """The limit in force on ``as_of``: the latest phase that began on or before it (none
+        before the first phase). Without a date, the final limit (the treaty's central one)."""
+        phases = sorted(
+            (li for li in self.limits if li.category == category_id), key=lambda li: li.from_
+        )
+        if as_of is not None:
+            phases = [li for li in phases if li.from_ <= as_of]
+        return phases[-1].value if phases else None
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any], *, source: str = "rule set") -> RuleSet:
+        """Validate parsed TOML; an error names ``source`` and the path inside it."""
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            path = _toml_path(first["loc"])
+            message = first["msg"].removeprefix("Value error, ")
+            found = first.get("input")
+            detail = f" (found {found!r})" if first["type"] == "enum" else ""
+            where = f"{source}: {path}: " if path else f"{source}: "
+            raise RuleSetError(f"{where}{message}{detail}") from None
+
+
+def _no_duplicates(what: str, values: list[Any]) -> None:
+    seen: set[Any] = set()
+    for value in values:
+        if value in seen:
+            raise ValueError(f"duplicate {what} {value!r}")
+        seen.add(value)
+
+
+def _toml_path(loc: tuple[int | str, ...]) -> str:
+    """('categories', 0, 'clauses', 1, 'selct') -> 'categories[0].clauses[1].selct'."""
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif part.startswith("function-") or part in {"str", "tuple[...]"}:
+            continue  # pydantic's internal validator labels are not TOML keys
+        else:
+            path += f".{part}" if path else part
+    return path
