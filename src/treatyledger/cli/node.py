@@ -1,1 +1,88 @@
-"""CLI commands: node."""
+"""CLI commands of the party node: ``serve``, ``principal add|list|revoke``, ``peer sync``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from treatyledger.cli.app import app, console, err_console
+
+principal_app = typer.Typer(
+    help="Who may call this node, and with which role.", no_args_is_help=True
+)
+peer_app = typer.Typer(help="Verify and mirror the other party's node.", no_args_is_help=True)
+app.add_typer(principal_app, name="principal")
+app.add_typer(peer_app, name="peer")
+
+WORKSPACE = typer.Argument(..., help="the party's workspace directory")
+DB_OPTION = typer.Option(None, "--db", help="database URL overriding the workspace's")
+
+
+@app.command("serve")
+def serve(
+    workspace: Path = WORKSPACE,
+    host: str = typer.Option("127.0.0.1", help="address to listen on"),
+    port: int = typer.Option(8080, help="port to listen on (0: any free port)"),
+    db: str | None = DB_OPTION,
+    max_body_bytes: int = typer.Option(1 << 20, help="largest request body accepted"),
+) -> None:
+    """Serve the party node for WORKSPACE over HTTP until interrupted."""
+    from treatyledger.node.app import create_app
+    from treatyledger.node.context import NodeContext
+    from treatyledger.node.server import bind, make_server, url_of
+    from treatyledger.store.workspace import Workspace
+
+    ws = Workspace.open(workspace, db_url=db)
+    try:
+        application = create_app(NodeContext.from_workspace(ws, max_body_bytes=max_body_bytes))
+        sock = bind(host, port)
+        # The first line names the real address (useful with --port 0); flushed at once.
+        print(f"serving party {ws.party} on {url_of(sock)}", flush=True)
+        make_server(application, log_level="warning").run(sockets=[sock])
+    finally:
+        ws.close()
+
+
+@principal_app.command("add")
+def principal_add(
+    workspace: Path = WORKSPACE,
+    name: str = typer.Argument(..., help="who the token is for"),
+    role: str = typer.Option(..., help="owner, peer, inspector, witness or observer"),
+    db: str | None = DB_OPTION,
+) -> None:
+    """Add a principal and print its token. The token is shown this once and stored hashed."""
+    from treatyledger.node.auth import add_principal, parse_role
+    from treatyledger.store.workspace import Workspace
+
+    parsed = parse_role(role)
+    with Workspace.open(workspace, db_url=db) as ws:
+        token = add_principal(ws.engine, name, parsed)
+    err_console.print(f"added {name} ({parsed.value}); the token is shown only now:")
+    print(token)
+
+
+@principal_app.command("list")
+def principal_list(workspace: Path = WORKSPACE, db: str | None = DB_OPTION) -> None:
+    """List principals (never their tokens)."""
+    from treatyledger.node.auth import list_principals
+    from treatyledger.store.workspace import Workspace
+
+    with Workspace.open(workspace, db_url=db) as ws:
+        for name, role, active in list_principals(ws.engine):
+            console.print(f"{name}\t{role.value}\t{'active' if active else 'revoked'}")
+
+
+@principal_app.command("revoke")
+def principal_revoke(
+    workspace: Path = WORKSPACE,
+    name: str = typer.Argument(...),
+    db: str | None = DB_OPTION,
+) -> None:
+    """Revoke a principal's token."""
+    from treatyledger.node.auth import revoke_principal
+    from treatyledger.store.workspace import Workspace
+
+    with Workspace.open(workspace, db_url=db) as ws:
+        revoke_principal(ws.engine, name)
+    err_console.print(f"revoked {name}")

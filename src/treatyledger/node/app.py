@@ -1,0 +1,52 @@
+"""The party node: a FastAPI application over one party's workspace.
+
+``create_app(context)`` wires the routers (all under ``/v1``), the problem+json error
+handlers, the body-size limit and role checks. Routers stay thin; the work is in the store,
+ledger and tlog packages."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+
+from treatyledger import __version__
+from treatyledger.node.auth import AuthFirstRoute
+from treatyledger.node.context import NodeContext
+from treatyledger.node.limits import BodySizeLimit
+from treatyledger.node.problems import install_problem_handlers, problem_responses
+from treatyledger.node.routers import health
+
+DESCRIPTION = """\
+A TreatyLedger party node. The owning party submits signed notifications; the peer party,
+inspectors and witnesses read its transparency log, fetch proofs and cosign checkpoints;
+observers see aggregates, checkpoints and compliance status only.
+
+Authenticate with `Authorization: Bearer <token>` (tokens come from `treatyledger principal
+add`). Every error is an RFC 9457 `application/problem+json` document.
+"""
+
+
+def create_app(context: NodeContext) -> FastAPI:
+    app = FastAPI(
+        title="TreatyLedger node",
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_url="/v1/openapi.json",
+        docs_url="/v1/docs",
+        redoc_url=None,
+        responses=problem_responses(413, 500),
+    )
+    app.state.node = context
+    install_problem_handlers(app)
+    app.add_middleware(BodySizeLimit, max_body_bytes=context.max_body_bytes)
+
+    v1 = APIRouter(prefix="/v1", route_class=AuthFirstRoute)
+    v1.include_router(health.router)
+    for router in _routers():
+        v1.include_router(router)
+    app.include_router(v1)
+    return app
+
+
+def _routers() -> list[APIRouter]:
+    # Routers that need the ledger and log stores are added as those land.
+    return []

@@ -1,0 +1,215 @@
+"""Principals, roles and bearer tokens.
+
+A token is 32 random bytes (URL-safe base64), shown once when its principal is added; the
+node keeps only its SHA-256 (enough for a high-entropy secret: there is nothing to brute
+force) and compares digests in constant time. Every route names the roles it admits with a
+:class:`RoleGuard`; :class:`AuthFirstRoute` runs that check before the request body is even
+parsed, so an unauthenticated or unauthorised caller learns nothing and changes nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from fastapi import Request, Response, Security
+from fastapi.routing import APIRoute
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Engine, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from starlette.concurrency import run_in_threadpool
+
+from treatyledger.errors import TreatyLedgerError
+from treatyledger.node.problems import Problem
+from treatyledger.store.node_tables import Principal
+
+TOKEN_PREFIX = "tl_"
+MAX_TOKEN_LENGTH = 128
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$"
+
+
+class Role(StrEnum):
+    OWNER = "owner"  # the node's own party: writes its log
+    PEER = "peer"  # the other treaty party: reads everything, cosigns
+    INSPECTOR = "inspector"  # reads the log and item-level state
+    WITNESS = "witness"  # reads the log, cosigns checkpoints
+    OBSERVER = "observer"  # the public: aggregates, checkpoints, compliance only
+
+
+ALL_ROLES = frozenset(Role)
+
+
+class PrincipalError(TreatyLedgerError):
+    """A principal cannot be added or found."""
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The authenticated principal of a request."""
+
+    name: str
+    role: Role
+
+
+def new_token() -> str:
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def parse_role(text: str) -> Role:
+    try:
+        return Role(text)
+    except ValueError:
+        allowed = ", ".join(r.value for r in Role)
+        raise PrincipalError(f"unknown role {text!r}; expected one of {allowed}") from None
+
+
+def add_principal(
+    engine: Engine, name: str, role: Role | str, *, now: datetime | None = None
+) -> str:
+    """Register ``name`` with ``role``; return its token (the only time it is ever seen)."""
+    role = parse_role(role) if isinstance(role, str) else role
+    if not re.fullmatch(NAME_PATTERN, name):
+        raise PrincipalError(
+            f"principal name {name!r} is invalid; expected 1-128 letters, digits, . _ @ -"
+        )
+    token = new_token()
+    row = {
+        "name": name,
+        "role": role.value,
+        "token_hash": hash_token(token),
+        "created_at": now or datetime.now(UTC),
+    }
+    try:
+        with engine.begin() as conn:
+            conn.execute(insert(Principal).values(**row))
+    except IntegrityError:
+        raise PrincipalError(f"a principal named {name!r} already exists") from None
+    return token
+
+
+def revoke_principal(engine: Engine, name: str, *, now: datetime | None = None) -> None:
+    with engine.begin() as conn:
+        result = conn.execute(
+            update(Principal)
+            .where(Principal.name == name, Principal.revoked_at.is_(None))
+            .values(revoked_at=now or datetime.now(UTC))
+        )
+    if result.rowcount == 0:
+        raise PrincipalError(f"no active principal named {name!r}")
+
+
+def list_principals(engine: Engine) -> list[tuple[str, Role, bool]]:
+    """(name, role, active) for every principal, by name."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(Principal.name, Principal.role, Principal.revoked_at).order_by(Principal.name)
+        ).all()
+    return [(name, Role(role), revoked is None) for name, role, revoked in rows]
+
+
+def authenticate(engine: Engine, token: str) -> Caller | None:
+    """The active principal holding ``token``, or None."""
+    if not token.startswith(TOKEN_PREFIX) or len(token) > MAX_TOKEN_LENGTH:
+        return None
+    digest = hash_token(token)
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(Principal.name, Principal.role, Principal.token_hash).where(
+                Principal.token_hash == digest, Principal.revoked_at.is_(None)
+            )
+        ).first()
+    if row is None or not hmac.compare_digest(row.token_hash, digest):
+        return None
+    return Caller(name=row.name, role=Role(row.role))
+
+
+bearer_scheme = HTTPBearer(
+    auto_error=False,
+    scheme_name="token",
+    description="A principal's token from `treatyledger principal add`.",
+)
+
+_UNAUTHENTICATED = {"WWW-Authenticate": 'Bearer realm="treatyledger"'}
+
+
+async def _caller_of(request: Request, roles: frozenset[Role]) -> Caller:
+    cached = getattr(request.state, "caller", None)
+    if cached is None:
+        credentials: HTTPAuthorizationCredentials | None = await bearer_scheme(request)
+        if credentials is None:
+            raise Problem(
+                401,
+                "this endpoint needs a bearer token",
+                problem="unauthenticated",
+                headers=_UNAUTHENTICATED,
+            )
+        engine: Engine = request.app.state.node.engine
+        cached = await run_in_threadpool(authenticate, engine, credentials.credentials)
+        if cached is None:
+            raise Problem(
+                401,
+                "the bearer token is unknown or revoked",
+                problem="unauthenticated",
+                headers=_UNAUTHENTICATED,
+            )
+        request.state.caller = cached
+    if cached.role not in roles:
+        allowed = ", ".join(sorted(r.value for r in roles))
+        raise Problem(
+            403,
+            f"role {cached.role.value} may not call this endpoint (allowed: {allowed})",
+            problem="forbidden",
+        )
+    return cached
+
+
+class RoleGuard:
+    """Dependency admitting only callers with one of ``roles``; returns the :class:`Caller`.
+
+    Declared with ``Security(RoleGuard(...))`` so the OpenAPI document shows the bearer scheme.
+    """
+
+    def __init__(self, *roles: Role):
+        self.roles = frozenset(roles)
+
+    async def __call__(
+        self,
+        request: Request,
+        _credentials: HTTPAuthorizationCredentials | None = Security(bearer_scheme),
+    ) -> Caller:
+        return await _caller_of(request, self.roles)
+
+
+def guard_of(route: APIRoute) -> RoleGuard | None:
+    for dependency in route.dependant.dependencies:
+        if isinstance(dependency.call, RoleGuard):
+            return dependency.call
+    return None
+
+
+class AuthFirstRoute(APIRoute):
+    """Checks the route's RoleGuard before FastAPI reads or validates the body: a caller
+    without the right gets 401/403 even for a malformed or oversized request."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        guard = guard_of(self)
+        if guard is None:
+            return handler
+        roles = guard.roles
+
+        async def guarded(request: Request) -> Response:
+            await _caller_of(request, roles)
+            return await handler(request)
+
+        return guarded

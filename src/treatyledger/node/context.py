@@ -1,0 +1,43 @@
+"""What a running node knows about itself: its database, its party, its signing key, the
+treaty's rule set and its limits. Built from a Workspace, or directly in tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import Engine
+
+from treatyledger.node.limits import DEFAULT_MAX_BODY_BYTES
+
+if TYPE_CHECKING:
+    from treatyledger.store.workspace import Workspace
+
+#: How many notifications one submission may carry, and log entries one read may return.
+MAX_BATCH = 1_000
+MAX_ENTRIES_PER_READ = 1_000
+
+
+@dataclass
+class NodeContext:
+    engine: Engine
+    party: str
+    signing_key: Ed25519PrivateKey
+    rules: str = "new-start"
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    workspace_path: str | None = None
+    extras: dict[str, object] = field(default_factory=dict)
+
+    @classmethod
+    def from_workspace(
+        cls, workspace: Workspace, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    ) -> NodeContext:
+        return cls(
+            engine=workspace.engine,
+            party=workspace.party,
+            signing_key=workspace.signing_key,
+            rules=workspace.rules,
+            max_body_bytes=max_body_bytes,
+            workspace_path=str(workspace.path),
+        )

@@ -1,0 +1,83 @@
+"""The group-commit writer: batches concurrent submissions, keeps per-party sequence order,
+and lets the store reject a gap that stays open."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from dataclasses import dataclass
+
+from treatyledger.node.writer import GroupCommitWriter
+
+
+@dataclass(frozen=True)
+class Note:
+    sequence: int
+
+
+class FakeStore:
+    """Accepts exactly the next sequence; everything else is a gap or a duplicate."""
+
+    def __init__(self) -> None:
+        self.next = 1
+        self.batches: list[list[int]] = []
+
+    def submit(self, notes: list[Note]) -> list[str]:
+        self.batches.append([n.sequence for n in notes])
+        outcomes = []
+        for note in notes:
+            if note.sequence == self.next:
+                self.next += 1
+                outcomes.append("accepted")
+            elif note.sequence < self.next:
+                outcomes.append("duplicate")
+            else:
+                outcomes.append("gap")
+        return outcomes
+
+
+def test_out_of_order_concurrent_submissions_are_all_accepted_in_few_batches() -> None:
+    store = FakeStore()
+    writer = GroupCommitWriter(store.submit, lambda: store.next, reorder_wait=2.0)
+    order = list(range(1, 201))
+    random.Random(7).shuffle(order)
+
+    async def main() -> list[list[str]]:
+        return await asyncio.gather(*(writer.submit([Note(s)]) for s in order))
+
+    results = asyncio.run(main())
+    assert all(r == ["accepted"] for r in results)
+    assert store.next == 201
+    assert len(store.batches) < 50  # grouped, not one transaction per notification
+
+
+def test_a_gap_that_stays_open_is_handed_to_the_store_after_the_wait() -> None:
+    store = FakeStore()
+    writer = GroupCommitWriter(store.submit, lambda: store.next, reorder_wait=0.2)
+
+    async def main() -> list[list[str]]:
+        return await asyncio.gather(writer.submit([Note(1)]), writer.submit([Note(3)]))
+
+    assert asyncio.run(main()) == [["accepted"], ["gap"]]
+
+
+def test_a_failing_store_fails_every_waiting_request_and_the_writer_goes_on() -> None:
+    store = FakeStore()
+    calls = {"n": 0}
+
+    def flaky(notes: list[Note]) -> list[str]:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise OSError("disk full")
+        return store.submit(notes)
+
+    writer = GroupCommitWriter(flaky, lambda: store.next, reorder_wait=0.2)
+
+    async def main() -> tuple[BaseException | list[str], list[str]]:
+        first = await asyncio.gather(writer.submit([Note(1)]), return_exceptions=True)
+        second = await writer.submit([Note(1)])
+        return first[0], second
+
+    first, second = asyncio.run(main())
+    assert isinstance(first, OSError)
+    assert second == ["accepted"]
