@@ -49,6 +49,9 @@ def principal_add(
     workspace: Path = WORKSPACE,
     name: str = typer.Argument(..., help="who the token is for"),
     role: str = typer.Option(..., help="owner, peer, inspector, witness or observer"),
+    vkey: str | None = typer.Option(
+        None, help="C2SP verifier key of a peer or witness; its cosignatures must verify"
+    ),
     db: str | None = DB_OPTION,
 ) -> None:
     """Add a principal and print its token. The token is shown this once and stored hashed."""
@@ -57,7 +60,7 @@ def principal_add(
 
     parsed = parse_role(role)
     with Workspace.open(workspace, db_url=db) as ws:
-        token = add_principal(ws.engine, name, parsed)
+        token = add_principal(ws.engine, name, parsed, vkey=vkey)
     err_console.print(f"added {name} ({parsed.value}); the token is shown only now:")
     print(token)
 

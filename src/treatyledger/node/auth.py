@@ -74,10 +74,18 @@ def parse_role(text: str) -> Role:
 
 
 def add_principal(
-    engine: Engine, name: str, role: Role | str, *, now: datetime | None = None
+    engine: Engine,
+    name: str,
+    role: Role | str,
+    *,
+    vkey: str | None = None,
+    now: datetime | None = None,
 ) -> str:
-    """Register ``name`` with ``role``; return its token (the only time it is ever seen)."""
+    """Register ``name`` with ``role`` (and, for a cosigner, its C2SP verifier key); return
+    its token, the only time it is ever seen."""
     role = parse_role(role) if isinstance(role, str) else role
+    if vkey is not None:
+        _check_vkey(vkey)
     if not re.fullmatch(NAME_PATTERN, name):
         raise PrincipalError(
             f"principal name {name!r} is invalid; expected 1-128 letters, digits, . _ @ -"
@@ -88,6 +96,7 @@ def add_principal(
         "role": role.value,
         "token_hash": hash_token(token),
         "created_at": now or datetime.now(UTC),
+        "vkey": vkey,
     }
     try:
         with engine.begin() as conn:
@@ -95,6 +104,22 @@ def add_principal(
     except IntegrityError:
         raise PrincipalError(f"a principal named {name!r} already exists") from None
     return token
+
+
+def _check_vkey(vkey: str) -> None:
+    from treatyledger.tlog.verifier import VerificationError, parse_vkey
+
+    try:
+        parse_vkey(vkey)
+    except VerificationError as exc:
+        raise PrincipalError(f"--vkey: {exc}") from None
+
+
+def principal_vkey(engine: Engine, name: str) -> str | None:
+    with engine.connect() as conn:
+        return conn.execute(
+            select(Principal.vkey).where(Principal.name == name, Principal.revoked_at.is_(None))
+        ).scalar_one_or_none()
 
 
 def revoke_principal(engine: Engine, name: str, *, now: datetime | None = None) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Integer, LargeBinary, String, Text
+from sqlalchemy import BigInteger, DateTime, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from treatyledger.store.base import Base
@@ -24,17 +24,23 @@ class Principal(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # A peer's or witness's C2SP verifier key: its cosignatures must verify with it.
+    vkey: Mapped[str | None] = mapped_column(String(512), nullable=True)
 
 
 class PeerSyncState(Base):
-    """Per peer log (its origin line): the last checkpoint this node verified, replayed up to
-    and cosigned. A sync only ever advances it, after every entry up to that size is mirrored."""
+    """Per peer log (its origin line): the last checkpoint this node verified, mirrored up to
+    and cosigned (``size``, ``root_hash``, ``checkpoint``: the signed note), and how many of
+    the log's entries are already mirrored (``mirrored``, which runs ahead of ``size`` while a
+    sync is under way, so an interrupted sync resumes where it stopped)."""
 
     __tablename__ = "node_peer_sync"
 
     origin: Mapped[str] = mapped_column(String(256), primary_key=True)
+    party: Mapped[str] = mapped_column(String(128))
     peer_url: Mapped[str] = mapped_column(String(1024))
-    size: Mapped[int] = mapped_column(Integer)
-    root_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
-    checkpoint: Mapped[str] = mapped_column(Text)
+    size: Mapped[int] = mapped_column(BigInteger)
+    root_hash: Mapped[bytes | None] = mapped_column(LargeBinary(32), nullable=True)
+    checkpoint: Mapped[str | None] = mapped_column(Text, nullable=True)
+    mirrored: Mapped[int] = mapped_column(BigInteger)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
