@@ -1,0 +1,214 @@
+"""Inspection findings and their reconciliation with the declared state.
+
+An inspection record says what inspectors saw at one site at one time: the items examined,
+the UIDs read, reentry vehicles observed per missile, armament observed per bomber and items
+counted per kind. :func:`reconcile` compares it with the declared inventory replayed to that
+moment; every mismatch becomes a :class:`ComplianceIssue` carrying its evidence: the
+notifications that made the declared state and the finding that contradicts it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from enum import StrEnum
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from treatyledger.inspect.selection import site_of
+from treatyledger.model.items import UID_PATTERN, Inventory, Item
+from treatyledger.model.kinds import TERMINAL_STATUSES, Armament, ItemKind
+from treatyledger.model.parties import IDENTIFIER_PATTERN
+
+#: Bounds on hostile input: an inspection examines a site, not a country.
+MAX_ITEMS_PER_RECORD = 5_000
+MAX_RVS_PER_MISSILE = 64
+
+
+class InspectionRecord(BaseModel):
+    """One inspection's findings, as the inspectors recorded them."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(pattern=IDENTIFIER_PATTERN)
+    inspection_type: str = Field(pattern=IDENTIFIER_PATTERN)
+    inspected_party: str = Field(pattern=IDENTIFIER_PATTERN)
+    site: str = Field(pattern=IDENTIFIER_PATTERN)
+    time: AwareDatetime
+    items_examined: tuple[str, ...] = Field(default=(), max_length=MAX_ITEMS_PER_RECORD)
+    uids_read: tuple[str, ...] = Field(default=(), max_length=MAX_ITEMS_PER_RECORD)
+    rvs_observed: dict[str, int] = Field(default_factory=dict, max_length=MAX_ITEMS_PER_RECORD)
+    armament_observed: dict[str, Armament] = Field(
+        default_factory=dict, max_length=MAX_ITEMS_PER_RECORD
+    )
+    items_counted: dict[ItemKind, int] = Field(default_factory=dict)
+    remarks: str = Field(default="", max_length=2_000)
+
+    def model_post_init(self, __context: object) -> None:
+        import re
+
+        pattern = re.compile(UID_PATTERN)
+        uids = (*self.items_examined, *self.uids_read, *self.rvs_observed, *self.armament_observed)
+        for uid in uids:
+            if not pattern.match(uid):
+                raise ValueError(f"{uid!r} is not a UID")
+        for uid, count in self.rvs_observed.items():
+            if not 0 <= count <= MAX_RVS_PER_MISSILE:
+                raise ValueError(f"reentry vehicles on {uid} must be 0..{MAX_RVS_PER_MISSILE}")
+        for kind, count in self.items_counted.items():
+            if count < 0:
+                raise ValueError(f"count of {kind} must be >= 0, got {count}")
+
+
+class IssueKind(StrEnum):
+    REENTRY_VEHICLE_MISMATCH = "reentry_vehicle_mismatch"
+    UNDECLARED_ITEM = "undeclared_item"
+    ITEM_NOT_AT_DECLARED_SITE = "item_not_at_declared_site"
+    COUNT_MISMATCH = "count_mismatch"
+    ARMAMENT_MISMATCH = "armament_mismatch"
+
+
+class Evidence(BaseModel):
+    """The notifications behind the declared state, and the finding that contradicts it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    notifications: tuple[str, ...]
+    finding: InspectionRecord
+
+
+class ComplianceIssue(BaseModel):
+    """One discrepancy between declaration and observation."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: IssueKind
+    party: str
+    site: str
+    item: str | None
+    expected: str
+    found: str
+    message: str
+    evidence: Evidence
+
+
+def reconcile(
+    record: InspectionRecord,
+    declared: Inventory,
+    history: Mapping[str, Sequence[str]] | None = None,
+) -> list[ComplianceIssue]:
+    """Compare a finding with the declared inventory at the record's time.
+
+    ``history`` maps a UID to the references (``party#sequence``) of the notifications that
+    made its declared state; a site-wide count cites the notifications of every item there.
+    """
+    history = history or {}
+    party = record.inspected_party
+    by_uid = {i.uid: i for i in declared.items if i.uid is not None}
+    issues: list[ComplianceIssue] = []
+
+    def issue(
+        kind: IssueKind,
+        item: str | None,
+        expected: str,
+        found: str,
+        message: str,
+        cited: Sequence[str],
+    ) -> None:
+        issues.append(
+            ComplianceIssue(
+                kind=kind,
+                party=party,
+                site=record.site,
+                item=item,
+                expected=expected,
+                found=found,
+                message=f"{record.id} at {record.site}: {message}",
+                evidence=Evidence(notifications=tuple(cited), finding=record),
+            )
+        )
+
+    seen_elsewhere: set[str] = set()
+    for uid in dict.fromkeys(
+        (*record.items_examined, *record.uids_read, *record.rvs_observed, *record.armament_observed)
+    ):
+        item = by_uid.get(uid)
+        if item is None or item.party != party or item.status in TERMINAL_STATUSES:
+            issue(
+                IssueKind.UNDECLARED_ITEM,
+                uid,
+                "no declared item with this UID",
+                f"item {uid} present",
+                f"item {uid} was found but is not declared by {party}",
+                (),
+            )
+            seen_elsewhere.add(uid)
+            continue
+        declared_site = site_of(item, by_uid)
+        if declared_site != record.site:
+            issue(
+                IssueKind.ITEM_NOT_AT_DECLARED_SITE,
+                uid,
+                f"at {declared_site}",
+                f"at {record.site}",
+                f"{item.kind} {uid} is declared at {declared_site}, found at {record.site}",
+                history.get(uid, ()),
+            )
+    for uid, observed in record.rvs_observed.items():
+        item = by_uid.get(uid)
+        if item is None or uid in seen_elsewhere:
+            continue
+        declared_rvs = item.warheads or 0
+        if observed != declared_rvs:
+            issue(
+                IssueKind.REENTRY_VEHICLE_MISMATCH,
+                uid,
+                f"{declared_rvs} reentry vehicles",
+                f"{observed} reentry vehicles",
+                f"{item.kind} {uid} carries {observed} reentry vehicles, declared {declared_rvs}",
+                history.get(uid, ()),
+            )
+    for uid, armament in record.armament_observed.items():
+        item = by_uid.get(uid)
+        if item is None or uid in seen_elsewhere:
+            continue
+        if item.armament != armament:
+            issue(
+                IssueKind.ARMAMENT_MISMATCH,
+                uid,
+                f"armament {item.armament}",
+                f"armament {armament}",
+                f"{item.kind} {uid} is equipped {armament}, declared {item.armament} "
+                f"(status {item.status})",
+                history.get(uid, ()),
+            )
+    at_site = [
+        i
+        for i in declared.items
+        if i.party == party
+        and i.status not in TERMINAL_STATUSES
+        and site_of(i, by_uid) == record.site
+    ]
+    declared_counts = Counter[ItemKind]()
+    for i in at_site:
+        declared_counts[i.kind] += i.quantity
+    for kind, counted in record.items_counted.items():
+        expected = declared_counts[kind]
+        if counted != expected:
+            cited = [
+                ref for i in at_site if i.kind is kind and i.uid for ref in history.get(i.uid, ())
+            ]
+            issue(
+                IssueKind.COUNT_MISMATCH,
+                None,
+                f"{expected} {kind}",
+                f"{counted} {kind}",
+                f"counted {counted} {kind} items, declared {expected}",
+                tuple(dict.fromkeys(cited)),
+            )
+    return issues
+
+
+def declared_item(declared: Inventory, uid: str) -> Item | None:
+    """The declared item with this UID, if any (a convenience for reports)."""
+    return next((i for i in declared.items if i.uid == uid), None)
