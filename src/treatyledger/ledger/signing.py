@@ -1,0 +1,94 @@
+"""Canonical bytes and Ed25519 signatures of notifications.
+
+The signed message is the RFC 8785 (JSON Canonicalization Scheme) encoding of the envelope's
+JSON form without ``signature``; the transparency-log leaf is the RFC 8785 encoding of the
+signed envelope. Keys are passed in; nothing here reads a key file.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+from collections.abc import Mapping
+from typing import Any
+
+import rfc8785
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from treatyledger.model.notifications import Notification
+
+
+def canonical_bytes(notification: Notification | Mapping[str, Any]) -> bytes:
+    """RFC 8785 bytes of the envelope without its signature: the message that is signed."""
+    data = dict(_json(notification))
+    data.pop("signature", None)
+    return rfc8785.dumps(data)
+
+
+def leaf_bytes(notification: Notification | Mapping[str, Any]) -> bytes:
+    """RFC 8785 bytes of the signed envelope: the transparency-log leaf."""
+    return rfc8785.dumps(dict(_json(notification)))
+
+
+def content_hash(notification: Notification | Mapping[str, Any]) -> bytes:
+    """SHA-256 of the canonical unsigned bytes: two notifications with the same content hash say
+    the same thing, whoever signed them and however."""
+    return hashlib.sha256(canonical_bytes(notification)).digest()
+
+
+def public_key_raw(key: Ed25519PublicKey) -> bytes:
+    return key.public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+
+def key_id(key: Ed25519PublicKey) -> str:
+    """A short name for a public key: the first 8 bytes of SHA-256 of its raw 32 bytes, in hex.
+    An identifier only, never a security check: the signature is verified against the key."""
+    return hashlib.sha256(public_key_raw(key)).hexdigest()[:16]
+
+
+def public_key_from_base64(text: str) -> Ed25519PublicKey:
+    """Parse a raw 32-byte Ed25519 public key in base64 (the form of Party.public_keys)."""
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ValueError(f"public key is not base64: {exc}") from None
+    if len(raw) != 32:
+        raise ValueError(f"an Ed25519 public key has 32 bytes, got {len(raw)}")
+    return Ed25519PublicKey.from_public_bytes(raw)
+
+
+def sign(notification: Notification, key: Ed25519PrivateKey) -> Notification:
+    """The notification with ``signer_key_id`` set and signed by ``key`` (base64 signature)."""
+    with_id = notification.model_copy(
+        update={"signature": None, "signer_key_id": key_id(key.public_key())}
+    )
+    signature = key.sign(canonical_bytes(with_id))
+    return with_id.model_copy(update={"signature": base64.b64encode(signature).decode("ascii")})
+
+
+def verify(notification: Notification | Mapping[str, Any], key: Ed25519PublicKey) -> bool:
+    """True when the notification carries a valid signature by ``key`` over its canonical bytes."""
+    data = _json(notification)
+    signature = data.get("signature")
+    if not isinstance(signature, str):
+        return False
+    try:
+        raw = base64.b64decode(signature, validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    if len(raw) != 64:
+        return False
+    try:
+        key.verify(raw, canonical_bytes(data))
+    except InvalidSignature:
+        return False
+    return True
+
+
+def _json(notification: Notification | Mapping[str, Any]) -> Mapping[str, Any]:
+    if isinstance(notification, Notification):
+        return notification.to_json_dict()
+    return notification
