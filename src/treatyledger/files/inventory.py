@@ -32,6 +32,8 @@ from treatyledger.model.parties import Facility
 
 MAX_INVENTORY_BYTES = 512 << 20
 MAX_ROWS = 5_000_000
+#: Keeps counting in exact int64 arithmetic (see treatyledger.rules.table).
+MAX_NUMBER = 2**31 - 1
 
 REQUIRED_COLUMNS = ("party", "kind", "status")
 OPTIONAL_COLUMNS = (
@@ -360,6 +362,13 @@ def _integer(value: Any, name: str, record: _Record, path: str) -> int:
     if number < 0:
         raise InputFileError(
             f"expected a number >= 0, found {number}", path=path, line=record.line, column=name
+        )
+    if number > MAX_NUMBER:
+        raise InputFileError(
+            f"expected a number <= {MAX_NUMBER}, found {number}",
+            path=path,
+            line=record.line,
+            column=name,
         )
     return number
 
