@@ -1,1 +1,193 @@
-"""CLI commands: counting."""
+"""CLI commands: counting. ``rules list``, ``rules show NAME``, ``count`` and ``explain``."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from treatyledger.cli.app import app, console
+from treatyledger.errors import TreatyLedgerError
+from treatyledger.files import load_catalog, load_rule_set, read_inventory, rule_set_names
+from treatyledger.model.catalog import Catalog
+from treatyledger.model.items import Inventory
+from treatyledger.rules import CountResult, RuleSet, count, explain
+
+
+class CommandLineError(TreatyLedgerError):
+    """An option value the command cannot use."""
+
+
+class OutputFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+
+
+rules_app = typer.Typer(help="List and show the built-in treaty rule sets.", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+
+RULES_OPTION = typer.Option(..., "--rules", help="Built-in rule set name or rule-set TOML file.")
+INVENTORY_OPTION = typer.Option(None, "--inventory", help="Inventory file (CSV or JSON).")
+CATALOG_OPTION = typer.Option(
+    None, "--catalog", help="TOML file of extra system types (added to the built-in catalog)."
+)
+FORMAT_OPTION = typer.Option(OutputFormat.TABLE, "--format", help="Output format.")
+
+
+@rules_app.command("list")
+def rules_list() -> None:
+    """The built-in rule sets, their treaties and categories."""
+    table = Table("name", "treaty", "categories", title="Built-in rule sets")
+    for name in rule_set_names():
+        rule_set = load_rule_set(name)
+        table.add_row(name, rule_set.treaty.name, ", ".join(c.id for c in rule_set.categories))
+    console.print(table)
+
+
+@rules_app.command("show")
+def rules_show(name: str = typer.Argument(..., help="Rule set name or TOML file.")) -> None:
+    """A rule set's categories, clauses, limits, deadlines and inspection quotas."""
+    rule_set = load_rule_set(name)
+    treaty = rule_set.treaty
+    dates = ", ".join(
+        f"{label} {value}"
+        for label, value in (
+            ("signed", treaty.signed),
+            ("in force", treaty.entry_into_force),
+            ("expires", treaty.expires),
+        )
+        if value is not None
+    )
+    console.print(f"[bold]{treaty.name}[/] ({rule_set.id})", highlight=False)
+    if dates:
+        console.print(dates, highlight=False)
+    console.print(f"source: {treaty.source}", highlight=False)
+    if treaty.notes:
+        console.print(treaty.notes, highlight=False)
+    clauses = Table("category", "clause", "method", "rule", title="Categories")
+    for category in rule_set.categories:
+        for clause in category.clauses:
+            method = clause.method.value + (f" {clause.attribute}" if clause.attribute else "")
+            clauses.add_row(category.id, clause.id, method, clause.text)
+    console.print(clauses)
+    if rule_set.limits:
+        limits = Table("category", "limit", "from", "source", title="Limits")
+        for limit in rule_set.limits:
+            limits.add_row(limit.category, f"{limit.value:,}", str(limit.from_), limit.source)
+        console.print(limits)
+    if rule_set.notifications is not None:
+        console.print(f"notification deadline: {rule_set.notifications.deadline_days} days")
+    if rule_set.inspections is not None:
+        quotas = Table("type", "per year", "facility types", title="Inspections")
+        for kind in rule_set.inspections.types:
+            quotas.add_row(kind.id, str(kind.annual_quota), ", ".join(kind.facility_types))
+        console.print(quotas)
+    if rule_set.transfers is not None:
+        forbidden = rule_set.transfers.third_state_forbidden
+        console.print(f"transfers to third states: {'forbidden' if forbidden else 'not limited'}")
+
+
+def load_inventory(inventory: Path | None, catalog: Catalog) -> Inventory:
+    """The inventory to count. One branch per source: a file today; a workspace's replayed
+    notifications are the second source (a ``--workspace`` option adds a branch here)."""
+    if inventory is not None:
+        return read_inventory(inventory, catalog)
+    raise CommandLineError("give the inventory to count with --inventory FILE")
+
+
+def parse_date(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise CommandLineError(f"{option}: expected a date YYYY-MM-DD, found {value!r}") from None
+
+
+@app.command("count")
+def count_command(
+    rules: str = RULES_OPTION,
+    inventory: Path | None = INVENTORY_OPTION,
+    as_of: str | None = typer.Option(
+        None, "--as-of", help="Date (YYYY-MM-DD) whose limits apply; default: the final limits."
+    ),
+    output: OutputFormat = FORMAT_OPTION,
+    catalog_file: Path | None = CATALOG_OPTION,
+) -> None:
+    """Count an inventory under a rule set: totals per party and category, with limits."""
+    as_of_date = parse_date(as_of, "--as-of")
+    catalog = load_catalog(catalog_file)
+    rule_set = load_rule_set(rules)
+    result = count(load_inventory(inventory, catalog), rule_set, catalog, as_of=as_of_date)
+    if output is OutputFormat.JSON:
+        typer.echo(json.dumps(result.to_json_dict(), indent=2))
+    else:
+        console.print(count_table(result, rule_set))
+
+
+def count_table(result: CountResult, rule_set: RuleSet) -> Table:
+    """A Rich table of a count: one row per party and category."""
+    when = f" as of {result.as_of}" if result.as_of else ""
+    table = Table("party", "category", "total", "limit", "status", title=f"{rule_set.id}{when}")
+    for party, party_count in result.parties.items():
+        for category_id, category in party_count.categories.items():
+            if category.within_limit is None:
+                status = ""
+            elif category.within_limit:
+                status = "[green]within[/]"
+            else:
+                status = "[bold red]OVER[/]"
+            limit = "" if category.limit is None else f"{category.limit:,}"
+            table.add_row(party, category_id, f"{category.total:,}", limit, status)
+    return table
+
+
+@app.command("explain")
+def explain_command(
+    rules: str = RULES_OPTION,
+    inventory: Path | None = INVENTORY_OPTION,
+    category: str = typer.Option(..., "--category", help="Category id to explain."),
+    party: str | None = typer.Option(None, "--party", help="Only this party's rows."),
+    output: OutputFormat = FORMAT_OPTION,
+    catalog_file: Path | None = CATALOG_OPTION,
+) -> None:
+    """Every row that counts toward a category, the clause that made it count, and how much."""
+    catalog = load_catalog(catalog_file)
+    rule_set = load_rule_set(rules)
+    rule_set.category(category)  # an unknown category is an error before any work
+    contributions = explain(
+        load_inventory(inventory, catalog), rule_set, catalog, category, party=party
+    )
+    if output is OutputFormat.JSON:
+        typer.echo(
+            json.dumps(
+                [
+                    {
+                        "party": c.party,
+                        "item": c.item_label,
+                        "row": c.row_index,
+                        "clause": c.clause_id,
+                        "rule": c.clause_text,
+                        "amount": c.amount,
+                    }
+                    for c in contributions
+                ],
+                indent=2,
+            )
+        )
+        return
+    totals: dict[str, int] = {}
+    table = Table("party", "row", "item", "clause", "amount", title=f"{rule_set.id}: {category}")
+    for c in contributions:
+        table.add_row(c.party, str(c.row_index), c.item_label, c.clause_id, f"{c.amount:,}")
+        totals[c.party] = totals.get(c.party, 0) + c.amount
+    console.print(table)
+    rules_used = {c.clause_id: c.clause_text for c in contributions}
+    for clause_id, text in rules_used.items():
+        console.print(f"[bold]{clause_id}[/]: {text}", highlight=False)
+    for party_id, total in totals.items():
+        console.print(f"{party_id} total: {total:,}", highlight=False)
