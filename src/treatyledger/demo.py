@@ -1,0 +1,81 @@
+"""``make demo``: count the bundled public inventories under every built-in rule set.
+
+The same US force of 2020-09-01 (State Department data) counts very differently under START I
+attribution, SORT's two 2002 positions, New START and a total-stockpile rule: that contrast is
+the question the negotiators argued about. Later parts of the demo are added as sections.
+"""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from treatyledger.files import (
+    bundled_inventory_names,
+    load_catalog,
+    load_rule_set,
+    read_bundled_inventory,
+    rule_set_names,
+)
+from treatyledger.model.catalog import Catalog
+from treatyledger.rules import CountingError, count
+
+
+def counting_section(console: Console, catalog: Catalog) -> None:
+    inventories = {
+        name: read_bundled_inventory(name, catalog) for name in bundled_inventory_names()
+    }
+    table = Table(
+        "rule set",
+        "category",
+        "limit",
+        *inventories,
+        title="Bundled inventories under every built-in rule set (totals; red: over the limit)",
+    )
+    notes: list[str] = []
+    for rule_set_name in rule_set_names():
+        rule_set = load_rule_set(rule_set_name)
+        cells: dict[str, dict[str, str]] = {c.id: {} for c in rule_set.categories}
+        for inventory_name, inventory in inventories.items():
+            try:
+                result = count(inventory, rule_set, catalog)
+            except CountingError as exc:
+                # e.g. START I expired before Yars or Bulava existed: the MOU attributes nothing
+                notes.append(f"{inventory_name} under {rule_set_name}: {exc}")
+                for category_cells in cells.values():
+                    category_cells[inventory_name] = f"[dim]n/a ({len(notes)})[/]"
+                continue
+            for party_count in result.parties.values():
+                for category_id, category_count in party_count.categories.items():
+                    text = f"{category_count.total:,}"
+                    cells[category_id][inventory_name] = (
+                        f"[bold red]{text}[/]" if category_count.within_limit is False else text
+                    )
+        for category in rule_set.categories:
+            limit = rule_set.limit_for(category.id, None)
+            table.add_row(
+                rule_set_name,
+                category.id,
+                "" if limit is None else f"{limit:,}",
+                *(cells[category.id].get(name, "") for name in inventories),
+            )
+        table.add_section()
+    console.print(table)
+    for number, note in enumerate(notes, start=1):
+        console.print(f"({number}) {note}", highlight=False)
+    console.print(
+        "Sources: us-2020-09-01 is the State Department's New START data of 2020-09-01 (fact "
+        "sheet of 2020-12-01); ru-2020-09-01 reproduces the official Russian aggregates with "
+        "assumed per-type splits; see src/treatyledger/data/inventories/README.md.",
+        highlight=False,
+    )
+
+
+def main() -> None:
+    console = Console(width=max(Console().width, 120))
+    catalog = load_catalog()
+    counting_section(console, catalog)
+
+
+if __name__ == "__main__":
+    main()
