@@ -1,0 +1,492 @@
+"""Durable transparency logs in SQL (SQLite or PostgreSQL).
+
+Functions take a SQLAlchemy ``Connection`` so a caller appends leaves inside its own
+transaction (a notification and its leaf commit together); the append is acknowledged only
+once that transaction commits (``append_durably`` does both). Nodes live in hash tiles
+(treatyledger.tlog.tiles): an append rewrites O(log n) tiles, a proof for any past size reads
+O(log n) tiles in one query, and nothing holds more than a batch and O(log n) tiles in memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, Engine, delete, insert, select, tuple_, update
+
+from treatyledger.errors import TreatyLedgerError
+from treatyledger.store.tlog_tables import (
+    TlogCheckpointRow,
+    TlogCosignatureRow,
+    TlogLeafRow,
+    TlogLogRow,
+    TlogTileRow,
+)
+from treatyledger.tlog.checkpoint import Checkpoint, parse_checkpoint, sign_checkpoint
+from treatyledger.tlog.compact import CompactRange, NodeId
+from treatyledger.tlog.entries import check_leaf
+from treatyledger.tlog.hashing import RFC6962, Hasher
+from treatyledger.tlog.note import NoteSigner, add_signature_lines, parse_note
+from treatyledger.tlog.proofs import ProofError, consistency_proof, inclusion_proof, root_at
+from treatyledger.tlog.tiles import (
+    TILE_WIDTH,
+    TileId,
+    build_rows,
+    decode_rows,
+    encode_rows,
+    node_from_tile,
+    partial_tiles,
+    tile_of,
+)
+from treatyledger.tlog.verifier import (
+    SIG_TYPE_COSIGNATURE,
+    VerificationError,
+    VerifierKey,
+    verify_checkpoint,
+    verify_note,
+)
+
+__all__ = [
+    "AuditReport",
+    "LogNotFoundError",
+    "TlogReader",
+    "TlogStoreError",
+    "add_cosignature",
+    "append_durably",
+    "append_leaves",
+    "audit",
+    "checkpoint_note",
+    "ensure_log",
+    "latest_checkpoint",
+    "log_size",
+    "publish_checkpoint",
+]
+
+MAX_BATCH = 100_000
+
+
+class TlogStoreError(TreatyLedgerError):
+    """A stored log cannot do what was asked (unknown size, bad cosignature, ...)."""
+
+
+class LogNotFoundError(TlogStoreError):
+    def __init__(self, log_id: str):
+        super().__init__(f"no transparency log {log_id!r} in this database")
+
+
+def _log_row(conn: Connection, log_id: str, *, lock: bool = False) -> tuple[int, int]:
+    query = select(TlogLogRow.id, TlogLogRow.size).where(TlogLogRow.origin == log_id)
+    if lock:
+        query = query.with_for_update()  # PostgreSQL: serialise appenders; SQLite: no-op
+    row = conn.execute(query).first()
+    if row is None:
+        raise LogNotFoundError(log_id)
+    return row[0], row[1]
+
+
+def ensure_log(conn: Connection, log_id: str) -> int:
+    """Create the log ``log_id`` (its origin line) if missing; returns its row id."""
+    row = conn.execute(select(TlogLogRow.id).where(TlogLogRow.origin == log_id)).first()
+    if row is not None:
+        return int(row[0])
+    parse_checkpoint(f"{log_id}\n0\n{'A' * 43}=\n")  # the origin must make a valid checkpoint
+    return int(
+        conn.execute(
+            insert(TlogLogRow).values(origin=log_id, size=0).returning(TlogLogRow.id)
+        ).scalar_one()
+    )
+
+
+def log_size(conn: Connection, log_id: str) -> int:
+    return _log_row(conn, log_id)[1]
+
+
+def _placeholder(conn: Connection) -> str:
+    return "?" if conn.dialect.paramstyle == "qmark" else "%s"
+
+
+def _read_tiles(
+    conn: Connection, log_pk: int, ids: Sequence[TileId]
+) -> dict[TileId, tuple[int, bytes]]:
+    if not ids:
+        return {}
+    rows = conn.execute(
+        select(TlogTileRow.level, TlogTileRow.idx, TlogTileRow.width, TlogTileRow.hashes).where(
+            TlogTileRow.log == log_pk, tuple_(TlogTileRow.level, TlogTileRow.idx).in_(list(ids))
+        )
+    )
+    return {(r[0], r[1]): (r[2], bytes(r[3])) for r in rows}
+
+
+def append_leaves(
+    conn: Connection, log_id: str, leaves: Sequence[bytes], hasher: Hasher = RFC6962
+) -> int:
+    """Append ``leaves`` to log ``log_id`` (created if missing) inside the caller's
+    transaction; returns the index of the first. Not durable until the caller commits."""
+    if not leaves:
+        raise TlogStoreError("append_leaves: expected at least one leaf")
+    if len(leaves) > MAX_BATCH:
+        raise TlogStoreError(
+            f"append_leaves: at most {MAX_BATCH} leaves per batch, found {len(leaves)}"
+        )
+    for leaf in leaves:
+        check_leaf(leaf)
+    ensure_log(conn, log_id)
+    log_pk, size = _log_row(conn, log_id, lock=True)
+
+    hash_leaf = hasher.hash_leaf
+    new_nodes = [hash_leaf(leaf) for leaf in leaves]
+    partial = dict(partial_tiles(size))
+    stored = _read_tiles(conn, log_pk, list(partial))
+    replaced: list[TileId] = []
+    written: list[tuple[int, int, int, bytes]] = []
+    count, level = size, 0
+    while new_nodes:
+        first_tile, width = divmod(count, TILE_WIDTH)
+        existing: list[list[bytes]] = []
+        if width:
+            tile_width, data = stored[(level, first_tile)]
+            if tile_width != width:
+                raise TlogStoreError(
+                    f"log {log_id}: tile ({level}, {first_tile}) has width {tile_width}, "
+                    f"want {width}"
+                )
+            existing = decode_rows(width, data, hasher.size)
+            replaced.append((level, first_tile))
+        combined = (existing[0] if existing else []) + new_nodes
+        promoted = []
+        for start in range(0, len(combined), TILE_WIDTH):
+            bottom = combined[start : start + TILE_WIDTH]
+            rows = build_rows(hasher, bottom, existing if start == 0 else ())
+            written.append(
+                (level, first_tile + start // TILE_WIDTH, len(bottom), encode_rows(rows))
+            )
+            if len(bottom) == TILE_WIDTH:
+                promoted.append(rows[-1][0])
+        new_nodes = promoted
+        count //= TILE_WIDTH
+        level += 1
+
+    mark = _placeholder(conn)
+    conn.exec_driver_sql(
+        f"INSERT INTO tlog_leaves (log, idx, leaf) VALUES ({mark}, {mark}, {mark})",
+        [(log_pk, size + i, leaf) for i, leaf in enumerate(leaves)],
+    )
+    if replaced:
+        conn.execute(
+            delete(TlogTileRow).where(
+                TlogTileRow.log == log_pk, tuple_(TlogTileRow.level, TlogTileRow.idx).in_(replaced)
+            )
+        )
+    conn.execute(
+        insert(TlogTileRow),
+        [
+            {"log": log_pk, "level": lv, "idx": ix, "width": w, "hashes": h}
+            for lv, ix, w, h in written
+        ],
+    )
+    conn.execute(update(TlogLogRow).where(TlogLogRow.id == log_pk).values(size=size + len(leaves)))
+    return size
+
+
+def append_durably(engine: Engine, log_id: str, leaves: Sequence[bytes]) -> int:
+    """Append and commit (SQLite: WAL, synchronous FULL): when this returns, the leaves are
+    durable and may be acknowledged with their indices."""
+    with engine.begin() as conn:
+        return append_leaves(conn, log_id, leaves)
+
+
+class TlogReader:
+    """Reads one stored log: nodes, leaves, roots and proofs for any size up to the current
+    one. Each proof or root is one query over O(log n) tiles."""
+
+    def __init__(self, conn: Connection, log_id: str, hasher: Hasher = RFC6962):
+        self.conn = conn
+        self.log_id = log_id
+        self.hasher = hasher
+        self.log_pk, self.size = _log_row(conn, log_id)
+
+    def get_nodes(self, ids: Sequence[NodeId]) -> list[bytes]:
+        located = [tile_of(node) for node in ids]
+        tiles = _read_tiles(self.conn, self.log_pk, sorted({tile for tile, _, _ in located}))
+        out = []
+        for node, (tile, row, position) in zip(ids, located, strict=True):
+            found = tiles.get(tile)
+            value = (
+                None
+                if found is None
+                else node_from_tile(found[0], found[1], row, position, self.hasher.size)
+            )
+            if value is None:
+                raise ProofError(f"log {self.log_id}: node {node} is not stored (size {self.size})")
+            out.append(value)
+        return out
+
+    def _bounded(self, size: int | None) -> int:
+        if size is None:
+            return self.size
+        if not 0 <= size <= self.size:
+            raise ProofError(f"log {self.log_id}: size {size} is beyond the log's size {self.size}")
+        return size
+
+    def root(self, size: int | None = None) -> bytes:
+        return root_at(self, self.hasher, self._bounded(size))
+
+    def inclusion_proof(self, index: int, size: int | None = None) -> list[bytes]:
+        return inclusion_proof(self, self.hasher, index, self._bounded(size))
+
+    def consistency_proof(self, size1: int, size2: int | None = None) -> list[bytes]:
+        return consistency_proof(self, self.hasher, size1, self._bounded(size2))
+
+    def leaf(self, index: int) -> bytes:
+        row = self.conn.execute(
+            select(TlogLeafRow.leaf).where(TlogLeafRow.log == self.log_pk, TlogLeafRow.idx == index)
+        ).first()
+        if row is None or index >= self.size:
+            raise ProofError(f"log {self.log_id}: no leaf {index} (size {self.size})")
+        return bytes(row[0])
+
+    def leaf_hash(self, index: int) -> bytes:
+        return self.get_nodes([(0, index)])[0]
+
+
+# --------------------------------------------------------------------------- checkpoints
+
+
+def publish_checkpoint(conn: Connection, log_id: str, signer: NoteSigner) -> str:
+    """Sign and store the checkpoint of the log's current size (idempotent per size);
+    returns the signed note. The signer's key name must be the origin ``log_id``."""
+    reader = TlogReader(conn, log_id)
+    existing = checkpoint_note(conn, log_id, reader.size, with_cosignatures=False)
+    if existing is not None:
+        return existing
+    checkpoint = Checkpoint(log_id, reader.size, reader.root())
+    note = sign_checkpoint(checkpoint, signer)
+    conn.execute(
+        insert(TlogCheckpointRow).values(
+            log=reader.log_pk, size=checkpoint.size, root=checkpoint.root, note=note
+        )
+    )
+    return note
+
+
+def checkpoint_note(
+    conn: Connection, log_id: str, size: int, *, with_cosignatures: bool = True
+) -> str | None:
+    """The stored signed checkpoint of ``size`` (with its cosignature lines), or None."""
+    log_pk, _ = _log_row(conn, log_id)
+    row = conn.execute(
+        select(TlogCheckpointRow.note).where(
+            TlogCheckpointRow.log == log_pk, TlogCheckpointRow.size == size
+        )
+    ).first()
+    if row is None:
+        return None
+    note: str = row[0]
+    if with_cosignatures:
+        lines = conn.execute(
+            select(TlogCosignatureRow.line)
+            .where(TlogCosignatureRow.log == log_pk, TlogCosignatureRow.size == size)
+            .order_by(TlogCosignatureRow.cosigner, TlogCosignatureRow.key_id)
+        ).scalars()
+        note = add_signature_lines(note, list(lines))
+    return note
+
+
+def latest_checkpoint(
+    conn: Connection, log_id: str, *, with_cosignatures: bool = True
+) -> str | None:
+    log_pk, _ = _log_row(conn, log_id)
+    size = conn.execute(
+        select(TlogCheckpointRow.size)
+        .where(TlogCheckpointRow.log == log_pk)
+        .order_by(TlogCheckpointRow.size.desc())
+    ).scalar()
+    return (
+        None
+        if size is None
+        else checkpoint_note(conn, log_id, size, with_cosignatures=with_cosignatures)
+    )
+
+
+def add_cosignature(
+    conn: Connection, log_id: str, size: int, line: str, cosigner: VerifierKey
+) -> None:
+    """Verify ``line`` as ``cosigner``'s tlog-cosignature on the stored checkpoint of
+    ``size`` and store it (replacing an older one by the same key)."""
+    if cosigner.sig_type != SIG_TYPE_COSIGNATURE:
+        raise TlogStoreError(
+            f"cosigner key {cosigner.name} has type {cosigner.sig_type}, want 0x04"
+        )
+    note = checkpoint_note(conn, log_id, size, with_cosignatures=False)
+    if note is None:
+        raise TlogStoreError(f"log {log_id}: no checkpoint of size {size} to cosign")
+    line = line if line.endswith("\n") else line + "\n"
+    try:
+        opened = verify_note(note + line, [cosigner])
+    except VerificationError as exc:
+        raise TlogStoreError(f"cosignature by {cosigner.name} on size {size}: {exc}") from exc
+    if not opened.cosignatures:
+        raise TlogStoreError(
+            f"the line is not a cosignature by {cosigner.name}+{cosigner.key_id:08x}"
+        )
+    cosig = opened.cosignatures[0]
+    log_pk, _ = _log_row(conn, log_id)
+    key = (
+        TlogCosignatureRow.log == log_pk,
+        TlogCosignatureRow.size == size,
+        TlogCosignatureRow.cosigner == cosig.name,
+        TlogCosignatureRow.key_id == cosig.key_id,
+    )
+    conn.execute(delete(TlogCosignatureRow).where(*key))
+    conn.execute(
+        insert(TlogCosignatureRow).values(
+            log=log_pk,
+            size=size,
+            cosigner=cosig.name,
+            key_id=cosig.key_id,
+            timestamp=cosig.timestamp,
+            line=line.rstrip("\n"),
+        )
+    )
+
+
+# --------------------------------------------------------------------------- audit
+
+
+@dataclass
+class AuditReport:
+    """What ``audit`` checked and every discrepancy it found (empty: the log is sound)."""
+
+    log_id: str
+    size: int
+    leaves_checked: int = 0
+    tiles_checked: int = 0
+    checkpoints_checked: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _leaf_chunks(conn: Connection, log_pk: int, chunk: int) -> Iterator[list[tuple[int, bytes]]]:
+    after = -1
+    while True:
+        rows = conn.execute(
+            select(TlogLeafRow.idx, TlogLeafRow.leaf)
+            .where(TlogLeafRow.log == log_pk, TlogLeafRow.idx > after)
+            .order_by(TlogLeafRow.idx)
+            .limit(chunk)
+        ).all()
+        if not rows:
+            return
+        yield [(int(i), bytes(leaf)) for i, leaf in rows]
+        after = rows[-1][0]
+
+
+def audit(
+    conn: Connection,
+    log_id: str,
+    log_key: VerifierKey | None = None,
+    hasher: Hasher = RFC6962,
+    chunk: int = 10_000,
+) -> AuditReport:
+    """Recompute the log from its stored leaves: every tile and every stored checkpoint's
+    root (and, given ``log_key``, its signature). Memory: one chunk of leaves plus O(log n)
+    tiles, so it runs on logs of any size."""
+    log_pk, size = _log_row(conn, log_id)
+    report = AuditReport(log_id, size)
+    checkpoints = conn.execute(
+        select(TlogCheckpointRow.size, TlogCheckpointRow.root, TlogCheckpointRow.note)
+        .where(TlogCheckpointRow.log == log_pk)
+        .order_by(TlogCheckpointRow.size)
+    ).all()
+    pending_checkpoints = list(checkpoints)
+    compact = CompactRange(hasher)
+    bottoms: list[list[bytes]] = []  # per tile level, the bottom row of the tile being built
+    finished: dict[TileId, bytes] = {}
+
+    def check_checkpoints() -> None:
+        while pending_checkpoints and pending_checkpoints[0][0] == compact.size:
+            cp_size, cp_root, cp_note = pending_checkpoints.pop(0)
+            _check_checkpoint(
+                report, log_id, cp_size, bytes(cp_root), cp_note, compact.root(), log_key
+            )
+
+    def flush_tiles() -> None:
+        stored = _read_tiles(conn, log_pk, list(finished))
+        for tile, data in finished.items():
+            report.tiles_checked += 1
+            found = stored.get(tile)
+            if found is None or found[1] != data:
+                report.problems.append(f"tile {tile} does not match the leaves (tampered node row)")
+        finished.clear()
+
+    def push(level: int, node: bytes) -> None:
+        while len(bottoms) <= level:
+            bottoms.append([])
+        bottoms[level].append(node)
+        if len(bottoms[level]) == TILE_WIDTH:
+            rows = build_rows(hasher, bottoms[level])
+            index = (compact.size >> (8 * level)) // TILE_WIDTH - 1
+            finished[(level, index)] = encode_rows(rows)
+            bottoms[level] = []
+            push(level + 1, rows[-1][0])
+
+    check_checkpoints()
+    for rows in _leaf_chunks(conn, log_pk, chunk):
+        for index, leaf in rows:
+            if index != compact.size:
+                report.problems.append(f"leaf {compact.size} is missing (next stored is {index})")
+                return report
+            leaf_hash = hasher.hash_leaf(leaf)
+            compact.append(leaf_hash)
+            report.leaves_checked += 1
+            push(0, leaf_hash)
+            check_checkpoints()
+        flush_tiles()
+    if compact.size != size:
+        report.problems.append(f"the log claims size {size} but stores {compact.size} leaves")
+    for level, bottom in enumerate(bottoms):
+        if bottom:
+            finished[(level, (compact.size >> (8 * level)) // TILE_WIDTH)] = encode_rows(
+                build_rows(hasher, bottom)
+            )
+    flush_tiles()
+    stored_tiles = conn.execute(select(TlogTileRow.level).where(TlogTileRow.log == log_pk)).all()
+    if len(stored_tiles) != report.tiles_checked:
+        report.problems.append(
+            f"{len(stored_tiles)} tiles stored, {report.tiles_checked} expected from the leaves"
+        )
+    for cp_size, _, _ in pending_checkpoints:
+        report.problems.append(
+            f"checkpoint of size {cp_size} is beyond the stored leaves ({compact.size})"
+        )
+    return report
+
+
+def _check_checkpoint(
+    report: AuditReport,
+    log_id: str,
+    size: int,
+    root: bytes,
+    note: str,
+    recomputed: bytes,
+    log_key: VerifierKey | None,
+) -> None:
+    report.checkpoints_checked += 1
+    try:
+        body = parse_checkpoint(parse_note(note).text)
+        if log_key is not None:
+            body = verify_checkpoint(note, log_key).checkpoint
+    except VerificationError as exc:
+        report.problems.append(f"checkpoint {size}: {exc}")
+        return
+    if body.origin != log_id or body.size != size or body.root != root:
+        report.problems.append(f"checkpoint {size}: the signed note does not match its row")
+    if root != recomputed:
+        report.problems.append(
+            f"checkpoint {size}: root {root.hex()} signed, "
+            f"{recomputed.hex()} recomputed from leaves"
+        )

@@ -1,0 +1,58 @@
+"""Leaf encoding: which bytes of an entry become a log leaf.
+
+- An entry of at most ``MAX_INLINE_ENTRY`` (64 KiB) bytes is its own leaf, byte for byte
+  (for notifications: the canonical signed envelope).
+- A larger entry is logged by digest: the leaf is ``DIGEST_LEAF_TAG`` (0x00 "tl-digest"
+  0x00 "sha256" 0x00), then SHA-256(entry) (32 bytes), then len(entry) as 8 bytes
+  big-endian: 50 bytes in all. The entry itself is kept elsewhere; anyone holding it checks
+  it against the leaf with ``leaf_matches_entry``.
+- An entry that starts with a 0x00 byte is refused, so an inline leaf can never be mistaken
+  for a digest leaf (canonical JSON and UTF-8 text never start with 0x00).
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from treatyledger.errors import TreatyLedgerError
+
+MAX_INLINE_ENTRY = 64 * 1024
+DIGEST_LEAF_TAG = b"\x00tl-digest\x00sha256\x00"
+DIGEST_LEAF_SIZE = len(DIGEST_LEAF_TAG) + 32 + 8
+
+
+class EntryError(TreatyLedgerError):
+    """An entry cannot be encoded as a leaf, or a leaf does not match an entry."""
+
+
+def leaf_for_entry(entry: bytes) -> bytes:
+    """The leaf bytes that log ``entry``: itself, or its digest leaf above 64 KiB."""
+    if not entry:
+        raise EntryError("entry is empty; expected at least one byte")
+    if entry[0] == 0:
+        raise EntryError("entry starts with byte 0x00, which is reserved for digest leaves")
+    if len(entry) <= MAX_INLINE_ENTRY:
+        return entry
+    return DIGEST_LEAF_TAG + hashlib.sha256(entry).digest() + len(entry).to_bytes(8, "big")
+
+
+def is_digest_leaf(leaf: bytes) -> bool:
+    return len(leaf) == DIGEST_LEAF_SIZE and leaf.startswith(DIGEST_LEAF_TAG)
+
+
+def leaf_matches_entry(leaf: bytes, entry: bytes) -> bool:
+    """Whether ``leaf`` is the leaf of ``entry`` (inline or by digest)."""
+    try:
+        return leaf_for_entry(entry) == leaf
+    except EntryError:
+        return False
+
+
+def check_leaf(leaf: bytes) -> None:
+    """Raise unless ``leaf`` fits in a log: at most 64 KiB. The tree itself takes any bytes
+    (RFC 6962 leaves may be empty); applications log entries through ``leaf_for_entry``."""
+    if len(leaf) > MAX_INLINE_ENTRY:
+        raise EntryError(
+            f"leaf of {len(leaf)} bytes: expected at most {MAX_INLINE_ENTRY}; log larger "
+            "entries by digest with leaf_for_entry"
+        )
