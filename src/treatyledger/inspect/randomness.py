@@ -43,7 +43,7 @@ class FaultKind(StrEnum):
     WRONG_REVEAL = "wrong_reveal"
     LATE_COMMITMENT = "late_commitment"
     DUPLICATE = "duplicate"
-    REVEAL_WITHOUT_COMMITMENT = "reveal_without_commitment"
+    PREMATURE_REVEAL = "premature_reveal"
     NOT_A_PARTICIPANT = "not_a_participant"
     MALFORMED = "malformed"
 
@@ -147,6 +147,8 @@ class RandomnessRound:
     def reveal(self, party: str, value: bytes, salt: bytes, *, evidence: str | None = None) -> None:
         """Record a reveal; a reveal is refused until every party has committed."""
         self._participant(party, evidence)
+        # Even a refused reveal made its value public: no commitment may follow it.
+        self._revealed_any = True
         missing = [p for p in self.parties if p not in self.commitments]
         if missing:
             raise RandomnessError(
@@ -154,7 +156,7 @@ class RandomnessRound:
                 f"commitment of {', '.join(missing)}",
                 party=party,
                 round_id=self.round_id,
-                kind=FaultKind.REVEAL_WITHOUT_COMMITMENT,
+                kind=FaultKind.PREMATURE_REVEAL,
             )
         if party in self.values or any(
             f.party == party and f.kind is FaultKind.WRONG_REVEAL for f in self.faults
@@ -165,7 +167,6 @@ class RandomnessRound:
                 round_id=self.round_id,
                 kind=FaultKind.DUPLICATE,
             )
-        self._revealed_any = True
         try:
             opened = commitment_of(value, salt)
         except RandomnessError as exc:
