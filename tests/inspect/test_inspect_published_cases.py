@@ -11,13 +11,13 @@ computed values agree (7, 8, 6), and those are checked.
 from __future__ import annotations
 
 import pytest
-
 from inspect_cases import (
     PUBLISHED,
     agrees_at_decimals,
     agrees_at_significant,
     load_cases,
 )
+
 from treatyledger.inspect import games, sequential, statistics
 
 CASES = load_cases()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -53,7 +54,7 @@ def test_sampling_rejects_goal_of_one() -> None:
 
 def test_posterior_never_rises_with_clean_inspections() -> None:
     values = [statistics.posterior_cheating(0.3, 0.1, k) for k in range(30)]
-    assert all(b < a for a, b in zip(values, values[1:], strict=False))
+    assert all(b < a for a, b in itertools.pairwise(values))
 
 
 @settings(max_examples=30, deadline=None)
