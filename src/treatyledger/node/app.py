@@ -13,7 +13,7 @@ from treatyledger.node.auth import AuthFirstRoute
 from treatyledger.node.context import NodeContext
 from treatyledger.node.limits import BodySizeLimit
 from treatyledger.node.problems import install_problem_handlers, problem_responses
-from treatyledger.node.routers import health
+from treatyledger.node.routers import health, log, public, state
 
 DESCRIPTION = """\
 A TreatyLedger party node. The owning party submits signed notifications; the peer party,
@@ -48,5 +48,4 @@ def create_app(context: NodeContext) -> FastAPI:
 
 
 def _routers() -> list[APIRouter]:
-    # Routers that need the ledger and log stores are added as those land.
-    return []
+    return [log.router, state.router, public.router]

@@ -1,9 +1,21 @@
 """Request and response models of the node API. The same models validate requests and
-generate the OpenAPI document, so the spec is never written by hand."""
+generate the OpenAPI document, so the spec is never written by hand.
+
+Models under "observer view" hold aggregates only: no model there has an item-level field
+(uid, facility, system type, item list), and ``extra="forbid"`` keeps it that way."""
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
+
+from treatyledger.model.items import Item
+from treatyledger.model.notifications import Notification
+from treatyledger.node.context import MAX_BATCH
+
+Base64 = str
 
 
 class _Model(BaseModel):
@@ -14,3 +26,154 @@ class Health(_Model):
     status: str = Field(description="`ok` when the node can read its database")
     party: str
     version: str
+
+
+# -- notifications ---------------------------------------------------------------------------
+
+
+class SubmitRequest(_Model):
+    notifications: list[Notification] = Field(
+        min_length=1,
+        max_length=MAX_BATCH,
+        description="signed notifications of the node's party, in sequence order",
+    )
+
+
+class SubmitResult(_Model):
+    party: str
+    sequence: int
+    status: Literal["accepted", "duplicate", "rejected"]
+    leaf_index: int | None = Field(default=None, description="position in the party's log")
+    late: bool = False
+    flags: list[str] = Field(default_factory=list)
+    rule: str | None = Field(default=None, description="the rule a rejection broke")
+    error: str | None = None
+
+
+class SubmitResponse(_Model):
+    accepted: int
+    rejected: int
+    results: list[SubmitResult]
+
+
+# -- the transparency log --------------------------------------------------------------------
+
+
+class CosignatureInfo(_Model):
+    name: str
+    key_id: str = Field(description="C2SP key ID, 8 hex digits")
+    timestamp: int = Field(description="POSIX seconds the cosigner states it saw the checkpoint")
+
+
+class CheckpointResponse(_Model):
+    origin: str
+    size: int
+    root: Base64
+    note: str = Field(description="the C2SP signed note, with every cosignature line")
+    cosignatures: list[CosignatureInfo]
+
+
+class LogEntry(_Model):
+    index: int
+    leaf: Base64 = Field(description="the leaf bytes (the canonical signed notification)")
+    entry: Base64 | None = Field(
+        default=None, description="the whole entry, where the leaf logs it by digest"
+    )
+    proof: list[Base64] | None = Field(
+        default=None, description="inclusion proof to the tree of size proof_size"
+    )
+
+
+class EntriesResponse(_Model):
+    start: int
+    end: int
+    proof_size: int | None
+    entries: list[LogEntry]
+
+
+class InclusionProofResponse(_Model):
+    index: int
+    size: int
+    leaf_hash: Base64
+    proof: list[Base64]
+
+
+class ConsistencyProofResponse(_Model):
+    first: int
+    second: int
+    proof: list[Base64]
+
+
+class CosignRequest(_Model):
+    checkpoint: str = Field(
+        max_length=4096, description="the checkpoint text (note body) being cosigned"
+    )
+    cosignature: str = Field(
+        max_length=1024, description="one C2SP tlog-cosignature signature line"
+    )
+
+
+class CosignResponse(_Model):
+    size: int
+    cosigner: str
+    timestamp: int
+    cosignatures: int = Field(description="how many cosignatures that checkpoint now has")
+
+
+# -- item-level state (owner, peer, inspector) -----------------------------------------------
+
+
+class InventoryResponse(_Model):
+    party: str
+    as_of: date
+    items: list[Item]
+
+
+class CategoryTotal(_Model):
+    total: int
+    limit: int | None
+    within_limit: bool | None
+
+
+class CountsResponse(_Model):
+    party: str
+    rule_set: str
+    as_of: date
+    categories: dict[str, CategoryTotal]
+
+
+class SeriesPoint(_Model):
+    date: date
+    totals: dict[str, int]
+
+
+class SeriesResponse(_Model):
+    party: str
+    rule_set: str
+    points: list[SeriesPoint]
+
+
+# -- observer view (aggregates only) ---------------------------------------------------------
+
+
+class AggregatePoint(_Model):
+    data_date: date
+    totals: dict[str, int] = Field(description="category id -> accountable total")
+
+
+class LimitStatus(_Model):
+    category: str
+    limit: int
+    binding_from: date
+    total: int
+    within_limit: bool | None = Field(description="null before the limit binds")
+
+
+class PublicSummary(_Model):
+    party: str
+    rule_set: str
+    treaty: str
+    as_of: date
+    aggregates: list[AggregatePoint]
+    compliance: list[LimitStatus]
+    checkpoint: CheckpointResponse | None

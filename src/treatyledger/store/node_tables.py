@@ -43,4 +43,6 @@ class PeerSyncState(Base):
     root_hash: Mapped[bytes | None] = mapped_column(LargeBinary(32), nullable=True)
     checkpoint: Mapped[str | None] = mapped_column(Text, nullable=True)
     mirrored: Mapped[int] = mapped_column(BigInteger)
+    # The signed checkpoint the entries beyond ``size`` were verified against (interrupted sync).
+    pending: Mapped[str | None] = mapped_column(Text, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -38,6 +38,7 @@ def upgrade() -> None:
         sa.Column("root_hash", sa.LargeBinary(32), nullable=True),
         sa.Column("checkpoint", sa.Text(), nullable=True),
         sa.Column("mirrored", sa.BigInteger(), nullable=False),
+        sa.Column("pending", sa.Text(), nullable=True),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("origin", name=op.f("pk_node_peer_sync")),
     )

@@ -1,0 +1,69 @@
+"""Shared route dependencies: the node context and the treaty a request asks about."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+
+from treatyledger.node.auth import ALL_ROLES, Role, RoleGuard
+from treatyledger.node.context import NodeContext
+from treatyledger.node.problems import Problem, problem_responses
+from treatyledger.node.views import Treaty, known_rule_sets, today, treaty
+
+#: Who may see item-level data: the party itself, the other party, inspectors.
+ITEM_LEVEL = (Role.OWNER, Role.PEER, Role.INSPECTOR)
+#: Who may read the log's entries and proofs (item-level: entries are notifications).
+LOG_READERS = (Role.OWNER, Role.PEER, Role.INSPECTOR, Role.WITNESS)
+EVERYONE = tuple(ALL_ROLES)
+
+GUARDED = problem_responses(401, 403, 422)
+
+
+def node_context(request: Request) -> NodeContext:
+    context: NodeContext = request.app.state.node
+    return context
+
+
+Node = Annotated[NodeContext, Depends(node_context)]
+
+
+def guard(*roles: Role) -> RoleGuard:
+    return RoleGuard(*roles)
+
+
+def rule_set_of(
+    node: Node,
+    rules: Annotated[
+        str | None,
+        Query(
+            max_length=64,
+            pattern=r"^[a-z0-9][a-z0-9-]*$",
+            description="a built-in rule set; default: the workspace's",
+        ),
+    ] = None,
+) -> Treaty:
+    name = rules or node.rules
+    if rules is not None and rules not in known_rule_sets():
+        # Never a path: a caller must not make the node read files.
+        raise Problem(
+            422,
+            f"unknown rule set {rules!r}; expected one of {', '.join(known_rule_sets())}",
+            problem="unknown-rule-set",
+        )
+    return treaty(name)
+
+
+TreatyDep = Annotated[Treaty, Depends(rule_set_of)]
+
+
+def as_of_date(
+    as_of: Annotated[
+        date | None, Query(description="the date (UTC, end of day); default: today")
+    ] = None,
+) -> date:
+    return as_of or today()
+
+
+AsOf = Annotated[date, Depends(as_of_date)]

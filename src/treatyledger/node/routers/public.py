@@ -1,0 +1,60 @@
+"""The observer view: aggregates per data date, compliance status per limit and the latest
+checkpoint with its cosignatures. Every role may read it; nothing item-level is in it."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Security
+from starlette.concurrency import run_in_threadpool
+
+from treatyledger.node.auth import Caller
+from treatyledger.node.routers.deps import EVERYONE, GUARDED, AsOf, Node, TreatyDep, guard
+from treatyledger.node.schemas import AggregatePoint, LimitStatus, PublicSummary
+from treatyledger.node.views import data_dates, final_limits, limit_in_force, party_records, series
+
+router = APIRouter(tags=["observer view"], responses=GUARDED)
+Anyone = Annotated[Caller, Security(guard(*EVERYONE))]
+
+
+@router.get(
+    "/public/summary",
+    response_model=PublicSummary,
+    summary="Aggregates per data date, compliance per limit, the latest cosigned checkpoint",
+)
+async def public_summary(
+    node: Node, _caller: Anyone, treaty: TreatyDep, as_of: AsOf
+) -> PublicSummary:
+    from treatyledger.node import logview
+
+    def compute() -> PublicSummary:
+        records = party_records(node.engine, node.party)
+        dates = data_dates(records, until=as_of)
+        wanted = sorted({*dates, as_of})
+        points = dict(series(records, treaty, node.party, wanted))
+        aggregates = [AggregatePoint(data_date=d, totals=points[d]) for d in dates]
+        now = points[as_of]
+        compliance = []
+        for category, (value, binding_from) in sorted(final_limits(treaty.rule_set).items()):
+            in_force = limit_in_force(treaty.rule_set, category, as_of)
+            total = now.get(category, 0)
+            compliance.append(
+                LimitStatus(
+                    category=category,
+                    limit=in_force[0] if in_force else value,
+                    binding_from=in_force[1] if in_force else binding_from,
+                    total=total,
+                    within_limit=(total <= in_force[0]) if in_force else None,
+                )
+            )
+        return PublicSummary(
+            party=node.party,
+            rule_set=treaty.name,
+            treaty=treaty.rule_set.treaty.name,
+            as_of=as_of,
+            aggregates=aggregates,
+            compliance=compliance,
+            checkpoint=logview.latest_checkpoint(node),
+        )
+
+    return await run_in_threadpool(compute)

@@ -1,0 +1,96 @@
+"""Item-level state of the node's party: inventory, counts and time series under a rule set.
+For the party itself, the other party and inspectors; never observers."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Security
+from starlette.concurrency import run_in_threadpool
+
+from treatyledger.node.auth import Caller
+from treatyledger.node.problems import Problem
+from treatyledger.node.routers.deps import GUARDED, ITEM_LEVEL, AsOf, Node, TreatyDep, guard
+from treatyledger.node.schemas import (
+    CategoryTotal,
+    CountsResponse,
+    InventoryResponse,
+    SeriesPoint,
+    SeriesResponse,
+)
+from treatyledger.node.views import (
+    counts_at,
+    data_dates,
+    inventory_at,
+    limit_in_force,
+    party_records,
+    series,
+    treaty,
+)
+
+router = APIRouter(tags=["state"], responses=GUARDED)
+ItemLevel = Annotated[Caller, Security(guard(*ITEM_LEVEL))]
+
+MAX_SERIES_DATES = 200
+
+
+@router.get("/inventory", response_model=InventoryResponse, summary="Declared items as of a date")
+async def inventory(node: Node, _caller: ItemLevel, as_of: AsOf) -> InventoryResponse:
+    def compute() -> InventoryResponse:
+        records = party_records(node.engine, node.party)
+        items = inventory_at(records, treaty(node.rules), as_of)
+        return InventoryResponse(party=node.party, as_of=as_of, items=items)
+
+    return await run_in_threadpool(compute)
+
+
+@router.get("/counts", response_model=CountsResponse, summary="Counts under a rule set")
+async def counts(node: Node, _caller: ItemLevel, treaty: TreatyDep, as_of: AsOf) -> CountsResponse:
+    def compute() -> CountsResponse:
+        records = party_records(node.engine, node.party)
+        result = counts_at(records, treaty, node.party, as_of)
+        party = result.parties.get(node.party)
+        categories = {
+            cid: CategoryTotal(total=c.total, limit=c.limit, within_limit=c.within_limit)
+            for cid, c in (party.categories.items() if party else ())
+        }
+        if not categories:  # nothing declared yet: every category is zero
+            categories = {}
+            for category in treaty.rule_set.categories:
+                binding = limit_in_force(treaty.rule_set, category.id, as_of)
+                categories[category.id] = CategoryTotal(
+                    total=0,
+                    limit=binding[0] if binding else None,
+                    within_limit=True if binding else None,
+                )
+        return CountsResponse(
+            party=node.party, rule_set=treaty.name, as_of=as_of, categories=categories
+        )
+
+    return await run_in_threadpool(compute)
+
+
+@router.get("/series", response_model=SeriesResponse, summary="Counts at each data date")
+async def time_series(
+    node: Node,
+    _caller: ItemLevel,
+    treaty: TreatyDep,
+    dates: Annotated[
+        list[date] | None,
+        Query(max_length=MAX_SERIES_DATES, description="default: the treaty data dates"),
+    ] = None,
+) -> SeriesResponse:
+    def compute() -> SeriesResponse:
+        records = party_records(node.engine, node.party)
+        wanted = sorted(set(dates)) if dates else data_dates(records)
+        if len(wanted) > MAX_SERIES_DATES:
+            raise Problem(422, f"at most {MAX_SERIES_DATES} dates", problem="too-many-dates")
+        points = series(records, treaty, node.party, wanted)
+        return SeriesResponse(
+            party=node.party,
+            rule_set=treaty.name,
+            points=[SeriesPoint(date=d, totals=t) for d, t in points],
+        )
+
+    return await run_in_threadpool(compute)

@@ -1,0 +1,118 @@
+"""What the node computes from a party's accepted notifications: the inventory, counts and
+time series under a rule set (item level), and the public aggregates and compliance status
+(aggregate only). Built on the pure ledger replay and the counting engine."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from treatyledger.files import load_catalog, load_rule_set, rule_set_names
+from treatyledger.ledger import policy_from_rule_set, state_at, time_series
+from treatyledger.ledger.state import LedgerPolicy
+from treatyledger.model.catalog import Catalog
+from treatyledger.model.items import Item
+from treatyledger.rules import CountResult, RuleSet, count
+from treatyledger.store.ledger_tables import NotificationRow
+
+#: New START data dates: the baseline exchange, then every 1 March and 1 September
+#: (Protocol Part Four, Section I; the aggregates in data/reference follow them).
+BASELINE_DATA_DATE = date(2011, 2, 5)
+
+
+@dataclass(frozen=True)
+class Treaty:
+    name: str
+    rule_set: RuleSet
+    catalog: Catalog
+    policy: LedgerPolicy
+
+
+@lru_cache(maxsize=16)
+def treaty(rules: str) -> Treaty:
+    """A built-in rule set (or the workspace's configured file) with catalog and policy."""
+    rule_set = load_rule_set(rules)
+    catalog = load_catalog()
+    return Treaty(rules, rule_set, catalog, policy_from_rule_set(rule_set, catalog))
+
+
+def known_rule_sets() -> list[str]:
+    return rule_set_names()
+
+
+def party_records(engine: Engine, party: str) -> list[dict[str, Any]]:
+    """A party's accepted notifications (JSON form) in sequence order."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(NotificationRow.signed_bytes)
+            .where(NotificationRow.party == party)
+            .order_by(NotificationRow.sequence)
+        ).all()
+    return [json.loads(row.signed_bytes) for row in rows]
+
+
+def inventory_at(records: list[dict[str, Any]], treaty: Treaty, when: date) -> list[Item]:
+    return list(state_at(records, treaty.policy, when).inventory().items)
+
+
+def counts_at(records: list[dict[str, Any]], treaty: Treaty, party: str, when: date) -> CountResult:
+    inventory = state_at(records, treaty.policy, when).inventory().for_party(party)
+    return count(inventory, treaty.rule_set, treaty.catalog, as_of=when)
+
+
+def data_dates(records: list[dict[str, Any]], until: date | None = None) -> list[date]:
+    """The treaty data dates from the first notification's effective date to ``until``
+    (default: the latest effective date notified)."""
+    effective = [datetime.fromisoformat(r["effective_time"]).date() for r in records]
+    if not effective:
+        return []
+    first, last = min(effective), until or max(effective)
+    dates = [BASELINE_DATA_DATE] if first <= BASELINE_DATA_DATE <= last else []
+    for year in range(first.year, last.year + 1):
+        for month in (3, 9):
+            day = date(year, month, 1)
+            if first <= day <= last and day > BASELINE_DATA_DATE:
+                dates.append(day)
+    if not dates:
+        dates.append(last)
+    return sorted(dates)
+
+
+def series(
+    records: list[dict[str, Any]], treaty: Treaty, party: str, dates: list[date]
+) -> list[tuple[date, dict[str, int]]]:
+    points = time_series(records, treaty.policy, treaty.rule_set, dates, treaty.catalog)
+    zero = {c.id: 0 for c in treaty.rule_set.categories}
+    return [(_day(p.when), {**zero, **p.totals.get(party, {})}) for p in points]
+
+
+def _day(when: date | datetime) -> date:
+    return when.date() if isinstance(when, datetime) else when
+
+
+def limit_in_force(rule_set: RuleSet, category: str, when: date) -> tuple[int, date] | None:
+    """The limit on ``category`` binding on ``when`` and the date it binds from."""
+    binding = [
+        limit for limit in rule_set.limits if limit.category == category and limit.from_ <= when
+    ]
+    if not binding:
+        return None
+    latest = max(binding, key=lambda limit: limit.from_)
+    return latest.value, latest.from_
+
+
+def final_limits(rule_set: RuleSet) -> dict[str, tuple[int, date]]:
+    """Per category, the last limit the rule set sets (the central limits of the treaty)."""
+    limits: dict[str, tuple[int, date]] = {}
+    for limit in sorted(rule_set.limits, key=lambda limit: limit.from_):
+        limits[limit.category] = (limit.value, limit.from_)
+    return limits
+
+
+def today() -> date:
+    return datetime.now(UTC).date()
