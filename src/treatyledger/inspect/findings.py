@@ -11,12 +11,20 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from treatyledger.inspect.selection import site_of
-from treatyledger.model.items import UID_PATTERN, Inventory, Item
+from treatyledger.ledger.replay import state_at
+from treatyledger.ledger.state import (
+    LedgerPolicy,
+    mentioned_uids,
+)
+from treatyledger.model.items import UID_PATTERN, Inventory
 from treatyledger.model.kinds import TERMINAL_STATUSES, Armament, ItemKind
 from treatyledger.model.parties import IDENTIFIER_PATTERN
 
@@ -209,6 +217,37 @@ def reconcile(
     return issues
 
 
-def declared_item(declared: Inventory, uid: str) -> Item | None:
-    """The declared item with this UID, if any (a convenience for reports)."""
-    return next((i for i in declared.items if i.uid == uid), None)
+@dataclass(frozen=True)
+class DeclaredState:
+    """A party's declared inventory at a moment, and per UID the notifications behind it."""
+
+    inventory: Inventory
+    history: Mapping[str, tuple[str, ...]]
+
+
+def declared_state(
+    records: Sequence[Mapping[str, Any]],
+    policy: LedgerPolicy,
+    party: str,
+    when: datetime,
+) -> DeclaredState:
+    """Replay the ledger to ``when`` (``treatyledger.ledger.state_at``) and collect, per item,
+    the references of the notifications of ``party`` that named it."""
+    state = state_at(records, policy, when)
+    history: dict[str, list[str]] = {}
+    for record in state.log(party):
+        effective = state.effective_record(party, record["sequence"])
+        for uid in mentioned_uids(effective["payload"]):
+            history.setdefault(uid, []).append(f"{party}#{record['sequence']}")
+    inventory = state.inventory(party)
+    return DeclaredState(inventory, {uid: tuple(refs) for uid, refs in history.items()})
+
+
+def reconcile_with_ledger(
+    record: InspectionRecord,
+    records: Sequence[Mapping[str, Any]],
+    policy: LedgerPolicy,
+) -> list[ComplianceIssue]:
+    """Reconcile a finding with the inspected party's ledger replayed to the inspection time."""
+    declared = declared_state(records, policy, record.inspected_party, record.time)
+    return reconcile(record, declared.inventory, declared.history)
