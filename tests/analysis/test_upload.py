@@ -160,7 +160,7 @@ def test_json_report_has_the_documented_keys(catalog: Catalog) -> None:
 
 
 def test_parameter_without_source_or_assumption_is_rejected() -> None:
-    with pytest.raises(AnalysisParameterError, match="source.*assumption"):
+    with pytest.raises(AnalysisParameterError, match=r"source.*assumption"):
         UploadParameters.from_mapping(
             {
                 "hedge": {
