@@ -4,11 +4,15 @@ total, and explain adds up to count for every category."""
 
 from __future__ import annotations
 
+import tomllib
+from functools import cache
+from importlib import resources
 from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from rules_support import all_rule_sets, catalog
+from rules_support import all_rule_sets as built_in_rule_sets
+from rules_support import catalog
 
 from treatyledger.model import (
     STATUSES_BY_KIND,
@@ -21,11 +25,29 @@ from treatyledger.model import (
     make_item,
 )
 from treatyledger.model.parties import Facility
-from treatyledger.rules import count, explain
+from treatyledger.rules import RuleSet, count, explain
 from treatyledger.rules.reference import reference_count, rows_of
 
 PARTIES = ("US", "RU", "UA")
 FACILITIES = tuple(Facility(id=f"f-{t.value}", party="US", type=t) for t in FacilityType)
+
+
+@cache
+def small_tier_start1() -> RuleSet:
+    """START I with tiers of 3 and 5 units, so that random inventories cross the boundary."""
+    text = resources.files("treatyledger").joinpath("data/rules/start1.toml").read_text()
+    data = tomllib.loads(text)
+    data["treaty"]["id"] = "start1-small-tiers"
+    for category in data["categories"]:
+        for clause in category["clauses"]:
+            if clause["method"] == "tiered":
+                clause["tiers"] = {"US": {"first": 3, "each": 10, "cap": 20}}
+                clause["default_tier"] = {"first": 5, "each": 8, "cap": 16}
+    return RuleSet.from_mapping(data)
+
+
+def all_rule_sets() -> list[RuleSet]:
+    return [*built_in_rule_sets(), small_tier_start1()]
 
 
 def _types(kind: ItemKind) -> list[str]:
