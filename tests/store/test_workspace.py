@@ -132,7 +132,7 @@ def test_a_key_of_one_party_cannot_be_registered_for_another(db_url: str, tmp_pa
 
 @pytest.mark.parametrize(
     ("text", "message"),
-    [("not base64!", "expected base64"), (base64.b64encode(b"short").decode(), "32 raw bytes")],
+    [("not base64!", "not base64"), (base64.b64encode(b"short").decode(), "has 32 bytes")],
 )
 def test_malformed_peer_keys_are_refused(tmp_path: Path, text: str, message: str) -> None:
     with (

@@ -23,7 +23,6 @@ The database is created and migrated only through Alembic (``store.migrate.upgra
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import os
 import re
@@ -43,6 +42,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 from sqlalchemy import Connection, Engine, delete, insert, select
 
 from treatyledger.errors import TreatyLedgerError
+from treatyledger.ledger.signing import key_id as signer_key_id
+from treatyledger.ledger.signing import public_key_from_base64, public_key_raw
 from treatyledger.model.parties import IDENTIFIER_PATTERN, Party
 from treatyledger.store.base import make_engine
 from treatyledger.store.ledger_tables import PartyKeyRow, PartyRow, WorkspaceMetaRow
@@ -65,24 +66,15 @@ class KeyRegistrationError(TreatyLedgerError):
 
 def public_key_b64(key: Ed25519PublicKey) -> str:
     """The form keys are exchanged and stored in: base64 of the raw 32 bytes."""
-    raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return base64.b64encode(raw).decode("ascii")
+    return base64.b64encode(public_key_raw(key)).decode("ascii")
 
 
 def parse_public_key(text: str) -> Ed25519PublicKey:
     """Parse a base64 raw Ed25519 public key; raises KeyRegistrationError."""
     try:
-        raw = base64.b64decode(text, validate=True)
-    except (ValueError, TypeError):
-        raise KeyRegistrationError(f"public key: expected base64, found {text[:60]!r}") from None
-    if len(raw) != 32:
-        raise KeyRegistrationError(f"public key: expected 32 raw bytes, found {len(raw)}")
-    return Ed25519PublicKey.from_public_bytes(raw)
-
-
-def key_id_of(public_key: str) -> str:
-    """A short, stable name of a public key: hex SHA-256 of the raw key, first 16 digits."""
-    return hashlib.sha256(base64.b64decode(public_key)).hexdigest()[:16]
+        return public_key_from_base64(text)
+    except ValueError as exc:
+        raise KeyRegistrationError(f"public key {text[:60]!r}: {exc}") from None
 
 
 @dataclass(frozen=True)
@@ -295,7 +287,7 @@ def party_keys(conn: Connection, party: str) -> dict[str, str]:
 
 
 def _register_key(conn: Connection, party: str, public_key: str, *, name: str) -> str:
-    key_id = key_id_of(public_key)
+    key_id = signer_key_id(parse_public_key(public_key))
     owner = conn.execute(
         select(PartyKeyRow.party).where(PartyKeyRow.public_key == public_key)
     ).scalar_one_or_none()

@@ -1,0 +1,479 @@
+"""Durable submission of notifications: verify, validate, persist in one transaction, then ack.
+
+``LedgerStore(engine, policy)`` loads the in-memory ``LedgerState`` by replaying every stored
+notification (signatures were verified on acceptance, so replay trusts them). ``submit(batch)``
+then, for each notification in order: parses it against the schema (dicts from hostile input),
+verifies its signature against the party's registered keys, validates and applies it to the
+state (``LedgerState.apply_record``: a rejected notification changes nothing). The accepted
+ones of the batch are written in ONE transaction: the notification rows (canonical signed
+bytes), the party's transparency-log leaves (``tlog_store.append_leaves``), the item ->
+notification index and the materialized current items. Only after the commit does ``submit``
+return the acks (accepted with leaf index, duplicate, or rejected with rule and reason; late
+and violation flags). If the transaction fails, the in-memory state is rebuilt from the
+database and the error propagates: nothing of the batch was acknowledged.
+
+A rejected notification never takes the rest of its batch down; the notifications after it
+are validated against the state without it (a sequence gap then rejects the later ones of
+the same party, as it must). Re-submitting already accepted notifications is idempotent
+(``duplicate``), which is how an interrupted import resumes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from sqlalchemy import Connection, Engine, insert, select, tuple_
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from treatyledger.errors import TreatyLedgerError
+from treatyledger.ledger.replay import replay
+from treatyledger.ledger.signing import content_hash, leaf_bytes, public_key_from_base64
+from treatyledger.ledger.state import (
+    LedgerPolicy,
+    LedgerState,
+    NotificationRejected,
+    Outcome,
+    Rule,
+    parse_time,
+)
+from treatyledger.model.items import Item
+from treatyledger.model.notifications import (
+    Notification,
+    NotificationSchemaError,
+    parse_notification,
+)
+from treatyledger.store.ledger_tables import (
+    ItemNotificationRow,
+    ItemRow,
+    NotificationRow,
+    PartyKeyRow,
+    PartyRow,
+)
+from treatyledger.store.tlog_store import append_leaves
+from treatyledger.tlog.checkpoint import DEFAULT_NAMESPACE, origin_for_party
+from treatyledger.tlog.entries import leaf_for_entry
+
+#: Bound on one batch (hostile input; memory). The CLI submits files in batches of this or less.
+MAX_BATCH = 10_000
+
+AckStatus = Literal["accepted", "duplicate", "rejected"]
+
+
+class StoreError(TreatyLedgerError):
+    """The store could not persist a batch; nothing of it was acknowledged."""
+
+
+@dataclass(frozen=True, slots=True)
+class Ack:
+    """The answer for one submitted notification, given only after its transaction committed.
+
+    ``accepted``: stored now, with its log ``leaf_index``; ``duplicate``: the same content was
+    already stored (idempotent re-submission); ``rejected``: changed nothing, ``rule``,
+    ``item`` and ``reason`` say why. ``late`` and ``flags`` (e.g. ``transfer.third_state``)
+    mark accepted notifications.
+    """
+
+    party: str
+    sequence: int | None
+    status: AckStatus
+    leaf_index: int | None = None
+    late: bool = False
+    flags: tuple[str, ...] = ()
+    rule: str | None = None
+    item: str | None = None
+    reason: str | None = None
+
+    @property
+    def ref(self) -> str:
+        return f"{self.party}#{self.sequence if self.sequence is not None else '?'}"
+
+    def to_json_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"party": self.party, "sequence": self.sequence}
+        data["status"] = self.status
+        for name in ("leaf_index", "rule", "item", "reason"):
+            value = getattr(self, name)
+            if value is not None:
+                data[name] = value
+        if self.late:
+            data["late"] = True
+        if self.flags:
+            data["flags"] = list(self.flags)
+        return data
+
+
+@dataclass(frozen=True)
+class StoredNotification:
+    """One accepted notification as stored."""
+
+    party: str
+    sequence: int
+    kind: str
+    effective_time: datetime
+    issued_time: datetime
+    late: bool
+    leaf_index: int | None
+    accepted_at: datetime
+    record: dict[str, Any]  # the signed envelope in JSON form
+
+
+@dataclass
+class _Pending:
+    record: Mapping[str, Any]
+    signed: bytes
+    digest: bytes
+    outcome: Outcome
+    position: int  # in the batch
+    leaf_index: int | None = None
+    touched: set[str] = field(default_factory=set)
+
+
+class LedgerStore:
+    """The ledger of one database: in-memory state plus durable, acknowledged submission."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        policy: LedgerPolicy,
+        *,
+        verify_signatures: bool = True,
+        namespace: str = DEFAULT_NAMESPACE,
+    ):
+        self.engine = engine
+        self.policy = policy
+        #: False only for benchmarks and trusted bulk loads: signatures are not checked.
+        self.verify_signatures = verify_signatures
+        self.namespace = namespace
+        self.state = LedgerState(policy)
+        self._parties: set[str] = set()
+        self.reload()
+
+    # ------------------------------------------------------------------ loading
+
+    def reload(self) -> None:
+        """Rebuild the in-memory state from the database (keys, then every notification)."""
+        with self.engine.connect() as conn:
+            keys: dict[str, list[Any]] = {}
+            for party, key in conn.execute(select(PartyKeyRow.party, PartyKeyRow.public_key)):
+                keys.setdefault(party, []).append(public_key_from_base64(key))
+            parties = set(conn.execute(select(PartyRow.party)).scalars())
+            state = LedgerState(self.policy, keys=keys)
+            state.replay_records(_decoded(conn, None))
+        self.state = state
+        self._parties = parties
+
+    def register_key(self, party: str, public_key: str) -> None:
+        """Make a key registered in the database (e.g. by Workspace.register_party_key)
+        usable for verification without reloading."""
+        self.state.register_key(party, public_key_from_base64(public_key))
+        self._parties.add(party)
+
+    def next_sequence(self, party: str) -> int:
+        return self.state.next_sequence(party)
+
+    # ------------------------------------------------------------------ submission
+
+    def submit(self, notifications: Iterable[Notification | Mapping[str, Any]]) -> list[Ack]:
+        """Validate and durably store a batch; returns one Ack per notification, in order,
+        after the commit. Raises StoreError (nothing acknowledged) if the write fails."""
+        batch = list(notifications)
+        if len(batch) > MAX_BATCH:
+            raise StoreError(f"a batch holds at most {MAX_BATCH} notifications, got {len(batch)}")
+        acks: list[Ack | None] = [None] * len(batch)
+        pending: list[_Pending] = []
+        duplicates: list[tuple[int, Outcome]] = []
+        state = self.state
+        for position, each in enumerate(batch):
+            try:
+                notification = each if isinstance(each, Notification) else parse_notification(each)
+            except NotificationSchemaError as exc:
+                party, sequence = _ref_of(each)
+                acks[position] = Ack(
+                    party, sequence, "rejected", rule=Rule.SCHEMA.value, reason=str(exc)
+                )
+                continue
+            record = notification.to_json_dict()
+            party = record["party"]
+            if party not in self._parties:
+                acks[position] = Ack(
+                    party,
+                    record["sequence"],
+                    "rejected",
+                    rule=Rule.UNKNOWN_SIGNER.value,
+                    reason=f"party {party} is not registered in this ledger (register its key)",
+                )
+                continue
+            digest = content_hash(record)
+            try:
+                outcome = state.apply_record(
+                    record, trusted=not self.verify_signatures, digest=digest
+                )
+            except NotificationRejected as exc:
+                acks[position] = Ack(
+                    exc.party,
+                    exc.sequence,
+                    "rejected",
+                    rule=exc.rule.value,
+                    item=exc.item,
+                    reason=exc.reason,
+                )
+                continue
+            if outcome.status == "duplicate":
+                duplicates.append((position, outcome))
+                continue
+            item = _Pending(record, leaf_bytes(record), digest, outcome, position)
+            item.touched = _changed_items(state, record, outcome)
+            pending.append(item)
+        if pending:
+            try:
+                self._persist(pending)
+            except Exception as exc:
+                self.reload()  # the state ran ahead of the database: bring it back
+                raise StoreError(
+                    f"could not store the batch ({type(exc).__name__}: {exc}); "
+                    "nothing of it was acknowledged"
+                ) from exc
+        for p in pending:
+            o = p.outcome
+            acks[p.position] = Ack(
+                o.party, o.sequence, "accepted", p.leaf_index, o.late, tuple(o.flags)
+            )
+        if duplicates:
+            known = {(p.outcome.party, p.outcome.sequence): p.leaf_index for p in pending}
+            missing = [
+                (o.party, o.sequence) for _, o in duplicates if (o.party, o.sequence) not in known
+            ]
+            known.update(self._leaf_indices(missing))
+            for position, o in duplicates:
+                acks[position] = Ack(
+                    o.party, o.sequence, "duplicate", known.get((o.party, o.sequence))
+                )
+        return [a for a in acks if a is not None]
+
+    def _persist(self, pending: list[_Pending]) -> None:
+        now = datetime.now(UTC)
+        by_party: dict[str, list[_Pending]] = {}
+        for p in pending:
+            by_party.setdefault(p.outcome.party, []).append(p)
+        with self.engine.begin() as conn:
+            for party, group in by_party.items():
+                origin = origin_for_party(party, self.namespace)
+                first = append_leaves(conn, origin, [leaf_for_entry(p.signed) for p in group])
+                for offset, p in enumerate(group):
+                    p.leaf_index = first + offset
+            conn.execute(
+                insert(NotificationRow),
+                [
+                    {
+                        "party": p.outcome.party,
+                        "sequence": p.outcome.sequence,
+                        "kind": p.record["kind"],
+                        "effective_time": parse_time(p.record["effective_time"]),
+                        "issued_time": parse_time(p.record["issued_time"]),
+                        "signed_bytes": p.signed,
+                        "content_hash": p.digest.hex(),
+                        "late": p.outcome.late,
+                        "leaf_index": p.leaf_index,
+                        "accepted_at": now,
+                    }
+                    for p in pending
+                ],
+            )
+            index_rows = [
+                {"party": p.outcome.party, "uid": uid, "sequence": p.outcome.sequence}
+                for p in pending
+                for uid in p.touched
+            ]
+            if index_rows:
+                conn.execute(insert(ItemNotificationRow), index_rows)
+            latest: dict[tuple[str, str], int] = {}
+            for p in pending:
+                for uid in p.touched:
+                    latest[(p.outcome.party, uid)] = p.outcome.sequence
+            _upsert_items(conn, self.state, latest)
+
+    def _leaf_indices(self, refs: Sequence[tuple[str, int]]) -> dict[tuple[str, int], int | None]:
+        if not refs:
+            return {}
+        found: dict[tuple[str, int], int | None] = {}
+        with self.engine.connect() as conn:
+            for start in range(0, len(refs), 500):
+                chunk = refs[start : start + 500]
+                rows = conn.execute(
+                    select(
+                        NotificationRow.party, NotificationRow.sequence, NotificationRow.leaf_index
+                    ).where(tuple_(NotificationRow.party, NotificationRow.sequence).in_(chunk))
+                )
+                for party, sequence, leaf_index in rows:
+                    found[(party, sequence)] = leaf_index
+        return found
+
+    # ------------------------------------------------------------------ reading
+
+    def records(self, party: str | None = None) -> list[dict[str, Any]]:
+        """Every stored notification (of ``party``) in JSON form, in sequence order per party:
+        the input of ``treatyledger.ledger.replay``."""
+        with self.engine.connect() as conn:
+            return list(_decoded(conn, party))
+
+    def history(self, uid: str, party: str | None = None) -> list[StoredNotification]:
+        """Every notification that touched item ``uid``, in sequence order."""
+        query = (
+            select(NotificationRow)
+            .join(
+                ItemNotificationRow,
+                (ItemNotificationRow.party == NotificationRow.party)
+                & (ItemNotificationRow.sequence == NotificationRow.sequence),
+            )
+            .where(ItemNotificationRow.uid == uid)
+            .order_by(NotificationRow.party, NotificationRow.sequence)
+        )
+        if party is not None:
+            query = query.where(ItemNotificationRow.party == party)
+        with self.engine.connect() as conn:
+            return [_stored(row) for row in conn.execute(query)]
+
+    def items(self, party: str | None = None) -> dict[str, Item]:
+        """The materialized current items (uid -> Item), read from the database."""
+        with self.engine.connect() as conn:
+            return materialized_items(conn, party)
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _ref_of(data: Any) -> tuple[str, int | None]:
+    if isinstance(data, Mapping):
+        party = data.get("party")
+        sequence = data.get("sequence")
+        return (
+            str(party)[:128] if party is not None else "?",
+            sequence if isinstance(sequence, int) and not isinstance(sequence, bool) else None,
+        )
+    return "?", None
+
+
+def _decoded(conn: Connection, party: str | None) -> Iterator[dict[str, Any]]:
+    query = select(NotificationRow.signed_bytes).order_by(
+        NotificationRow.party, NotificationRow.sequence
+    )
+    if party is not None:
+        query = query.where(NotificationRow.party == party)
+    for (signed,) in conn.execution_options(yield_per=2000).execute(query):
+        yield json.loads(bytes(signed))
+
+
+def _stored(row: Any) -> StoredNotification:
+    return StoredNotification(
+        party=row.party,
+        sequence=row.sequence,
+        kind=row.kind,
+        effective_time=_utc(row.effective_time),
+        issued_time=_utc(row.issued_time),
+        late=row.late,
+        leaf_index=row.leaf_index,
+        accepted_at=_utc(row.accepted_at),
+        record=json.loads(bytes(row.signed_bytes)),
+    )
+
+
+def _utc(value: datetime) -> datetime:
+    # SQLite hands back naive datetimes; every time the store writes is UTC.
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _changed_items(state: LedgerState, record: Mapping[str, Any], outcome: Outcome) -> set[str]:
+    """The items whose state this accepted notification may have changed."""
+    if record["kind"] == "correction":
+        # a correction re-validates the whole log: any item of the party may have changed
+        party = record["party"]
+        return {uid for uid in state.uids() if _party_of(state, uid) == party}
+    touched = set(outcome.touched)
+    # loading a container moves what it contains to the container's facility
+    stack = [c for uid in touched for c in state.contents(uid)]
+    while stack:
+        uid = stack.pop()
+        if uid not in touched:
+            touched.add(uid)
+            stack.extend(state.contents(uid))
+    return touched
+
+
+def _party_of(state: LedgerState, uid: str) -> str | None:
+    item = state.item(uid)
+    return None if item is None else item.party
+
+
+def item_body(item: Item) -> str:
+    """The stored form of an item: its JSON with absent fields omitted, keys sorted."""
+    return json.dumps(item.model_dump(mode="json", exclude_none=True), sort_keys=True)
+
+
+def _upsert_items(
+    conn: Connection, state: LedgerState, latest: Mapping[tuple[str, str], int]
+) -> None:
+    rows = []
+    for (party, uid), sequence in latest.items():
+        item = state.item(uid)
+        if item is None:  # pragma: no cover - touched items exist
+            continue
+        rows.append(
+            {
+                "party": party,
+                "uid": uid,
+                "kind": item.kind.value,
+                "status": item.status.value,
+                "body": item_body(item),
+                "last_sequence": sequence,
+            }
+        )
+    if not rows:
+        return
+    upsert = (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(ItemRow)
+    statement = upsert.on_conflict_do_update(
+        index_elements=[ItemRow.party, ItemRow.uid],
+        set_={
+            "kind": upsert.excluded.kind,
+            "status": upsert.excluded.status,
+            "body": upsert.excluded.body,
+            "last_sequence": upsert.excluded.last_sequence,
+        },
+    )
+    conn.execute(statement, rows)
+
+
+def materialized_items(conn: Connection, party: str | None = None) -> dict[str, Item]:
+    query = select(ItemRow.uid, ItemRow.body)
+    if party is not None:
+        query = query.where(ItemRow.party == party)
+    return {uid: Item.model_validate_json(body) for uid, body in conn.execute(query)}
+
+
+def materialized_differences(engine: Engine, policy: LedgerPolicy) -> list[str]:
+    """Where the materialized items table differs from a fresh replay of the stored
+    notifications (empty when consistent). The crash-safety test relies on this."""
+    with engine.connect() as conn:
+        records = list(_decoded(conn, None))
+        stored = {uid: item_body(item) for uid, item in materialized_items(conn).items()}
+    state = replay(records, policy)
+    replayed = {}
+    for uid in state.uids():
+        item = state.item(uid)
+        assert item is not None
+        replayed[uid] = item_body(item)
+    differences = [
+        f"{uid}: missing from the items table" for uid in replayed.keys() - stored.keys()
+    ]
+    differences += [
+        f"{uid}: in the items table, not in the replay" for uid in stored.keys() - replayed.keys()
+    ]
+    differences += [
+        f"{uid}: items table {stored[uid]} != replay {replayed[uid]}"
+        for uid in sorted(stored.keys() & replayed.keys())
+        if stored[uid] != replayed[uid]
+    ]
+    return sorted(differences)
