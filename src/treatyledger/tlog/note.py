@@ -91,7 +91,7 @@ def parse_skey(text: str) -> NoteSigner:
     text = text.strip()
     if not text.startswith(_SKEY_PREFIX):
         raise NoteError("signer key: expected it to start with PRIVATE+KEY+")
-    parts = text[len(_SKEY_PREFIX) :].split("+")
+    parts = text[len(_SKEY_PREFIX) :].split("+", 2)
     if len(parts) != 3:
         raise NoteError("signer key: expected PRIVATE+KEY+name+keyid+key")
     name, hex_id, blob = parts

@@ -54,6 +54,7 @@ __all__ = [
     "RootMismatchError",
     "Sha256Hasher",
     "SignatureError",
+    "TlogProof",
     "VerificationError",
     "VerifiedCheckpoint",
     "VerifiedNote",
@@ -64,6 +65,7 @@ __all__ = [
     "decode_hash",
     "parse_checkpoint",
     "parse_note",
+    "parse_tlog_proof",
     "parse_vkey",
     "root_from_consistency_proof",
     "root_from_inclusion_proof",
@@ -72,6 +74,7 @@ __all__ = [
     "verify_evidence",
     "verify_inclusion",
     "verify_note",
+    "verify_tlog_proof",
 ]
 
 
@@ -361,7 +364,7 @@ class VerifierKey:
 def parse_vkey(text: str) -> VerifierKey:
     """Parse a verifier key; the key ID must match the one computed from name and key."""
     text = text.strip()
-    parts = text.split("+")
+    parts = text.split("+", 2)  # base64 may contain "+"; names may not
     if len(parts) != 3:
         raise NoteError(f"vkey: expected name+keyid+key, found {text[:120]!r}")
     name, hex_id, blob = parts
@@ -685,3 +688,79 @@ def verify_evidence(
         f"the size-{large.size} tree's first {small.size} leaves hash to {prefix_root.hex()}, "
         f"but the log signed {small.root.hex()} for size {small.size}",
     )
+
+
+# --------------------------------------------------------------------------- tlog-proof
+
+TLOG_PROOF_HEADER = "c2sp.org/tlog-proof@v1"
+
+
+@dataclass(frozen=True)
+class TlogProof:
+    """A C2SP tlog-proof: a leaf index, its inclusion proof and the signed checkpoint."""
+
+    index: int
+    proof: tuple[bytes, ...]
+    checkpoint_note: str
+    extra: bytes | None = None
+
+    def text(self) -> str:
+        lines = [TLOG_PROOF_HEADER]
+        if self.extra is not None:
+            lines.append("extra " + base64.b64encode(self.extra).decode())
+        lines.append(f"index {self.index}")
+        lines.extend(base64.b64encode(h).decode() for h in self.proof)
+        return "\n".join(lines) + "\n\n" + self.checkpoint_note
+
+
+def parse_tlog_proof(text: str) -> TlogProof:
+    """Parse the C2SP tlog-proof layout (header, optional extra, index, proof hashes, a
+    blank line, the checkpoint note)."""
+    head, sep, note = text.partition("\n\n")
+    if not sep:
+        raise ProofError("tlog-proof: no blank line before the checkpoint")
+    lines = head.split("\n")
+    if lines[0] != TLOG_PROOF_HEADER:
+        raise ProofError(
+            f"tlog-proof: expected header {TLOG_PROOF_HEADER!r}, found {lines[0][:80]!r}"
+        )
+    rest = lines[1:]
+    extra = None
+    if rest and rest[0].startswith("extra "):
+        extra = _b64_or(rest.pop(0)[6:], ProofError, "tlog-proof extra")
+    if not rest or not rest[0].startswith("index ") or not rest[0][6:].isdigit():
+        raise ProofError("tlog-proof: expected an 'index <decimal>' line")
+    index = int(rest[0][6:])
+    if len(rest) - 1 > 64:
+        raise ProofError(f"tlog-proof: {len(rest) - 1} proof hashes, at most 64")
+    proof = tuple(_b64_or(h, ProofError, "tlog-proof hash") for h in rest[1:])
+    return TlogProof(index, proof, note, extra)
+
+
+def _b64_or(value: str, error: type[VerificationError], what: str) -> bytes:
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise error(f"{what}: not base64: {value[:80]!r}") from exc
+
+
+def verify_tlog_proof(
+    text: str,
+    leaf: bytes,
+    log_key: VerifierKey,
+    witness_keys: Iterable[VerifierKey] = (),
+) -> VerifiedCheckpoint:
+    """Verify that ``leaf`` (the leaf bytes) is in the log at the proof's index, under a
+    checkpoint signed by ``log_key``; returns the verified checkpoint and cosignatures."""
+    bundle = parse_tlog_proof(text)
+    verified = verify_checkpoint(bundle.checkpoint_note, log_key, witness_keys)
+    checkpoint = verified.checkpoint
+    verify_inclusion(
+        RFC6962,
+        bundle.index,
+        checkpoint.size,
+        RFC6962.hash_leaf(leaf),
+        bundle.proof,
+        checkpoint.root,
+    )
+    return verified

@@ -19,12 +19,19 @@ from treatyledger.tlog.verifier import (
     ProofError,
     VerifierKey,
     consistency_proof_roots,
+    decode_hash,
     parse_checkpoint,
     verify_checkpoint,
     verify_consistency,
 )
 
-__all__ = ["ConflictError", "EquivocationError", "Witness", "WitnessError"]
+__all__ = [
+    "ConflictError",
+    "EquivocationError",
+    "Witness",
+    "WitnessError",
+    "parse_add_checkpoint",
+]
 
 
 class WitnessError(TreatyLedgerError):
@@ -140,3 +147,22 @@ class Witness:
                 f"log {key.name}: consistency proof {small.size} -> {large.size} "
                 f"does not verify: {exc}"
             ) from exc
+
+
+def parse_add_checkpoint(body: str) -> tuple[int, list[bytes], str]:
+    """Parse a C2SP tlog-witness add-checkpoint request body: ``old <size>``, the consistency
+    proof (one base64 hash per line), a blank line, then the signed checkpoint."""
+    head, sep, note = body.partition("\n\n")
+    if not sep:
+        raise WitnessError("add-checkpoint: no blank line before the checkpoint")
+    lines = head.split("\n")
+    first = lines[0]
+    if not first.startswith("old ") or not first[4:].isdigit() or not first[4:].isascii():
+        raise WitnessError(f"add-checkpoint: expected 'old <size>', found {first[:80]!r}")
+    if len(lines) - 1 > 64:
+        raise WitnessError(f"add-checkpoint: {len(lines) - 1} proof lines, at most 64")
+    try:
+        proof = [decode_hash(line, what="add-checkpoint proof line") for line in lines[1:]]
+    except ProofError as exc:
+        raise WitnessError(str(exc)) from exc
+    return int(first[4:]), proof, note
