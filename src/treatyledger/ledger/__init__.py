@@ -27,10 +27,16 @@ Replay (``ledger.replay``): ``replay(records, policy, until_sequence=None)``,
 ``state_at(records, policy, date_or_datetime)``, ``counts_at(records, policy, rule_set, when)``,
 ``time_series(records, policy, rule_set, dates)`` (one pass). Records are JSON dicts.
 
-Reconciliation (``ledger.reconcile``): ``reconcile(records, policy, database_sequence)``.
-Synthetic streams (``ledger.synthetic``): ``synthetic_stream(...)``.
+Reconciliation (``ledger.reconcile``): ``reconcile(records, policy, party,
+database_sequence=None) -> Reconciliation`` (``.discrepancies``: kind missing / extra / status /
+location / warheads, uid, ledger and database values, notifications involved).
+
+Synthetic streams (``ledger.synthetic``): ``synthetic_stream(party, aggregate_points, catalog,
+rng, churn_pairs_per_period=0, late_fraction=0.0)`` -> JSON records (unsigned); aggregate points
+from ``treatyledger.files.aggregates.read_new_start_aggregates()``.
 """
 
+from treatyledger.ledger.reconcile import Discrepancy, ReconcileError, Reconciliation, reconcile
 from treatyledger.ledger.replay import counts_at, replay, state_at, time_series
 from treatyledger.ledger.signing import (
     canonical_bytes,
@@ -54,10 +60,13 @@ from treatyledger.ledger.state import (
 
 __all__ = [
     "TRANSITIONS",
+    "Discrepancy",
     "LedgerPolicy",
     "LedgerState",
     "NotificationRejected",
     "Outcome",
+    "ReconcileError",
+    "Reconciliation",
     "Rule",
     "canonical_bytes",
     "content_hash",
@@ -67,6 +76,7 @@ __all__ = [
     "policy_from_rule_set",
     "public_key_from_base64",
     "public_key_raw",
+    "reconcile",
     "replay",
     "sign",
     "state_at",

@@ -540,7 +540,7 @@ class LedgerState:
         self.late = rebuilt.late
         self.violations = rebuilt.violations
         self._item_cache = {}
-        touched = _mentioned(original["payload"]) | _mentioned(payload["payload"])
+        touched = mentioned_uids(original["payload"]) | mentioned_uids(payload["payload"])
         return False, (), tuple(sorted(touched))
 
 
@@ -1037,15 +1037,19 @@ _HANDLERS = {
 }
 
 
-def _mentioned(payload: Mapping[str, Any]) -> set[str]:
-    """The item UIDs a payload names."""
+def mentioned_uids(payload: Mapping[str, Any]) -> set[str]:
+    """The item UIDs a payload names (items, containers, declared items and their containers)."""
     found: set[str] = set()
     for key in ("uid", "container"):
-        if isinstance(payload.get(key), str):
-            found.add(payload[key])
+        value = payload.get(key)
+        if isinstance(value, str):
+            found.add(value)
     for entry in payload.get("items", ()):
         if isinstance(entry, str):
             found.add(entry)
-        elif isinstance(entry, Mapping) and isinstance(entry.get("uid"), str):
-            found.add(entry["uid"])
+        elif isinstance(entry, Mapping):
+            for key in ("uid", "contained_in"):
+                value = entry.get(key)
+                if isinstance(value, str):
+                    found.add(value)
     return found
