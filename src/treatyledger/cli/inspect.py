@@ -1,1 +1,330 @@
-"""CLI commands: inspect."""
+"""CLI commands: ``inspect odds``, ``inspect select`` (and ``--verify``), ``inspect record``,
+``inspect issues`` and ``inspect simulate``."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import typer
+from rich.table import Table
+
+from treatyledger.cli.app import app, console
+from treatyledger.errors import TreatyLedgerError
+from treatyledger.files import load_catalog, load_rule_set
+from treatyledger.files.inspection import (
+    append_inspection_record,
+    read_inspection_records,
+    read_notifications,
+    read_selection,
+)
+from treatyledger.inspect import simulation, statistics
+from treatyledger.inspect.findings import ComplianceIssue, declared_state, reconcile
+from treatyledger.inspect.randomness import evaluate_round
+from treatyledger.inspect.selection import check_quota, select_inspection, verify_selection
+from treatyledger.ledger.state import policy_from_rule_set
+from treatyledger.rules import InspectionType, RuleSet
+
+
+class InspectCommandError(TreatyLedgerError):
+    """An option value the inspect command cannot use."""
+
+
+class OutputFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+
+
+class Strategy(StrEnum):
+    EXTRA_RVS = "extra-rvs"
+    UNDECLARED_WARHEADS = "undeclared-warheads"
+    UNNOTIFIED_MOVE = "unnotified-move"
+    BOMBER_RECONVERTED = "bomber-reconverted"
+
+
+inspect_app = typer.Typer(
+    help="Inspections: detection odds, joint-random selection, findings, regime simulation.",
+    no_args_is_help=True,
+)
+app.add_typer(inspect_app, name="inspect")
+
+FORMAT_OPTION = typer.Option(OutputFormat.TABLE, "--format", help="Output format.")
+RULES_OPTION = typer.Option("new-start", "--rules", help="Rule set name or TOML file.")
+NOTIFICATIONS_OPTION = typer.Option(
+    ..., "--notifications", help="Notification file (JSON lines), repeatable, in recorded order."
+)
+
+
+def _print_json(value: Any) -> None:
+    console.print_json(json.dumps(value))
+
+
+def _print_mapping(title: str, values: dict[str, Any]) -> None:
+    table = Table("quantity", "value", title=title)
+    for key, value in values.items():
+        table.add_row(key, f"{value:.6f}" if isinstance(value, float) else str(value))
+    console.print(table)
+
+
+# --- odds ----------------------------------------------------------------------------------
+
+
+@inspect_app.command("odds")
+def odds(
+    population: int = typer.Option(..., "--population", help="Items in the population (N)."),
+    noncompliant: int = typer.Option(..., "--noncompliant", help="Non-compliant items (M)."),
+    sample: int | None = typer.Option(None, "--sample", help="Items examined (n)."),
+    goal: float | None = typer.Option(
+        None, "--goal", help="Detection goal instead of --sample: print the smallest sample."
+    ),
+    output: OutputFormat = FORMAT_OPTION,
+) -> None:
+    """Exact hypergeometric detection probability, or the smallest sample for a goal."""
+    if (sample is None) == (goal is None):
+        raise InspectCommandError("give exactly one of --sample and --goal")
+    result: dict[str, Any] = {"population": population, "noncompliant": noncompliant}
+    if sample is not None:
+        p = statistics.detection_probability(population, noncompliant, sample)
+        result |= {"sample": sample, "detection_probability": p, "nondetection_probability": 1 - p}
+        title = "Detection probability (exact hypergeometric)"
+    else:
+        assert goal is not None
+        exact = statistics.smallest_sample(population, noncompliant, goal)
+        approx = statistics.iaea_sample_size(population, noncompliant, goal)
+        result |= {
+            "goal": goal,
+            "sample_size": exact,
+            "iaea_approximation": approx,
+            "detection_probability": statistics.detection_probability(
+                population, noncompliant, exact
+            ),
+            "detection_probability_at_iaea": statistics.detection_probability(
+                population, noncompliant, approx
+            ),
+        }
+        title = "Smallest sample (exact) and the IAEA approximation N(1 - beta^(1/M))"
+    if output is OutputFormat.JSON:
+        _print_json(result)
+    else:
+        _print_mapping(title, result)
+
+
+# --- select --------------------------------------------------------------------------------
+
+
+def _inspection_type(rule_set: RuleSet, type_id: str) -> InspectionType:
+    types = rule_set.inspections.types if rule_set.inspections else ()
+    for inspection_type in types:
+        if inspection_type.id == type_id:
+            return inspection_type
+    raise InspectCommandError(
+        f"rule set {rule_set.treaty.id} has no inspection type {type_id!r}; expected one of "
+        f"{', '.join(t.id for t in types) or '(none)'}"
+    )
+
+
+def _moment(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise InspectCommandError(f"--at: expected an ISO 8601 time, got {text!r}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@inspect_app.command("select")
+def select(
+    notifications: list[Path] = NOTIFICATIONS_OPTION,
+    round_id: str = typer.Option(..., "--round", help="Joint-randomness round id."),
+    parties: str = typer.Option(..., "--parties", help="Parties of the round, e.g. US,RU."),
+    party: str = typer.Option(..., "--party", help="The inspected party."),
+    inspection_type: str = typer.Option(..., "--type", help="Inspection type id of the rules."),
+    at: str = typer.Option(..., "--at", help="Inspection time (ISO 8601)."),
+    items: int = typer.Option(1, "--items", help="Items to examine at the site."),
+    rules: str = RULES_OPTION,
+    conducted: Path | None = typer.Option(
+        None, "--conducted", help="Findings file: inspections already conducted (for the quota)."
+    ),
+    verify: Path | None = typer.Option(
+        None, "--verify", help="Selection JSON to check against the recomputed one."
+    ),
+    output: OutputFormat = FORMAT_OPTION,
+) -> None:
+    """Draw (or, with --verify, check) the site and items from the round's joint seed."""
+    rule_set = load_rule_set(rules)
+    kind = _inspection_type(rule_set, inspection_type)
+    moment = _moment(at)
+    if conducted is not None:
+        if rule_set.treaty.entry_into_force is None:
+            raise InspectCommandError(f"rule set {rules} has no entry-into-force date for quotas")
+        done = [(r.inspection_type, r.time.date()) for r in read_inspection_records(conducted)]
+        check_quota(kind, moment.date(), rule_set.treaty.entry_into_force, done)
+    events = read_notifications(notifications)
+    seed = evaluate_round(round_id, parties.split(","), events).require_seed()
+    policy = policy_from_rule_set(rule_set, load_catalog(), require_signatures=False)
+    records = [n.to_json_dict() for n in events]
+    inventory = declared_state(records, policy, party, moment).inventory
+    if verify is not None:
+        selection = verify_selection(read_selection(verify), seed, inventory, kind, items)
+        status = "verified"
+    else:
+        selection = select_inspection(seed, inventory, kind, party, items)
+        status = "selected"
+    if output is OutputFormat.JSON:
+        _print_json({**selection.to_json_dict(), "status": status})
+    else:
+        _print_mapping(
+            f"Inspection {status} ({kind.id}, round {round_id})",
+            {"seed": selection.seed, "site": selection.site, "items": ", ".join(selection.items)},
+        )
+
+
+# --- record and issues ---------------------------------------------------------------------
+
+
+@inspect_app.command("record")
+def record(
+    finding: Path = typer.Argument(..., help="Inspection record (JSON)."),
+    findings: Path = typer.Option(..., "--findings", help="Findings file to append to."),
+    rules: str = RULES_OPTION,
+) -> None:
+    """Validate an inspection record and append it to the findings file."""
+    rule_set = load_rule_set(rules)
+    existing = {r.id for r in read_inspection_records(findings)} if findings.exists() else set()
+    for entry in read_inspection_records(finding):
+        _inspection_type(rule_set, entry.inspection_type)
+        if entry.id in existing:
+            raise InspectCommandError(f"inspection record {entry.id} is already in {findings}")
+        append_inspection_record(findings, entry)
+        existing.add(entry.id)
+        console.print(f"recorded {entry.id} ({entry.inspection_type} at {entry.site})")
+
+
+def _issue_json(issue: ComplianceIssue) -> dict[str, Any]:
+    value = issue.model_dump(mode="json")
+    value["evidence"]["finding"] = issue.evidence.finding.id
+    return value
+
+
+@inspect_app.command("issues")
+def issues(
+    findings: Path = typer.Option(..., "--findings", help="Findings file (JSON lines)."),
+    notifications: list[Path] = NOTIFICATIONS_OPTION,
+    rules: str = RULES_OPTION,
+    output: OutputFormat = FORMAT_OPTION,
+) -> None:
+    """Reconcile every finding with the declared state at its time; list compliance issues."""
+    rule_set = load_rule_set(rules)
+    policy = policy_from_rule_set(rule_set, load_catalog(), require_signatures=False)
+    records = [n.to_json_dict() for n in read_notifications(notifications)]
+    found: list[ComplianceIssue] = []
+    for entry in read_inspection_records(findings):
+        declared = declared_state(records, policy, entry.inspected_party, entry.time)
+        found.extend(reconcile(entry, declared.inventory, declared.history))
+    if output is OutputFormat.JSON:
+        _print_json([_issue_json(i) for i in found])
+        return
+    table = Table(
+        "finding",
+        "kind",
+        "site",
+        "item",
+        "expected",
+        "found",
+        "evidence",
+        title=f"Compliance issues ({len(found)})",
+    )
+    for issue in found:
+        table.add_row(
+            issue.evidence.finding.id,
+            issue.kind,
+            issue.site,
+            issue.item or "-",
+            issue.expected,
+            issue.found,
+            ", ".join(issue.evidence.notifications) or "-",
+        )
+    console.print(table)
+
+
+# --- simulate ------------------------------------------------------------------------------
+
+
+def _integers(text: str, option: str) -> list[int]:
+    try:
+        values = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise InspectCommandError(f"{option}: expected integers separated by commas") from None
+    if not values or any(v < 0 for v in values):
+        raise InspectCommandError(f"{option}: expected non-negative integers, got {text!r}")
+    return values
+
+
+def _scenario(
+    strategy: Strategy, sites: list[int], size: int, quota: int, examine: int, revisits: bool
+) -> simulation.Scenario:
+    if strategy is Strategy.EXTRA_RVS:
+        return simulation.extra_rvs_scenario(
+            sites, size, quota, missiles_examined=examine, with_replacement=revisits
+        )
+    if strategy is Strategy.UNDECLARED_WARHEADS:
+        return simulation.undeclared_warheads_scenario(
+            sites[0], size, sites[1:], quota, uids_read=examine, with_replacement=revisits
+        )
+    if strategy is Strategy.UNNOTIFIED_MOVE:
+        if len(sites) < 2:
+            raise InspectCommandError("--sites: a move needs at least two sites")
+        return simulation.unnotified_move_scenario(
+            sites, 0, 1, quota, items_examined=examine, with_replacement=revisits
+        )
+    return simulation.reconverted_bomber_scenario(
+        sites, 0, quota, bombers_examined=examine, reconverted=size, with_replacement=revisits
+    )
+
+
+@inspect_app.command("simulate")
+def simulate(
+    strategy: Strategy = typer.Option(Strategy.EXTRA_RVS, "--strategy", help="Cheating strategy."),
+    sites: str = typer.Option(
+        "50,50,50,50,50,50,50,50,50,50,50,50",
+        "--sites",
+        help="Eligible items per site (first site: the storage site or the move's origin).",
+    ),
+    cheating: str = typer.Option("1,2,5,10,20", "--cheating", help="Cheating sizes to evaluate."),
+    quota: int = typer.Option(10, "--quota", help="Inspections per treaty year."),
+    examine: int = typer.Option(1, "--examine", help="Items examined per inspection."),
+    years: int = typer.Option(100_000, "--years", help="Simulated treaty years per size."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the random generator."),
+    revisits: bool = typer.Option(False, "--revisits", help="Sites may be visited twice a year."),
+    plot: Path | None = typer.Option(None, "--plot", help="Write a PNG of detection vs size."),
+    output: OutputFormat = FORMAT_OPTION,
+) -> None:
+    """Monte Carlo of treaty years against a cheating strategy, with the exact answer beside."""
+    site_items = _integers(sites, "--sites")
+    sizes = _integers(cheating, "--cheating")
+    rng = np.random.default_rng(seed)
+    curve = []
+    for size in sizes:
+        scenario = _scenario(strategy, site_items, size, quota, examine, revisits)
+        result = simulation.simulate_years(scenario, years, rng)
+        curve.append((size, result, simulation.exact_detection_probability(scenario)))
+    rows = [{"size": s, **r.to_json_dict(), "exact": e} for s, r, e in curve]
+    if plot is not None:
+        from treatyledger.report.inspection_plots import plot_detection_curve
+
+        plot_detection_curve(curve, plot, title=f"Detection per treaty year: {strategy}")
+    if output is OutputFormat.JSON:
+        _print_json({"strategy": strategy.value, "results": rows})
+        return
+    table = Table("size", "P(detect)", "95% interval", "exact", title=f"{strategy}, {years} years")
+    for row in rows:
+        table.add_row(
+            str(row["size"]),
+            f"{row['detection_probability']:.4f}",
+            f"{row['confidence_low']:.4f} .. {row['confidence_high']:.4f}",
+            f"{row['exact']:.4f}",
+        )
+    console.print(table)

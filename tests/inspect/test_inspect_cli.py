@@ -1,0 +1,273 @@
+"""The ``treatyledger inspect`` commands, run through ``treatyledger.cli.main``."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from inspect_world import T0, declared_records
+
+from treatyledger.cli import main
+from treatyledger.inspect.randomness import commitment_of
+from treatyledger.model.notifications import Notification
+
+AT = (T0 + timedelta(days=200)).isoformat()
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def _randomness(party: str, first_sequence: int, value: bytes, salt: bytes) -> list[dict]:
+    common = {"party": party, "effective_time": T0, "issued_time": T0}
+    commit = Notification(
+        **common,
+        sequence=first_sequence,
+        kind="randomness_commit",
+        payload={"round_id": "r1", "commitment": commitment_of(value, salt)},
+    )
+    reveal = Notification(
+        **common,
+        sequence=first_sequence + 1,
+        kind="randomness_reveal",
+        payload={"round_id": "r1", "value": value.hex(), "salt": salt.hex()},
+    )
+    return [commit.to_json_dict(), reveal.to_json_dict()]
+
+
+@pytest.fixture
+def notification_file(tmp_path: Path) -> Path:
+    us = _randomness("US", 3, b"a" * 32, b"b" * 32)
+    ru = _randomness("RU", 1, b"c" * 32, b"d" * 32)
+    ordered = [*declared_records(), us[0], ru[0], us[1], ru[1]]
+    path = tmp_path / "notifications.jsonl"
+    path.write_text("".join(json.dumps(r, default=str) + "\n" for r in ordered))
+    return path
+
+
+def test_odds_json_gives_exact_detection_probability(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(
+        capsys,
+        "inspect",
+        "odds",
+        "--population",
+        "100",
+        "--noncompliant",
+        "10",
+        "--sample",
+        "20",
+        "--format",
+        "json",
+    )
+    assert code == 0
+    assert json.loads(out)["detection_probability"] == pytest.approx(0.904884, abs=5e-7)
+
+
+def test_odds_goal_gives_sample_size_and_iaea_approximation(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = _run(
+        capsys,
+        "inspect",
+        "odds",
+        "--population",
+        "2000",
+        "--noncompliant",
+        "100",
+        "--goal",
+        "0.95",
+        "--format",
+        "json",
+    )
+    assert code == 0
+    result = json.loads(out)
+    assert (result["sample_size"], result["iaea_approximation"]) == (58, 60)  # case A01
+
+
+def test_odds_refuses_both_sample_and_goal(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = _run(
+        capsys,
+        "inspect",
+        "odds",
+        "--population",
+        "10",
+        "--noncompliant",
+        "1",
+        "--sample",
+        "2",
+        "--goal",
+        "0.9",
+    )
+    assert code == 1
+    assert "exactly one of --sample and --goal" in err
+
+
+def _select(capsys, notification_file: Path, *extra: str) -> tuple[int, str, str]:
+    return _run(
+        capsys,
+        "inspect",
+        "select",
+        "--notifications",
+        str(notification_file),
+        "--round",
+        "r1",
+        "--parties",
+        "US,RU",
+        "--party",
+        "US",
+        "--type",
+        "type-one",
+        "--at",
+        AT,
+        "--format",
+        "json",
+        *extra,
+    )
+
+
+def test_select_then_verify_round_trips(
+    capsys: pytest.CaptureFixture[str], notification_file: Path, tmp_path: Path
+) -> None:
+    code, out, _ = _select(capsys, notification_file)
+    assert code == 0
+    selection = json.loads(out)
+    assert selection["site"] in ("BASE-A", "BASE-B")
+    claimed = tmp_path / "selection.json"
+    claimed.write_text(json.dumps(selection))
+    code, out, _ = _select(capsys, notification_file, "--verify", str(claimed))
+    assert code == 0
+    assert json.loads(out)["status"] == "verified"
+
+
+def test_verify_refuses_a_tampered_selection(
+    capsys: pytest.CaptureFixture[str], notification_file: Path, tmp_path: Path
+) -> None:
+    _, out, _ = _select(capsys, notification_file)
+    selection = json.loads(out)
+    selection["items"] = ["US-ICBM-Z9"]
+    claimed = tmp_path / "selection.json"
+    claimed.write_text(json.dumps(selection))
+    code, _, err = _select(capsys, notification_file, "--verify", str(claimed))
+    assert code == 1
+    assert "recomputation gives" in err
+
+
+def test_select_names_the_party_that_withheld_its_reveal(
+    capsys: pytest.CaptureFixture[str], notification_file: Path
+) -> None:
+    lines = notification_file.read_text().splitlines()
+    notification_file.write_text("\n".join(lines[:-1]) + "\n")  # drop RU's reveal
+    code, _, err = _select(capsys, notification_file)
+    assert code == 1
+    assert "RU: withheld_reveal" in err
+
+
+def test_select_beyond_quota_is_refused(
+    capsys: pytest.CaptureFixture[str], notification_file: Path, tmp_path: Path
+) -> None:
+    conducted = tmp_path / "findings.jsonl"
+    conducted.write_text(
+        "".join(
+            json.dumps(
+                {
+                    "id": f"i{n}",
+                    "inspection_type": "type-one",
+                    "inspected_party": "US",
+                    "site": "BASE-A",
+                    "time": AT,
+                }
+            )
+            + "\n"
+            for n in range(10)
+        )
+    )
+    code, _, err = _select(capsys, notification_file, "--conducted", str(conducted))
+    assert code == 1
+    assert "quota of 10 per treaty year already used" in err
+
+
+def test_record_then_issues_reports_the_missile(
+    capsys: pytest.CaptureFixture[str], notification_file: Path, tmp_path: Path
+) -> None:
+    finding = tmp_path / "finding.json"
+    finding.write_text(
+        json.dumps(
+            {
+                "id": "insp-1",
+                "inspection_type": "type-one",
+                "inspected_party": "US",
+                "site": "BASE-B",
+                "time": AT,
+                "rvs_observed": {"US-ICBM-B2": 2},
+            }
+        )
+    )
+    findings = tmp_path / "findings.jsonl"
+    code, out, _ = _run(capsys, "inspect", "record", str(finding), "--findings", str(findings))
+    assert (code, "recorded insp-1" in out) == (0, True)
+    code, out, _ = _run(
+        capsys,
+        "inspect",
+        "issues",
+        "--findings",
+        str(findings),
+        "--notifications",
+        str(notification_file),
+        "--format",
+        "json",
+    )
+    assert code == 0
+    (issue,) = json.loads(out)
+    assert (issue["kind"], issue["item"]) == ("reentry_vehicle_mismatch", "US-ICBM-B2")
+    assert issue["evidence"] == {"notifications": ["US#1"], "finding": "insp-1"}
+
+
+def test_record_refuses_an_unknown_inspection_type(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    finding = tmp_path / "finding.json"
+    finding.write_text(
+        json.dumps(
+            {
+                "id": "x",
+                "inspection_type": "type-nine",
+                "inspected_party": "US",
+                "site": "S",
+                "time": AT,
+            }
+        )
+    )
+    code, _, err = _run(
+        capsys, "inspect", "record", str(finding), "--findings", str(tmp_path / "f.jsonl")
+    )
+    assert code == 1
+    assert "no inspection type 'type-nine'" in err
+
+
+def test_simulate_writes_plot_and_agrees_with_exact(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    plot = tmp_path / "out.png"
+    code, out, _ = _run(
+        capsys,
+        "inspect",
+        "simulate",
+        "--cheating",
+        "5,20",
+        "--years",
+        "50000",
+        "--seed",
+        "3",
+        "--plot",
+        str(plot),
+        "--format",
+        "json",
+    )
+    assert code == 0
+    assert plot.read_bytes().startswith(b"\x89PNG")
+    for row in json.loads(out)["results"]:
+        assert row["confidence_low"] <= row["exact"] <= row["confidence_high"]  # fixed seed
