@@ -1,5 +1,5 @@
-"""A node served over real HTTP for tests: a workspace, one principal per role, and uvicorn
-on an ephemeral loopback port in a background thread."""
+"""A node served over real HTTP for tests: a workspace, one principal per role (the peer and
+the witness with cosigner keys), and uvicorn on an ephemeral loopback port in a thread."""
 
 from __future__ import annotations
 
@@ -7,14 +7,22 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from node.streams import signed, stream
 from treatyledger.node.app import create_app
 from treatyledger.node.auth import Role, add_principal
 from treatyledger.node.context import NodeContext
+from treatyledger.node.keys import cosigner_for
 from treatyledger.node.server import RunningNode, serve_in_thread
 from treatyledger.store.workspace import Workspace
+from treatyledger.tlog.note import NoteSigner
+from treatyledger.tlog.verifier import SIG_TYPE_COSIGNATURE
+
+PEER_PARTY = "RU"
 
 
 @dataclass
@@ -22,7 +30,9 @@ class ServedNode:
     url: str
     workspace: Workspace
     tokens: dict[Role, str]
+    cosigners: dict[Role, NoteSigner]
     running: RunningNode
+    peer_key: Ed25519PrivateKey
     clients: list[httpx.Client] = field(default_factory=list)
 
     def client(self, role: Role | None = None, token: str | None = None) -> httpx.Client:
@@ -35,16 +45,56 @@ class ServedNode:
         self.clients.append(client)
         return client
 
+    def submit(self, records: list[dict[str, Any]]) -> httpx.Response:
+        """Sign ``records`` with the node's party key and submit them as the owner."""
+        body = {"notifications": signed(records, self.workspace.signing_key)}
+        return self.client(Role.OWNER).post("/v1/notifications", json=body)
+
+    def seed(self, count: int) -> None:
+        response = self.submit(stream(self.workspace.party, count))
+        assert response.status_code == 200, response.text
+        assert response.json()["accepted"] == count
+
+
+def _cosigners(peer_key: Ed25519PrivateKey) -> dict[Role, NoteSigner]:
+    return {
+        Role.PEER: cosigner_for(PEER_PARTY, peer_key),
+        Role.WITNESS: NoteSigner(
+            "witness.example/w1", Ed25519PrivateKey.generate(), SIG_TYPE_COSIGNATURE
+        ),
+    }
+
 
 @contextmanager
 def served_node(
-    path: Path, party: str = "US", *, db_url: str | None = None, max_body_bytes: int = 1 << 20
+    path: Path,
+    party: str = "US",
+    *,
+    db_url: str | None = None,
+    max_body_bytes: int = 1 << 20,
 ) -> Iterator[ServedNode]:
     workspace = Workspace.init(path, party, db_url=db_url)
-    tokens = {role: add_principal(workspace.engine, f"{role.value}-1", role) for role in Role}
+    peer_key = Ed25519PrivateKey.generate()
+    cosigners = _cosigners(peer_key)
+    tokens = {
+        role: add_principal(
+            workspace.engine,
+            f"{role.value}-1",
+            role,
+            vkey=str(cosigners[role].verifier_key()) if role in cosigners else None,
+        )
+        for role in Role
+    }
     app = create_app(NodeContext.from_workspace(workspace, max_body_bytes=max_body_bytes))
     running = serve_in_thread(app)
-    node = ServedNode(url=running.url, workspace=workspace, tokens=tokens, running=running)
+    node = ServedNode(
+        url=running.url,
+        workspace=workspace,
+        tokens=tokens,
+        cosigners=cosigners,
+        running=running,
+        peer_key=peer_key,
+    )
     try:
         yield node
     finally:

@@ -6,14 +6,21 @@ ledger and tlog packages."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import APIRouter, FastAPI
+from starlette.concurrency import run_in_threadpool
 
 from treatyledger import __version__
+from treatyledger.model.notifications import Notification
 from treatyledger.node.auth import AuthFirstRoute
 from treatyledger.node.context import NodeContext
 from treatyledger.node.limits import BodySizeLimit
 from treatyledger.node.problems import install_problem_handlers, problem_responses
-from treatyledger.node.routers import health, log, public, state
+from treatyledger.node.routers import health, log, notifications, public, state
+from treatyledger.node.views import treaty
+from treatyledger.node.writer import GroupCommitWriter
 
 DESCRIPTION = """\
 A TreatyLedger party node. The owning party submits signed notifications; the peer party,
@@ -26,7 +33,28 @@ add`). Every error is an RFC 9457 `application/problem+json` document.
 
 
 def create_app(context: NodeContext) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from treatyledger.store.ledger_store import Ack, LedgerStore
+
+        # One in-memory ledger state per node process (replayed from the database once),
+        # written to by one group-commit writer: concurrent submissions share transactions.
+        store = await run_in_threadpool(LedgerStore, context.engine, treaty(context.rules).policy)
+
+        def submit_batch(batch: list[Notification]) -> list[Ack]:
+            return store.submit(batch)
+
+        writer = GroupCommitWriter(submit_batch, lambda: store.next_sequence(context.party))
+        app.state.store = store
+        app.state.writer = writer
+        writer.start()
+        try:
+            yield
+        finally:
+            await writer.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="TreatyLedger node",
         version=__version__,
         description=DESCRIPTION,
@@ -48,4 +76,4 @@ def create_app(context: NodeContext) -> FastAPI:
 
 
 def _routers() -> list[APIRouter]:
-    return [log.router, state.router, public.router]
+    return [notifications.router, log.router, state.router, public.router]

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 
-from treatyledger.node.auth import ALL_ROLES, Role, RoleGuard
+from treatyledger.node.auth import ALL_ROLES, AuthFirstRoute, Role, RoleGuard
 from treatyledger.node.context import NodeContext
 from treatyledger.node.problems import Problem, problem_responses
 from treatyledger.node.views import Treaty, known_rule_sets, today, treaty
@@ -19,6 +19,12 @@ LOG_READERS = (Role.OWNER, Role.PEER, Role.INSPECTOR, Role.WITNESS)
 EVERYONE = tuple(ALL_ROLES)
 
 GUARDED = problem_responses(401, 403, 422)
+
+
+def guarded_router(**kwargs: Any) -> APIRouter:
+    """A router whose routes check their RoleGuard before the body is read, and document
+    the 401/403/422 problems."""
+    return APIRouter(route_class=AuthFirstRoute, responses=GUARDED, **kwargs)
 
 
 def node_context(request: Request) -> NodeContext:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Security
+from fastapi import Query, Security
 from starlette.concurrency import run_in_threadpool
 
 from treatyledger.node import logview
 from treatyledger.node.auth import Caller, Role, principal_vkey
 from treatyledger.node.context import MAX_ENTRIES_PER_READ
 from treatyledger.node.problems import Problem
-from treatyledger.node.routers.deps import EVERYONE, GUARDED, LOG_READERS, Node, guard
+from treatyledger.node.routers.deps import EVERYONE, LOG_READERS, Node, guard, guarded_router
 from treatyledger.node.schemas import (
     CheckpointResponse,
     ConsistencyProofResponse,
@@ -23,7 +23,7 @@ from treatyledger.node.schemas import (
 from treatyledger.store import tlog_store
 from treatyledger.tlog.verifier import VerificationError, parse_checkpoint, parse_vkey
 
-router = APIRouter(prefix="/log", tags=["transparency log"], responses=GUARDED)
+router = guarded_router(prefix="/log", tags=["transparency log"])
 Anyone = Annotated[Caller, Security(guard(*EVERYONE))]
 Reader = Annotated[Caller, Security(guard(*LOG_READERS))]
 Cosigner = Annotated[Caller, Security(guard(Role.PEER, Role.WITNESS))]

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Security
+from fastapi import Security
 from starlette.concurrency import run_in_threadpool
 
 from treatyledger.node.auth import Caller
-from treatyledger.node.routers.deps import EVERYONE, GUARDED, AsOf, Node, TreatyDep, guard
+from treatyledger.node.routers.deps import EVERYONE, AsOf, Node, TreatyDep, guard, guarded_router
 from treatyledger.node.schemas import AggregatePoint, LimitStatus, PublicSummary
 from treatyledger.node.views import data_dates, final_limits, limit_in_force, party_records, series
 
-router = APIRouter(tags=["observer view"], responses=GUARDED)
+router = guarded_router(tags=["observer view"])
 Anyone = Annotated[Caller, Security(guard(*EVERYONE))]
 
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Security
+from fastapi import Query, Security
 from starlette.concurrency import run_in_threadpool
 
 from treatyledger.node.auth import Caller
 from treatyledger.node.problems import Problem
-from treatyledger.node.routers.deps import GUARDED, ITEM_LEVEL, AsOf, Node, TreatyDep, guard
+from treatyledger.node.routers.deps import ITEM_LEVEL, AsOf, Node, TreatyDep, guard, guarded_router
 from treatyledger.node.schemas import (
     CategoryTotal,
     CountsResponse,
@@ -29,7 +29,7 @@ from treatyledger.node.views import (
     treaty,
 )
 
-router = APIRouter(tags=["state"], responses=GUARDED)
+router = guarded_router(tags=["state"])
 ItemLevel = Annotated[Caller, Security(guard(*ITEM_LEVEL))]
 
 MAX_SERIES_DATES = 200

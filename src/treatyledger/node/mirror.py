@@ -1,0 +1,73 @@
+"""This workspace's mirror of the other party's ledger: the peer's notifications, validated
+and replayed by the same ledger store that holds the workspace's own (signatures checked
+against the peer's registered key, every lifecycle rule enforced), which also rebuilds the
+peer's log leaf by leaf, so the mirror's tree root can be compared with the peer's checkpoint."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from treatyledger.errors import TreatyLedgerError
+from treatyledger.node.views import treaty
+from treatyledger.rules import count
+from treatyledger.store import tlog_store
+from treatyledger.store.ledger_store import LedgerStore
+from treatyledger.tlog.checkpoint import origin_for_party
+
+
+class MirrorRejected(TreatyLedgerError):
+    """A notification in the peer's log does not validate: the peer logged something invalid."""
+
+    exit_code = 2
+
+
+class Mirror:
+    def __init__(self, workspace: Any):
+        self.workspace = workspace
+        self.treaty = treaty(workspace.rules)
+        self.store = LedgerStore(workspace.engine, self.treaty.policy)
+
+    def replay(self, party: str, entries: Sequence[bytes]) -> int:
+        """Validate and store ``entries`` (signed canonical notifications of ``party``, in
+        log order); returns how many were new. Already mirrored ones are duplicates."""
+        records = []
+        for position, entry in enumerate(entries):
+            try:
+                record = json.loads(entry)
+            except (ValueError, UnicodeDecodeError):
+                raise MirrorRejected(f"entry {position} of the page is not JSON") from None
+            if not isinstance(record, dict) or record.get("party") != party:
+                raise MirrorRejected(
+                    f"the log of {party} holds a notification of another party or none"
+                )
+            records.append(record)
+        acks = self.store.submit(records)
+        for ack in acks:
+            if ack.status == "rejected":
+                raise MirrorRejected(
+                    f"notification {ack.ref} in {party}'s log does not validate: "
+                    f"{ack.rule}: {ack.reason}"
+                )
+        return sum(ack.status == "accepted" for ack in acks)
+
+    def counts(self, party: str, as_of: date | None = None) -> dict[str, Any]:
+        """The mirrored party's totals per category of the treaty's rule set."""
+        inventory = self.store.state.inventory(party)
+        result = count(inventory, self.treaty.rule_set, self.treaty.catalog, as_of=as_of)
+        categories = result.to_json_dict()["parties"].get(party, {}).get("categories", {})
+        return {"rule_set": self.treaty.name, "categories": categories}
+
+    def root(self, party: str, size: int) -> bytes | None:
+        """The mirror's own tree root of ``party``'s log at ``size`` (None if shorter)."""
+        origin = origin_for_party(party)
+        with self.workspace.engine.connect() as conn:
+            try:
+                reader = tlog_store.TlogReader(conn, origin)
+            except tlog_store.LogNotFoundError:
+                return None
+            if reader.size < size:
+                return None
+            return reader.root(size)

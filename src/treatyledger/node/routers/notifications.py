@@ -1,0 +1,72 @@
+"""Submission of the node party's signed notifications (the owner only)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Request, Security
+
+from treatyledger.node.auth import Caller, Role
+from treatyledger.node.problems import Problem, problem_responses
+from treatyledger.node.routers.deps import Node, guard, guarded_router
+from treatyledger.node.schemas import SubmitRequest, SubmitResponse, SubmitResult
+
+router = guarded_router(tags=["notifications"])
+Owner = Annotated[Caller, Security(guard(Role.OWNER))]
+
+
+@router.post(
+    "/notifications",
+    response_model=SubmitResponse,
+    summary="Submit signed notifications of this node's party",
+    description=(
+        "Each notification must be of this node's party and carry a valid signature by one of "
+        "its registered keys, whoever the caller is. A notification is acknowledged only after "
+        "it is durably stored and appended to the party's log. A batch in which nothing is "
+        "accepted (or already stored) is answered 422 with the per-notification results."
+    ),
+    responses=problem_responses(503),
+)
+async def submit(
+    node: Node, _caller: Owner, body: SubmitRequest, request: Request
+) -> SubmitResponse:
+    foreign = [n for n in body.notifications if n.party != node.party]
+    if foreign:
+        raise Problem(
+            403,
+            f"this node writes only party {node.party}'s log; notification {foreign[0].ref} "
+            f"is of party {foreign[0].party}",
+            problem="foreign-party",
+        )
+    writer = request.app.state.writer
+    try:
+        acks = await writer.submit(body.notifications)
+    except Exception as exc:  # the store failed; nothing of the batch was acknowledged
+        raise Problem(
+            503, f"the notifications could not be stored: {exc}", problem="store-unavailable"
+        ) from None
+    results = [
+        SubmitResult(
+            party=ack.party,
+            sequence=ack.sequence if ack.sequence is not None else 0,
+            status=ack.status,
+            leaf_index=ack.leaf_index,
+            late=ack.late,
+            flags=list(ack.flags),
+            rule=ack.rule,
+            error=ack.reason,
+        )
+        for ack in acks
+    ]
+    rejected = sum(r.status == "rejected" for r in results)
+    if rejected == len(results):
+        first = results[0]
+        raise Problem(
+            422,
+            f"every notification was rejected; {first.party}#{first.sequence}: "
+            f"{first.rule}: {first.error}",
+            problem="notifications-rejected",
+            results=[r.model_dump() for r in results],
+        )
+    accepted = sum(r.status == "accepted" for r in results)
+    return SubmitResponse(accepted=accepted, rejected=rejected, results=results)

@@ -1,0 +1,186 @@
+"""Every endpoint x every role over real HTTP: allowed roles get their answer; every other
+role gets a 403 problem, a missing or unknown token a 401 problem, and none of them changes
+anything."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from node.harness import ServedNode, served_node
+from node.streams import stream
+from treatyledger.ledger import sign
+from treatyledger.model.notifications import Notification
+from treatyledger.node.auth import Role
+from treatyledger.node.routers.deps import ITEM_LEVEL, LOG_READERS
+from treatyledger.store.ledger_tables import NotificationRow
+from treatyledger.store.node_tables import Principal
+from treatyledger.store.tlog_tables import TlogCheckpointRow, TlogCosignatureRow, TlogLeafRow
+from treatyledger.tlog.cosignature import cosignature_line
+from treatyledger.tlog.note import parse_note
+
+PROBLEM = "application/problem+json"
+SEEDED = 5
+
+Body = Callable[[ServedNode, Role], Any]
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    path: str
+    allowed: frozenset[Role]
+    body: Body | None = None
+
+    @property
+    def id(self) -> str:
+        return f"{self.method} {self.path.split('?')[0]}"
+
+
+def _next_notification(node: ServedNode, _role: Role) -> dict[str, Any]:
+    with node.workspace.engine.connect() as conn:
+        last = conn.execute(select(func.max(NotificationRow.sequence))).scalar() or 0
+    record = stream(node.workspace.party, 1, first=last + 1)[0]
+    note = sign(Notification.model_validate(record), node.workspace.signing_key)
+    return {"notifications": [note.to_json_dict()]}
+
+
+def _cosignature(node: ServedNode, role: Role) -> dict[str, Any]:
+    note = node.client(Role.OWNER).get("/v1/log/checkpoint").json()["note"]
+    text = parse_note(note).text
+    # a role without a cosigner key still sends a well-formed cosignature (the peer's)
+    cosigner = node.cosigners.get(role, node.cosigners[Role.PEER])
+    return {"checkpoint": text, "cosignature": cosignature_line(cosigner, text, 1_700_000_000)}
+
+
+EVERYONE = frozenset(Role)
+ENDPOINTS = [
+    Endpoint("POST", "/v1/notifications", frozenset({Role.OWNER}), _next_notification),
+    Endpoint("GET", "/v1/log/checkpoint", EVERYONE),
+    Endpoint(
+        "GET", f"/v1/log/entries?start=0&end={SEEDED}&proof_size={SEEDED}", frozenset(LOG_READERS)
+    ),
+    Endpoint("GET", f"/v1/log/proof/inclusion?index=1&size={SEEDED}", frozenset(LOG_READERS)),
+    Endpoint("GET", f"/v1/log/proof/consistency?first=2&second={SEEDED}", EVERYONE),
+    Endpoint("POST", "/v1/log/cosignatures", frozenset({Role.PEER, Role.WITNESS}), _cosignature),
+    Endpoint("GET", "/v1/inventory?as_of=2012-01-01", frozenset(ITEM_LEVEL)),
+    Endpoint("GET", "/v1/counts?as_of=2012-01-01", frozenset(ITEM_LEVEL)),
+    Endpoint("GET", "/v1/series", frozenset(ITEM_LEVEL)),
+    Endpoint("GET", "/v1/public/summary", EVERYONE),
+]
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedNode]:
+    path: Path = tmp_path_factory.mktemp("roles") / "us"
+    with served_node(path) as node:
+        node.seed(SEEDED)
+        yield node
+
+
+def fingerprint(node: ServedNode) -> tuple[int, ...]:
+    """Everything a call could change: notifications, leaves, checkpoints' cosignatures,
+    principals."""
+    with node.workspace.engine.connect() as conn:
+        return tuple(
+            conn.execute(select(func.count()).select_from(table)).scalar_one()
+            for table in (NotificationRow, TlogLeafRow, TlogCosignatureRow, Principal)
+        )
+
+
+def _call(node: ServedNode, endpoint: Endpoint, role: Role | None, token: str | None = None):
+    client = node.client(role) if role is not None else node.client(token=token)
+    body_role = role if role in endpoint.allowed else next(iter(sorted(endpoint.allowed)))
+    body = endpoint.body(node, body_role) if endpoint.body else None
+    return client.request(endpoint.method, endpoint.path, json=body)
+
+
+CASES = [(e, r) for e in ENDPOINTS for r in Role]
+
+
+@pytest.mark.parametrize(("endpoint", "role"), CASES, ids=[f"{e.id}-{r}" for e, r in CASES])
+def test_role_is_allowed_or_refused_as_declared(
+    seeded: ServedNode, endpoint: Endpoint, role: Role
+) -> None:
+    before = fingerprint(seeded)
+    response = _call(seeded, endpoint, role)
+    if role in endpoint.allowed:
+        assert response.status_code == 200, response.text
+        assert response.headers["content-type"] == "application/json"
+    else:
+        assert response.status_code == 403, response.text
+        assert response.headers["content-type"] == PROBLEM
+        assert response.json()["status"] == 403
+        assert role.value in response.json()["detail"]
+        assert fingerprint(seeded) == before
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=[e.id for e in ENDPOINTS])
+@pytest.mark.parametrize("token", [None, "tl_not-a-real-token", "garbage"])
+def test_missing_or_unknown_token_is_a_401_problem_and_changes_nothing(
+    seeded: ServedNode, endpoint: Endpoint, token: str | None
+) -> None:
+    before = fingerprint(seeded)
+    response = _call(seeded, endpoint, None, token)
+    assert response.status_code == 401, response.text
+    assert response.headers["content-type"] == PROBLEM
+    assert response.headers["www-authenticate"].startswith("Bearer")
+    assert fingerprint(seeded) == before
+
+
+def test_refused_caller_with_a_malformed_body_still_gets_403(seeded: ServedNode) -> None:
+    response = seeded.client(Role.OBSERVER).post(
+        "/v1/notifications", content=b"{not json", headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 403
+
+
+def test_owner_token_does_not_make_a_foreign_signature_valid(seeded: ServedNode) -> None:
+    """A notification signed with any key but the party's is rejected, even from the owner."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    body = _next_notification(seeded, Role.OWNER)
+    record = Notification.model_validate(body["notifications"][0]).unsigned()
+    forged = sign(record, Ed25519PrivateKey.generate()).to_json_dict()
+    before = fingerprint(seeded)
+    response = seeded.client(Role.OWNER).post("/v1/notifications", json={"notifications": [forged]})
+    assert response.status_code == 422
+    assert response.json()["results"][0]["status"] == "rejected"
+    assert fingerprint(seeded) == before
+
+
+def test_another_partys_notification_is_refused_even_for_the_owner(seeded: ServedNode) -> None:
+    record = stream("RU", 1)[0]
+    foreign = sign(Notification.model_validate(record), seeded.peer_key).to_json_dict()
+    before = fingerprint(seeded)
+    response = seeded.client(Role.OWNER).post(
+        "/v1/notifications", json={"notifications": [foreign]}
+    )
+    assert response.status_code in (403, 422)
+    assert response.headers["content-type"] == PROBLEM
+    assert fingerprint(seeded) == before
+
+
+def test_cosignature_by_another_key_than_the_callers_is_refused(seeded: ServedNode) -> None:
+    body = _cosignature(seeded, Role.WITNESS)  # the witness's line, sent with the peer's token
+    before = fingerprint(seeded)
+    response = seeded.client(Role.PEER).post("/v1/log/cosignatures", json=body)
+    assert response.status_code == 422
+    assert response.headers["content-type"] == PROBLEM
+    assert fingerprint(seeded) == before
+
+
+def test_peer_cosignature_appears_on_the_checkpoint(seeded: ServedNode) -> None:
+    body = _cosignature(seeded, Role.PEER)
+    assert seeded.client(Role.PEER).post("/v1/log/cosignatures", json=body).status_code == 200
+    checkpoint = seeded.client(Role.OBSERVER).get("/v1/log/checkpoint").json()
+    names = [c["name"] for c in checkpoint["cosignatures"]]
+    assert seeded.cosigners[Role.PEER].name in names
+    assert "\u2014 " + seeded.cosigners[Role.PEER].name in checkpoint["note"]
+    with seeded.workspace.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(TlogCheckpointRow)).scalar_one() >= 1
