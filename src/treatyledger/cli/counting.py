@@ -68,12 +68,11 @@ def rules_show(name: str = typer.Argument(..., help="Rule set name or TOML file.
     console.print(f"source: {treaty.source}", highlight=False)
     if treaty.notes:
         console.print(treaty.notes, highlight=False)
-    clauses = Table("category", "clause", "method", "rule", title="Categories")
     for category in rule_set.categories:
+        console.print(f"\n[bold]{category.id}[/]: {category.name}", highlight=False)
         for clause in category.clauses:
             method = clause.method.value + (f" {clause.attribute}" if clause.attribute else "")
-            clauses.add_row(category.id, clause.id, method, clause.text)
-    console.print(clauses)
+            console.print(f"  {clause.id} [{method}]: {clause.text}", highlight=False, markup=False)
     if rule_set.limits:
         limits = Table("category", "limit", "from", "source", title="Limits")
         for limit in rule_set.limits:
