@@ -2,6 +2,7 @@
 
 from treatyledger.store import ledger_tables  # noqa: F401
 from treatyledger.store import node_tables  # noqa: F401
+from treatyledger.store import tlog_tables  # noqa: F401
 from treatyledger.store.base import Base
 
 __all__ = ["Base"]
