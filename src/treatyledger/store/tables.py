@@ -1,8 +1,10 @@
 """Imports every module that defines tables, so Base.metadata knows the whole schema."""
 
-from treatyledger.store import ledger_tables  # noqa: F401
-from treatyledger.store import node_tables  # noqa: F401
-from treatyledger.store import tlog_tables  # noqa: F401
+from treatyledger.store import (
+    ledger_tables,  # noqa: F401
+    node_tables,  # noqa: F401
+    tlog_tables,  # noqa: F401
+)
 from treatyledger.store.base import Base
 
 __all__ = ["Base"]
