@@ -24,7 +24,7 @@ from treatyledger.errors import TreatyLedgerError
 from treatyledger.inspect.statistics import nondetection_probability
 
 #: Years simulated per vectorised block: bounds memory (~ block * quota * 8 bytes per array).
-BLOCK_YEARS = 200_000
+BLOCK_YEARS = 1_000_000
 MAX_YEARS = 100_000_000
 
 
@@ -127,48 +127,35 @@ def simulate_years(
 
 
 def detected_years(scenario: Scenario, years: int, rng: np.random.Generator) -> np.ndarray:
-    """Boolean per simulated year: did any inspection catch a tainted item?"""
+    """Boolean per simulated year: did any inspection catch a tainted item?
+
+    Sites with the same layout are exchangeable, so each year draws how many visits fall on
+    each class of tainted sites (multivariate hypergeometric without revisits, multinomial
+    with), then how many of those visits find a tainted item (binomial: each visit examines
+    its own random items, so visits are independent, each detecting with the hypergeometric
+    probability of its site). Both draws are exact samplers of the model; the plain loop
+    (:func:`python_loop_detection`) samples site by site and item by item instead.
+    """
     caught = np.zeros(years, dtype=bool)
     for pool in scenario.pools:
-        if pool.quota == 0:
+        classes: dict[tuple[int, int, int], int] = {}
+        for site in pool.sites:
+            if site.tainted and site.examined:
+                layout = (site.items, site.tainted, site.examined)
+                classes[layout] = classes.get(layout, 0) + 1
+        if pool.quota == 0 or not classes:
             continue
-        items = np.array([s.items for s in pool.sites], dtype=np.int64)
-        tainted = np.array([s.tainted for s in pool.sites], dtype=np.int64)
-        examined = np.array([s.examined for s in pool.sites], dtype=np.int64)
-        if not tainted.any():
-            continue
-        visits = _visits(pool, years, rng)
-        # Only visits to tainted sites can detect; drawing the others would waste time.
-        hits = tainted[visits] > 0
-        rows = np.nonzero(hits)[0]
-        sites = visits[hits]
-        if (examined[tainted > 0] == 1).all():
-            # One examined item: a uniform position among the site's items; positions below
-            # `tainted` hold the tainted ones. Floats avoid numpy's slow per-element bounds.
-            found = rng.random(sites.size) * items[sites] < tainted[sites]
+        layouts = list(classes)
+        colours = np.array([classes[layout] for layout in layouts] + [0], dtype=np.int64)
+        colours[-1] = len(pool.sites) - colours[:-1].sum()  # sites that cannot detect
+        if pool.with_replacement:
+            visits = rng.multinomial(pool.quota, colours / colours.sum(), size=years)
         else:
-            found = (
-                rng.hypergeometric(tainted[sites], items[sites] - tainted[sites], examined[sites])
-                > 0
-            )
-        caught[rows[found]] = True
+            visits = rng.multivariate_hypergeometric(colours, pool.quota, size=years)
+        for column, (items, tainted, examined) in enumerate(layouts):
+            per_visit = 1.0 - nondetection_probability(items, tainted, examined)
+            caught |= rng.binomial(visits[:, column], per_visit) > 0
     return caught
-
-
-def _visits(pool: InspectionPool, years: int, rng: np.random.Generator) -> np.ndarray:
-    """Site indices visited per year, shape (years, quota)."""
-    count = len(pool.sites)
-    if pool.with_replacement:
-        return rng.integers(0, count, size=(years, pool.quota), dtype=np.int32)
-    # Partial Fisher-Yates on every row at once: quota vectorised swaps, no per-row sort.
-    order = np.broadcast_to(np.arange(count, dtype=np.int32), (years, count)).copy()
-    rows = np.arange(years)
-    for position in range(pool.quota):
-        pick = position + rng.integers(0, count - position, size=years, dtype=np.int32)
-        taken = order[rows, pick]
-        order[rows, pick] = order[:, position]
-        order[:, position] = taken
-    return order[:, : pool.quota]
 
 
 def exact_detection_probability(scenario: Scenario) -> float:
