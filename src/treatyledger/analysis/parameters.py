@@ -35,6 +35,7 @@ from treatyledger.errors import TreatyLedgerError
 
 MAX_SYSTEMS = 200
 MAX_WARHEAD_TYPES = 200
+MAX_SUBMARINES = 1000  # one ramp per boat: a bound on the breakout's work
 
 
 class AnalysisParameterError(TreatyLedgerError):
@@ -121,6 +122,8 @@ class SystemParameters(BaseModel):
         missing = [name for name in needed if getattr(self, name) is None]
         if missing:
             raise ValueError(f"schedule {self.schedule!r} needs {', '.join(missing)}")
+        if self.submarines is not None and self.submarines.value > MAX_SUBMARINES:
+            raise ValueError(f"submarines: expected at most {MAX_SUBMARINES}")
         if self.restores_nondeployed:
             for name in ("nondeployed_ready_days", "nondeployed_per_week"):
                 if getattr(self, name) is None:

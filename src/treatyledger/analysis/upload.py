@@ -272,9 +272,11 @@ class SystemUpload:
                 f"{s.reconversion_slots} by reconversion) for {self.compatible_warheads} "
                 "compatible stored warheads"
             )
+        shared = self.compatible_warheads - self.uploaded
+        elsewhere = f"; {shared} of those that fit went to other systems" if shared > 0 else ""
         return (
-            f"warheads bind: {self.uploaded} compatible warheads placed into {s.headroom} free "
-            f"slots ({self.compatible_warheads} fit, some may go to other systems)"
+            f"warheads bind: {self.uploaded} compatible stored warheads for {s.headroom} free "
+            f"slots{elsewhere}"
         )
 
 
