@@ -1,1 +1,345 @@
-"""CLI commands: log."""
+"""CLI commands: ``log`` (the party's transparency log).
+
+``log verify ...`` and ``log verify-evidence`` need no workspace: they check what someone
+hands you with the standalone verifier. Exit codes: 0 valid, 1 invalid (with the reason),
+2 malformed input. The workspace commands read and sign the party's own log.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+from rich.markup import escape
+
+from treatyledger.cli.app import app, console, err_console
+from treatyledger.errors import TreatyLedgerError
+from treatyledger.tlog.verifier import (
+    RFC6962,
+    NoteError,
+    ProofError,
+    VerificationError,
+    VerifierKey,
+    decode_hash,
+    parse_vkey,
+    verify_checkpoint,
+    verify_consistency,
+    verify_evidence,
+    verify_inclusion,
+)
+
+if TYPE_CHECKING:
+    from treatyledger.store.workspace import Workspace
+    from treatyledger.tlog.note import NoteSigner
+
+log_app = typer.Typer(
+    help="The transparency log: checkpoints, proofs, audit.", no_args_is_help=True
+)
+verify_app = typer.Typer(
+    help="Verify proofs and checkpoints someone hands you (no workspace needed).",
+    no_args_is_help=True,
+)
+log_app.add_typer(verify_app, name="verify")
+app.add_typer(log_app, name="log")
+
+WORKSPACE = typer.Argument(..., help="the party's workspace directory")
+DB_OPTION = typer.Option(None, "--db", help="database URL overriding the workspace's")
+MAX_INPUT_BYTES = 1 << 20
+
+MALFORMED = 2
+INVALID = 1
+
+
+class MalformedInputError(TreatyLedgerError):
+    """An argument or file cannot be parsed (exit 2)."""
+
+    exit_code = MALFORMED
+
+
+def _fail(reason: str) -> typer.Exit:
+    err_console.print(f"[bold red]invalid:[/] {escape(reason)}", highlight=False)
+    return typer.Exit(INVALID)
+
+
+def _hash(text: str, what: str) -> bytes:
+    try:
+        return decode_hash(text, what=what)
+    except ProofError as exc:
+        raise MalformedInputError(str(exc)) from None
+
+
+def _proof(text: str) -> list[bytes]:
+    items = [p for p in text.replace("\n", ",").split(",") if p.strip()]
+    if len(items) > 64:
+        raise MalformedInputError(f"--proof: {len(items)} hashes, at most 64")
+    return [_hash(p, f"--proof[{i}]") for i, p in enumerate(items)]
+
+
+def _read_text(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise MalformedInputError(f"{path}: cannot read: {exc.strerror}") from None
+    if len(data) > MAX_INPUT_BYTES:
+        raise MalformedInputError(f"{path}: {len(data)} bytes, at most {MAX_INPUT_BYTES}")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise MalformedInputError(f"{path}: not UTF-8 text") from None
+
+
+def _vkey(text: str) -> VerifierKey:
+    """A vkey given inline or as the path of a file holding one."""
+    candidate = Path(text)
+    if "+" not in text or candidate.is_file():
+        text = _read_text(candidate).strip()
+    try:
+        return parse_vkey(text)
+    except NoteError as exc:
+        raise MalformedInputError(str(exc)) from None
+
+
+def _nonnegative(value: int, name: str) -> int:
+    if value < 0:
+        raise MalformedInputError(f"{name} must not be negative, found {value}")
+    return value
+
+
+@verify_app.command("inclusion")
+def verify_inclusion_command(
+    index: int = typer.Option(..., "--index", help="0-based leaf index"),
+    size: int = typer.Option(..., "--size", help="tree size"),
+    leaf_hash: str = typer.Option(..., "--leaf-hash", help="RFC 6962 leaf hash, hex or base64"),
+    root: str = typer.Option(..., "--root", help="root hash of the tree, hex or base64"),
+    proof: str = typer.Option("", "--proof", help="proof hashes, comma-separated, leaf first"),
+) -> None:
+    """Check that a leaf is in a tree (RFC 9162 2.1.3.2)."""
+    args = (
+        _nonnegative(index, "--index"),
+        _nonnegative(size, "--size"),
+        _hash(leaf_hash, "--leaf-hash"),
+        _proof(proof),
+        _hash(root, "--root"),
+    )
+    try:
+        verify_inclusion(RFC6962, *args)
+    except ProofError as exc:
+        raise _fail(str(exc)) from None
+    console.print(f"valid: leaf {index} is in the tree of size {size}")
+
+
+@verify_app.command("consistency")
+def verify_consistency_command(
+    size1: int = typer.Option(..., "--size1", help="size of the earlier tree"),
+    size2: int = typer.Option(..., "--size2", help="size of the later tree"),
+    root1: str = typer.Option(..., "--root1", help="root of the earlier tree, hex or base64"),
+    root2: str = typer.Option(..., "--root2", help="root of the later tree, hex or base64"),
+    proof: str = typer.Option("", "--proof", help="proof hashes, comma-separated"),
+) -> None:
+    """Check that one tree is a prefix of another (RFC 9162 2.1.4.2)."""
+    args = (
+        _nonnegative(size1, "--size1"),
+        _nonnegative(size2, "--size2"),
+        _proof(proof),
+        _hash(root1, "--root1"),
+        _hash(root2, "--root2"),
+    )
+    try:
+        verify_consistency(RFC6962, *args)
+    except ProofError as exc:
+        raise _fail(str(exc)) from None
+    console.print(f"valid: the tree of size {size1} is a prefix of the tree of size {size2}")
+
+
+@verify_app.command("checkpoint")
+def verify_checkpoint_command(
+    file: Path = typer.Argument(..., help="signed checkpoint note"),
+    vkey: str = typer.Option(..., "--vkey", help="the log's verifier key (or a file with it)"),
+    witness: list[str] = typer.Option(
+        [], "--witness", help="a cosigner's verifier key (or file); repeatable"
+    ),
+) -> None:
+    """Check a checkpoint's log signature and its cosignatures by the given witnesses."""
+    note = _read_text(file)
+    log_key = _vkey(vkey)
+    witness_keys = [_vkey(w) for w in witness]
+    try:
+        verified = verify_checkpoint(note, log_key, witness_keys)
+    except VerificationError as exc:
+        raise _fail(str(exc)) from None
+    cp = verified.checkpoint
+    console.print(f"valid: {cp.origin} size {cp.size} root {cp.root.hex()}", highlight=False)
+    for cosig in verified.cosignatures:
+        console.print(f"  cosigned by {cosig.name} at {cosig.timestamp}", highlight=False)
+    missing = {w.name for w in witness_keys} - {c.name for c in verified.cosignatures}
+    for name in sorted(missing):
+        console.print(f"  no cosignature by {name}", highlight=False)
+
+
+@log_app.command("verify-evidence")
+def verify_evidence_command(
+    file: Path = typer.Argument(..., help="equivocation evidence (JSON)"),
+    vkey: str | None = typer.Option(
+        None, "--vkey", help="the log key you trust; the evidence must name exactly it"
+    ),
+) -> None:
+    """Check offline that a log signed two checkpoints that cannot both be true."""
+    try:
+        data = json.loads(_read_text(file))
+    except ValueError as exc:
+        raise MalformedInputError(f"{file}: not JSON: {exc}") from None
+    trusted = _vkey(vkey) if vkey else None
+    try:
+        summary = verify_evidence(data, trusted)
+    except VerificationError as exc:
+        raise _fail(str(exc)) from None
+    console.print(
+        f"valid evidence: log {summary.log_key} equivocated: {summary.reason}", highlight=False
+    )
+
+
+# --------------------------------------------------------------------------- workspace
+
+
+@contextmanager
+def _workspace(path: Path, db: str | None) -> Iterator[tuple[Workspace, str]]:
+    from treatyledger.store.workspace import Workspace
+    from treatyledger.tlog.checkpoint import origin_for_party
+
+    ws = Workspace.open(path, db_url=db)
+    try:
+        yield ws, origin_for_party(ws.party)
+    finally:
+        ws.close()
+
+
+def _signer(ws: Workspace) -> NoteSigner:
+    from treatyledger.node.keys import log_signer
+
+    return log_signer(ws.party, ws.signing_key)
+
+
+@log_app.command("vkey")
+def vkey_command(workspace: Path = WORKSPACE, db: str | None = DB_OPTION) -> None:
+    """Print the verifier key of the party's log (give it to whoever checks the log)."""
+    with _workspace(workspace, db) as (ws, _origin):
+        print(_signer(ws).verifier_key())
+
+
+@log_app.command("checkpoint")
+def checkpoint_command(workspace: Path = WORKSPACE, db: str | None = DB_OPTION) -> None:
+    """Sign (once per size) and print the checkpoint of the party's log, with cosignatures."""
+    from treatyledger.store import tlog_store
+
+    with _workspace(workspace, db) as (ws, origin):
+        engine = ws.engine
+        with engine.begin() as conn:
+            tlog_store.ensure_log(conn, origin)
+            tlog_store.publish_checkpoint(conn, origin, _signer(ws))
+        with engine.connect() as conn:
+            note = tlog_store.latest_checkpoint(conn, origin)
+    print(note, end="")
+
+
+@log_app.command("prove")
+def prove_command(
+    workspace: Path = WORKSPACE,
+    index: int = typer.Option(..., "--index", help="0-based leaf index"),
+    size: int | None = typer.Option(None, "--size", help="tree size (default: current)"),
+    db: str | None = DB_OPTION,
+) -> None:
+    """Print an inclusion proof as a C2SP tlog-proof (with the signed checkpoint of that
+    size when one is stored, signing the current size if needed), else as JSON."""
+    from treatyledger.store import tlog_store
+    from treatyledger.tlog.verifier import TlogProof
+
+    with _workspace(workspace, db) as (ws, origin):
+        engine = ws.engine
+        with engine.begin() as conn:
+            current = tlog_store.log_size(conn, origin)
+            target = current if size is None else size
+            if target == current and target > 0:
+                tlog_store.publish_checkpoint(conn, origin, _signer(ws))
+        with engine.connect() as conn:
+            reader = tlog_store.TlogReader(conn, origin)
+            proof = reader.inclusion_proof(index, target)
+            note = tlog_store.checkpoint_note(conn, origin, target)
+            leaf_hash, root = reader.leaf_hash(index), reader.root(target)
+    if note is not None:
+        print(TlogProof(index, tuple(proof), note).text(), end="")
+        return
+    b64 = [base64.b64encode(h).decode() for h in proof]
+    print(
+        json.dumps(
+            {
+                "origin": origin,
+                "index": index,
+                "size": target,
+                "leaf_hash": base64.b64encode(leaf_hash).decode(),
+                "root": base64.b64encode(root).decode(),
+                "proof": b64,
+            },
+            indent=2,
+        )
+    )
+
+
+@log_app.command("consistency")
+def consistency_command(
+    workspace: Path = WORKSPACE,
+    size1: int = typer.Option(..., "--from", help="earlier tree size"),
+    size2: int | None = typer.Option(None, "--to", help="later tree size (default: current)"),
+    db: str | None = DB_OPTION,
+) -> None:
+    """Print a consistency proof between two sizes of the party's log (JSON)."""
+    from treatyledger.store import tlog_store
+
+    with _workspace(workspace, db) as (ws, origin), ws.engine.connect() as conn:
+        reader = tlog_store.TlogReader(conn, origin)
+        target = reader.size if size2 is None else size2
+        proof = reader.consistency_proof(size1, target)
+        root1, root2 = reader.root(size1), reader.root(target)
+    print(
+        json.dumps(
+            {
+                "origin": origin,
+                "size1": size1,
+                "size2": target,
+                "root1": base64.b64encode(root1).decode(),
+                "root2": base64.b64encode(root2).decode(),
+                "proof": [base64.b64encode(h).decode() for h in proof],
+            },
+            indent=2,
+        )
+    )
+
+
+@log_app.command("audit")
+def audit_command(workspace: Path = WORKSPACE, db: str | None = DB_OPTION) -> None:
+    """Recompute every tile and checkpoint root of the party's log from its stored leaves;
+    exit 1 and list each discrepancy if any row was tampered with."""
+    from treatyledger.store import tlog_store
+
+    with _workspace(workspace, db) as (ws, origin):
+        log_key = _signer(ws).verifier_key()
+        with ws.engine.connect() as conn:
+            try:
+                report = tlog_store.audit(conn, origin, log_key)
+            except tlog_store.LogNotFoundError:
+                console.print(f"log {origin} is empty: nothing to audit")
+                return
+    for problem in report.problems:
+        err_console.print(f"[bold red]tampered:[/] {escape(problem)}", highlight=False)
+    console.print(
+        f"{origin}: {report.leaves_checked} leaves, {report.tiles_checked} tiles, "
+        f"{report.checkpoints_checked} checkpoints checked; "
+        + ("no discrepancy" if report.ok else f"{len(report.problems)} discrepancies"),
+        highlight=False,
+    )
+    if not report.ok:
+        raise typer.Exit(INVALID)

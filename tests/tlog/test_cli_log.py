@@ -1,0 +1,233 @@
+"""``treatyledger log``: verify commands without a workspace (exit 0 valid, 1 invalid,
+2 malformed) and the workspace commands, including the tamper-catching audit."""
+
+from __future__ import annotations
+
+import base64
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from treatyledger.cli import main
+from treatyledger.store.tlog_store import append_durably
+from treatyledger.store.workspace import Workspace
+from treatyledger.tlog.checkpoint import Checkpoint, origin_for_party, sign_checkpoint
+from treatyledger.tlog.cosignature import cosign
+from treatyledger.tlog.evidence import evidence_json
+from treatyledger.tlog.memory import MemoryLog
+from treatyledger.tlog.verifier import parse_vkey, verify_checkpoint, verify_tlog_proof
+from treatyledger.tlog.witness import EquivocationError, Witness
+
+from .keys import LOG_ORIGIN, LOG_SIGNER, WITNESS_A
+
+REFERENCE = json.loads(
+    (Path(__file__).parent.parent / "fixtures" / "tlog" / "rfc6962_reference_tree.json").read_text()
+)
+CASE = REFERENCE["inclusion"][2]  # leaf 5 of 8
+CONS = REFERENCE["consistency"][2]  # 6 -> 8
+
+
+def inclusion_args(**changes: str) -> list[str]:
+    args = {
+        "--index": str(CASE["leaf_index"]),
+        "--size": str(CASE["tree_size"]),
+        "--leaf-hash": CASE["leaf_hash"],
+        "--root": CASE["root"],
+        "--proof": ",".join(CASE["proof"]),
+    }
+    args.update(changes)
+    return ["log", "verify", "inclusion", *[x for kv in args.items() for x in kv]]
+
+
+def test_verify_inclusion_valid_hex_exits_0() -> None:
+    assert main(inclusion_args()) == 0
+
+
+def test_verify_inclusion_valid_base64_exits_0() -> None:
+    as_b64 = [base64.b64encode(bytes.fromhex(h)).decode() for h in CASE["proof"]]
+    assert main(inclusion_args(**{"--proof": ",".join(as_b64)})) == 0
+
+
+def test_verify_inclusion_wrong_root_exits_1_with_reason(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(inclusion_args(**{"--root": REFERENCE["root_by_tree_size"][7]})) == 1
+    assert "root mismatch" in capsys.readouterr().err
+
+
+def test_verify_inclusion_malformed_hash_exits_2() -> None:
+    assert main(inclusion_args(**{"--leaf-hash": "not-a-hash!"})) == 2
+
+
+def test_verify_inclusion_short_hash_exits_2() -> None:
+    assert main(inclusion_args(**{"--root": "abcd"})) == 2
+
+
+def consistency_args(**changes: str) -> list[str]:
+    args = {
+        "--size1": str(CONS["size1"]),
+        "--size2": str(CONS["size2"]),
+        "--root1": CONS["root1"],
+        "--root2": CONS["root2"],
+        "--proof": ",".join(CONS["proof"]),
+    }
+    args.update(changes)
+    return ["log", "verify", "consistency", *[x for kv in args.items() for x in kv]]
+
+
+def test_verify_consistency_valid_exits_0() -> None:
+    assert main(consistency_args()) == 0
+
+
+def test_verify_consistency_truncated_proof_exits_1() -> None:
+    assert main(consistency_args(**{"--proof": ",".join(CONS["proof"][:-1])})) == 1
+
+
+def test_verify_consistency_malformed_proof_exits_2() -> None:
+    assert main(consistency_args(**{"--proof": "zz"})) == 2
+
+
+@pytest.fixture
+def signed_checkpoint(tmp_path: Path) -> Path:
+    log = MemoryLog()
+    log.append_many([b"a", b"b", b"c"])
+    note = sign_checkpoint(Checkpoint(LOG_ORIGIN, 3, log.root()), LOG_SIGNER)
+    path = tmp_path / "checkpoint.txt"
+    path.write_text(cosign(note, WITNESS_A, 1_700_000_000))
+    return path
+
+
+def test_verify_checkpoint_with_cosignature_exits_0(
+    signed_checkpoint: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    vkey = str(LOG_SIGNER.verifier_key())
+    witness = str(WITNESS_A.verifier_key())
+    assert (
+        main(
+            [
+                "log",
+                "verify",
+                "checkpoint",
+                str(signed_checkpoint),
+                "--vkey",
+                vkey,
+                "--witness",
+                witness,
+            ]
+        )
+        == 0
+    )
+    assert f"cosigned by {WITNESS_A.name} at 1700000000" in capsys.readouterr().out
+
+
+def test_verify_checkpoint_edited_exits_1(signed_checkpoint: Path) -> None:
+    signed_checkpoint.write_text(signed_checkpoint.read_text().replace("\n3\n", "\n4\n", 1))
+    assert (
+        main(
+            [
+                "log",
+                "verify",
+                "checkpoint",
+                str(signed_checkpoint),
+                "--vkey",
+                str(LOG_SIGNER.verifier_key()),
+            ]
+        )
+        == 1
+    )
+
+
+def test_verify_checkpoint_malformed_vkey_exits_2(signed_checkpoint: Path) -> None:
+    assert main(["log", "verify", "checkpoint", str(signed_checkpoint), "--vkey", "a+b+c"]) == 2
+
+
+def _evidence_file(tmp_path: Path) -> Path:
+    def fork(label: str) -> MemoryLog:
+        log = MemoryLog()
+        log.append_many([f"e{i}{label if i > 3 else ''}".encode() for i in range(6)])
+        return log
+
+    witness = Witness(WITNESS_A, [LOG_SIGNER.verifier_key()])
+    witness.add_checkpoint(
+        sign_checkpoint(Checkpoint(LOG_ORIGIN, 6, fork("a").root()), LOG_SIGNER), [], now=1
+    )
+    with pytest.raises(EquivocationError) as caught:
+        witness.add_checkpoint(
+            sign_checkpoint(Checkpoint(LOG_ORIGIN, 6, fork("b").root()), LOG_SIGNER), [], now=2
+        )
+    path = tmp_path / "evidence.json"
+    path.write_text(evidence_json(caught.value.evidence))
+    return path
+
+
+def test_verify_evidence_exits_0(tmp_path: Path) -> None:
+    path = _evidence_file(tmp_path)
+    assert (
+        main(["log", "verify-evidence", str(path), "--vkey", str(LOG_SIGNER.verifier_key())]) == 0
+    )
+
+
+def test_forged_evidence_exits_1(tmp_path: Path) -> None:
+    path = _evidence_file(tmp_path)
+    evidence = json.loads(path.read_text())
+    evidence["checkpoint_b"] = evidence["checkpoint_a"]
+    path.write_text(json.dumps(evidence))
+    assert main(["log", "verify-evidence", str(path)]) == 1
+
+
+def test_evidence_that_is_not_json_exits_2(tmp_path: Path) -> None:
+    path = tmp_path / "evidence.json"
+    path.write_text("{")
+    assert main(["log", "verify-evidence", str(path)]) == 2
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    path = tmp_path / "ws"
+    with Workspace.init(path, "US") as ws:
+        append_durably(ws.engine, origin_for_party("US"), [f"n{i}".encode() for i in range(300)])
+    return path
+
+
+def test_workspace_checkpoint_verifies_with_the_printed_vkey(
+    workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["log", "vkey", str(workspace)]) == 0
+    vkey = parse_vkey(capsys.readouterr().out)
+    assert main(["log", "checkpoint", str(workspace)]) == 0
+    verified = verify_checkpoint(capsys.readouterr().out, vkey)
+    assert (verified.checkpoint.origin, verified.checkpoint.size) == (
+        "treatyledger.example/US",
+        300,
+    )
+
+
+def test_workspace_prove_prints_a_bundle_that_verifies(
+    workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(["log", "vkey", str(workspace)])
+    vkey = parse_vkey(capsys.readouterr().out)
+    assert main(["log", "prove", str(workspace), "--index", "42"]) == 0
+    verify_tlog_proof(capsys.readouterr().out, b"n42", vkey)
+
+
+def test_workspace_consistency_proof_verifies_via_the_cli(
+    workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["log", "consistency", str(workspace), "--from", "100", "--to", "300"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    args = [
+        "log", "verify", "consistency", "--size1", "100", "--size2", "300",
+        "--root1", out["root1"], "--root2", out["root2"], "--proof", ",".join(out["proof"]),
+    ]  # fmt: skip
+    assert main(args) == 0
+
+
+def test_workspace_audit_is_clean_then_catches_a_tampered_leaf(workspace: Path) -> None:
+    assert main(["log", "checkpoint", str(workspace)]) == 0
+    assert main(["log", "audit", str(workspace)]) == 0
+    with sqlite3.connect(workspace / "ledger.db") as db:
+        db.execute("UPDATE tlog_leaves SET leaf = ? WHERE idx = 7", (b"forged",))
+    assert main(["log", "audit", str(workspace)]) == 1
