@@ -90,12 +90,23 @@ def rules_show(name: str = typer.Argument(..., help="Rule set name or TOML file.
         console.print(f"transfers to third states: {'forbidden' if forbidden else 'not limited'}")
 
 
-def load_inventory(inventory: Path | None, catalog: Catalog) -> Inventory:
-    """The inventory to count. One branch per source: a file today; a workspace's replayed
-    notifications are the second source (a ``--workspace`` option adds a branch here)."""
+def load_inventory(
+    inventory: Path | None,
+    catalog: Catalog,
+    workspace: Path | None = None,
+    as_of: date | None = None,
+) -> Inventory:
+    """The inventory to count. One branch per source: a file, or a workspace's notifications
+    replayed to the end of ``as_of`` (all of them without a date)."""
+    if inventory is not None and workspace is not None:
+        raise CommandLineError("give either --inventory or --workspace, not both")
     if inventory is not None:
         return read_inventory(inventory, catalog)
-    raise CommandLineError("give the inventory to count with --inventory FILE")
+    if workspace is not None:
+        from treatyledger.cli.workspace import workspace_inventory
+
+        return workspace_inventory(workspace, as_of, catalog)
+    raise CommandLineError("give the inventory to count with --inventory FILE or --workspace DIR")
 
 
 def parse_date(value: str | None, option: str) -> date | None:
@@ -111,8 +122,14 @@ def parse_date(value: str | None, option: str) -> date | None:
 def count_command(
     rules: str = RULES_OPTION,
     inventory: Path | None = INVENTORY_OPTION,
+    workspace: Path | None = typer.Option(
+        None, "--workspace", help="Workspace whose notifications are replayed to --as-of."
+    ),
     as_of: str | None = typer.Option(
-        None, "--as-of", help="Date (YYYY-MM-DD) whose limits apply; default: the final limits."
+        None,
+        "--as-of",
+        help="Date (YYYY-MM-DD) whose limits apply (and, with --workspace, the replay date); "
+        "default: the final limits.",
     ),
     output: OutputFormat = FORMAT_OPTION,
     catalog_file: Path | None = CATALOG_OPTION,
@@ -121,7 +138,8 @@ def count_command(
     as_of_date = parse_date(as_of, "--as-of")
     catalog = load_catalog(catalog_file)
     rule_set = load_rule_set(rules)
-    result = count(load_inventory(inventory, catalog), rule_set, catalog, as_of=as_of_date)
+    force = load_inventory(inventory, catalog, workspace, as_of_date)
+    result = count(force, rule_set, catalog, as_of=as_of_date)
     if output is OutputFormat.JSON:
         typer.echo(json.dumps(result.to_json_dict(), indent=2))
     else:

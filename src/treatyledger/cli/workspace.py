@@ -1,1 +1,538 @@
-"""CLI commands: workspace."""
+"""CLI commands on a party's workspace: ``init``, ``notify``, ``import-inventory``,
+``inventory``, ``history``, ``reconcile``, ``series`` and ``schema notification KIND``.
+
+``notify`` reads JSON Lines, one notification per line. Without ``--signed`` the lines are the
+workspace party's own notifications, unsigned: ``party`` defaults to the workspace's party,
+``sequence`` to the next free one, ``issued_time`` to now; each is then signed with the
+workspace key. With ``--signed`` every line must carry its signature (any registered party, e.g.
+a peer's log being mirrored) and is submitted as is. Either way notifications are submitted in
+batches, each batch durably committed before its acknowledgements are reported. Re-running a
+file of complete envelopes is idempotent (already stored notifications are ``duplicate``), so an
+interrupted import resumes by running it again.
+
+Exit codes: 0 all accepted (or duplicate), 3 some notifications rejected, 1 a usage error.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, time
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from treatyledger.cli.app import app, console, err_console
+from treatyledger.errors import InputFileError, TreatyLedgerError
+from treatyledger.files import load_catalog, load_rule_set, read_inventory
+from treatyledger.files.inventory import COLUMNS as INVENTORY_COLUMNS
+from treatyledger.ledger import sign, state_at, time_series
+from treatyledger.ledger.reconcile import reconcile
+from treatyledger.model.items import Inventory
+from treatyledger.model.notifications import (
+    NotificationKind,
+    NotificationSchemaError,
+    notification_json_schema,
+    parse_notification,
+)
+from treatyledger.store.inventory_import import inventory_notifications
+from treatyledger.store.ledger_store import (
+    MAX_BATCH,
+    Ack,
+    LedgerStore,
+    load_records,
+    notification_history,
+    open_ledger,
+    policy_of,
+)
+from treatyledger.store.workspace import Workspace
+
+#: A notification line may carry a whole force's declaration; anything longer is refused.
+MAX_LINE_BYTES = 32 << 20
+DEFAULT_BATCH = 1_000
+#: Files larger than this get a progress bar.
+PROGRESS_BYTES = 256 << 10
+EXIT_REJECTED = 3
+
+
+class WorkspaceCommandError(TreatyLedgerError):
+    """An option value or input a workspace command cannot use."""
+
+
+class TableFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+
+
+class InventoryFormat(StrEnum):
+    CSV = "csv"
+    JSON = "json"
+    TABLE = "table"
+
+
+WORKSPACE_ARGUMENT = typer.Argument(..., help="Workspace directory.")
+AS_OF_OPTION = typer.Option(
+    None, "--as-of", help="Date (YYYY-MM-DD): the state at the end of that day (UTC)."
+)
+
+schema_app = typer.Typer(help="JSON Schemas of TreatyLedger documents.", no_args_is_help=True)
+app.add_typer(schema_app, name="schema")
+
+
+def _date(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise WorkspaceCommandError(
+            f"{option}: expected a date YYYY-MM-DD, found {value!r}"
+        ) from None
+
+
+# ---------------------------------------------------------------------- init
+
+
+@app.command("init")
+def init_command(
+    workspace: Path = WORKSPACE_ARGUMENT,
+    party: str = typer.Option(..., "--party", help="The party this workspace notifies for."),
+    db: str | None = typer.Option(
+        None, "--db", help="Database URL (postgresql+psycopg://...); default: SQLite in WORKSPACE."
+    ),
+    rules: str = typer.Option("new-start", "--rules", help="Default rule set (name or file)."),
+) -> None:
+    """Create a workspace: config, migrated database, Ed25519 signing key (0600)."""
+    load_rule_set(rules)  # an unknown rule set is an error before anything is created
+    with Workspace.init(workspace, party, db_url=db, rules=rules) as ws:
+        key_id = next(iter(ws.party_keys(party)))
+        console.print(f"workspace {ws.path} for party {party} (rules {rules})", highlight=False)
+        console.print(f"signing key {ws.key_path} (id {key_id})", highlight=False)
+        console.print(f"public key {ws.public_key}", highlight=False)
+
+
+# ---------------------------------------------------------------------- notify
+
+
+def _lines(path: Path, progress: Progress | None) -> Iterator[tuple[int, bytes]]:
+    """(line number, line) of a JSON Lines file, blank lines skipped, lines bounded."""
+    task = None if progress is None else progress.add_task("notify", total=path.stat().st_size)
+    with path.open("rb") as handle:
+        number = 0
+        while True:
+            line = handle.readline(MAX_LINE_BYTES + 1)
+            if not line:
+                return
+            number += 1
+            if progress is not None and task is not None:
+                progress.advance(task, len(line))
+            if len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):
+                raise InputFileError(
+                    f"line longer than {MAX_LINE_BYTES} bytes", path=str(path), line=number
+                )
+            if line.strip():
+                yield number, line
+
+
+class _Report:
+    def __init__(self) -> None:
+        self.accepted = 0
+        self.duplicate = 0
+        self.late = 0
+        self.flagged = 0
+        self.rejected: list[tuple[int, str]] = []  # (line, message)
+
+    def add(self, line: int, ack: Ack) -> None:
+        if ack.status == "rejected":
+            where = f"[{ack.rule}]" + (f" item {ack.item}" if ack.item else "")
+            self.rejected.append((line, f"{ack.ref} rejected {where}: {ack.reason}"))
+            return
+        if ack.status == "duplicate":
+            self.duplicate += 1
+            return
+        self.accepted += 1
+        self.late += ack.late
+        self.flagged += bool(set(ack.flags) - {"deadline.late"})
+
+    def print(self) -> None:
+        for line, message in self.rejected:
+            err_console.print(f"line {line}: {message}", highlight=False, markup=False)
+        console.print(
+            f"accepted {self.accepted} (late {self.late}, flagged {self.flagged}), "
+            f"duplicate {self.duplicate}, rejected {len(self.rejected)}",
+            highlight=False,
+        )
+
+
+class _Submitter:
+    """Turns lines into notifications and submits them in batches."""
+
+    def __init__(self, ws: Workspace, store: LedgerStore, *, signed: bool, batch_size: int):
+        self.ws = ws
+        self.store = store
+        self.signed = signed
+        self.batch_size = batch_size
+        self.next_sequence = store.next_sequence(ws.party)
+        self.now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        self.report = _Report()
+        self.batch: list[tuple[int, Any]] = []
+
+    def add(self, line_number: int, line: bytes) -> None:
+        try:
+            data = json.loads(line)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            self.report.rejected.append((line_number, f"not JSON: {exc}"))
+            return
+        if not isinstance(data, dict):
+            self.report.rejected.append((line_number, "expected a JSON object"))
+            return
+        if not self.signed:
+            try:
+                data = self._sign(data)
+            except NotificationSchemaError as exc:
+                self.report.rejected.append((line_number, str(exc)))
+                return
+        self.batch.append((line_number, data))
+        if len(self.batch) >= self.batch_size:
+            self.flush()
+
+    def _sign(self, data: dict[str, Any]) -> Any:
+        if "signature" in data:
+            raise WorkspaceCommandError(
+                "the file holds signed notifications: use --signed to submit them as they are"
+            )
+        party = data.setdefault("party", self.ws.party)
+        if party != self.ws.party:
+            raise WorkspaceCommandError(
+                f"notification for {party} in a workspace of {self.ws.party}: only the "
+                "workspace's party signs here (use --signed for another party's signed log)"
+            )
+        if "sequence" not in data:
+            data["sequence"] = self.next_sequence
+        if isinstance(data["sequence"], int):
+            self.next_sequence = max(self.next_sequence, data["sequence"] + 1)
+        data.setdefault("issued_time", self.now)
+        return sign(parse_notification(data), self.ws.signing_key)
+
+    def flush(self) -> None:
+        if not self.batch:
+            return
+        acks = self.store.submit([data for _, data in self.batch])
+        for (line_number, _), ack in zip(self.batch, acks, strict=True):
+            self.report.add(line_number, ack)
+        self.batch = []
+
+
+@app.command("notify")
+def notify_command(
+    workspace: Path = WORKSPACE_ARGUMENT,
+    file: Path = typer.Argument(..., help="JSON Lines file, one notification per line."),
+    signed: bool = typer.Option(False, "--signed", help="Lines are signed: submit as they are."),
+    batch_size: int = typer.Option(
+        DEFAULT_BATCH, "--batch-size", min=1, max=MAX_BATCH, help="Notifications per commit."
+    ),
+) -> None:
+    """Sign (unless --signed) and submit notifications; report accepted, rejected, late."""
+    if not file.is_file():
+        raise InputFileError("no such file", path=str(file))
+    with Workspace.open(workspace) as ws:
+        store = open_ledger(ws)
+        submitter = _Submitter(ws, store, signed=signed, batch_size=batch_size)
+        show = file.stat().st_size >= PROGRESS_BYTES
+        progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.percentage:>3.0f}%"),
+            TimeRemainingColumn(),
+            console=err_console,
+            transient=True,
+            disable=not show,
+        )
+        with progress:
+            for line_number, line in _lines(file, progress if show else None):
+                submitter.add(line_number, line)
+            submitter.flush()
+    submitter.report.print()
+    if submitter.report.rejected:
+        raise typer.Exit(EXIT_REJECTED)
+
+
+# ---------------------------------------------------------------------- import-inventory
+
+
+@app.command("import-inventory")
+def import_inventory_command(
+    workspace: Path = WORKSPACE_ARGUMENT,
+    file: Path = typer.Argument(..., help="Inventory file (CSV or JSON) of this party."),
+    as_of: str | None = typer.Option(
+        None, "--as-of", help="Effective date of the declaration (YYYY-MM-DD); default today."
+    ),
+    catalog_file: Path | None = typer.Option(None, "--catalog", help="Extra system types."),
+) -> None:
+    """Declare an inventory file's items (generated stable UIDs where a row has none) and load
+    deployed missiles into launchers, as signed notifications."""
+    when = _date(as_of, "--as-of") or datetime.now(UTC).date()
+    catalog = load_catalog(catalog_file)
+    inventory = read_inventory(file, catalog)
+    with Workspace.open(workspace) as ws:
+        store = open_ledger(ws, catalog=catalog)
+        notifications = inventory_notifications(
+            inventory,
+            ws.party,
+            first_sequence=store.next_sequence(ws.party),
+            effective=datetime.combine(when, time(), tzinfo=UTC),
+            issued=datetime.now(UTC),
+        )
+        report = _Report()
+        signed = [sign(parse_notification(n), ws.signing_key) for n in notifications]
+        for start in range(0, len(signed), DEFAULT_BATCH):
+            for offset, ack in enumerate(store.submit(signed[start : start + DEFAULT_BATCH])):
+                report.add(start + offset + 1, ack)
+    report.print()
+    if report.rejected:
+        raise typer.Exit(EXIT_REJECTED)
+
+
+# ---------------------------------------------------------------------- inventory
+
+
+def workspace_inventory(
+    workspace: Path, as_of: date | None, catalog: Any = None, party: str | None = None
+) -> Inventory:
+    """The inventory of a workspace's replayed notifications as of the end of ``as_of`` (all
+    of them if None), every party's items unless ``party`` is given. This is the second
+    inventory source of ``count --workspace``."""
+    with Workspace.open(workspace) as ws:
+        policy = policy_of(ws, catalog)
+        records = load_records(ws.engine)
+    if as_of is None:
+        from treatyledger.ledger import replay
+
+        state = replay(records, policy)
+    else:
+        state = state_at(records, policy, as_of)
+    return state.inventory(party)
+
+
+def _inventory_rows(inventory: Inventory) -> list[dict[str, Any]]:
+    rows = []
+    for item in inventory.items:
+        row = item.model_dump(mode="json", exclude_none=True)
+        facility = inventory.facilities.get(item.facility or "")
+        if facility is not None:
+            row["facility_type"] = facility.type.value
+        rows.append(row)
+    return rows
+
+
+@app.command("inventory")
+def inventory_command(
+    workspace: Path = WORKSPACE_ARGUMENT,
+    as_of: str | None = AS_OF_OPTION,
+    party: str | None = typer.Option(None, "--party", help="Only this party's items."),
+    output: InventoryFormat = typer.Option(InventoryFormat.CSV, "--format", help="Output format."),
+) -> None:
+    """The inventory replayed from the notifications as of a date, in the inventory file
+    format (CSV or JSON, readable by `count --inventory`)."""
+    inventory = workspace_inventory(workspace, _date(as_of, "--as-of"), party=party)
+    rows = _inventory_rows(inventory)
+    if output is InventoryFormat.JSON:
+        facilities = [
+            f.model_dump(mode="json", exclude_none=True) for f in inventory.facilities.values()
+        ]
+        typer.echo(
+            json.dumps(
+                {
+                    "items": [
+                        {k: v for k, v in row.items() if k != "facility_type"} for row in rows
+                    ],
+                    "facilities": facilities,
+                },
+                indent=2,
+            )
+        )
+    elif output is InventoryFormat.CSV:
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=list(INVENTORY_COLUMNS), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        typer.echo(buffer.getvalue(), nl=False)
+    else:
+        table = Table("uid", "kind", "system type", "status", "warheads", "facility", "in")
+        for row in rows:
+            table.add_row(
+                row.get("uid", ""),
+                row["kind"],
+                row.get("system_type", ""),
+                row["status"],
+                str(row.get("warheads", "")),
+                row.get("facility", ""),
+                row.get("contained_in", ""),
+            )
+        console.print(table)
+
+
+# ---------------------------------------------------------------------- history
+
+
+@app.command("history")
+def history_command(
+    workspace: Path = WORKSPACE_ARGUMENT,
+    uid: str = typer.Option(..., "--uid", help="The item's UID."),
+    output: TableFormat = typer.Option(TableFormat.TABLE, "--format", help="Output format."),
+) -> None:
+    """Every notification that touched an item, in sequence order."""
+    with Workspace.open(workspace) as ws:
+        entries = notification_history(ws.engine, uid)
+    if not entries:
+        raise WorkspaceCommandError(f"no notification touched item {uid!r}")
+    if output is TableFormat.JSON:
+        typer.echo(
+            json.dumps(
+                [
+                    {
+                        "party": e.party,
+                        "sequence": e.sequence,
+                        "kind": e.kind,
+                        "effective_time": e.record["effective_time"],
+                        "issued_time": e.record["issued_time"],
+                        "late": e.late,
+                        "leaf_index": e.leaf_index,
+                        "payload": e.record["payload"],
+                    }
+                    for e in entries
+                ],
+                indent=2,
+            )
+        )
+        return
+    table = Table("notification", "kind", "effective", "issued", "late", "leaf", title=uid)
+    for e in entries:
+        table.add_row(
+            f"{e.party}#{e.sequence}",
+            e.kind,
+            e.record["effective_time"],
+            e.record["issued_time"],
+            "late" if e.late else "",
+            "" if e.leaf_index is None else str(e.leaf_index),
+        )
+    console.print(table)
+
+
+# ---------------------------------------------------------------------- reconcile
+
+
+@app.command("reconcile")
+def reconcile_command(
+    workspace: Path = WORKSPACE_ARGUMENT,
+    party: str | None = typer.Option(None, "--party", help="Whose database (default: own)."),
+    database: int | None = typer.Option(
+        None, "--database", help="Sequence of the database notification (default: latest)."
+    ),
+    output: TableFormat = typer.Option(TableFormat.TABLE, "--format", help="Output format."),
+) -> None:
+    """Compare a database notification with the replay of the notifications before it; list
+    every discrepancy with the notifications involved. Exit 3 if any."""
+    with Workspace.open(workspace) as ws:
+        who = party or ws.party
+        policy = policy_of(ws)
+        records = load_records(ws.engine, who)
+    result = reconcile(records, policy, who, database)
+    if output is TableFormat.JSON:
+        typer.echo(json.dumps(result.to_json_dict(), indent=2))
+    else:
+        previous = result.previous_database or "none"
+        console.print(
+            f"database {result.database} as of {result.as_of} (previous: {previous})",
+            highlight=False,
+        )
+        for discrepancy in result.discrepancies:
+            console.print(discrepancy.describe(), highlight=False, markup=False)
+        console.print(
+            "consistent" if result.consistent else f"{len(result.discrepancies)} discrepancies",
+            highlight=False,
+        )
+    if not result.consistent:
+        raise typer.Exit(EXIT_REJECTED)
+
+
+# ---------------------------------------------------------------------- series
+
+
+def data_dates(first: date, last: date) -> list[date]:
+    """New START's data-exchange dates (1 March and 1 September) from ``first`` to ``last``,
+    plus ``first`` itself when it is not one."""
+    dates = {first}
+    for year in range(first.year, last.year + 1):
+        for month in (3, 9):
+            moment = date(year, month, 1)
+            if first <= moment <= last:
+                dates.add(moment)
+    return sorted(dates)
+
+
+@app.command("series")
+def series_command(
+    workspace: Path = WORKSPACE_ARGUMENT,
+    rules: str | None = typer.Option(None, "--rules", help="Rule set (default: the workspace's)."),
+    dates: str | None = typer.Option(
+        None,
+        "--dates",
+        help="Comma-separated dates (YYYY-MM-DD); default: every 1 March and 1 September "
+        "from the first effective date to the last, and the first.",
+    ),
+    output: TableFormat = typer.Option(TableFormat.TABLE, "--format", help="Output format."),
+) -> None:
+    """Totals of every category at each date, replayed from the notifications in one pass."""
+    with Workspace.open(workspace) as ws:
+        rule_set = load_rule_set(rules or ws.rules)
+        policy = policy_of(ws, rules=rules)
+        records = load_records(ws.engine)
+    if dates is not None:
+        wanted = [_date(text.strip(), "--dates") for text in dates.split(",") if text.strip()]
+        when = [d for d in wanted if d is not None]
+    else:
+        effective = sorted(r["effective_time"][:10] for r in records)
+        if not effective:
+            raise WorkspaceCommandError(f"{workspace}: the workspace holds no notifications")
+        when = data_dates(date.fromisoformat(effective[0]), date.fromisoformat(effective[-1]))
+    points = time_series(records, policy, rule_set, when)
+    if output is TableFormat.JSON:
+        typer.echo(
+            json.dumps(
+                {
+                    "rule_set": rule_set.id,
+                    "points": [{"date": str(p.when), "parties": p.totals} for p in points],
+                },
+                indent=2,
+            )
+        )
+        return
+    categories = [c.id for c in rule_set.categories]
+    table = Table("date", "party", *categories, title=f"{rule_set.id} over time")
+    for point in points:
+        for party_id, totals in point.totals.items():
+            table.add_row(str(point.when), party_id, *(f"{totals.get(c, 0):,}" for c in categories))
+    console.print(table)
+
+
+# ---------------------------------------------------------------------- schema
+
+
+@schema_app.command("notification")
+def schema_notification_command(
+    kind: str = typer.Argument(..., help="Notification kind, e.g. declare, load, database."),
+) -> None:
+    """The JSON Schema of a notification of KIND."""
+    if kind not in NotificationKind._value2member_map_:
+        choices = ", ".join(k.value for k in NotificationKind)
+        raise WorkspaceCommandError(
+            f"unknown notification kind {kind!r}: expected one of {choices}"
+        )
+    typer.echo(json.dumps(notification_json_schema(kind), indent=2))

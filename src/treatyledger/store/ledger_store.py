@@ -31,6 +31,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from treatyledger.errors import TreatyLedgerError
+from treatyledger.files import load_catalog, load_rule_set
 from treatyledger.ledger.replay import replay
 from treatyledger.ledger.signing import content_hash, leaf_bytes, public_key_from_base64
 from treatyledger.ledger.state import (
@@ -40,7 +41,9 @@ from treatyledger.ledger.state import (
     Outcome,
     Rule,
     parse_time,
+    policy_from_rule_set,
 )
+from treatyledger.model.catalog import Catalog
 from treatyledger.model.items import Item
 from treatyledger.model.notifications import (
     Notification,
@@ -55,6 +58,7 @@ from treatyledger.store.ledger_tables import (
     PartyRow,
 )
 from treatyledger.store.tlog_store import append_leaves
+from treatyledger.store.workspace import Workspace
 from treatyledger.tlog.checkpoint import DEFAULT_NAMESPACE, origin_for_party
 from treatyledger.tlog.entries import leaf_for_entry
 
@@ -317,30 +321,67 @@ class LedgerStore:
     def records(self, party: str | None = None) -> list[dict[str, Any]]:
         """Every stored notification (of ``party``) in JSON form, in sequence order per party:
         the input of ``treatyledger.ledger.replay``."""
-        with self.engine.connect() as conn:
-            return list(_decoded(conn, party))
+        return load_records(self.engine, party)
 
     def history(self, uid: str, party: str | None = None) -> list[StoredNotification]:
         """Every notification that touched item ``uid``, in sequence order."""
-        query = (
-            select(NotificationRow)
-            .join(
-                ItemNotificationRow,
-                (ItemNotificationRow.party == NotificationRow.party)
-                & (ItemNotificationRow.sequence == NotificationRow.sequence),
-            )
-            .where(ItemNotificationRow.uid == uid)
-            .order_by(NotificationRow.party, NotificationRow.sequence)
-        )
-        if party is not None:
-            query = query.where(ItemNotificationRow.party == party)
-        with self.engine.connect() as conn:
-            return [_stored(row) for row in conn.execute(query)]
+        return notification_history(self.engine, uid, party)
 
     def items(self, party: str | None = None) -> dict[str, Item]:
         """The materialized current items (uid -> Item), read from the database."""
         with self.engine.connect() as conn:
             return materialized_items(conn, party)
+
+
+# ---------------------------------------------------------------------- workspace glue
+
+
+def policy_of(
+    workspace: Workspace, catalog: Catalog | None = None, rules: str | None = None
+) -> LedgerPolicy:
+    """The ledger policy of a workspace: its rule set's deadline and third-state rule, the
+    built-in catalog, and the parties registered in it as the treaty parties (a transfer to
+    any other party is a transfer to a third state)."""
+    catalog = catalog or load_catalog()
+    rule_set = load_rule_set(rules or workspace.rules)
+    parties = frozenset(p.id for p in workspace.parties())
+    return policy_from_rule_set(rule_set, catalog, treaty_parties=parties)
+
+
+def open_ledger(
+    workspace: Workspace, *, catalog: Catalog | None = None, verify_signatures: bool = True
+) -> LedgerStore:
+    """The LedgerStore of a workspace, state loaded."""
+    return LedgerStore(
+        workspace.engine, policy_of(workspace, catalog), verify_signatures=verify_signatures
+    )
+
+
+def load_records(engine: Engine, party: str | None = None) -> list[dict[str, Any]]:
+    """Every stored notification (of ``party``) in JSON form, in sequence order per party."""
+    with engine.connect() as conn:
+        return list(_decoded(conn, party))
+
+
+def notification_history(
+    engine: Engine, uid: str, party: str | None = None
+) -> list[StoredNotification]:
+    """Every stored notification that touched item ``uid`` (of ``party``), in sequence order;
+    reads the item -> notification index, no replay needed."""
+    query = (
+        select(NotificationRow)
+        .join(
+            ItemNotificationRow,
+            (ItemNotificationRow.party == NotificationRow.party)
+            & (ItemNotificationRow.sequence == NotificationRow.sequence),
+        )
+        .where(ItemNotificationRow.uid == uid)
+        .order_by(NotificationRow.party, NotificationRow.sequence)
+    )
+    if party is not None:
+        query = query.where(ItemNotificationRow.party == party)
+    with engine.connect() as conn:
+        return [_stored(row) for row in conn.execute(query)]
 
 
 # ---------------------------------------------------------------------- helpers
