@@ -3,6 +3,7 @@ the witness with cosigner keys), and uvicorn on an ephemeral loopback port in a 
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -72,14 +73,21 @@ def served_node(
     *,
     db_url: str | None = None,
     max_body_bytes: int = 1 << 20,
+    peer_key: Ed25519PrivateKey | None = None,
 ) -> Iterator[ServedNode]:
-    workspace = Workspace.init(path, party, db_url=db_url)
-    peer_key = Ed25519PrivateKey.generate()
+    """Serve the workspace at ``path`` (created if it does not exist) with fresh principals;
+    ``peer_key`` is the other party's signing key (its cosignatures verify with it)."""
+    if (path / "config.toml").exists():
+        workspace = Workspace.open(path, db_url=db_url)
+    else:
+        workspace = Workspace.init(path, party, db_url=db_url)
+    peer_key = peer_key or Ed25519PrivateKey.generate()
     cosigners = _cosigners(peer_key)
+    suffix = secrets.token_hex(4)
     tokens = {
         role: add_principal(
             workspace.engine,
-            f"{role.value}-1",
+            f"{role.value}-{suffix}",
             role,
             vkey=str(cosigners[role].verifier_key()) if role in cosigners else None,
         )

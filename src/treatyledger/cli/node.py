@@ -89,3 +89,53 @@ def principal_revoke(
     with Workspace.open(workspace, db_url=db) as ws:
         revoke_principal(ws.engine, name)
     err_console.print(f"revoked {name}")
+
+
+@peer_app.command("sync")
+def peer_sync(
+    workspace: Path = WORKSPACE,
+    peer: str = typer.Option(..., "--peer", help="URL of the other party's node"),
+    token: str = typer.Option(..., "--token", help="this party's token on that node (peer role)"),
+    page_size: int = typer.Option(256, min=1, max=1000, help="entries fetched per request"),
+    evidence_dir: Path | None = typer.Option(
+        None, help="where an equivocation evidence file goes (default: the workspace)"
+    ),
+    db: str | None = DB_OPTION,
+) -> None:
+    """Verify the other party's log, mirror and count its notifications, cosign its checkpoint.
+
+    Exit 0 synced; 1 peer unreachable or refused (run again to resume); 2 something did not
+    verify; 3 the peer's log forked (evidence file written)."""
+    from treatyledger.node.peer import sync_peer
+    from treatyledger.store.workspace import Workspace
+
+    with Workspace.open(workspace, db_url=db) as ws:
+        report = sync_peer(ws, peer, token, page_size=page_size, evidence_dir=evidence_dir)
+    console.print(
+        f"{report.origin}: size {report.previous_size} -> {report.size}, "
+        f"{report.replayed} new notifications mirrored and replayed, checkpoint cosigned"
+    )
+    for category, value in report.counts.get("categories", {}).items():
+        limit = value.get("limit")
+        status = (
+            "" if limit is None else f" / {limit} ({'ok' if value['within_limit'] else 'OVER'})"
+        )
+        console.print(f"  {category}: {value['total']}{status}")
+
+
+@peer_app.command("trust")
+def peer_trust(
+    workspace: Path = WORKSPACE,
+    party: str = typer.Argument(..., help="the other party's id"),
+    public_key: str = typer.Argument(..., help="its Ed25519 public key, base64 of 32 raw bytes"),
+    db: str | None = DB_OPTION,
+) -> None:
+    """Register the other party's public key: its checkpoints and notifications must verify."""
+    from treatyledger.node.keys import cosigner_vkey
+    from treatyledger.store.workspace import Workspace
+
+    with Workspace.open(workspace, db_url=db) as ws:
+        key_id = ws.register_party_key(party, public_key)
+        own = cosigner_vkey(ws.party, ws.public_key)
+    console.print(f"registered key {key_id} for party {party}")
+    err_console.print(f"give the other node this party's cosigner key: --vkey {own}")

@@ -29,6 +29,7 @@ from typing import Any
 
 import httpx
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from treatyledger.errors import TreatyLedgerError
 from treatyledger.node.keys import cosigner_for, log_vkey
@@ -214,9 +215,11 @@ def _evidence_path(directory: Path, origin: str, now: datetime) -> Path:
 
 
 def _load_state(engine: Any, origin: str) -> PeerSyncState | None:
-    with engine.connect() as conn:
-        row = conn.execute(select(PeerSyncState).where(PeerSyncState.origin == origin)).first()
-    return None if row is None else row[0]
+    with Session(engine) as session:
+        state = session.get(PeerSyncState, origin)
+        if state is not None:
+            session.expunge(state)
+        return state
 
 
 def _save_state(engine: Any, origin: str, **values: Any) -> None:
