@@ -107,3 +107,13 @@ def test_hypergeometric_quantile_matches_matlab_hygeinv() -> None:
         statistics.hypergeometric_quantile(0.50, 1000, 10, 50),
     ]
     assert computed == case["expected"]
+
+
+@pytest.mark.parametrize("row", _rows("C03"), ids=lambda r: str(r["inputs"]))
+def test_two_sided_cusum_with_headstart_matches_lucas_crosier(row: dict) -> None:
+    k, h, mu, headstart = row["inputs"]
+    assert headstart == "hs=2"
+    computed = sequential.two_sided_cusum_arl_markov(k, h, mu, headstart=2.0)
+    assert agrees_at_decimals(computed, row["expected"])
+    # Stricter than the one-unit rule: these round to the printed value.
+    assert f"{computed:.{len(row['expected'].partition('.')[2])}f}" == row["expected"]

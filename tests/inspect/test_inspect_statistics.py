@@ -113,3 +113,15 @@ def test_sitmuf_refuses_a_covariance_that_is_not_positive_definite() -> None:
 def test_d_statistic_from_paired_measurements() -> None:
     d = materials.d_statistic(100, [10.0, 10.5], [9.8, 10.1], random_error=0.5)
     assert d.value == pytest.approx(100 / 2 * 0.6)
+
+
+def test_bivariate_chain_equals_integral_equation_without_headstart() -> None:
+    chain = sequential.two_sided_cusum_arl_markov(0.5, 4.0, 0.5)
+    assert chain == pytest.approx(sequential.two_sided_cusum_arl(0.5, 4.0, 0.5), rel=1e-5)
+
+
+def test_headstart_on_both_sides_breaks_the_reciprocal_sum_shortcut() -> None:
+    upper = sequential.cusum_arl(0.5, 4.0, 0.0, headstart=2.0)
+    shortcut = 1 / (2 / upper)
+    assert shortcut == pytest.approx(158.19, abs=0.01)  # case C03's naive value
+    assert sequential.two_sided_cusum_arl_markov(0.5, 4.0, 0.0, headstart=2.0) < 150

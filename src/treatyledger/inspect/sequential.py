@@ -139,9 +139,83 @@ def cusum_arl(k: float, h: float, mu: float, *, headstart: float = 0.0, nodes: i
 def two_sided_cusum_arl(k: float, h: float, mu: float, *, nodes: int = 100) -> float:
     """Two-sided chart (upper and lower, zero start): ``1/ARL = 1/ARL+ + 1/ARL-``.
 
-    Valid for zero-start charts with k >= h-independent non-interaction (Lucas & Crosier
-    1982); not for headstarts on both sides (see case C03 in the fixtures).
+    Valid for zero-start charts, which cannot both be positive in a way that matters when
+    k >= 0 (Lucas & Crosier 1982, Table 1); not with headstarts on both sides, where
+    :func:`two_sided_cusum_arl_markov` tracks both charts jointly (case C03).
     """
     upper = cusum_arl(k, h, mu, nodes=nodes)
     lower = cusum_arl(k, h, -mu, nodes=nodes)
     return 1.0 / (1.0 / upper + 1.0 / lower)
+
+
+def two_sided_cusum_arl_markov(
+    k: float, h: float, mu: float, *, headstart: float = 0.0, states: int = 101
+) -> float:
+    """Two-sided CUSUM (upper and lower charts, both starting at ``headstart``) by the
+    bivariate Markov chain of Brook & Evans (1972), Richardson-extrapolated.
+
+    With a headstart on both sides the charts interact and ``1/ARL = 1/ARL+ + 1/ARL-`` fails
+    (case C03: 158.2 instead of 149), so the pair (S+, S-) is tracked jointly. Each chart's
+    range is cut into an atom at 0 and ``states`` cells of width h/states represented by
+    their midpoints; the chain's error falls as 1/states^2, so the results for ``states`` and
+    about half as many are combined to cancel the leading term.
+    """
+    fine = _odd_states_for(headstart, h, states)
+    coarse = _odd_states_for(headstart, h, max(3, states // 2))
+    arl_fine = _bivariate_chain_arl(k, h, mu, headstart, fine)
+    arl_coarse = _bivariate_chain_arl(k, h, mu, headstart, coarse)
+    return arl_fine + (arl_fine - arl_coarse) * coarse**2 / (fine**2 - coarse**2)
+
+
+def _odd_states_for(headstart: float, h: float, wanted: int) -> int:
+    """The smallest cell count >= ``wanted`` that puts ``headstart`` on a cell midpoint."""
+    if headstart == 0.0:
+        return wanted
+    for states in range(wanted, wanted + 400):
+        position = headstart * states / h + 0.5
+        if abs(position - round(position)) < 1e-9:
+            return states
+    raise SequentialTestError(f"headstart {headstart} is not a cell midpoint of any grid on h={h}")
+
+
+def _bivariate_chain_arl(k: float, h: float, mu: float, headstart: float, states: int) -> float:
+    from scipy import sparse
+    from scipy.sparse import linalg as sparse_linalg
+
+    if h <= 0 or not 0 <= headstart <= h:
+        raise SequentialTestError(f"need h > 0 and headstart in [0, h], got {h}, {headstart}")
+    if states > 400:
+        raise SequentialTestError(f"at most 400 cells per chart, got {states}")
+    width = h / states
+    size = states + 1
+    points = np.concatenate([[0.0], (np.arange(1, size) - 0.5) * width])
+    edges = np.arange(size) * width
+    upper_state, lower_state = np.meshgrid(np.arange(size), np.arange(size), indexing="ij")
+    upper_value = points[upper_state.ravel()][:, None]
+    lower_value = points[lower_state.ravel()][:, None]
+    # X at which S+ (resp. S-) crosses each cell edge; between breakpoints both cells are fixed.
+    breaks = np.sort(
+        np.concatenate(
+            [edges[None, :] - upper_value + k, lower_value - k - edges[None, :]], axis=1
+        ),
+        axis=1,
+    )
+    sources = breaks.shape[0]
+    left = np.concatenate([np.full((sources, 1), -np.inf), breaks], axis=1)
+    right = np.concatenate([breaks, np.full((sources, 1), np.inf)], axis=1)
+    inner = np.where(
+        np.isinf(left), right - 1.0, np.where(np.isinf(right), left + 1.0, (left + right) / 2)
+    )
+    probability = stats.norm.cdf(right - mu) - stats.norm.cdf(left - mu)
+    new_upper = upper_value + inner - k
+    new_lower = lower_value - inner - k
+    keep = (new_upper <= h) & (new_lower <= h) & (probability > 0)
+    target_upper = np.where(new_upper <= 0, 0, np.ceil(new_upper / width)).astype(np.int64)
+    target_lower = np.where(new_lower <= 0, 0, np.ceil(new_lower / width)).astype(np.int64)
+    rows = np.broadcast_to(np.arange(sources)[:, None], keep.shape)[keep]
+    columns = (target_upper * size + target_lower)[keep]
+    transitions = sparse.csc_matrix((probability[keep], (rows, columns)), shape=(sources, sources))
+    system = sparse.identity(sources, format="csc") - transitions
+    run_lengths = sparse_linalg.spsolve(system, np.ones(sources))
+    start = 0 if headstart == 0.0 else round(headstart / width + 0.5)
+    return float(run_lengths[start * size + start])
