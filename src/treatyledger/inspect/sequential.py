@@ -139,8 +139,8 @@ def cusum_arl(k: float, h: float, mu: float, *, headstart: float = 0.0, nodes: i
 def two_sided_cusum_arl(k: float, h: float, mu: float, *, nodes: int = 100) -> float:
     """Two-sided chart (upper and lower, zero start): ``1/ARL = 1/ARL+ + 1/ARL-``.
 
-    Valid for zero-start charts, which cannot both be positive in a way that matters when
-    k >= 0 (Lucas & Crosier 1982, Table 1); not with headstarts on both sides, where
+    Used for zero-start charts as in Lucas & Crosier (1982), Table 1 (the tests check it
+    against the bivariate chain to 1e-5); not with headstarts on both sides, where
     :func:`two_sided_cusum_arl_markov` tracks both charts jointly (case C03).
     """
     upper = cusum_arl(k, h, mu, nodes=nodes)
