@@ -122,3 +122,53 @@ def test_user_parameter_file_with_a_missing_source_is_rejected(
 def test_missing_force_is_an_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["analyze", "upload"]) == 1
     assert "--inventory FILE or --workspace DIR" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def us_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A US workspace holding the synthetic stream of its first two New START data dates."""
+    import random
+    from datetime import date
+
+    from treatyledger.files import load_catalog
+    from treatyledger.files.aggregates import read_new_start_aggregates
+    from treatyledger.ledger.synthetic import synthetic_stream
+
+    base = tmp_path_factory.mktemp("analysis-ws")
+    figures = [a for a in read_new_start_aggregates(party="US") if a.date <= date(2011, 9, 1)]
+    records = synthetic_stream("US", figures, load_catalog(), random.Random(11))
+    stream = base / "stream.jsonl"
+    stream.write_text("".join(json.dumps(r) + "\n" for r in records))
+    workspace = base / "ws"
+    assert main(["init", str(workspace), "--party", "US"]) == 0
+    assert main(["notify", str(workspace), str(stream)]) == 0
+    return workspace
+
+
+def test_trajectory_from_a_workspace_overlays_the_official_figures(
+    capsys: pytest.CaptureFixture[str], us_workspace: Path
+) -> None:
+    capsys.readouterr()
+    report = run_json(capsys, "analyze", "trajectory", "--workspace", str(us_workspace))
+    assert report["dates"][0] == "2011-02-05"
+    official = {o["date"]: o["value"] for o in report["official"]["deployed_warheads"]}
+    counted = dict(zip(report["dates"], report["series"]["deployed_warheads"], strict=True))
+    assert counted["2011-02-05"] == official["2011-02-05"] == 1800
+    assert counted["2011-09-01"] == official["2011-09-01"] == 1790
+    assert report["limits"]["deployed_warheads"] == [{"value": 1550, "binding_from": "2018-02-05"}]
+
+
+def test_upload_from_a_workspace_at_a_date(
+    capsys: pytest.CaptureFixture[str], us_workspace: Path
+) -> None:
+    capsys.readouterr()
+    report = run_json(
+        capsys, "analyze", "upload", "--workspace", str(us_workspace), "--as-of", "2011-02-05"
+    )
+    # New START counted 1,800 on 2011-02-05: RVs on deployed missiles plus 1 per deployed
+    # bomber; the synthetic bombers declare no weapons, so the physical count is the RVs
+    bombers = sum(
+        s["deployed_vehicles"] for s in report["by_system"].values() if s["leg"] == "bomber"
+    )
+    assert bombers > 0
+    assert report["currently_deployed_warheads"] == 1800 - bombers

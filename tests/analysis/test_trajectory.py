@@ -79,3 +79,11 @@ def test_semiannual_dates_are_the_data_dates_within_the_span() -> None:
         date(2012, 3, 1),
         date(2012, 6, 1),
     ]
+
+
+def test_next_data_date_rounds_up_to_march_or_september() -> None:
+    from treatyledger.analysis.trajectory import next_data_date
+
+    assert next_data_date(date(2011, 8, 20)) == date(2011, 9, 1)
+    assert next_data_date(date(2011, 9, 1)) == date(2011, 9, 1)
+    assert next_data_date(date(2011, 9, 2)) == date(2012, 3, 1)

@@ -160,3 +160,11 @@ def semiannual_dates(start: date, end: date) -> list[date]:
             if start <= day <= end:
                 dates.add(day)
     return sorted(dates)
+
+
+def next_data_date(day: date) -> date:
+    """The first New START data date (1 March or 1 September) on or after ``day``."""
+    for candidate in (date(day.year, 3, 1), date(day.year, 9, 1), date(day.year + 1, 3, 1)):
+        if candidate >= day:
+            return candidate
+    raise AssertionError("unreachable: 1 March of the next year is always later")

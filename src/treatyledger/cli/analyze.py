@@ -20,7 +20,12 @@ from rich.table import Table
 from treatyledger.analysis.breakout import BreakoutTimeline, breakout
 from treatyledger.analysis.parameters import UploadParameters
 from treatyledger.analysis.scenarios import SCENARIOS, Comparison, compare
-from treatyledger.analysis.trajectory import Trajectory, semiannual_dates, trajectory
+from treatyledger.analysis.trajectory import (
+    Trajectory,
+    next_data_date,
+    semiannual_dates,
+    trajectory,
+)
 from treatyledger.analysis.upload import UploadResult, upload_potential
 from treatyledger.cli.app import app, console
 from treatyledger.cli.counting import CATALOG_OPTION, CommandLineError, OutputFormat, parse_date
@@ -32,6 +37,7 @@ from treatyledger.files import (
     read_inventory,
 )
 from treatyledger.files.analysis_params import load_upload_parameters
+from treatyledger.ledger import LedgerPolicy
 from treatyledger.model import Catalog, Inventory
 
 analyze_app = typer.Typer(
@@ -73,30 +79,19 @@ def _inventory(
     raise CommandLineError("give the force with --inventory FILE or --workspace DIR")
 
 
-def _workspace_records(workspace: Path) -> tuple[str, list[dict[str, Any]], Any]:
-    """(party, notification records, ledger policy) of a workspace, through the store's
-    reader (``store.ledger_store``; ``load_records(engine)`` and ``policy_of(workspace)``)."""
-    import importlib
-
+def _workspace_records(workspace: Path) -> tuple[str, list[dict[str, Any]], LedgerPolicy]:
+    """(party, notification records, ledger policy) of a workspace."""
+    from treatyledger.store.ledger_store import load_records, policy_of
     from treatyledger.store.workspace import Workspace
 
-    try:
-        store = importlib.import_module("treatyledger.store.ledger_store")
-        load_records = store.load_records
-        policy_of = store.policy_of
-    except (ImportError, AttributeError):  # the store's notification reader is not there yet
-        raise CommandLineError(
-            "--workspace: this installation cannot read workspace notifications yet"
-        ) from None
     with Workspace.open(workspace) as ws:
-        return ws.party, list(load_records(ws.engine)), policy_of(ws)
+        return ws.party, load_records(ws.engine), policy_of(ws)
 
 
 def _workspace_inventory(workspace: Path, as_of: date | None, catalog: Catalog) -> Inventory:
-    from treatyledger.ledger import state_at
+    from treatyledger.cli.workspace import workspace_inventory
 
-    _, records, policy = _workspace_records(workspace)
-    return state_at(records, policy, as_of or date.max).inventory()
+    return workspace_inventory(workspace, as_of, catalog)
 
 
 def _params(path: Path | None) -> UploadParameters:
@@ -308,7 +303,9 @@ def trajectory_command(
     rules: str = typer.Option("new-start", "--rules", help="Rule set name or file."),
     party: str | None = PARTY_OPTION,
     start: str | None = typer.Option(None, "--from", help="First date (default: first notice)."),
-    end: str | None = typer.Option(None, "--to", help="Last date (default: last notice)."),
+    end: str | None = typer.Option(
+        None, "--to", help="Last date (default: the data date on or after the last notice)."
+    ),
     official: bool = typer.Option(
         True, "--official/--no-official", help="Overlay the official New START aggregates."
     ),
@@ -325,7 +322,7 @@ def trajectory_command(
     if not effective:
         raise CommandLineError(f"{workspace}: the workspace holds no notifications")
     first = parse_date(start, "--from") or effective[0]
-    last = parse_date(end, "--to") or effective[-1]
+    last = parse_date(end, "--to") or next_data_date(effective[-1])
     dates = semiannual_dates(first, last)
     dates = sorted(set(dates) | {li.from_ for li in rule_set.limits if first <= li.from_ <= last})
     points = time_series(records, policy, rule_set, dates)
