@@ -206,28 +206,48 @@ def _code_lookup(values: tuple[Enum, ...], members: tuple[Enum, ...]) -> Mask:
 
 def _tiered(table: InventoryTable, clause: Clause, mask: Mask) -> IntArray:
     """Per party, in row order: the first ``tier.first`` units count ``tier.each``; the rest
-    count their lrna_capacity, at most ``tier.cap``. A row may straddle the boundary."""
+    count their lrna_capacity, at most ``tier.cap``. A row may straddle the boundary.
+
+    One stable sort by party and one cumulative sum serve every party at once, so the cost
+    does not grow with the number of parties."""
     amounts = np.zeros(len(table), dtype=np.int64)
-    for code, party in enumerate(table.party_ids):
-        rows = np.flatnonzero(mask & (table.party == code))
-        if rows.size == 0:
-            continue
+    rows = np.flatnonzero(mask)
+    if rows.size == 0:
+        return amounts
+    rows = rows[np.argsort(table.party[rows], kind="stable")]  # row order kept per party
+    party = table.party[rows]
+    first, each, cap = _tier_arrays(table, clause, np.unique(party))
+    quantity = table.quantity[rows]
+    before_all = np.cumsum(quantity) - quantity
+    group_starts = np.flatnonzero(np.r_[True, party[1:] != party[:-1]])
+    group_of_row = np.cumsum(np.r_[True, party[1:] != party[:-1]]) - 1
+    before = before_all - before_all[group_starts][group_of_row]
+    inside = np.clip(first[party] - before, 0, quantity)
+    beyond = quantity - inside
+    capacity = table.lrna_capacity[rows]
+    unknown = np.zeros(len(table), dtype=np.bool_)
+    unknown[rows[(beyond > 0) & (capacity == NO_CAPACITY)]] = True
+    _require_known(table, clause, unknown, "lrna_capacity")
+    per_unit_beyond = np.minimum(np.maximum(capacity, 0), cap[party])
+    amounts[rows] = inside * each[party] + beyond * per_unit_beyond
+    return amounts
+
+
+def _tier_arrays(
+    table: InventoryTable, clause: Clause, party_codes: IntArray
+) -> tuple[IntArray, IntArray, IntArray]:
+    """first/each/cap indexed by party code, for the parties that have selected rows."""
+    size = len(table.party_ids)
+    first, each, cap = (np.zeros(size, dtype=np.int64) for _ in range(3))
+    for code in party_codes.tolist():
+        party = table.party_ids[code]
         tier = clause.tier_for(party)
         if tier is None:
             raise CountingError(
                 f"clause {clause.id}: no tier for party {party!r} and no default_tier"
             )
-        quantity = table.quantity[rows]
-        before = np.cumsum(quantity) - quantity
-        inside = np.clip(tier.first - before, 0, quantity)
-        beyond = quantity - inside
-        capacity = table.lrna_capacity[rows]
-        unknown = np.zeros(len(table), dtype=np.bool_)
-        unknown[rows[(beyond > 0) & (capacity == NO_CAPACITY)]] = True
-        _require_known(table, clause, unknown, "lrna_capacity")
-        per_unit_beyond = np.minimum(np.maximum(capacity, 0), tier.cap)
-        amounts[rows] = inside * tier.each + beyond * per_unit_beyond
-    return amounts
+        first[code], each[code], cap[code] = tier.first, tier.each, tier.cap
+    return first, each, cap
 
 
 def _require_known(table: InventoryTable, clause: Clause, missing: Mask, what: str) -> None:
