@@ -268,12 +268,21 @@ class _Evaluator:
             self.ramps_by_system[ramp.system_type].append(ramp)
         self.steps = steps
         self.fits = fits_by_group(force)
+        # the curve, the legs and the stages ask for the same days again
+        self._cache: dict[tuple[float, bool], dict[str, float]] = {}
 
     def slots(self, day: float) -> dict[str, float]:
         return {s: sum(r.open_at(day) for r in rs) for s, rs in self.ramps_by_system.items()}
 
     def placed(self, day: float, *, before: bool = False) -> dict[str, float]:
         """Warheads placed per system on ``day`` (``before``: just before that day's arrivals)."""
+        key = (day, before)
+        cached = self._cache.get(key)
+        if cached is None:
+            cached = self._cache[key] = self._place(day, before)
+        return cached
+
+    def _place(self, day: float, before: bool) -> dict[str, float]:
         supply: dict[str, float] = defaultdict(float)
         for step in self.steps:
             if step.day < day or (step.day == day and not before):
