@@ -1,0 +1,28 @@
+"""Fixtures of the store suite: a workspace on each backend, its ledger and a notifier."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from store_helpers import Notifier
+
+from treatyledger.store.ledger_store import LedgerStore, open_ledger
+from treatyledger.store.workspace import Workspace
+
+
+@pytest.fixture
+def workspace(db_url: str, tmp_path: Path) -> Iterator[Workspace]:
+    with Workspace.init(tmp_path / "ws", "US", db_url=db_url) as ws:
+        yield ws
+
+
+@pytest.fixture
+def ledger_store(workspace: Workspace) -> LedgerStore:
+    return open_ledger(workspace)
+
+
+@pytest.fixture
+def us(workspace: Workspace) -> Notifier:
+    return Notifier(workspace.signing_key, "US")
