@@ -36,11 +36,12 @@ from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from pydantic import ValidationError
 
-from treatyledger.errors import TreatyLedgerError
+from treatyledger.errors import ModelValidationError, TreatyLedgerError
 from treatyledger.ledger.signing import canonical_bytes, content_hash, key_id
 from treatyledger.model.catalog import Catalog
-from treatyledger.model.items import Inventory, Item
+from treatyledger.model.items import Inventory, Item, make_item
 from treatyledger.model.kinds import CONTAINER_KINDS, ItemKind, Status
 from treatyledger.model.notifications import Notification, NotificationKind
 from treatyledger.model.parties import Facility
@@ -217,7 +218,6 @@ TRANSITIONS: dict[str, dict[str, frozenset[tuple[str, str]]]] = {
     },
 }
 
-_ITEM_FIELDS = frozenset(Item.model_fields)
 _NEUTRAL = frozenset(
     {
         NotificationKind.DATABASE.value,
@@ -654,14 +654,13 @@ def _declare(ctx: _Context, payload: Mapping[str, Any]) -> _Mutations:
         uid = raw.get("uid")
         if not uid:
             raise ctx.reject("a declared item needs a uid", Rule.SCHEMA)
-        record = {k: v for k, v in raw.items() if v is not None}
-        if set(record) - _ITEM_FIELDS:
-            raise ctx.reject(
-                f"unknown item fields {sorted(set(record) - _ITEM_FIELDS)}", Rule.SCHEMA, uid
-            )
-        if record.get("quantity", 1) != 1:
+        try:
+            valid = make_item(raw, label=str(uid))
+        except ModelValidationError as exc:
+            raise ctx.reject(str(exc), Rule.SCHEMA, uid) from None
+        if valid.quantity != 1:
             raise ctx.reject("a declared item has quantity 1", Rule.SCHEMA, uid)
-        record.pop("quantity", None)
+        record = valid.model_dump(mode="json", exclude_none=True, exclude={"quantity"})
         if uid in state._items or uid in new:
             raise ctx.reject("the uid is already declared", Rule.UID_DUPLICATE, uid)
         if record.get("party") != ctx.party:
@@ -748,7 +747,10 @@ def _declare(ctx: _Context, payload: Mapping[str, Any]) -> _Mutations:
                 container,
             )
     ctx.touched.extend(new)
-    facilities = [Facility.model_validate(f) for f in payload.get("facilities", ())]
+    try:
+        facilities = [Facility.model_validate(f) for f in payload.get("facilities", ())]
+    except ValidationError as exc:
+        raise ctx.reject(f"a declared facility: {exc.errors()[0]['msg']}", Rule.SCHEMA) from None
     for facility in facilities:
         if facility.party != ctx.party:
             raise ctx.reject(
