@@ -279,7 +279,7 @@ def _compare_table(result: Comparison) -> Table:
         *(f"{r.upload.max_deployed_warheads:,}" for r in result.scenarios),
     )
     table.add_row(
-        "days to full upload",
+        "days to its own full upload",
         *(_days(r.timeline.days_to_reach(r.timeline.final)) for r in result.scenarios),
     )
     for level in result.levels:
