@@ -13,6 +13,8 @@ from treatyledger.node.routers.deps import EVERYONE, AsOf, Node, TreatyDep, guar
 from treatyledger.node.schemas import AggregatePoint, LimitStatus, PublicSummary
 from treatyledger.node.views import data_dates, final_limits, limit_in_force, party_records, series
 
+MAX_AGGREGATE_DATES = 100
+
 router = guarded_router(tags=["observer view"])
 Anyone = Annotated[Caller, Security(guard(*EVERYONE))]
 
@@ -29,7 +31,8 @@ async def public_summary(
 
     def compute() -> PublicSummary:
         records = party_records(node.engine, node.party)
-        dates = data_dates(records, until=as_of)
+        # bounded: a far-future as_of must not make the node count thousands of dates
+        dates = data_dates(records, until=as_of)[-MAX_AGGREGATE_DATES:]
         wanted = sorted({*dates, as_of})
         points = dict(series(records, treaty, node.party, wanted))
         aggregates = [AggregatePoint(data_date=d, totals=points[d]) for d in dates]
