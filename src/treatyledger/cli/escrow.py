@@ -1,0 +1,339 @@
+"""CLI commands: ``escrow`` (commitments to declarations and staged disclosure).
+
+``commit`` writes the public commitment and, separately and readable by the owner only, the
+secret opening material. The ``verify-*`` commands need nothing but the files handed to
+them. Exit codes of the verifiers: 0 valid, 1 invalid (with the reason), 2 malformed input.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.markup import escape
+
+from treatyledger.cli.app import app, console, err_console
+from treatyledger.escrow.accounting import account_between
+from treatyledger.escrow.categories import Category
+from treatyledger.escrow.commitment import (
+    Commitment,
+    OpenableTree,
+    Opening,
+    commit,
+    opening_values,
+    parse_commitment,
+    parse_opening,
+    parse_secret,
+    verify_opening,
+)
+from treatyledger.escrow.errors import EscrowError, InvalidOpeningError, MalformedEscrowDocument
+from treatyledger.escrow.schedule import Disclosure, DisclosurePlan, verify_schedule
+from treatyledger.escrow.totals import TotalProof, prove_total, verify_total
+from treatyledger.files import load_catalog, read_inventory
+
+escrow_app = typer.Typer(
+    help="Commit to a declaration without revealing it; open items and totals verifiably.",
+    no_args_is_help=True,
+)
+app.add_typer(escrow_app, name="escrow")
+
+INVALID = 1
+MAX_SMALL_FILE = 1 << 20  # commitments, openings, plans, category files
+MAX_LARGE_FILE = 1 << 30  # secrets and total proofs grow with the inventory
+COMMITMENT_FILE = "commitment.json"
+SECRET_FILE = "secret.json"
+
+
+def _read_json(path: Path, limit: int) -> Any:
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise MalformedEscrowDocument(f"{path}: cannot read: {exc.strerror}") from None
+    if len(data) > limit:
+        raise MalformedEscrowDocument(f"{path}: more than {limit} bytes")
+    try:
+        return json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise MalformedEscrowDocument(f"{path}: not UTF-8 JSON: {exc}") from None
+
+
+def _document(path: Path, parse: Any, limit: int = MAX_SMALL_FILE) -> Any:
+    data = _read_json(path, limit)
+    try:
+        return parse(data)
+    except MalformedEscrowDocument as exc:
+        raise MalformedEscrowDocument(f"{path}: {exc}") from None
+
+
+def _fail(reason: str) -> typer.Exit:
+    err_console.print(f"[bold red]invalid:[/] {escape(reason)}", highlight=False, soft_wrap=True)
+    return typer.Exit(INVALID)
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, sort_keys=True))
+
+
+def _categories(path: Path | None) -> list[Category]:
+    if path is None:
+        return []
+    data = _read_json(path, MAX_SMALL_FILE)
+    if isinstance(data, dict):
+        data = data.get("categories")
+    if not isinstance(data, list):
+        raise MalformedEscrowDocument(f"{path}: expected a list of categories")
+    try:
+        return [Category.model_validate(entry) for entry in data]
+    except ValueError as exc:
+        raise MalformedEscrowDocument(f"{path}: {exc}") from None
+
+
+def _write_private(path: Path, text: str) -> None:
+    # Created 0600 from the start (O_EXCL), so the salts are never readable by others.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+@escrow_app.command("commit")
+def commit_command(
+    inventory: Path = typer.Option(..., "--inventory", help="inventory file (CSV or JSON)"),
+    out: Path = typer.Option(..., "--out", help="directory for commitment.json and secret.json"),
+    categories: Path | None = typer.Option(
+        None, "--categories", help="JSON list of categories whose totals are published"
+    ),
+    party: str | None = typer.Option(None, "--party", help="committing party (default: the one)"),
+    exchange: str | None = typer.Option(
+        None, "--exchange", help="label of this data exchange (default: the file's stem)"
+    ),
+) -> None:
+    """Commit to an inventory: public commitment.json, private secret.json (mode 0600)."""
+    cats = _categories(categories)
+    inv = read_inventory(inventory, load_catalog())
+    if party is None:
+        if len(inv.parties) != 1:
+            raise EscrowError(
+                f"{inventory}: items of {len(inv.parties)} parties; name one with --party"
+            )
+        party = inv.parties[0]
+    inv = inv.for_party(party)
+    secret = commit(
+        inv,
+        party=party,
+        exchange=exchange or inventory.stem,
+        categories=cats,
+        random_bytes=secrets.token_bytes,
+    )
+    out.mkdir(parents=True, exist_ok=True)
+    public_path, secret_path = out / COMMITMENT_FILE, out / SECRET_FILE
+    for path in (public_path, secret_path):
+        if path.exists():
+            raise EscrowError(f"{path} exists; expected a fresh output directory")
+    _write_private(secret_path, secret.model_dump_json(exclude_none=True))
+    public_path.write_text(json.dumps(secret.commitment.public(), indent=2) + "\n")
+    c = secret.commitment
+    console.print(
+        f"committed {c.count} items of {c.party}, root {c.root}", highlight=False, soft_wrap=True
+    )
+    for name, total in c.totals.items():
+        console.print(f"  total {name}: {total}", highlight=False, soft_wrap=True)
+    console.print(
+        f"public: {public_path}\nsecret: {secret_path} (keep private)",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+def _tree(secret: Path) -> OpenableTree:
+    return OpenableTree.from_secret(_document(secret, parse_secret, MAX_LARGE_FILE))
+
+
+@escrow_app.command("open")
+def open_command(
+    secret: Path = typer.Option(..., "--secret", help="the secret.json of the commitment"),
+    uid: str = typer.Option(..., "--uid", help="UID of the item (#n for the n-th row without)"),
+) -> None:
+    """Print the opening of one committed item (JSON)."""
+    _print_json(_tree(secret).open(uid).public())
+
+
+@escrow_app.command("prove-total")
+def prove_total_command(
+    secret: Path = typer.Option(..., "--secret", help="the secret.json of the commitment"),
+    category: str = typer.Option(..., "--category", help="name of the category"),
+) -> None:
+    """Print a total proof: the openings of every item that counts in the category (JSON)."""
+    _print_json(prove_total(_tree(secret), category).public())
+
+
+@escrow_app.command("verify-opening")
+def verify_opening_command(
+    commitment: Path = typer.Option(..., "--commitment", help="the published commitment"),
+    opening: Path = typer.Option(..., "--opening", help="an opening (JSON)"),
+) -> None:
+    """Check one opening against the commitment (exit 0 valid, 1 invalid, 2 malformed)."""
+    c: Commitment = _document(commitment, parse_commitment)
+    o: Opening = _document(opening, parse_opening)
+    try:
+        item = verify_opening(c, o)
+    except InvalidOpeningError as exc:
+        raise _fail(str(exc)) from None
+    values = ", ".join(f"{k} {v}" for k, v in opening_values(c, o).items())
+    console.print(
+        f"valid: {o.key} is leaf {o.index} of {c.party} {c.exchange}: {item.label}, "
+        f"{item.kind.value} {item.status.value}" + (f"; counts {values}" if values else ""),
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+def _parse_total(data: Any) -> TotalProof:
+    try:
+        return TotalProof.model_validate(data)
+    except ValueError as exc:
+        raise MalformedEscrowDocument(f"total proof: {exc}") from None
+
+
+@escrow_app.command("verify-total")
+def verify_total_command(
+    commitment: Path = typer.Option(..., "--commitment", help="the published commitment"),
+    proof: Path = typer.Option(..., "--proof", help="a total proof (from prove-total)"),
+) -> None:
+    """Check that the published total of a category is the sum of the opened items and that
+    every other committed item counts 0 in it (exit 0 valid, 1 invalid, 2 malformed)."""
+    c: Commitment = _document(commitment, parse_commitment)
+    p: TotalProof = _document(proof, _parse_total, MAX_LARGE_FILE)
+    try:
+        c.category(p.category)
+    except EscrowError as exc:
+        raise MalformedEscrowDocument(str(exc)) from None
+    try:
+        report = verify_total(c, p)
+    except InvalidOpeningError as exc:
+        raise _fail(str(exc)) from None
+    console.print(
+        f"valid: {c.party} {c.exchange} total {report.category} = {report.total}, "
+        f"the sum of {len(report.keys)} opened items; every other item counts 0",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+def _openings_in(path: Path) -> list[Opening]:
+    """Openings from a file holding one opening, a list of them, or a total proof."""
+    data = _read_json(path, MAX_LARGE_FILE)
+    if isinstance(data, dict) and "openings" in data:
+        return list(_document(path, _parse_total, MAX_LARGE_FILE).openings)
+    entries = data if isinstance(data, list) else [data]
+    try:
+        return [parse_opening(entry) for entry in entries]
+    except MalformedEscrowDocument as exc:
+        raise MalformedEscrowDocument(f"{path}: {exc}") from None
+
+
+@escrow_app.command("account")
+def account_command(
+    earlier: Path = typer.Option(..., "--earlier", help="commitment of the earlier exchange"),
+    later: Path = typer.Option(..., "--later", help="commitment of the later exchange"),
+    opening: list[Path] = typer.Option(
+        ..., "--opening", help="file of openings (either exchange); repeatable"
+    ),
+) -> None:
+    """Report items opened from the earlier exchange that vanished from the later one
+    (exit 1 if any did)."""
+    first: Commitment = _document(earlier, parse_commitment)
+    second: Commitment = _document(later, parse_commitment)
+    mine: dict[str, list[Opening]] = {first.root: [], second.root: []}
+    for path in opening:
+        for o in _openings_in(path):
+            if o.root not in mine:
+                raise MalformedEscrowDocument(f"{path}: opening {o.key} is of neither commitment")
+            mine[o.root].append(o)
+    try:
+        report = account_between(first, mine[first.root], second, mine[second.root])
+    except InvalidOpeningError as exc:
+        raise _fail(str(exc)) from None
+    for row in report.carried:
+        console.print(
+            f"carried  {row.key}: {row.before} -> {row.after}", highlight=False, soft_wrap=True
+        )
+    for key in report.retired:
+        console.print(f"retired  {key}", highlight=False, soft_wrap=True)
+    for key in report.untracked:
+        console.print(f"untracked {key} (no UID)", highlight=False, soft_wrap=True)
+    for name, (before, after) in report.total_changes.items():
+        console.print(f"total    {name}: {before} -> {after}", highlight=False, soft_wrap=True)
+    for key in report.vanished:
+        err_console.print(f"[bold red]vanished:[/] {escape(key)}", highlight=False, soft_wrap=True)
+    if not report.ok:
+        raise typer.Exit(INVALID)
+
+
+def _parse_plan(data: Any) -> DisclosurePlan:
+    try:
+        return DisclosurePlan.model_validate(data)
+    except ValueError as exc:
+        raise MalformedEscrowDocument(f"plan: {exc}") from None
+
+
+def _disclosures(path: Path) -> list[Disclosure]:
+    data = _read_json(path, MAX_LARGE_FILE)
+    if not isinstance(data, list):
+        raise MalformedEscrowDocument(f"{path}: expected a list of {{published, opening}}")
+    result = []
+    for n, entry in enumerate(data):
+        if not isinstance(entry, dict) or set(entry) != {"published", "opening"}:
+            raise MalformedEscrowDocument(f"{path}: entry {n}: expected {{published, opening}}")
+        try:
+            published = dt.date.fromisoformat(str(entry["published"]))
+        except ValueError:
+            raise MalformedEscrowDocument(f"{path}: entry {n}: published is not a date") from None
+        try:
+            result.append(Disclosure(published, parse_opening(entry["opening"])))
+        except MalformedEscrowDocument as exc:
+            raise MalformedEscrowDocument(f"{path}: entry {n}: {exc}") from None
+    return result
+
+
+@escrow_app.command("verify-schedule")
+def verify_schedule_command(
+    commitment: Path = typer.Option(..., "--commitment", help="the published commitment"),
+    plan: Path = typer.Option(..., "--plan", help="the disclosure plan (JSON)"),
+    disclosures: Path = typer.Option(
+        ..., "--disclosures", help="JSON list of {published: date, opening}"
+    ),
+    as_of: str = typer.Option(..., "--as-of", help="judge as of this date (YYYY-MM-DD)"),
+) -> None:
+    """Check published openings against the plan (exit 1 if any is late, missing or
+    invalid)."""
+    try:
+        when = dt.date.fromisoformat(as_of)
+    except ValueError:
+        raise MalformedEscrowDocument(f"--as-of {as_of!r}: expected YYYY-MM-DD") from None
+    c: Commitment = _document(commitment, parse_commitment)
+    p: DisclosurePlan = _document(plan, _parse_plan, MAX_LARGE_FILE)
+    try:
+        report = verify_schedule(c, p, _disclosures(disclosures), when)
+    except EscrowError as exc:
+        raise MalformedEscrowDocument(str(exc)) from None
+    console.print(
+        f"{len(report.on_time)} on time, {len(report.pending)} not yet due, "
+        f"{len(report.unplanned)} opened outside the plan",
+        highlight=False,
+        soft_wrap=True,
+    )
+    problems = [f"late {k}: due {d}, published {p}" for k, d, p in report.late]
+    problems += [f"missing {k}: due {d}" for k, d in report.missing]
+    problems += [f"invalid {k}: {reason}" for k, reason in report.invalid]
+    for line in problems:
+        err_console.print(f"[bold red]{escape(line)}[/]", highlight=False, soft_wrap=True)
+    if not report.ok:
+        raise typer.Exit(INVALID)
