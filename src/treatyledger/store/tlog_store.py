@@ -9,8 +9,10 @@ O(log n) tiles in one query, and nothing holds more than a batch and O(log n) ti
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 
 from sqlalchemy import Connection, Engine, delete, insert, select, tuple_, update
 
@@ -108,12 +110,18 @@ def _placeholder(conn: Connection) -> str:
 def _read_tiles(
     conn: Connection, log_pk: int, ids: Sequence[TileId]
 ) -> dict[TileId, tuple[int, bytes]]:
+    """Tiles ``ids`` of one log in one query. Plain SQL: this is the hot path of every proof,
+    and building a SQLAlchemy expression per proof would cost more than the read itself."""
     if not ids:
         return {}
-    rows = conn.execute(
-        select(TlogTileRow.level, TlogTileRow.idx, TlogTileRow.width, TlogTileRow.hashes).where(
-            TlogTileRow.log == log_pk, tuple_(TlogTileRow.level, TlogTileRow.idx).in_(list(ids))
-        )
+    mark = _placeholder(conn)
+    where = " OR ".join([f"(level = {mark} AND idx = {mark})"] * len(ids))
+    params: list[int] = [log_pk]
+    for level, index in ids:
+        params += (level, index)
+    rows = conn.exec_driver_sql(
+        f"SELECT level, idx, width, hashes FROM tlog_tiles WHERE log = {mark} AND ({where})",
+        tuple(params),
     )
     return {(r[0], r[1]): (r[2], bytes(r[3])) for r in rows}
 
@@ -134,8 +142,7 @@ def append_leaves(
     ensure_log(conn, log_id)
     log_pk, size = _log_row(conn, log_id, lock=True)
 
-    hash_leaf = hasher.hash_leaf
-    new_nodes = [hash_leaf(leaf) for leaf in leaves]
+    new_nodes = list(map(hasher.hash_leaf, leaves))
     partial = dict(partial_tiles(size))
     stored = _read_tiles(conn, log_pk, list(partial))
     replaced: list[TileId] = []
@@ -170,7 +177,7 @@ def append_leaves(
     mark = _placeholder(conn)
     conn.exec_driver_sql(
         f"INSERT INTO tlog_leaves (log, idx, leaf) VALUES ({mark}, {mark}, {mark})",
-        [(log_pk, size + i, leaf) for i, leaf in enumerate(leaves)],
+        list(zip(repeat(log_pk), range(size, size + len(leaves)), leaves, strict=False)),
     )
     if replaced:
         conn.execute(
@@ -200,27 +207,64 @@ class TlogReader:
     """Reads one stored log: nodes, leaves, roots and proofs for any size up to the current
     one. Each proof or root is one query over O(log n) tiles."""
 
-    def __init__(self, conn: Connection, log_id: str, hasher: Hasher = RFC6962):
+    def __init__(
+        self, conn: Connection, log_id: str, hasher: Hasher = RFC6962, cached_tiles: int = 1024
+    ):
         self.conn = conn
         self.log_id = log_id
         self.hasher = hasher
         self.log_pk, self.size = _log_row(conn, log_id)
+        # Stored nodes never change (the log is append-only), so tiles may be cached for as
+        # long as the reader lives; a cached partial tile that lacks a node is read afresh.
+        # 1024 tiles <= 16 MiB.
+        self._cache: OrderedDict[TileId, tuple[int, bytes]] = OrderedDict()
+        self._cache_size = cached_tiles
+
+    def _tiles(self, ids: Sequence[TileId], fresh: bool) -> dict[TileId, tuple[int, bytes]]:
+        found, missing = {}, []
+        for tile in ids:
+            hit = None if fresh else self._cache.get(tile)
+            if hit is None:
+                missing.append(tile)
+            else:
+                self._cache.move_to_end(tile)
+                found[tile] = hit
+        for tile, value in _read_tiles(self.conn, self.log_pk, missing).items():
+            found[tile] = value
+            if self._cache_size:
+                self._cache[tile] = value
+                if len(self._cache) > self._cache_size:
+                    self._cache.popitem(last=False)
+        return found
 
     def get_nodes(self, ids: Sequence[NodeId]) -> list[bytes]:
         located = [tile_of(node) for node in ids]
-        tiles = _read_tiles(self.conn, self.log_pk, sorted({tile for tile, _, _ in located}))
-        out = []
-        for node, (tile, row, position) in zip(ids, located, strict=True):
+        wanted = sorted({tile for tile, _, _ in located})
+        tiles = self._tiles(wanted, fresh=False)
+        out: list[bytes | None] = []
+        for tile, row, position in located:
             found = tiles.get(tile)
-            value = (
+            out.append(
                 None
                 if found is None
                 else node_from_tile(found[0], found[1], row, position, self.hasher.size)
             )
+        stale = sorted({located[i][0] for i, value in enumerate(out) if value is None})
+        if stale:
+            tiles.update(self._tiles(stale, fresh=True))
+        result = []
+        for node, value, (tile, row, position) in zip(ids, out, located, strict=True):
+            if value is None:
+                found = tiles.get(tile)
+                value = (
+                    None
+                    if found is None
+                    else node_from_tile(found[0], found[1], row, position, self.hasher.size)
+                )
             if value is None:
                 raise ProofError(f"log {self.log_id}: node {node} is not stored (size {self.size})")
-            out.append(value)
-        return out
+            result.append(value)
+        return result
 
     def _bounded(self, size: int | None) -> int:
         if size is None:

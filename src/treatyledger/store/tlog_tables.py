@@ -36,7 +36,10 @@ class TlogLogRow(Base):
 
 
 class TlogLeafRow(Base):
+    """Leaf ``idx`` of a log: the exact bytes hashed (see treatyledger.tlog.entries)."""
+
     __tablename__ = "tlog_leaves"
+    __table_args__ = ({"sqlite_with_rowid": False},)  # one b-tree write per leaf on SQLite
 
     log: Mapped[int] = mapped_column(Integer, ForeignKey("tlog_logs.id"), primary_key=True)
     idx: Mapped[int] = mapped_column(BigInteger, primary_key=True)

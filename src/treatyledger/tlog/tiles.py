@@ -12,6 +12,7 @@ Encoding: rows 0..7 concatenated, row j holding ``width >> j`` hashes of ``hash_
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 from treatyledger.tlog.compact import NodeId
 from treatyledger.tlog.hashing import Hasher
@@ -31,6 +32,7 @@ def tile_of(node: NodeId) -> tuple[TileId, int, int]:
     return (tile_level, tile_index), row, index - (tile_index << shift)
 
 
+@lru_cache(maxsize=4096)
 def row_offset(width: int, row: int) -> int:
     """Index of the first hash of ``row`` in a tile of ``width``."""
     return sum(width >> r for r in range(row))

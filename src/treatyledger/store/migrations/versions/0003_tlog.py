@@ -34,6 +34,8 @@ def upgrade() -> None:
         sa.Column("leaf", sa.LargeBinary(), nullable=False),
         sa.ForeignKeyConstraint(["log"], ["tlog_logs.id"], name="fk_tlog_leaves_log_tlog_logs"),
         sa.PrimaryKeyConstraint("log", "idx", name="pk_tlog_leaves"),
+        # SQLite: the rows live in the primary-key b-tree itself, one write per leaf, not two
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "tlog_tiles",
