@@ -231,3 +231,19 @@ def test_workspace_audit_is_clean_then_catches_a_tampered_leaf(workspace: Path) 
     with sqlite3.connect(workspace / "ledger.db") as db:
         db.execute("UPDATE tlog_leaves SET leaf = ? WHERE idx = 7", (b"forged",))
     assert main(["log", "audit", str(workspace)]) == 1
+
+
+def test_verify_proof_bundle_from_prove_exits_0_and_1_for_another_leaf(
+    workspace: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(["log", "vkey", str(workspace)])
+    vkey = capsys.readouterr().out.strip()
+    main(["log", "prove", str(workspace), "--index", "9"])
+    bundle = tmp_path / "proof.txt"
+    bundle.write_text(capsys.readouterr().out)
+    leaf = tmp_path / "leaf.bin"
+    leaf.write_bytes(b"n9")
+    args = ["log", "verify", "proof", str(bundle), "--leaf-file", str(leaf), "--vkey", vkey]
+    assert main(args) == 0
+    leaf.write_bytes(b"n10")
+    assert main(args) == 1

@@ -31,6 +31,7 @@ from treatyledger.tlog.verifier import (
     verify_consistency,
     verify_evidence,
     verify_inclusion,
+    verify_tlog_proof,
 )
 
 if TYPE_CHECKING:
@@ -179,6 +180,35 @@ def verify_checkpoint_command(
     missing = {w.name for w in witness_keys} - {c.name for c in verified.cosignatures}
     for name in sorted(missing):
         console.print(f"  no cosignature by {name}", highlight=False)
+
+
+@verify_app.command("proof")
+def verify_proof_command(
+    file: Path = typer.Argument(..., help="C2SP tlog-proof bundle (as `log prove` prints it)"),
+    leaf_file: Path = typer.Option(..., "--leaf-file", help="the leaf bytes (e.g. a notification)"),
+    vkey: str = typer.Option(..., "--vkey", help="the log's verifier key (or a file with it)"),
+    witness: list[str] = typer.Option(
+        [], "--witness", help="a cosigner's verifier key (or file); repeatable"
+    ),
+) -> None:
+    """Check that a leaf is in a log under a signed checkpoint (tlog-proof bundle)."""
+    bundle = _read_text(file)
+    try:
+        leaf = leaf_file.read_bytes()
+    except OSError as exc:
+        raise MalformedInputError(f"{leaf_file}: cannot read: {exc.strerror}") from None
+    log_key = _vkey(vkey)
+    witness_keys = [_vkey(w) for w in witness]
+    try:
+        verified = verify_tlog_proof(bundle, leaf, log_key, witness_keys)
+    except VerificationError as exc:
+        raise _fail(str(exc)) from None
+    cp = verified.checkpoint
+    console.print(
+        f"valid: the leaf is in {cp.origin} at size {cp.size} "
+        f"({len(verified.cosignatures)} cosignatures verified)",
+        highlight=False,
+    )
 
 
 @log_app.command("verify-evidence")
