@@ -88,9 +88,9 @@ def test_verify_refuses_a_selection_with_another_site() -> None:
 
 
 def test_site_draws_are_close_to_uniform() -> None:
+    inventory, kind = _inventory(), type_one()
     counts = Counter(
-        select_inspection(i.to_bytes(32, "big"), _inventory(), type_one(), "US", 1).site
-        for i in range(600)
+        select_inspection(i.to_bytes(32, "big"), inventory, kind, "US", 1).site for i in range(600)
     )
     assert abs(counts["BASE-A"] - 300) < 60  # 4.9 standard deviations
 

@@ -149,7 +149,7 @@ def two_sided_cusum_arl(k: float, h: float, mu: float, *, nodes: int = 100) -> f
 
 
 def two_sided_cusum_arl_markov(
-    k: float, h: float, mu: float, *, headstart: float = 0.0, states: int = 101
+    k: float, h: float, mu: float, *, headstart: float = 0.0, states: int = 61
 ) -> float:
     """Two-sided CUSUM (upper and lower charts, both starting at ``headstart``) by the
     bivariate Markov chain of Brook & Evans (1972), Richardson-extrapolated.
