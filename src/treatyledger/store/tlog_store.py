@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
 
-from sqlalchemy import Connection, Engine, delete, insert, select, tuple_, update
+from sqlalchemy import Connection, Engine, delete, func, insert, select, tuple_, update
 
 from treatyledger.errors import TreatyLedgerError
 from treatyledger.store.tlog_tables import (
@@ -498,10 +498,12 @@ def audit(
                 build_rows(hasher, bottom)
             )
     flush_tiles()
-    stored_tiles = conn.execute(select(TlogTileRow.level).where(TlogTileRow.log == log_pk)).all()
-    if len(stored_tiles) != report.tiles_checked:
+    stored_tiles = conn.execute(
+        select(func.count()).select_from(TlogTileRow).where(TlogTileRow.log == log_pk)
+    ).scalar_one()
+    if stored_tiles != report.tiles_checked:
         report.problems.append(
-            f"{len(stored_tiles)} tiles stored, {report.tiles_checked} expected from the leaves"
+            f"{stored_tiles} tiles stored, {report.tiles_checked} expected from the leaves"
         )
     for cp_size, _, _ in pending_checkpoints:
         report.problems.append(
