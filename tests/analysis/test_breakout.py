@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 from analysis_helpers import force, missiles, params, port_system, rate_system, stored
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from treatyledger.analysis.breakout import breakout
 from treatyledger.analysis.parameters import AnalysisParameterError
+from treatyledger.analysis.upload import upload_potential
 from treatyledger.model import Catalog
 
 MM3 = {"W78": ["MM III"]}
@@ -134,3 +139,50 @@ def test_json_report_times_requested_levels(catalog: Catalog) -> None:
     report = breakout(inventory, catalog, params([system], MM3)).to_json_dict(levels=(20, 99))
     assert report["days_to_level"] == {"20": pytest.approx(9.5), "99": None}
     assert report["points"][0] == {"day": 0.0, "deployed": 10.0, "icbm": 10.0}
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    icbms=st.integers(0, 30),
+    slbms=st.integers(0, 30),
+    shared=st.integers(0, 80),
+    only_icbm=st.integers(0, 40),
+    retired=st.integers(0, 40),
+    boats=st.integers(1, 5),
+    lead=st.integers(0, 20),
+    retired_return=st.integers(0, 200),
+)
+def test_curve_rises_to_the_upload_potential(
+    catalog: Catalog,
+    icbms: int,
+    slbms: int,
+    shared: int,
+    only_icbm: int,
+    retired: int,
+    boats: int,
+    lead: int,
+    retired_return: int,
+) -> None:
+    inventory = force(
+        missiles("MM III", icbms, 1),
+        missiles("Trident II", slbms, 3, kind="slbm"),
+        stored("X", shared),
+        stored("W78", only_icbm),
+        stored("X", retired, "retired"),
+    )
+    upload_params = params(
+        [
+            rate_system("MM III", lead_days=lead, vehicles_per_base_per_week=5),
+            port_system("Trident II", submarines=boats, lead_days=lead),
+        ],
+        {"X": ["MM III", "Trident II"], "W78": ["MM III"]},
+        retired_return_days=retired_return,
+    )
+    timeline = breakout(inventory, catalog, upload_params)
+    potential = upload_potential(inventory, catalog, upload_params)
+    assert timeline.current == potential.currently_deployed_warheads
+    assert timeline.final == pytest.approx(potential.max_deployed_warheads)
+    assert all(b >= a - 1e-6 for a, b in pairwise(timeline.deployed))
+    assert all(b >= a for a, b in pairwise(timeline.days))
