@@ -4,9 +4,11 @@ answers each request. Durable throughput then grows with concurrency instead of 
 by one fsync per notification.
 
 Sequences are gapless per party, so concurrent submitters may arrive out of order. A
-notification whose predecessor has not arrived yet is held for up to ``reorder_wait``
-seconds; if the gap is still open then, it goes to the store anyway, which rejects it as a
-gap. Nothing is reordered past what the store's own validation would accept."""
+notification whose predecessor has not arrived yet is held while the sequence keeps
+advancing; once neither it nor the sequence has moved for ``reorder_wait`` seconds, it goes
+to the store anyway, which rejects it as a gap. Under load the wait therefore stretches with
+the queue instead of turning a slow predecessor into a cascade of rejections. Nothing is
+reordered past what the store's own validation would accept."""
 
 from __future__ import annotations
 
@@ -48,7 +50,7 @@ class GroupCommitWriter(Generic[N, R]):
         next_sequence: Callable[[], int],
         *,
         max_batch: int = 1_000,
-        reorder_wait: float = 1.0,
+        reorder_wait: float = 5.0,
     ):
         self._submit_batch = submit_batch
         self._next_sequence = next_sequence
@@ -56,6 +58,7 @@ class GroupCommitWriter(Generic[N, R]):
         self._reorder_wait = reorder_wait
         self._queue: asyncio.Queue[_Pending[N, R]] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
+        self._progress = time.monotonic()  # when the expected sequence last advanced
         self.batches = 0  # how many store transactions were used (for the benchmark)
 
     def start(self) -> None:
@@ -86,7 +89,7 @@ class GroupCommitWriter(Generic[N, R]):
             if not held:
                 held.append(await self._queue.get())
             else:
-                oldest = min(item.arrived for item in held)
+                oldest = max(self._progress, min(item.arrived for item in held))
                 timeout = max(0.0, oldest + self._reorder_wait - time.monotonic())
                 with contextlib.suppress(TimeoutError):
                     held.append(await asyncio.wait_for(self._queue.get(), timeout))
@@ -100,7 +103,10 @@ class GroupCommitWriter(Generic[N, R]):
                 outcomes = await run_in_threadpool(
                     self._submit_batch, [item.notification for item in batch]
                 )
-                expected = await run_in_threadpool(self._next_sequence)
+                advanced = await run_in_threadpool(self._next_sequence)
+                if advanced != expected:
+                    self._progress = time.monotonic()
+                expected = advanced
             except Exception as exc:  # the store failed: every waiting request hears it
                 for item in batch:
                     if not item.future.done():
@@ -127,8 +133,8 @@ class GroupCommitWriter(Generic[N, R]):
             elif item.sequence == expected:
                 batch.append(item)
                 expected += 1
-            elif now - item.arrived >= self._reorder_wait:
-                batch.append(item)  # waited long enough: the store rejects the gap
+            elif now - max(item.arrived, self._progress) >= self._reorder_wait:
+                batch.append(item)  # nothing moved for long enough: the store rejects the gap
             else:
                 waiting.append(item)
         return batch, waiting

@@ -1,0 +1,278 @@
+"""Node load test: concurrent clients submit signed notifications to a served node.
+
+The node runs as its own process (``treatyledger serve``, as deployed); this process runs the
+clients (asyncio + httpx, one connection each). Every notification is signed in advance (not
+timed), one per request; a notification counts once the node acknowledged it as accepted,
+which it does only after the transaction holding it (and its log leaf) committed: durable.
+Baseline, same run, same clients: the round-trip rate of ``GET /v1/health`` (no database
+write, no signature). Targets on SQLite: >= 500 acknowledged notifications/s, p99 < 100 ms.
+
+    .venv/bin/python bench/node_bench.py [--duration 30] [--clients 50]
+        [--backends sqlite,postgresql]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from treatyledger.ledger import sign
+from treatyledger.model.notifications import Notification
+from treatyledger.node.auth import Role, add_principal
+from treatyledger.store.workspace import Workspace
+
+TARGET_RATE = 500.0
+TARGET_P99_MS = 100.0
+START = datetime(2011, 2, 5, tzinfo=UTC)
+
+
+def notification(party: str, sequence: int) -> dict[str, Any]:
+    """A stored warhead entering accountability: a small, realistic notification."""
+    moment = START + timedelta(seconds=sequence)
+    return {
+        "party": party,
+        "sequence": sequence,
+        "kind": "declare",
+        "effective_time": moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "issued_time": (moment + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "payload": {
+            "items": [
+                {
+                    "uid": f"{party}-WH-{sequence}",
+                    "party": party,
+                    "kind": "warhead",
+                    "status": "stored",
+                    "facility": f"{party}-STORE",
+                }
+            ],
+            "facilities": [],
+        },
+    }
+
+
+def presign(party: str, key: Any, count: int) -> list[bytes]:
+    """Request bodies, one signed notification each, already JSON-encoded."""
+    import json
+
+    bodies = []
+    for sequence in range(1, count + 1):
+        signed = sign(Notification.model_validate(notification(party, sequence)), key)
+        bodies.append(json.dumps({"notifications": [signed.to_json_dict()]}).encode())
+    return bodies
+
+
+def start_node(workspace: Path, db_url: str | None) -> tuple[subprocess.Popen[str], str]:
+    command = [sys.executable, "-m", "treatyledger.cli", "serve", str(workspace), "--port", "0"]
+    if db_url:
+        command += ["--db", db_url]
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    found = re.search(r"on (http://\S+)", line)
+    if not found:
+        process.kill()
+        raise SystemExit(f"the node did not start: {line}{process.stdout.read()}")
+    url = found.group(1)
+    for _ in range(400):
+        try:
+            if httpx.get(url + "/v1/health", timeout=1).status_code == 200:
+                return process, url
+        except httpx.TransportError:
+            time.sleep(0.05)
+    process.kill()
+    raise SystemExit("the node did not answer /v1/health")
+
+
+async def load(
+    url: str,
+    token: str,
+    clients: int,
+    duration: float,
+    bodies: list[bytes] | None,
+) -> tuple[int, list[float], int]:
+    """Run ``clients`` closed-loop clients for ``duration`` seconds. With ``bodies``, each
+    request submits the next notification; without, each is GET /v1/health. Returns (acked
+    or answered requests, latencies in s, failures)."""
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    latencies: list[float] = []
+    reasons: list[str] = []
+    done = 0
+    failures = 0
+    position = 0
+    stop_at = time.perf_counter() + duration
+
+    async with httpx.AsyncClient(base_url=url, headers=headers, limits=limits, timeout=30) as http:
+
+        async def client() -> None:
+            nonlocal done, failures, position
+            while time.perf_counter() < stop_at:
+                began = time.perf_counter()
+                if bodies is None:
+                    response = await http.get("/v1/health")
+                    ok = response.status_code == 200
+                else:
+                    if position >= len(bodies):
+                        return
+                    body = bodies[position]
+                    position += 1
+                    response = await http.post("/v1/notifications", content=body)
+                    ok = (
+                        response.status_code == 200
+                        and response.json()["results"][0]["status"] == "accepted"
+                    )
+                latencies.append(time.perf_counter() - began)
+                if ok:
+                    done += 1
+                else:
+                    failures += 1
+                    if len(reasons) < 3:
+                        reasons.append(f"{response.status_code} {response.text[:300]}")
+
+        began = time.perf_counter()
+        await asyncio.gather(*(client() for _ in range(clients)))
+        del began
+    for reason in reasons:
+        print(f"  failure: {reason}")
+    return done, latencies, failures
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+def run_backend(name: str, args: argparse.Namespace, bodies_for: Any) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        db_url = None
+        cleanup = None
+        if name == "postgresql":
+            db_url, cleanup = fresh_postgres()
+        workspace_path = Path(tmp) / "us"
+        with Workspace.init(workspace_path, "US", db_url=db_url) as ws:
+            token = add_principal(ws.engine, "bench", Role.OWNER)
+            key = ws.signing_key
+        bodies = bodies_for(key)
+        process, url = start_node(workspace_path, db_url)
+        try:
+            answered, base_lat, _ = asyncio.run(
+                load(url, token, args.clients, args.baseline_duration, None)
+            )
+            baseline = answered / args.baseline_duration
+            began = time.perf_counter()
+            acked, latencies, failures = asyncio.run(
+                load(url, token, args.clients, args.duration, bodies)
+            )
+            elapsed = min(time.perf_counter() - began, args.duration + 5)
+        finally:
+            process.terminate()
+            process.wait(timeout=20)
+            if cleanup:
+                cleanup()
+    rate = acked / elapsed
+    p50, p99 = percentile(latencies, 0.50) * 1000, percentile(latencies, 0.99) * 1000
+    print(
+        f"\n[{name}] {args.clients} clients, {elapsed:.1f} s, one signed notification per request"
+    )
+    print(
+        f"  baseline GET /v1/health:          {baseline:8.0f} req/s "
+        f"(p99 {percentile(base_lat, 0.99) * 1000:.1f} ms)"
+    )
+    print(
+        f"  acknowledged durable submissions: {rate:8.0f} notifications/s "
+        f"({acked} accepted, {failures} failed)"
+    )
+    print(f"  latency p50 {p50:.1f} ms, p99 {p99:.1f} ms; ratio to baseline {rate / baseline:.2f}")
+    if name == "sqlite":
+        print(
+            f"  target >= {TARGET_RATE:.0f}/s: {'PASS' if rate >= TARGET_RATE else 'MISS'}; "
+            f"target p99 < {TARGET_P99_MS:.0f} ms: {'PASS' if p99 < TARGET_P99_MS else 'MISS'}"
+        )
+    return {"rate": rate, "p50": p50, "p99": p99, "baseline": baseline, "failures": failures}
+
+
+def fresh_postgres() -> tuple[str, Any]:
+    import psycopg
+
+    admin = os.environ.get("TREATYLEDGER_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+    name = f"tl_bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+    def drop() -> None:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    base = admin.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
+    return f"{base}/{name}", drop
+
+
+def postgres_reachable() -> bool:
+    try:
+        import psycopg
+
+        admin = os.environ.get(
+            "TREATYLEDGER_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres"
+        )
+        with psycopg.connect(admin, connect_timeout=3):
+            return True
+    except Exception:
+        return False
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--duration", type=float, default=30.0, help="seconds of submissions")
+    parser.add_argument("--baseline-duration", type=float, default=5.0)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument(
+        "--max-rate",
+        type=float,
+        default=2500.0,
+        help="notifications pre-signed per second of duration (an upper bound)",
+    )
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    args = parser.parse_args()
+    count = int(args.duration * args.max_rate)
+    began = time.perf_counter()
+
+    def bodies_for(key: Any) -> list[bytes]:
+        # each workspace has its own key: sign per backend, outside the timed part
+        return presign("US", key, count)
+
+    results = {}
+    for backend in args.backends.split(","):
+        if backend == "postgresql" and not postgres_reachable():
+            print("\n[postgresql] not reachable at 127.0.0.1:5432: skipped")
+            continue
+        results[backend] = run_backend(backend, args, bodies_for)
+    print(f"\n(total bench time {time.perf_counter() - began:.0f} s)")
+    if "sqlite" in results:
+        r = results["sqlite"]
+        ok = r["rate"] >= TARGET_RATE and r["p99"] < TARGET_P99_MS
+        print(
+            f"node SQLite: {r['rate']:.0f} notifications/s, p99 {r['p99']:.1f} ms: "
+            f"{'PASS' if ok else 'MISS'}"
+        )
+
+
+if __name__ == "__main__":
+    main()
