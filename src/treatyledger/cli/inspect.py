@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import typer
 from rich.table import Table
+from sqlalchemy import select as sql_select
 
 from treatyledger.cli.app import app, console
 from treatyledger.errors import TreatyLedgerError
@@ -27,7 +28,10 @@ from treatyledger.inspect.findings import ComplianceIssue, declared_state, recon
 from treatyledger.inspect.randomness import evaluate_round
 from treatyledger.inspect.selection import check_quota, select_inspection, verify_selection
 from treatyledger.ledger.state import policy_from_rule_set
+from treatyledger.model.notifications import Notification, parse_notification
 from treatyledger.rules import InspectionType, RuleSet
+from treatyledger.store.ledger_tables import NotificationRow
+from treatyledger.store.workspace import Workspace
 
 
 class InspectCommandError(TreatyLedgerError):
@@ -55,8 +59,30 @@ app.add_typer(inspect_app, name="inspect")
 FORMAT_OPTION = typer.Option(OutputFormat.TABLE, "--format", help="Output format.")
 RULES_OPTION = typer.Option("new-start", "--rules", help="Rule set name or TOML file.")
 NOTIFICATIONS_OPTION = typer.Option(
-    ..., "--notifications", help="Notification file (JSON lines), repeatable, in recorded order."
+    None, "--notifications", help="Notification file (JSON lines), repeatable, in recorded order."
 )
+WORKSPACE_OPTION = typer.Option(
+    None,
+    "--workspace",
+    help="Workspace whose accepted notifications to use (signatures were verified on "
+    "acceptance; recorded order is the order of acceptance).",
+)
+
+
+def _notifications(files: list[Path] | None, workspace: Path | None) -> list[Notification]:
+    """Notifications in recorded order, from files or from a workspace's ledger."""
+    if bool(files) == (workspace is not None):
+        raise InspectCommandError("give either --notifications files or --workspace")
+    if files:
+        return read_notifications(files)
+    assert workspace is not None
+    with Workspace.open(workspace) as opened, opened.engine.connect() as conn:
+        rows = conn.execute(
+            sql_select(NotificationRow.signed_bytes).order_by(
+                NotificationRow.accepted_at, NotificationRow.party, NotificationRow.sequence
+            )
+        )
+        return [parse_notification(json.loads(bytes(signed))) for (signed,) in rows]
 
 
 def _print_json(value: Any) -> None:
@@ -137,7 +163,8 @@ def _moment(text: str) -> datetime:
 
 @inspect_app.command("select")
 def select(
-    notifications: list[Path] = NOTIFICATIONS_OPTION,
+    notifications: list[Path] | None = NOTIFICATIONS_OPTION,
+    workspace: Path | None = WORKSPACE_OPTION,
     round_id: str = typer.Option(..., "--round", help="Joint-randomness round id."),
     parties: str = typer.Option(..., "--parties", help="Parties of the round, e.g. US,RU."),
     party: str = typer.Option(..., "--party", help="The inspected party."),
@@ -162,7 +189,7 @@ def select(
             raise InspectCommandError(f"rule set {rules} has no entry-into-force date for quotas")
         done = [(r.inspection_type, r.time.date()) for r in read_inspection_records(conducted)]
         check_quota(kind, moment.date(), rule_set.treaty.entry_into_force, done)
-    events = read_notifications(notifications)
+    events = _notifications(notifications, workspace)
     seed = evaluate_round(round_id, parties.split(","), events).require_seed()
     policy = policy_from_rule_set(rule_set, load_catalog(), require_signatures=False)
     records = [n.to_json_dict() for n in events]
@@ -212,14 +239,15 @@ def _issue_json(issue: ComplianceIssue) -> dict[str, Any]:
 @inspect_app.command("issues")
 def issues(
     findings: Path = typer.Option(..., "--findings", help="Findings file (JSON lines)."),
-    notifications: list[Path] = NOTIFICATIONS_OPTION,
+    notifications: list[Path] | None = NOTIFICATIONS_OPTION,
+    workspace: Path | None = WORKSPACE_OPTION,
     rules: str = RULES_OPTION,
     output: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Reconcile every finding with the declared state at its time; list compliance issues."""
     rule_set = load_rule_set(rules)
     policy = policy_from_rule_set(rule_set, load_catalog(), require_signatures=False)
-    records = [n.to_json_dict() for n in read_notifications(notifications)]
+    records = [n.to_json_dict() for n in _notifications(notifications, workspace)]
     found: list[ComplianceIssue] = []
     for entry in read_inspection_records(findings):
         declared = declared_state(records, policy, entry.inspected_party, entry.time)

@@ -1,0 +1,141 @@
+"""``inspect select`` and ``inspect issues`` on a workspace's accepted (signed) notifications,
+on both store backends."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from inspect_world import T0, declared_records
+
+from treatyledger.cli import main
+from treatyledger.inspect.randomness import commitment_of
+from treatyledger.ledger import sign
+from treatyledger.ledger.signing import public_key_raw
+from treatyledger.model.notifications import parse_notification
+from treatyledger.store.ledger_store import open_ledger
+from treatyledger.store.workspace import Workspace
+
+AT = "2026-08-24T00:00:00+00:00"
+
+
+def _signed(record: dict, key: Ed25519PrivateKey):
+    return sign(parse_notification(record), key)
+
+
+def _randomness(party: str, sequence: int, kind: str, value: bytes, salt: bytes) -> dict:
+    payload = (
+        {"round_id": "r1", "commitment": commitment_of(value, salt)}
+        if kind == "randomness_commit"
+        else {"round_id": "r1", "value": value.hex(), "salt": salt.hex()}
+    )
+    return {
+        "party": party,
+        "sequence": sequence,
+        "kind": kind,
+        "effective_time": T0,
+        "issued_time": T0,
+        "payload": payload,
+    }
+
+
+@pytest.fixture
+def workspace(db_url: str, tmp_path: Path) -> Path:
+    import base64
+
+    path = tmp_path / "ws"
+    ru_key = Ed25519PrivateKey.generate()  # a throwaway test key, never stored
+    with Workspace.init(path, "US", db_url=db_url) as ws:
+        ws.register_party_key("RU", base64.b64encode(public_key_raw(ru_key.public_key())).decode())
+        store = open_ledger(ws)
+        us_key = ws.signing_key
+        batches = [
+            [_signed(r, us_key) for r in declared_records()],
+            [_signed(_randomness("US", 3, "randomness_commit", b"a" * 32, b"b" * 32), us_key)],
+            [_signed(_randomness("RU", 1, "randomness_commit", b"c" * 32, b"d" * 32), ru_key)],
+            [_signed(_randomness("US", 4, "randomness_reveal", b"a" * 32, b"b" * 32), us_key)],
+            [_signed(_randomness("RU", 2, "randomness_reveal", b"c" * 32, b"d" * 32), ru_key)],
+        ]
+        for batch in batches:
+            acks = store.submit(batch)
+            assert all(a.status == "accepted" for a in acks), acks
+    return path
+
+
+def test_select_on_a_workspace_draws_a_declared_missile(
+    workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = [
+        "inspect",
+        "select",
+        "--workspace",
+        str(workspace),
+        "--round",
+        "r1",
+        "--parties",
+        "US,RU",
+        "--party",
+        "US",
+        "--type",
+        "type-one",
+        "--at",
+        AT,
+        "--format",
+        "json",
+    ]
+    assert main(argv) == 0
+    selection = json.loads(capsys.readouterr().out)
+    assert selection["site"] in ("BASE-A", "BASE-B")
+    assert selection["items"][0].startswith(f"US-ICBM-{selection['site'][-1]}")
+
+
+def test_issues_on_a_workspace_cite_the_stored_declaration(
+    workspace: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    findings = tmp_path / "findings.jsonl"
+    findings.write_text(
+        json.dumps(
+            {
+                "id": "insp-1",
+                "inspection_type": "type-one",
+                "inspected_party": "US",
+                "site": "BASE-A",
+                "time": AT,
+                "rvs_observed": {"US-ICBM-A3": 3},
+            }
+        )
+        + "\n"
+    )
+    argv = [
+        "inspect",
+        "issues",
+        "--workspace",
+        str(workspace),
+        "--findings",
+        str(findings),
+        "--format",
+        "json",
+    ]
+    assert main(argv) == 0
+    (issue,) = json.loads(capsys.readouterr().out)
+    assert issue["item"] == "US-ICBM-A3"
+    assert issue["evidence"]["notifications"] == ["US#1"]
+
+
+def test_notifications_and_workspace_together_are_refused(
+    workspace: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    argv = [
+        "inspect",
+        "issues",
+        "--workspace",
+        str(workspace),
+        "--notifications",
+        str(tmp_path / "n.jsonl"),
+        "--findings",
+        str(tmp_path / "f.jsonl"),
+    ]
+    assert main(argv) == 1
+    assert "either --notifications files or --workspace" in capsys.readouterr().err
