@@ -227,6 +227,9 @@ _NEUTRAL = frozenset(
 )
 
 
+_fromiso = datetime.fromisoformat
+
+
 def parse_time(text: str) -> datetime:
     """An RFC 3339 time of the JSON form (``...Z``)."""
     return datetime.fromisoformat(text)
@@ -255,7 +258,8 @@ class LedgerState:
         self._last_effective: dict[str, datetime] = {}
         self._facilities: dict[str, Facility] = {}
         self._next: dict[str, int] = {}
-        self._hashes: dict[str, list[bytes | None]] = {}
+        #: content hashes known so far (computed lazily for replayed records)
+        self._hashes: dict[tuple[str, int], bytes] = {}
         #: accepted records in sequence order per party (as given; corrections not applied)
         self._log: dict[str, list[Mapping[str, Any]]] = {}
         #: corrected versions in effect: (party, sequence) -> (effective_time, payload)
@@ -365,10 +369,18 @@ class LedgerState:
                 sequence=sequence,
                 rule=Rule.SEQUENCE_GAP,
             )
-        late, flags, touched = self._validate_and_mutate(record)
+        late, ctx = self._validate_and_mutate(record)
         self._next[party] = sequence + 1
-        self._hashes.setdefault(party, []).append(digest)
+        if digest is not None:
+            self._hashes[(party, sequence)] = digest
         self._log.setdefault(party, []).append(record)
+        flags: tuple[str, ...] = ()
+        touched: tuple[str, ...] = ()
+        if ctx is not None:
+            flags = tuple(rule for rule, _ in ctx.flags)
+            touched = tuple(dict.fromkeys(ctx.touched))
+        if late:
+            flags = (Rule.LATE.value, *flags)
         return Outcome(party, sequence, "accepted", late, flags, touched)
 
     def replay_records(self, records: Iterable[Mapping[str, Any]]) -> None:
@@ -385,16 +397,18 @@ class LedgerState:
             return
         self._validate_and_mutate(record)
         self._next[party] = sequence + 1
-        self._hashes.setdefault(party, []).append(None)
-        self._log.setdefault(party, []).append(record)
+        try:
+            self._log[party].append(record)
+        except KeyError:
+            self._log[party] = [record]
 
     def _duplicate(self, record: Mapping[str, Any], digest: bytes | None) -> Outcome:
         party = record["party"]
         sequence = record["sequence"]
-        stored = self._hashes[party][sequence - 1]
+        stored = self._hashes.get((party, sequence))
         if stored is None:
             stored = content_hash(self._log[party][sequence - 1])
-            self._hashes[party][sequence - 1] = stored
+            self._hashes[(party, sequence)] = stored
         if (digest or content_hash(record)) != stored:
             raise NotificationRejected(
                 f"sequence {sequence} was already accepted with other content",
@@ -446,20 +460,21 @@ class LedgerState:
 
     # ------------------------------------------------------------------ validation
 
-    def _validate_and_mutate(
-        self, record: Mapping[str, Any]
-    ) -> tuple[bool, tuple[str, ...], tuple[str, ...]]:
+    def _validate_and_mutate(self, record: Mapping[str, Any]) -> tuple[bool, _Context | None]:
         kind = record["kind"]
         party = record["party"]
         sequence = record["sequence"]
         if kind == "correction":
             if self._presubstituted:
-                return False, (), ()
+                return False, None
             return self._correct(record)
-        corrected = self._corrected.get((party, sequence))
-        payload = record["payload"] if corrected is None else corrected[1]
-        effective_text = record["effective_time"] if corrected is None else corrected[0]
-        effective = parse_time(effective_text)
+        corrected = self._corrected.get((party, sequence)) if self._corrected else None
+        if corrected is None:
+            payload = record["payload"]
+            effective = _fromiso(record["effective_time"])
+        else:
+            effective = _fromiso(corrected[0])
+            payload = corrected[1]
         handler = _HANDLERS.get(kind)
         if handler is None:
             raise NotificationRejected(
@@ -470,25 +485,23 @@ class LedgerState:
             )
         ctx = _Context(self, party, sequence, effective)
         # Every handler checks everything, then returns the mutations to run.
-        mutations = handler(ctx, payload)
-        for mutate in mutations:
+        for mutate in handler(ctx, payload):
             mutate()
+        last_effective = self._last_effective
         for uid in ctx.touched:
-            self._last_effective[uid] = effective
+            last_effective[uid] = effective
         late = False
         deadline = self._deadline
         if deadline is not None and kind not in _NEUTRAL:
-            late = parse_time(record["issued_time"]) - effective > deadline
+            late = _fromiso(record["issued_time"]) - effective > deadline
             if late:
                 self.late.add((party, sequence))
-        for rule, item in ctx.flags:
-            self.violations.append((party, sequence, rule, item))
-        flags = tuple(rule for rule, _ in ctx.flags)
-        if late:
-            flags = (Rule.LATE.value, *flags)
-        return late, flags, tuple(ctx.touched)
+        if ctx.flags:
+            for rule, item in ctx.flags:
+                self.violations.append((party, sequence, rule, item))
+        return late, ctx
 
-    def _correct(self, record: Mapping[str, Any]) -> tuple[bool, tuple[str, ...], tuple[str, ...]]:
+    def _correct(self, record: Mapping[str, Any]) -> tuple[bool, _Context | None]:
         """Apply a correction: the target's corrected version takes its place in sequence
         order, and the whole log is re-validated with it (a correction that would make any
         accepted notification illegal is rejected)."""
@@ -541,7 +554,9 @@ class LedgerState:
         self.violations = rebuilt.violations
         self._item_cache = {}
         touched = mentioned_uids(original["payload"]) | mentioned_uids(payload["payload"])
-        return False, (), tuple(sorted(touched))
+        ctx = _Context(self, party, sequence, parse_time(record["effective_time"]))
+        ctx.touched.extend(sorted(touched))
+        return False, ctx
 
 
 class _Context:
@@ -629,7 +644,15 @@ def _set(state: LedgerState, uid: str, **changes: Any) -> None:
             record.pop(key, None)
         else:
             record[key] = value
-    state._item_cache.pop(uid, None)
+    if state._item_cache:
+        state._item_cache.pop(uid, None)
+
+
+def _put(state: LedgerState, uid: str, key: str, value: Any) -> None:
+    """One field of one item (the common case of ``_set``, without keyword packing)."""
+    state._items[uid][key] = value
+    if state._item_cache:
+        state._item_cache.pop(uid, None)
 
 
 def _descendants(state: LedgerState, uid: str) -> list[str]:
@@ -786,13 +809,14 @@ def _move(ctx: _Context, payload: Mapping[str, Any]) -> _Mutations:
             Rule.TWO_PLACES,
             uid,
         )
-    moved = [uid, *_descendants(ctx.state, uid)]
+    state = ctx.state
+    moved = [uid, *_descendants(state, uid)] if state._contents.get(uid) else [uid]
     for child in moved[1:]:
         ctx.own(child)
 
     def mutate() -> None:
         for each in moved:
-            _set(ctx.state, each, facility=to_facility)
+            _put(state, each, "facility", to_facility)
 
     return [mutate]
 
@@ -872,9 +896,9 @@ def _load(ctx: _Context, payload: Mapping[str, Any]) -> _Mutations:
             _set(state, uid, **changes)
         state._contents.setdefault(container, []).extend(uids)
         if added:
-            _set(state, container, warheads=total)
+            _put(state, container, "warheads", total)
         if missiles:
-            _set(state, container, status=_DEPLOYED)
+            _put(state, container, "status", _DEPLOYED)
 
     return [mutate]
 
@@ -924,9 +948,9 @@ def _unload(ctx: _Context, payload: Mapping[str, Any]) -> _Mutations:
         remaining = [u for u in inside if u not in set(uids)]
         state._contents[container] = remaining
         if removed:
-            _set(state, container, warheads=carried - removed)
+            _put(state, container, "warheads", carried - removed)
         if missiles and holder["status"] == _DEPLOYED:
-            _set(state, container, status=_NON_DEPLOYED)
+            _put(state, container, "status", _NON_DEPLOYED)
 
     return [mutate]
 
@@ -957,7 +981,7 @@ def _status_change(ctx: _Context, payload: Mapping[str, Any]) -> _Mutations:
                 Rule.ILLEGAL_TRANSITION,
                 uid,
             )
-    return [lambda: _set(ctx.state, uid, status=to_status)]
+    return [lambda: _put(ctx.state, uid, "status", to_status)]
 
 
 def _warhead_step(kind: str, to_status: str) -> Callable[[_Context, Mapping[str, Any]], _Mutations]:
@@ -969,7 +993,7 @@ def _warhead_step(kind: str, to_status: str) -> Callable[[_Context, Mapping[str,
             raise ctx.reject(
                 f"the warhead is on {record['contained_in']} (unload it)", Rule.TWO_PLACES, uid
             )
-        return [lambda: _set(ctx.state, uid, status=to_status)]
+        return [lambda: _put(ctx.state, uid, "status", to_status)]
 
     return handler
 
@@ -998,7 +1022,7 @@ def _convert(ctx: _Context, payload: Mapping[str, Any]) -> _Mutations:
     ctx.transition("convert", uid, record, to_status)
     if record["kind"] != _SUBMARINE:
         ctx.empty(uid, record)
-    return [lambda: _set(ctx.state, uid, status=to_status)]
+    return [lambda: _put(ctx.state, uid, "status", to_status)]
 
 
 def _transfer(ctx: _Context, payload: Mapping[str, Any]) -> _Mutations:
@@ -1015,7 +1039,7 @@ def _transfer(ctx: _Context, payload: Mapping[str, Any]) -> _Mutations:
     policy = ctx.state.policy
     if policy.third_state_transfer_forbidden and to_party not in policy.treaty_parties:
         ctx.flags.append((Rule.THIRD_STATE_TRANSFER.value, uid))
-    return [lambda: _set(ctx.state, uid, status=_TRANSFERRED)]
+    return [lambda: _put(ctx.state, uid, "status", _TRANSFERRED)]
 
 
 def _neutral(ctx: _Context, payload: Mapping[str, Any]) -> _Mutations:
