@@ -231,6 +231,8 @@ class RuleSet(_Strict):
             first = exc.errors()[0]
             path = _toml_path(first["loc"])
             message = first["msg"].removeprefix("Value error, ")
+            if first["type"] == "extra_forbidden":
+                message = "unknown key (not part of the rule-set schema)"
             found = first.get("input")
             detail = f" (found {found!r})" if first["type"] == "enum" else ""
             where = f"{source}: {path}: " if path else f"{source}: "
