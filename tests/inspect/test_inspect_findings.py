@@ -92,5 +92,10 @@ def test_count_below_declaration_is_a_count_mismatch() -> None:
 
 
 def test_record_refuses_an_absurd_rv_count() -> None:
-    with pytest.raises(ValidationError, match="reentry vehicles"):
+    with pytest.raises(ValidationError, match="less than or equal to 64"):
         _record(rvs_observed={"M-1": 1000})
+
+
+def test_record_refuses_a_malformed_uid() -> None:
+    with pytest.raises(ValidationError, match="should match pattern"):
+        _record(uids_read=("bad uid with spaces",))

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -32,6 +32,10 @@ from treatyledger.model.parties import IDENTIFIER_PATTERN
 MAX_ITEMS_PER_RECORD = 5_000
 MAX_RVS_PER_MISSILE = 64
 
+Uid = Annotated[str, Field(pattern=UID_PATTERN)]
+RvCount = Annotated[int, Field(ge=0, le=MAX_RVS_PER_MISSILE)]
+ItemCount = Annotated[int, Field(ge=0, le=1_000_000)]
+
 
 class InspectionRecord(BaseModel):
     """One inspection's findings, as the inspectors recorded them."""
@@ -43,29 +47,14 @@ class InspectionRecord(BaseModel):
     inspected_party: str = Field(pattern=IDENTIFIER_PATTERN)
     site: str = Field(pattern=IDENTIFIER_PATTERN)
     time: AwareDatetime
-    items_examined: tuple[str, ...] = Field(default=(), max_length=MAX_ITEMS_PER_RECORD)
-    uids_read: tuple[str, ...] = Field(default=(), max_length=MAX_ITEMS_PER_RECORD)
-    rvs_observed: dict[str, int] = Field(default_factory=dict, max_length=MAX_ITEMS_PER_RECORD)
-    armament_observed: dict[str, Armament] = Field(
+    items_examined: tuple[Uid, ...] = Field(default=(), max_length=MAX_ITEMS_PER_RECORD)
+    uids_read: tuple[Uid, ...] = Field(default=(), max_length=MAX_ITEMS_PER_RECORD)
+    rvs_observed: dict[Uid, RvCount] = Field(default_factory=dict, max_length=MAX_ITEMS_PER_RECORD)
+    armament_observed: dict[Uid, Armament] = Field(
         default_factory=dict, max_length=MAX_ITEMS_PER_RECORD
     )
-    items_counted: dict[ItemKind, int] = Field(default_factory=dict)
+    items_counted: dict[ItemKind, ItemCount] = Field(default_factory=dict)
     remarks: str = Field(default="", max_length=2_000)
-
-    def model_post_init(self, __context: object) -> None:
-        import re
-
-        pattern = re.compile(UID_PATTERN)
-        uids = (*self.items_examined, *self.uids_read, *self.rvs_observed, *self.armament_observed)
-        for uid in uids:
-            if not pattern.match(uid):
-                raise ValueError(f"{uid!r} is not a UID")
-        for uid, count in self.rvs_observed.items():
-            if not 0 <= count <= MAX_RVS_PER_MISSILE:
-                raise ValueError(f"reentry vehicles on {uid} must be 0..{MAX_RVS_PER_MISSILE}")
-        for kind, count in self.items_counted.items():
-            if count < 0:
-                raise ValueError(f"count of {kind} must be >= 0, got {count}")
 
 
 class IssueKind(StrEnum):

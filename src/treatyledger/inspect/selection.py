@@ -224,6 +224,11 @@ def verify_selection(
     items_to_examine: int,
 ) -> Selection:
     """Recompute the selection and refuse a claim that differs, saying where."""
+    if claimed.inspection_type != inspection_type.id:
+        raise SelectionMismatchError(
+            f"selection is for inspection type {claimed.inspection_type}, "
+            f"expected {inspection_type.id}"
+        )
     expected = select_inspection(seed, inventory, inspection_type, claimed.party, items_to_examine)
     if claimed.seed != expected.seed:
         raise SelectionMismatchError(
