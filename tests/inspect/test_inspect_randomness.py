@@ -6,6 +6,8 @@ import hashlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from treatyledger.inspect import randomness
 from treatyledger.inspect.randomness import FaultKind, RandomnessError, RandomnessRound
@@ -164,3 +166,20 @@ def test_outsider_events_are_reported_and_ignored() -> None:
 def test_events_of_other_rounds_are_ignored() -> None:
     events = [*_honest_round(), _commit("US", 3, VALUE_US, SALT_US, round_id="r2")]
     assert randomness.evaluate_round("r1", ["US", "RU"], events).faults == ()
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    values=st.lists(st.binary(min_size=32, max_size=32), min_size=4, max_size=4),
+    reveal_ru_first=st.booleans(),
+)
+def test_any_honest_round_yields_the_seed_of_its_values(
+    values: list[bytes], reveal_ru_first: bool
+) -> None:
+    us_value, us_salt, ru_value, ru_salt = values
+    commits = [_commit("US", 1, us_value, us_salt), _commit("RU", 1, ru_value, ru_salt)]
+    reveals = [_reveal("US", 2, us_value, us_salt), _reveal("RU", 2, ru_value, ru_salt)]
+    if reveal_ru_first:
+        reveals.reverse()
+    outcome = randomness.evaluate_round("r1", ["US", "RU"], [*commits, *reveals])
+    assert outcome.require_seed() == randomness.derive_seed("r1", {"US": us_value, "RU": ru_value})

@@ -98,3 +98,16 @@ def test_wilson_interval_contains_the_estimate() -> None:
     low, high = simulation.wilson_interval(30, 100)
     assert low < 0.3 < high
     assert (round(low, 4), round(high, 4)) == (0.2189, 0.3958)  # standard Wilson 95 % values
+
+
+def test_two_inspection_types_combine_in_one_year() -> None:
+    # Type One among ICBM bases (extra RVs) and Type Two among storage sites (untagged items).
+    type_one = simulation.extra_rvs_scenario([30, 30, 30, 30], 2, 2).pools[0]
+    type_two = simulation.undeclared_warheads_scenario(40, 2, [40, 40], 1, uids_read=5).pools[0]
+    both = Scenario("both", (type_one, type_two))
+    missed_one = 1 - simulation.exact_detection_probability(Scenario("1", (type_one,)))
+    missed_two = 1 - simulation.exact_detection_probability(Scenario("2", (type_two,)))
+    exact = 1 - missed_one * missed_two
+    assert simulation.exact_detection_probability(both) == pytest.approx(exact)
+    result = simulation.simulate_years(both, YEARS, np.random.default_rng(10), level=0.999)
+    assert _inside_interval(result, exact)

@@ -14,6 +14,7 @@ no hidden randomness.
 from __future__ import annotations
 
 import math
+import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -322,8 +323,6 @@ def detection_curve(
 def python_loop_detection(scenario: Scenario, years: int, rng: np.random.Generator) -> int:
     """The same model as a plain Python loop (the benchmark's baseline): one year at a time,
     one inspection at a time, one examined item at a time."""
-    import random
-
     source = random.Random(int(rng.integers(0, 2**63)))
     detections = 0
     for _ in range(years):
