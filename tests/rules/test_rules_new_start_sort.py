@@ -83,6 +83,11 @@ def test_sort_limit_of_2200_binds_on_2012_12_31() -> None:
     assert (category.limit, category.within_limit) == (2200, False)
 
 
+def test_sort_limit_lapses_after_2012_12_31() -> None:
+    result = count(hedge_force(), rule_set("sort-us-2002"), catalog(), as_of=date(2013, 1, 1))
+    assert result.parties["US"].categories["operationally_deployed_warheads"].limit is None
+
+
 def test_total_stockpile_counts_every_warhead_not_dismantled() -> None:
     assert totals(hedge_force(), "total-stockpile", "US") == {
         "total_warheads": 400 + 80 + 24 + 100 + 2000 + 500

@@ -177,6 +177,8 @@ def test_mobile_sublimit_is_breached_above_1100() -> None:
         (date(1999, 12, 4), (2100, 9150, 8050)),
         (date(1999, 12, 5), (1900, 7950, 6750)),  # 60 months
         (date(2001, 12, 5), (1600, 6000, 4900)),  # 84 months: final limits
+        (date(2009, 12, 5), (1600, 6000, 4900)),  # the day START I expired
+        (date(2009, 12, 6), (None, None, None)),  # expired: nothing in force
         (None, (1600, 6000, 4900)),  # no date: the final limits
     ],
 )

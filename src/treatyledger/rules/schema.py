@@ -214,11 +214,15 @@ class RuleSet(_Strict):
 
     def limit_for(self, category_id: str, as_of: date | None) -> int | None:
         """The limit in force on ``as_of``: the latest phase that began on or before it (none
-        before the first phase). Without a date, the final limit (the treaty's central one)."""
+        before the first phase, none after the treaty expired; the expiry day itself is still
+        in force, as SORT's limit binds on the day it expires). Without a date, the final
+        limit (the treaty's central one)."""
         phases = sorted(
             (li for li in self.limits if li.category == category_id), key=lambda li: li.from_
         )
         if as_of is not None:
+            if self.treaty.expires is not None and as_of > self.treaty.expires:
+                return None
             phases = [li for li in phases if li.from_ <= as_of]
         return phases[-1].value if phases else None
 
