@@ -227,3 +227,13 @@ def test_json_unknown_field_is_an_error(tmp_path: Path) -> None:
         tmp_path, '[{"party": "US", "kind": "warhead", "status": "stored", "x": 1}]', "inv.json"
     )
     assert (exc.line, exc.column) == (1, "x")
+
+
+def test_json_facility_error_names_its_line_and_field(tmp_path: Path) -> None:
+    exc = error(
+        tmp_path,
+        '{"facilities": [\n {"id": "a", "party": "US", "type": "air_base"},\n'
+        ' {"id": "b", "party": "US", "type": "moon_base"}\n],\n "items": []}',
+        "inv.json",
+    )
+    assert (exc.line, exc.column) == (3, "type")

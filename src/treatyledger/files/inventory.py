@@ -9,8 +9,8 @@ UID of the container) and ``warhead_type``. Any other column is an error. Blank 
 "not declared"; lines whose first cell starts with ``#`` are comments.
 
 JSON: a list of item objects (fields as in the CSV, ``facility_type`` excepted), or an object
-``{"items": [...], "facilities": [{"id", "party", "type", ...}]}``. The line of an item's
-error is the line where the item's object begins; the column is its field name.
+``{"items": [...], "facilities": [{"id", "party", "type", ...}]}``. The line of an item's or a
+facility's error is the line where its object begins; the column is its field name.
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ class _Record:
     def __init__(self, fields: dict[str, Any], line: int, origin: str):
         self.fields = fields
         self.line = line
-        self.origin = origin  # "csv" values are strings, "json" values are JSON values
+        self.origin = origin  # "csv": values are strings; "json" (an item), "facility": JSON
 
 
 def _csv_records(text: str, path: str) -> Iterator[_Record]:
@@ -193,25 +193,27 @@ def _json_records(text: str, path: str) -> Iterator[_Record]:
         raise InputFileError(
             "expected 'facilities' to be a list", path=path, line=1, column="facilities"
         )
-    yield _Record({"__facilities__": facilities}, 1, "json")
-    items_start = _find_items_array(text, position, decoder)
-    yield from _json_array(text, items_start, path, decoder)
+    if "facilities" in document:
+        facilities_start = _find_array(text, position, decoder, "facilities")
+        for record in _json_array(text, facilities_start, path, decoder):
+            yield _Record(record.fields, record.line, "facility")
+    yield from _json_array(text, _find_array(text, position, decoder, "items"), path, decoder)
 
 
-def _find_items_array(text: str, position: int, decoder: json.JSONDecoder) -> int:
-    """Position of the '[' of the top-level "items" value (the document is known valid)."""
+def _find_array(text: str, position: int, decoder: json.JSONDecoder, name: str) -> int:
+    """Position of the '[' of the top-level key ``name`` (the document is known valid)."""
     position = _skip_space(text, position + 1)
     while text[position] != "}":
         key, position = decoder.raw_decode(text, position)
         position = _skip_space(text, position)
         position = _skip_space(text, position + 1)  # the ':'
-        if key == "items":
+        if key == name:
             return position
         _, position = decoder.raw_decode(text, position)
         position = _skip_space(text, position)
         if text[position] == ",":
             position = _skip_space(text, position + 1)
-    raise AssertionError("validated document lost its items")
+    raise AssertionError(f"validated document lost its {name}")
 
 
 def _json_array(text: str, start: int, path: str, decoder: json.JSONDecoder) -> Iterator[_Record]:
@@ -227,7 +229,7 @@ def _json_array(text: str, start: int, path: str, decoder: json.JSONDecoder) -> 
             ) from None
         if not isinstance(value, dict):
             raise InputFileError(
-                f"expected an item object, found {type(value).__name__}", path=path, line=line
+                f"expected a JSON object, found {type(value).__name__}", path=path, line=line
             )
         count += 1
         if count > MAX_ROWS:
@@ -274,8 +276,8 @@ def _build(records: list[_Record], catalog: Catalog, path: str) -> Inventory:
     uid_lines: dict[str, int] = {}
     containers: list[tuple[str, int]] = []
     for record in records:
-        if "__facilities__" in record.fields:
-            _add_json_facilities(record.fields["__facilities__"], facilities, path)
+        if record.origin == "facility":
+            _add_json_facility(record, facilities, path)
             continue
         fields = _typed_fields(record, path)
         facility_type = fields.pop("facility_type", None)
@@ -411,22 +413,18 @@ def _add_csv_facility(
     facility_lines[facility_id] = record.line
 
 
-def _add_json_facilities(entries: list[Any], facilities: dict[str, Facility], path: str) -> None:
-    for position, entry in enumerate(entries):
-        where = f"facilities[{position}]"
-        try:
-            facility = Facility.model_validate(entry)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            field = ".".join(str(p) for p in first["loc"])
-            raise InputFileError(
-                first["msg"], path=path, line=None, column=f"{where}.{field}" if field else where
-            ) from None
-        if facility.id in facilities:
-            raise InputFileError(
-                f"duplicate facility id {facility.id!r}", path=path, column=f"{where}.id"
-            )
-        facilities[facility.id] = facility
+def _add_json_facility(record: _Record, facilities: dict[str, Facility], path: str) -> None:
+    try:
+        facility = Facility.model_validate(record.fields)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or None
+        raise InputFileError(first["msg"], path=path, line=record.line, column=field) from None
+    if facility.id in facilities:
+        raise InputFileError(
+            f"duplicate facility id {facility.id!r}", path=path, line=record.line, column="id"
+        )
+    facilities[facility.id] = facility
 
 
 def _column_in(message: str) -> str | None:
