@@ -186,3 +186,14 @@ def test_curve_rises_to_the_upload_potential(
     assert timeline.final == pytest.approx(potential.max_deployed_warheads)
     assert all(b >= a - 1e-6 for a, b in pairwise(timeline.deployed))
     assert all(b >= a for a, b in pairwise(timeline.days))
+
+
+def test_system_no_warhead_fits_needs_no_schedule(catalog: Catalog) -> None:
+    # the Trident II has free slots but nothing stored fits it: the curve is the MM III's
+    inventory = force(
+        missiles("MM III", 10, 1), missiles("Trident II", 2, 4, kind="slbm"), stored("W78", 5)
+    )
+    system = rate_system("MM III", bases=2, vehicles_per_base_per_week=7)
+    timeline = breakout(inventory, catalog, params([system], MM3))
+    assert timeline.final == 10 + 8 + 5
+    assert binding_at(timeline, 100, "Trident II") == "warheads"

@@ -176,9 +176,11 @@ class BreakoutTimeline:
 def build_ramps(force: Force, params: UploadParameters, catalog: Catalog) -> list[Ramp]:
     """The slot-opening ramps of every system of the force, as the parameters schedule them."""
     system_params = system_parameters_by_id(params, catalog)
+    # a system no usable warhead fits gains nothing from a schedule: it needs none
+    receiving = {system for entry in force.stock for system in entry.fits}
     ramps: list[Ramp] = []
     for type_id, system in force.systems.items():
-        if system.headroom == 0:
+        if system.headroom == 0 or type_id not in receiving:
             continue
         sp = system_params.get(type_id)
         if sp is None:
@@ -334,6 +336,7 @@ def _binding(
     lead: Mapping[str, float],
 ) -> dict[str, str]:
     result = {}
+    receiving = {system for entry in force.stock for system in entry.fits}
     for type_id, system in force.systems.items():
         total = float(system.headroom)
         open_slots = slots.get(type_id, 0.0)
@@ -342,7 +345,7 @@ def _binding(
         tolerance = 1e-6 * max(1.0, total)
         if total <= tolerance:
             code = "capacity"
-        elif used < open_slots - tolerance:
+        elif type_id not in receiving or used < open_slots - tolerance:
             code = "warheads"
         elif open_slots >= total - tolerance:
             code = "capacity"
