@@ -126,3 +126,13 @@ def test_headstart_on_both_sides_breaks_the_reciprocal_sum_shortcut() -> None:
     assert shortcut == pytest.approx(158.19, abs=0.01)  # case C03's naive value
     joint = sequential.two_sided_cusum_arl_markov(0.5, 4.0, 0.0, headstart=2.0, states=31)
     assert joint < 150
+
+
+def test_large_populations_are_fast_and_agree_with_scipy() -> None:
+    # One million items: exact integer ratios would take seconds here.
+    for bad, sample in ((10, 500_000), (400_000, 3), (300_000, 300_000)):
+        expected = 1.0 - stats.hypergeom.pmf(0, 1_000_000, bad, sample)
+        assert statistics.detection_probability(1_000_000, bad, sample) == pytest.approx(
+            expected, rel=1e-11, abs=1e-15
+        )
+    assert statistics.smallest_sample(1_000_000, 100, 0.95) == 29_512

@@ -15,12 +15,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import product
 
+import numpy as np
 from scipy import stats
 
 from treatyledger.errors import TreatyLedgerError
 
 #: Bound on populations: exact binomial coefficients of larger ones cost more than they help.
 MAX_POPULATION = 1_000_000
+
+#: Beyond this lower index exact binomial coefficients get slow (hundreds of digits and up).
+_EXACT_LIMIT = 2_000
 
 #: Ties between P0 and beta are decided with this relative tolerance (A01 note: exact ties).
 _TIE_TOLERANCE = 1e-9
@@ -47,8 +51,14 @@ def nondetection_probability(population: int, noncompliant: int, sample: int) ->
         raise SamplingError(
             f"sample must be between 0 and the population {population}, got {sample}"
         )
-    # Python divides big integers with correct rounding, so this is exact to one ulp.
-    return math.comb(population - noncompliant, sample) / math.comb(population, sample)
+    # C(N-M, n)/C(N, n) = C(N-n, M)/C(N, M): use the form with the smaller lower index.
+    # Python divides big integers with correct rounding: exact to one ulp.
+    if sample <= min(noncompliant, _EXACT_LIMIT):
+        return math.comb(population - noncompliant, sample) / math.comb(population, sample)
+    if noncompliant <= _EXACT_LIMIT:
+        return math.comb(population - sample, noncompliant) / math.comb(population, noncompliant)
+    # Both large: exact integers would cost seconds; scipy's log-pmf is accurate to ~1e-13.
+    return float(np.exp(stats.hypergeom.logpmf(0, population, noncompliant, sample)))
 
 
 def detection_probability(population: int, noncompliant: int, sample: int) -> float:
