@@ -53,8 +53,10 @@ class Category(BaseModel):
                 raise ValueError(f"field {name}: expected 1..1000 values, found {len(options)}")
         return {name: tuple(sorted(set(options))) for name, options in sorted(value.items())}
 
-    def value_of(self, item: Item) -> int:
-        fields = item.model_dump(mode="json")
+    def value_of(self, item: Item, fields: Mapping[str, Any] | None = None) -> int:
+        """The item's value; ``fields`` is its JSON form when the caller already has it."""
+        if fields is None:
+            fields = item.model_dump(mode="json", exclude_none=True)
         for name, options in self.where.items():
             if fields.get(name) not in options:
                 return 0
@@ -70,5 +72,9 @@ class Category(BaseModel):
         }
 
 
-def category_values(categories: Sequence[Category], item: Item) -> tuple[int, ...]:
-    return tuple(category.value_of(item) for category in categories)
+def category_values(
+    categories: Sequence[Category], item: Item, fields: Mapping[str, Any] | None = None
+) -> tuple[int, ...]:
+    if categories and fields is None:
+        fields = item.model_dump(mode="json", exclude_none=True)
+    return tuple(category.value_of(item, fields) for category in categories)

@@ -19,6 +19,7 @@ parameter; this module only supplies the hasher.
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Sequence
 
 from treatyledger.tlog.hashing import RFC6962
@@ -32,20 +33,16 @@ MAX_WIDTH = 64
 
 def pack_counters(values: Sequence[int]) -> bytes:
     """The counters as 8-byte big-endian words; each must be 0 <= value <= 2^63 - 1."""
-    out = bytearray()
-    for value in values:
-        if not 0 <= value <= MAX_COUNTER:
-            raise ProofError(f"counter {value} is outside 0..{MAX_COUNTER}")
-        out += value.to_bytes(COUNTER_SIZE, "big")
-    return bytes(out)
+    if values and not (min(values) >= 0 and max(values) <= MAX_COUNTER):
+        bad = next(v for v in values if not 0 <= v <= MAX_COUNTER)
+        raise ProofError(f"counter {bad} is outside 0..{MAX_COUNTER}")
+    return struct.pack(f">{len(values)}Q", *values)
 
 
 def unpack_counters(raw: bytes) -> tuple[int, ...]:
     if len(raw) % COUNTER_SIZE:
         raise ProofError(f"counters of {len(raw)} bytes, want a multiple of {COUNTER_SIZE}")
-    return tuple(
-        int.from_bytes(raw[i : i + COUNTER_SIZE], "big") for i in range(0, len(raw), COUNTER_SIZE)
-    )
+    return struct.unpack(f">{len(raw) // COUNTER_SIZE}Q", raw)
 
 
 class SumHasher:
@@ -71,14 +68,11 @@ class SumHasher:
     def hash_children(self, left: bytes, right: bytes) -> bytes:
         if len(left) != self.size or len(right) != self.size:
             raise ProofError(f"node values of {len(left)} and {len(right)} bytes, want {self.size}")
-        sums = [
-            a + b
-            for a, b in zip(
-                unpack_counters(left[DIGEST_SIZE:]),
-                unpack_counters(right[DIGEST_SIZE:]),
-                strict=True,
-            )
-        ]
+        if not self.width:
+            return RFC6962.hash_children(left, right)
+        lefts = unpack_counters(left[DIGEST_SIZE:])
+        rights = unpack_counters(right[DIGEST_SIZE:])
+        sums = [a + b for a, b in zip(lefts, rights, strict=True)]
         return RFC6962.hash_children(left, right) + pack_counters(sums)
 
     def sums(self, node: bytes) -> tuple[int, ...]:
