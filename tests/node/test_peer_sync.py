@@ -108,6 +108,32 @@ def test_forked_log_stops_the_sync_with_evidence_that_verifies_offline(
     assert tuple(state) == (5, 5)
 
 
+def test_fork_from_a_power_of_two_size_is_caught_from_the_entries(
+    tmp_path: Path, ru: Workspace
+) -> None:
+    """From size 4 a consistency proof carries no prefix root; the evidence comes from
+    rebuilding the forked tree out of its own (inclusion-checked) entries."""
+    with served_node(tmp_path / "us", peer_key=ru.signing_key) as us:
+        us.seed(3)
+        us_key = us.workspace.public_key
+    shutil.copytree(tmp_path / "us", tmp_path / "us-fork")
+    ru.register_party_key("US", us_key)
+    with served_node(tmp_path / "us", peer_key=ru.signing_key) as honest:
+        assert honest.submit(stream("US", 1, first=4)).status_code == 200  # size 4
+        sync_peer(ru, honest.url, honest.tokens[Role.PEER])
+    with served_node(tmp_path / "us-fork", peer_key=ru.signing_key) as fork:
+        other = stream("US", 3, first=4)
+        for record in other:
+            item = record["payload"]["items"][0]
+            item["uid"] = item["uid"].replace("WH", "WX")
+        assert fork.submit(other).status_code == 200  # size 6
+        with pytest.raises(ForkDetected) as caught:
+            sync_peer(ru, fork.url, fork.tokens[Role.PEER], evidence_dir=tmp_path)
+    summary = verify_evidence(caught.value.evidence_path.read_text())
+    assert {summary.first.size, summary.second.size} == {4, 6}
+    assert mirrored(ru) == [1, 2, 3, 4]
+
+
 def test_same_size_fork_is_caught(tmp_path: Path, ru: Workspace) -> None:
     with served_node(tmp_path / "us", peer_key=ru.signing_key) as us:
         us.seed(3)

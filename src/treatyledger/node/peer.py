@@ -35,7 +35,8 @@ from treatyledger.errors import TreatyLedgerError
 from treatyledger.node.keys import cosigner_for, log_vkey
 from treatyledger.store.node_tables import PeerSyncState
 from treatyledger.tlog.entries import leaf_matches_entry
-from treatyledger.tlog.evidence import evidence_json
+from treatyledger.tlog.evidence import evidence_json, inconsistency_evidence
+from treatyledger.tlog.memory import MemoryLog
 from treatyledger.tlog.note import parse_note
 from treatyledger.tlog.verifier import (
     RFC6962,
@@ -288,6 +289,12 @@ def sync_peer(
                 return peer.consistency(held_size, new.size)
             return []
 
+        def write_evidence(evidence: dict[str, Any]) -> Path:
+            path = _evidence_path(evidence_home, origin, datetime.now(UTC))
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(evidence_json(evidence), encoding="utf-8")
+            return path
+
         try:
             # The entries beyond the trusted size were verified against ``pending`` in an
             # interrupted run: that checkpoint too must be consistent with the new one.
@@ -304,11 +311,22 @@ def sync_peer(
             proof = consistency_from(trusted_note) if trusted_note is not None else []
             line = witness.add_checkpoint(note, proof, now=int(clock()))
         except EquivocationError as exc:
-            path = _evidence_path(evidence_home, origin, datetime.now(UTC))
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(evidence_json(exc.evidence), encoding="utf-8")
-            raise ForkDetected(f"log {origin} forked: {exc}", path) from None
+            raise ForkDetected(
+                f"log {origin} forked: {exc}", write_evidence(exc.evidence)
+            ) from None
         except WitnessError as exc:
+            # A proof that fails without binding another prefix root proves nothing by itself
+            # (e.g. from a power-of-two size). Rebuild the new tree from its entries, each
+            # checked against the new root: if its prefix differs from what the log signed
+            # before, that is a fork, and the rebuilt tree gives the proof that shows it.
+            held = state.pending if state is not None and state.pending else trusted_note
+            evidence = None
+            if held is not None:
+                evidence = _fork_evidence(peer, log_key, held, note, new, page_size)
+            if evidence is not None:
+                raise ForkDetected(
+                    f"log {origin} forked: {exc}", write_evidence(evidence)
+                ) from None
             raise PeerVerificationFailed(f"log {origin}: {exc}") from None
 
         if mirrored > new.size:
@@ -369,6 +387,34 @@ def sync_peer(
     finally:
         if client is None:
             peer.close()
+
+
+MAX_FORK_REBUILD = 1_000_000
+
+
+def _fork_evidence(
+    peer: PeerClient,
+    log_key: VerifierKey,
+    held_note: str,
+    new_note: str,
+    new: Checkpoint,
+    page_size: int,
+) -> dict[str, Any] | None:
+    """Equivocation evidence between ``held_note`` and ``new_note`` built from the peer's own
+    entries, or None when the entries show no fork (or the peer's log is too large)."""
+    held = verify_checkpoint(held_note, log_key).checkpoint
+    if not 0 < held.size < new.size or new.size > MAX_FORK_REBUILD:
+        return None
+    tree = MemoryLog()
+    for start in range(0, new.size, page_size):
+        entries = peer.entries(start, min(new.size, start + page_size), new.size)
+        _verify_entries(entries, start, min(new.size, start + page_size), new)
+        tree.append_many(e.leaf for e in entries)
+    prefix = tree.root(held.size)
+    if tree.root(new.size) != new.root or prefix == held.root:
+        return None
+    proof = tree.consistency_proof(held.size, new.size)
+    return inconsistency_evidence(log_key, held_note, new_note, prefix, proof)
 
 
 def _signing_key_of(note: str, vkeys: Sequence[VerifierKey]) -> VerifierKey:
