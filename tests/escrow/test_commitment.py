@@ -100,6 +100,7 @@ TAMPERS: dict[str, Tamper] = {
     "salt": lambda o: o.update(salt=_flip_hex(o["salt"], 63)),
     "salt of another item": lambda o: o.update(salt=TREE.by_key["MM3-0002"].salt),
     "key": lambda o: o.update(key="MM3-0002"),
+    "row key for an item with a uid": lambda o: o.update(key="#1"),
     "index": lambda o: o.update(index=(o["index"] + 1) % o["size"]),
     "size": lambda o: o.update(size=o["size"] + 1),
     "root": lambda o: o.update(root=_flip_hex(o["root"])),

@@ -22,7 +22,7 @@ import hashlib
 import itertools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, Literal
+from typing import Annotated, Any, Final, Literal
 
 import rfc8785
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -46,6 +46,8 @@ MAX_CATEGORIES = 64
 MAX_PROOF = 64
 
 RandomBytes = Callable[[int], bytes]
+#: A sum-tree node in hex: 32-byte digest plus up to MAX_CATEGORIES 8-byte counters.
+ProofNode = Annotated[str, Field(pattern=r"^([0-9a-f]{16}){4,68}$")]
 _HEX32 = r"^[0-9a-f]{64}$"
 _KEY_PATTERN = r"^(#[1-9][0-9]{0,8}|[A-Za-z0-9][A-Za-z0-9._:\-]{0,127})$"
 
@@ -159,7 +161,7 @@ class Opening(BaseModel):
     key: str = Field(pattern=_KEY_PATTERN)
     item: Item
     salt: str = Field(pattern=_HEX32)
-    proof: tuple[str, ...] = Field(default=(), max_length=MAX_PROOF)
+    proof: tuple[ProofNode, ...] = Field(default=(), max_length=MAX_PROOF)
 
     def public(self) -> dict[str, Any]:
         data = self.model_dump(mode="json", exclude_none=True)
@@ -340,8 +342,9 @@ def verify_opening(commitment: Commitment, opening: Opening) -> Item:
         raise InvalidOpeningError(
             f"item {opening.key} belongs to {opening.item.party}, not {c.party}"
         )
-    if opening.item.uid is not None and opening.item.uid != opening.key:
-        raise InvalidOpeningError(f"key {opening.key} opens an item with uid {opening.item.uid}")
+    uid = opening.item.uid
+    if not (opening.key == uid or (uid is None and opening.key.startswith("#"))):
+        raise InvalidOpeningError(f"key {opening.key} opens an item with uid {uid or '(none)'}")
     hasher = c.hasher
     try:
         proof = [bytes.fromhex(node) for node in opening.proof]
