@@ -133,3 +133,18 @@ def test_unknown_scenario_is_an_error(catalog: Catalog) -> None:
 
     with pytest.raises(AnalysisParameterError, match="unknown scenario 'burn'"):
         apply_scenario(force(stored("A", 1)), "US", "burn", params([], {}).destroy)
+
+
+def test_after_full_upload_each_rule_set_sees_a_different_breakout(catalog: Catalog) -> None:
+    # the 2002 argument in numbers: counting only deployed warheads, an upload shows up as a
+    # jump (SORT-US 1,709 -> 3,571; New START 1,457 -> 2,779, bombers count 1 each); counting
+    # stored warheads too (SORT-RU, total stockpile), the hedge was in the count all along
+    inventory = read_bundled_inventory("us-2020-hedge", catalog)
+    result = compare(
+        inventory, catalog, load_upload_parameters(), [load_rule_set(r) for r in RULES]
+    )
+    after = result.scenario("stockpile").counts_after_upload
+    assert after["sort-us-2002"]["operationally_deployed_warheads"] == 3571
+    assert after["new-start"]["deployed_warheads"] == 2779
+    assert after["sort-ru-2002"]["operationally_deployed_warheads"] == 3573
+    assert after["total-stockpile"]["total_warheads"] == 3573

@@ -32,7 +32,13 @@ from treatyledger.analysis.parameters import (
     DismantlementSchedule,
     UploadParameters,
 )
-from treatyledger.analysis.upload import UploadResult, force_of, select_party, upload_potential_of
+from treatyledger.analysis.upload import (
+    UploadResult,
+    after_upload,
+    force_of,
+    select_party,
+    upload_potential_of,
+)
 from treatyledger.model import Catalog, Inventory, Item, ItemKind, Status
 from treatyledger.rules import RuleSet, count
 
@@ -102,9 +108,9 @@ class ScenarioResult:
     name: str
     inventory: Inventory
     dismantled: int
-    counts: Mapping[
-        str, Mapping[str, tuple[int, int | None]]
-    ]  # rule set -> category -> (total, limit)
+    #: rule set -> category -> (total, limit); and the totals after the full upload
+    counts: Mapping[str, Mapping[str, tuple[int, int | None]]]
+    counts_after_upload: Mapping[str, Mapping[str, int]]
     upload: UploadResult
     timeline: BreakoutTimeline
 
@@ -149,7 +155,11 @@ class Comparison:
                     },
                     "counts": {
                         rule_set: {
-                            category: {"total": total, "limit": limit}
+                            category: {
+                                "total": total,
+                                "limit": limit,
+                                "after_upload": r.counts_after_upload[rule_set][category],
+                            }
                             for category, (total, limit) in categories.items()
                         }
                         for rule_set, categories in r.counts.items()
@@ -181,13 +191,18 @@ def compare(
     for name in scenarios:
         changed, dismantled = apply_scenario(inventory, party, name, params.destroy)
         force = force_of(changed, catalog, params, party=party)
+        upload = upload_potential_of(force)
+        uploaded = after_upload(changed, catalog, upload)
         counts: dict[str, dict[str, tuple[int, int | None]]] = {}
+        counts_after: dict[str, dict[str, int]] = {}
         for rule_set in rule_sets:
-            party_count = count(changed, rule_set, catalog, as_of=as_of).parties.get(party)
+            now = count(changed, rule_set, catalog, as_of=as_of).parties.get(party)
+            then = count(uploaded, rule_set, catalog, as_of=as_of).parties.get(party)
             counts[rule_set.id] = (
-                {}
-                if party_count is None
-                else {c: (v.total, v.limit) for c, v in party_count.categories.items()}
+                {} if now is None else {c: (v.total, v.limit) for c, v in now.categories.items()}
+            )
+            counts_after[rule_set.id] = (
+                {} if then is None else {c: v.total for c, v in then.categories.items()}
             )
         results.append(
             ScenarioResult(
@@ -195,7 +210,8 @@ def compare(
                 inventory=changed,
                 dismantled=dismantled,
                 counts=counts,
-                upload=upload_potential_of(force),
+                counts_after_upload=counts_after,
+                upload=upload,
                 timeline=breakout_of(force, params, catalog),
             )
         )

@@ -22,7 +22,7 @@ unplaceable.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,7 +33,7 @@ from treatyledger.analysis.parameters import (
 )
 from treatyledger.analysis.placement import place
 from treatyledger.errors import CatalogError
-from treatyledger.model import Armament, Catalog, Inventory, ItemKind, Status
+from treatyledger.model import Armament, Catalog, Inventory, Item, ItemKind, Status
 from treatyledger.model.kinds import LAUNCHER_KINDS, MISSILE_KINDS
 
 LEG_OF_KIND = {ItemKind.ICBM: "icbm", ItemKind.SLBM: "slbm", ItemKind.HEAVY_BOMBER: "bomber"}
@@ -419,3 +419,146 @@ def upload_potential(
 ) -> UploadResult:
     """Upload potential of ``party``'s declared force (the only party when ``None``)."""
     return upload_potential_of(force_of(inventory, catalog, params, party=party))
+
+
+def _split_load(item: Item, fill: int, capacity: int) -> list[Item]:
+    """``item`` (``quantity`` vehicles of ``warheads`` each) with ``fill`` more warheads,
+    vehicle by vehicle up to ``capacity``: full ones, at most one partial, the rest as were."""
+    load = item.warheads or 0
+    room = capacity - load
+    if fill <= 0 or room <= 0:
+        return [item]
+    full, partial = divmod(fill, room)
+    rows = []
+    if full:
+        rows.append(item.model_copy(update={"quantity": full, "warheads": capacity}))
+    if partial:
+        rows.append(item.model_copy(update={"quantity": 1, "warheads": load + partial}))
+    rest = item.quantity - full - (1 if partial else 0)
+    if rest:
+        rows.append(item.model_copy(update={"quantity": rest}))
+    return rows
+
+
+def _take(items: list[Item | None], wanted: int, match: Callable[[Item], bool]) -> list[Item]:
+    """Remove up to ``wanted`` units from the rows that ``match`` (splitting a row where
+    needed); the units taken, as rows."""
+    taken: list[Item] = []
+    for index, item in enumerate(items):
+        if wanted <= 0:
+            break
+        if item is None or not match(item):
+            continue
+        share = min(wanted, item.quantity)
+        wanted -= share
+        taken.append(item.model_copy(update={"quantity": share}))
+        left = item.quantity - share
+        items[index] = item.model_copy(update={"quantity": left}) if left else None
+    return taken
+
+
+def _matcher(
+    catalog: Catalog,
+    party: str,
+    kind: ItemKind,
+    status: Status,
+    *,
+    system_type: str | None = None,
+    warhead_types: frozenset[str] | None = None,
+    nuclear_only: bool = False,
+) -> Callable[[Item], bool]:
+    """A predicate selecting ``party``'s rows of one kind, status and system (or warhead) type."""
+
+    def match(item: Item) -> bool:
+        if item.party != party or item.kind is not kind or item.status is not status:
+            return False
+        if nuclear_only and item.armament is Armament.NON_NUCLEAR:
+            return False
+        if warhead_types is not None:
+            return (item.warhead_type or item.system_type or UNSPECIFIED_WARHEAD) in warhead_types
+        if system_type is not None:
+            return (
+                item.system_type is not None and catalog.resolve(item.system_type).id == system_type
+            )
+        return True
+
+    return match
+
+
+def after_upload(inventory: Inventory, catalog: Catalog, result: UploadResult) -> Inventory:
+    """The force as it would stand after the full upload ``result`` describes: stored warheads
+    placed on vehicles (deployed first, then restored, then reconverted ones), those vehicles
+    deployed. A hypothetical inventory, for counting under each rule set (what would each
+    treaty have shown?); containment links are not rewritten."""
+    party = result.party
+    items: list[Item | None] = list(inventory.items)
+    added: list[Item] = []
+
+    # the warheads placed leave storage: per group, stored ones before retired ones
+    for (group, _), amount in sorted(result.placement.items()):
+        types = frozenset(e.warhead_type for e in result.force.stock if group_key(e.fits) == group)
+        for status in (Status.STORED, Status.RETIRED):
+            match = _matcher(catalog, party, ItemKind.WARHEAD, status, warhead_types=types)
+            amount -= sum(i.quantity for i in _take(items, amount, match))
+    for type_id, upload in result.systems.items():
+        left = upload.uploaded
+        capacity = upload.force.capacity_per_vehicle
+        kind = catalog.resolve(type_id).kind
+        # 1. deployed vehicles
+        deployed = _matcher(
+            catalog, party, kind, Status.DEPLOYED, system_type=type_id, nuclear_only=True
+        )
+        for index, item in enumerate(items):
+            if left <= 0:
+                break
+            if item is None or not deployed(item):
+                continue
+            fill = min(left, max(0, capacity - (item.warheads or 0)) * item.quantity)
+            left -= fill
+            rows = _split_load(item, fill, capacity)
+            items[index] = rows[0]
+            added.extend(rows[1:])
+        # 2. restored, then 3. reconverted vehicles, as many as the remaining warheads need
+        for available, launcher_status, bomber_status in (
+            (upload.force.restorable_nondeployed, Status.NON_DEPLOYED, Status.NON_DEPLOYED),
+            (upload.force.restorable_converted, Status.CONVERTED, Status.CONVERTED_NON_NUCLEAR),
+        ):
+            vehicles = min(available, -(-left // capacity)) if capacity else 0
+            if vehicles <= 0:
+                continue
+            vehicle_rows: list[Item]
+            if kind is ItemKind.HEAVY_BOMBER:
+                idle = _matcher(
+                    catalog,
+                    party,
+                    kind,
+                    bomber_status,
+                    system_type=type_id,
+                    nuclear_only=bomber_status is Status.NON_DEPLOYED,
+                )
+                lrna = bool(catalog.resolve(type_id).lrna_capacity)
+                update = {
+                    "status": Status.DEPLOYED,
+                    "armament": Armament.LRNA if lrna else Armament.NUCLEAR,
+                    "warheads": 0,
+                }
+                vehicle_rows = [b.model_copy(update=update) for b in _take(items, vehicles, idle)]
+            else:
+                launcher_kind = (
+                    ItemKind.ICBM_LAUNCHER if kind is ItemKind.ICBM else ItemKind.SLBM_LAUNCHER
+                )
+                empty = _matcher(
+                    catalog, party, launcher_kind, launcher_status, system_type=type_id
+                )
+                launchers = _take(items, vehicles, empty)
+                added.extend(r.model_copy(update={"status": Status.DEPLOYED}) for r in launchers)
+                spare = _matcher(catalog, party, kind, Status.NON_DEPLOYED, system_type=type_id)
+                missiles = _take(items, sum(r.quantity for r in launchers), spare)
+                update = {"status": Status.DEPLOYED, "warheads": 0}
+                vehicle_rows = [m.model_copy(update=update) for m in missiles]
+            for row in vehicle_rows:
+                fill = min(left, capacity * row.quantity)
+                left -= fill
+                added.extend(_split_load(row, fill, capacity))
+    kept = tuple(i for i in items if i is not None)
+    return Inventory(items=kept + tuple(added), facilities=inventory.facilities)

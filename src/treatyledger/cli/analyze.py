@@ -270,7 +270,10 @@ def _days(value: float | None) -> str:
 
 def _compare_table(result: Comparison) -> Table:
     table = Table(
-        "", *(r.name for r in result.scenarios), title=f"{result.party}: stockpile or destroy"
+        "",
+        *(r.name for r in result.scenarios),
+        title=f"{result.party}: stockpile or destroy",
+        caption="rule-set rows: the count now -> after the full upload (limit)",
     )
     table.add_row("dismantled warheads", *(f"{r.dismantled:,}" for r in result.scenarios))
     table.add_row("hedge (usable stored warheads)", *(f"{r.hedge:,}" for r in result.scenarios))
@@ -292,7 +295,10 @@ def _compare_table(result: Comparison) -> Table:
             cells = []
             for r in result.scenarios:
                 total, limit = r.counts[rule_set][category]
-                cells.append(f"{total:,}" + ("" if limit is None else f" / {limit:,}"))
+                after = r.counts_after_upload[rule_set][category]
+                cells.append(
+                    f"{total:,} -> {after:,}" + ("" if limit is None else f" (limit {limit:,})")
+                )
             table.add_row(f"{rule_set}: {category}", *cells)
     return table
 
