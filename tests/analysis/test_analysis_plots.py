@@ -58,7 +58,7 @@ def test_upload_plot_has_two_bar_series_over_the_systems(
     assert "<svg" in path.read_text()
 
 
-def test_comparison_plot_has_one_curve_and_one_bar_series_per_scenario(
+def test_comparison_plot_has_one_curve_and_two_bar_series_per_scenario(
     catalog: Catalog, small
 ) -> None:  # type: ignore[no-untyped-def]
     inventory, upload_params = small
@@ -66,7 +66,12 @@ def test_comparison_plot_has_one_curve_and_one_bar_series_per_scenario(
     figure = plots.build_comparison_figure(result)
     curves, bars = figure.axes[:2]
     assert [line.get_label() for line in curves.get_lines()][:2] == ["stockpile", "destroy"]
-    assert len(bars.containers) == 2
+    # per scenario: the counts now and after the full upload
+    assert len(bars.containers) == 4
+    assert [c.get_label() for c in bars.containers][:2] == [
+        "stockpile: now",
+        "stockpile: after full upload",
+    ]
     assert curves.get_xlabel() == "days from the decision to upload"
     assert bars.get_ylabel() == "warheads or items"
 

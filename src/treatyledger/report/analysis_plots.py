@@ -90,8 +90,14 @@ def build_breakout_figure(timeline: BreakoutTimeline, levels: tuple[float, ...] 
 
 def build_comparison_figure(comparison: Comparison) -> Figure:
     figure, (curves, bars) = plt.subplots(1, 2, figsize=(12, 4.5))
+    colours = {result.name: f"C{index}" for index, result in enumerate(comparison.scenarios)}
     for result in comparison.scenarios:
-        curves.plot(result.timeline.days, result.timeline.deployed, label=result.name)
+        curves.plot(
+            result.timeline.days,
+            result.timeline.deployed,
+            label=result.name,
+            color=colours[result.name],
+        )
     for level in comparison.levels:
         curves.axhline(level, linestyle="--", linewidth=0.8, color="grey")
     curves.set_xlabel(DAYS_LABEL)
@@ -106,20 +112,36 @@ def build_comparison_figure(comparison: Comparison) -> Figure:
     ]
     width = 0.8 / max(1, len(comparison.scenarios))
     for index, result in enumerate(comparison.scenarios):
-        values = [result.hedge] + [
+        now = [result.hedge] + [
             total
             for rule_set in comparison.rule_sets
             for total, _ in result.counts.get(rule_set, {}).values()
         ]
-        offsets = [
-            i + (index - (len(comparison.scenarios) - 1) / 2) * width for i in range(len(values))
+        # after the full upload the hedge is spent (0): the counts show where it went
+        after = [0] + [
+            total
+            for rule_set in comparison.rule_sets
+            for total in result.counts_after_upload.get(rule_set, {}).values()
         ]
-        bars.bar(offsets, values, width, label=result.name)
+        offsets = [
+            i + (index - (len(comparison.scenarios) - 1) / 2) * width for i in range(len(now))
+        ]
+        colour = colours[result.name]
+        bars.bar(offsets, now, width, color=colour, label=f"{result.name}: now")
+        bars.bar(
+            offsets,
+            after,
+            width,
+            fill=False,
+            hatch="//",
+            edgecolor=colour,
+            label=f"{result.name}: after full upload",
+        )
     bars.set_xticks(range(len(labels)), labels, rotation=60, ha="right", fontsize=7)
     bars.set_xlabel("hedge and counted category")
     bars.set_ylabel("warheads or items")
     bars.set_title("what each rule set counts")
-    bars.legend()
+    bars.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return figure
 
 
