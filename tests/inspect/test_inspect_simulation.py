@@ -111,3 +111,21 @@ def test_two_inspection_types_combine_in_one_year() -> None:
     assert simulation.exact_detection_probability(both) == pytest.approx(exact)
     result = simulation.simulate_years(both, YEARS, np.random.default_rng(10), level=0.999)
     assert _inside_interval(result, exact)
+
+
+def test_many_distinct_sites_are_simulated_in_bounded_blocks() -> None:
+    # 3,000 distinct layouts: one column each; blocks shrink so memory stays bounded.
+    sites = tuple(SiteLayout(f"s{i}", 10 + i, 1, 1) for i in range(3000))
+    scenario = Scenario("wide", (InspectionPool("p", 5, sites),))
+    result = simulation.simulate_years(scenario, 20_000, np.random.default_rng(11), level=0.999)
+    assert _inside_interval(result, simulation.exact_detection_probability(scenario))
+
+
+@pytest.mark.parametrize("quota", [3, 30])
+def test_distinct_layouts_drawn_visit_by_visit_agree_with_exact(quota: int) -> None:
+    # 40 distinct layouts (beyond the per-class counting): visits are drawn site by site,
+    # by redrawing repeated sites (quota 3) or by permutation (quota 30 of 40 sites).
+    sites = tuple(SiteLayout(f"s{i}", 5 + i, 1 + i % 3, 1 + i % 2) for i in range(40))
+    scenario = Scenario("distinct", (InspectionPool("p", quota, sites),))
+    result = simulation.simulate_years(scenario, YEARS, np.random.default_rng(12), level=0.999)
+    assert _inside_interval(result, simulation.exact_detection_probability(scenario))

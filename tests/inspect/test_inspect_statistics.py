@@ -136,3 +136,9 @@ def test_large_populations_are_fast_and_agree_with_scipy() -> None:
             expected, rel=1e-11, abs=1e-15
         )
     assert statistics.smallest_sample(1_000_000, 100, 0.95) == 29_512
+
+
+def test_stratified_plan_refuses_an_explosion_of_splits() -> None:
+    strata = [statistics.Stratum(f"s{i}", 1000, 0.01) for i in range(4)]
+    with pytest.raises(statistics.SamplingError, match="falsification splits to evaluate"):
+        statistics.stratified_plan(strata, 8.0, 0.9)

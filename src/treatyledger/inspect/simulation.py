@@ -25,8 +25,12 @@ from treatyledger.errors import TreatyLedgerError
 from treatyledger.inspect.statistics import nondetection_probability
 
 #: Years simulated per vectorised block: bounds memory (~ block * quota * 8 bytes per array).
+#: Years per vectorised block, and the cells (years x site classes) one block may hold.
 BLOCK_YEARS = 1_000_000
+BLOCK_CELLS = 20_000_000
 MAX_YEARS = 100_000_000
+MAX_SITES = 100_000
+MAX_QUOTA = 10_000
 
 
 class SimulationError(TreatyLedgerError):
@@ -63,6 +67,11 @@ class InspectionPool:
     def __post_init__(self) -> None:
         if not self.sites:
             raise SimulationError(f"pool {self.name} has no sites")
+        if len(self.sites) > MAX_SITES or self.quota > MAX_QUOTA:
+            raise SimulationError(
+                f"pool {self.name}: at most {MAX_SITES} sites and {MAX_QUOTA} inspections a "
+                f"year, got {len(self.sites)} and {self.quota}"
+            )
         if self.quota < 0:
             raise SimulationError(f"pool {self.name}: quota must be >= 0, got {self.quota}")
         if not self.with_replacement and self.quota > len(self.sites):
@@ -117,24 +126,32 @@ def simulate_years(
     """Simulate ``years`` independent treaty years; report the share that detected cheating."""
     if not 0 < years <= MAX_YEARS:
         raise SimulationError(f"years must lie in 1..{MAX_YEARS}, got {years}")
+    columns = sum(_block_columns(pool) for pool in scenario.pools) or 1
+    block_years = max(1, min(BLOCK_YEARS, BLOCK_CELLS // columns))
     detections = 0
     remaining = years
     while remaining:
-        block = min(remaining, BLOCK_YEARS)
+        block = min(remaining, block_years)
         detections += int(np.count_nonzero(detected_years(scenario, block, rng)))
         remaining -= block
     low, high = wilson_interval(detections, years, level)
     return SimulationResult(years, detections, detections / years, low, high, level)
 
 
+#: Up to this many classes of identical tainted sites, visits are counted per class; beyond,
+#: visited sites are drawn one by one (cost grows with the quota, not with the sites).
+MAX_CLASSES_COUNTED = 16
+
+
 def detected_years(scenario: Scenario, years: int, rng: np.random.Generator) -> np.ndarray:
     """Boolean per simulated year: did any inspection catch a tainted item?
 
-    Sites with the same layout are exchangeable, so each year draws how many visits fall on
-    each class of tainted sites (multivariate hypergeometric without revisits, multinomial
-    with), then how many of those visits find a tainted item (binomial: each visit examines
-    its own random items, so visits are independent, each detecting with the hypergeometric
-    probability of its site). Both draws are exact samplers of the model; the plain loop
+    Each visit examines its own random items, so visits are independent given the sites
+    visited, each detecting with its site's hypergeometric probability. When few classes of
+    identical tainted sites exist, each year draws how many visits fall on each class
+    (multivariate hypergeometric without revisits, multinomial with) and how many of those
+    find a tainted item (binomial). Otherwise it draws the visited sites themselves and one
+    uniform number per visit. Both are exact samplers of the model; the plain loop
     (:func:`python_loop_detection`) samples site by site and item by item instead.
     """
     caught = np.zeros(years, dtype=bool)
@@ -146,17 +163,70 @@ def detected_years(scenario: Scenario, years: int, rng: np.random.Generator) -> 
                 classes[layout] = classes.get(layout, 0) + 1
         if pool.quota == 0 or not classes:
             continue
-        layouts = list(classes)
-        colours = np.array([classes[layout] for layout in layouts] + [0], dtype=np.int64)
-        colours[-1] = len(pool.sites) - colours[:-1].sum()  # sites that cannot detect
-        if pool.with_replacement:
-            visits = rng.multinomial(pool.quota, colours / colours.sum(), size=years)
+        if len(classes) <= MAX_CLASSES_COUNTED:
+            caught |= _caught_by_class_counts(pool, classes, years, rng)
         else:
-            visits = rng.multivariate_hypergeometric(colours, pool.quota, size=years)
-        for column, (items, tainted, examined) in enumerate(layouts):
-            per_visit = 1.0 - nondetection_probability(items, tainted, examined)
-            caught |= rng.binomial(visits[:, column], per_visit) > 0
+            caught |= _caught_by_visits(pool, years, rng)
     return caught
+
+
+def _caught_by_class_counts(
+    pool: InspectionPool,
+    classes: dict[tuple[int, int, int], int],
+    years: int,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    layouts = list(classes)
+    colours = np.array([classes[layout] for layout in layouts] + [0], dtype=np.int64)
+    colours[-1] = len(pool.sites) - colours[:-1].sum()  # sites that cannot detect
+    if pool.with_replacement:
+        visits = rng.multinomial(pool.quota, colours / colours.sum(), size=years)
+    else:
+        visits = rng.multivariate_hypergeometric(colours, pool.quota, size=years)
+    caught = np.zeros(years, dtype=bool)
+    for column, (items, tainted, examined) in enumerate(layouts):
+        per_visit = 1.0 - nondetection_probability(items, tainted, examined)
+        caught |= rng.binomial(visits[:, column], per_visit) > 0
+    return caught
+
+
+def _needs_permutation(pool: InspectionPool) -> bool:
+    # A year draws no site twice with probability about exp(-q^2 / 2S).
+    return pool.quota * pool.quota > 2 * len(pool.sites)
+
+
+def _block_columns(pool: InspectionPool) -> int:
+    """Array columns one simulated year of ``pool`` needs (for bounding memory)."""
+    classes = len({(s.items, s.tainted, s.examined) for s in pool.sites if s.tainted})
+    if classes <= MAX_CLASSES_COUNTED:
+        return classes + 1
+    if not pool.with_replacement and _needs_permutation(pool):
+        return len(pool.sites) + pool.quota
+    return 2 * pool.quota
+
+
+def _caught_by_visits(pool: InspectionPool, years: int, rng: np.random.Generator) -> np.ndarray:
+    per_visit = np.array(
+        [
+            1.0 - nondetection_probability(s.items, s.tainted, s.examined) if s.tainted else 0.0
+            for s in pool.sites
+        ]
+    )
+    count = len(pool.sites)
+    if not pool.with_replacement and _needs_permutation(pool):
+        # Many visits among few sites: redrawing would rarely succeed; permute instead.
+        visits = np.argsort(rng.random((years, count)), axis=1)[:, : pool.quota]
+        return np.asarray((rng.random((years, pool.quota)) < per_visit[visits]).any(axis=1))
+    visits = rng.integers(0, count, size=(years, pool.quota))
+    if not pool.with_replacement:
+        # Redraw the years that drew a site twice: what remains is a uniform q-subset.
+        while True:
+            ordered = np.sort(visits, axis=1)
+            repeated = np.nonzero((ordered[:, 1:] == ordered[:, :-1]).any(axis=1))[0]
+            if repeated.size == 0:
+                break
+            visits[repeated] = rng.integers(0, count, size=(repeated.size, pool.quota))
+    return np.asarray((rng.random((years, pool.quota)) < per_visit[visits]).any(axis=1))
 
 
 def exact_detection_probability(scenario: Scenario) -> float:

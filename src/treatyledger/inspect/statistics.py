@@ -20,6 +20,9 @@ from scipy import stats
 
 from treatyledger.errors import TreatyLedgerError
 
+#: Bound on the falsification splits a stratified plan enumerates.
+MAX_SPLITS = 1_000_000
+
 #: Bound on populations: exact binomial coefficients of larger ones cost more than they help.
 MAX_POPULATION = 1_000_000
 
@@ -167,6 +170,11 @@ def stratified_plan(strata: Sequence[Stratum], goal_quantity: float, goal: float
     splits: list[tuple[tuple[int, ...], float]] = []
     # Choose counts for all strata but the last; the last takes what is still missing.
     head_ranges = [range(m + 1) for m in falsified_alone[:-1]]
+    if math.prod(len(r) for r in head_ranges) > MAX_SPLITS:
+        raise SamplingError(
+            f"{math.prod(len(r) for r in head_ranges)} falsification splits to evaluate, "
+            f"expected at most {MAX_SPLITS}: use fewer strata or a larger unit per item"
+        )
     last = strata[-1]
     for head in product(*head_ranges):
         covered = sum(r * s.unit for r, s in zip(head, strata, strict=False))
