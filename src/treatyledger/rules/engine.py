@@ -103,10 +103,11 @@ def count(
     table = _table(inventory, catalog)
     n_parties = len(table.party_ids)
     parties: dict[str, dict[str, CategoryCount]] = {p: {} for p in table.party_ids}
+    masks: dict[Selector, Mask] = {}
     for category in rule_set.categories:
         totals = np.zeros(n_parties, dtype=np.int64)
         for clause in category.clauses:
-            _, amounts = clause_amounts(table, clause)
+            _, amounts = clause_amounts(table, clause, masks)
             totals += _per_party(table, amounts)
         limit = rule_set.limit_for(category.id, as_of)
         for code, party in enumerate(table.party_ids):
@@ -154,11 +155,15 @@ def explain(
     return contributions
 
 
-def clause_amounts(table: InventoryTable, clause: Clause) -> tuple[Mask, IntArray]:
-    """The rows a clause selects, and what each row adds (0 where not selected)."""
-    mask = selector_mask(table, clause.select)
+def clause_amounts(
+    table: InventoryTable, clause: Clause, masks: dict[Selector, Mask] | None = None
+) -> tuple[Mask, IntArray]:
+    """The rows a clause selects, and what each row adds (0 where not selected). ``masks``
+    caches selector masks across the clauses of one count (rule sets repeat selectors)."""
+    masks = {} if masks is None else masks
+    mask = _cached_mask(table, clause.select, masks)
     if clause.exclude is not None:
-        mask &= ~selector_mask(table, clause.exclude)
+        mask = mask & ~_cached_mask(table, clause.exclude, masks)
     quantity = table.quantity
     method = clause.method
     if method is Method.COUNT:
@@ -176,6 +181,13 @@ def clause_amounts(table: InventoryTable, clause: Clause) -> tuple[Mask, IntArra
     else:
         amounts = _tiered(table, clause, mask)
     return mask, np.where(mask, amounts, 0)
+
+
+def _cached_mask(table: InventoryTable, selector: Selector, masks: dict[Selector, Mask]) -> Mask:
+    mask = masks.get(selector)
+    if mask is None:
+        mask = masks[selector] = selector_mask(table, selector)
+    return mask
 
 
 def selector_mask(table: InventoryTable, selector: Selector) -> Mask:
