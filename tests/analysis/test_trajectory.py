@@ -87,3 +87,11 @@ def test_next_data_date_rounds_up_to_march_or_september() -> None:
     assert next_data_date(date(2011, 8, 20)) == date(2011, 9, 1)
     assert next_data_date(date(2011, 9, 1)) == date(2011, 9, 1)
     assert next_data_date(date(2011, 9, 2)) == date(2012, 3, 1)
+
+
+def test_official_figures_outside_the_counted_span_are_left_out(
+    us_trajectory: Trajectory,
+) -> None:
+    shown = [d for d, _ in us_trajectory.official["deployed_warheads"]]
+    assert min(shown) == date(2011, 2, 5)
+    assert max(shown) == LAST

@@ -120,7 +120,8 @@ def trajectory(
     party: str,
     official: Iterable[AggregatePoint] = (),
 ) -> Trajectory:
-    """Arrange ``points`` (from ``ledger.time_series``) for ``party`` under ``rule_set``."""
+    """Arrange ``points`` (from ``ledger.time_series``) for ``party`` under ``rule_set``; the
+    official figures of ``party`` within the dates counted are overlaid."""
     ordered = sorted(points, key=lambda p: _day(p.when))
     dates = tuple(_day(p.when) for p in ordered)
     categories = [c.id for c in rule_set.categories]
@@ -135,7 +136,8 @@ def trajectory(
     }
     overlay: dict[str, list[tuple[date, int]]] = {}
     for row in sorted(official, key=lambda r: r.date):
-        if row.party != party:
+        # the figures of the same party, within the span counted
+        if row.party != party or not dates or not dates[0] <= row.date <= dates[-1]:
             continue
         for c in OFFICIAL_CATEGORIES:
             if c in series:

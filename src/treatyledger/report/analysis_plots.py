@@ -172,8 +172,9 @@ def build_trajectory_figure(trajectory: Trajectory) -> Figure:
                 color="red",
                 label="limit in force",
             )
-            for phase in phases:  # the dates the limits bind from
-                ax.axvline(phase.binding_from, linestyle=":", linewidth=0.8, color="red")
+            for phase in phases:  # the dates the limits bind from, within the span shown
+                if trajectory.dates[0] <= phase.binding_from <= trajectory.dates[-1]:
+                    ax.axvline(phase.binding_from, linestyle=":", linewidth=0.8, color="red")
         ax.set_ylabel(category.replace("_", " "), fontsize=8)
         ax.legend(fontsize=8)
     axes[-1, 0].set_xlabel("date")
