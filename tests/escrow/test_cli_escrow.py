@@ -262,3 +262,31 @@ def test_verify_schedule_reports_a_missing_opening(
         "2021-02-01",
     )
     assert code == 1 and "1 on time" in out and "missing #2" in err
+
+
+def test_malformed_categories_file_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "c.json").write_text(json.dumps([{"name": "x", "where": {"colour": ["red"]}}]))
+    code, _, err = _run(
+        capsys,
+        "escrow",
+        "commit",
+        "--inventory",
+        str(INVENTORY),
+        "--out",
+        str(tmp_path / "out"),
+        "--categories",
+        str(tmp_path / "c.json"),
+    )
+    assert code == 2 and "colour" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_opening_an_unknown_uid_exits_1_naming_it(
+    committed: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = _run(
+        capsys, "escrow", "open", "--secret", str(committed / "secret.json"), "--uid", "NO-SUCH"
+    )
+    assert code == 1 and "NO-SUCH" in err
