@@ -52,6 +52,7 @@ DEPLOYED_TRANCHE = "deployed"
 NONDEPLOYED_TRANCHE = "non-deployed"
 RECONVERSION_TRANCHE = "reconversion"
 _MAX_REFINE_DEPTH = 30
+_REFINE_BUDGET = 20_000  # evaluations of the placement per timeline
 
 
 @dataclass(frozen=True)
@@ -299,11 +300,21 @@ class _Evaluator:
 
 
 def _refine(
-    f: Callable[[float], float], a: float, fa: float, b: float, fb: float, depth: int = 0
+    f: Callable[[float], float],
+    a: float,
+    fa: float,
+    b: float,
+    fb: float,
+    budget: list[int],
+    depth: int = 0,
 ) -> list[tuple[float, float]]:
-    """Kinks of a concave piecewise-linear ``f`` strictly inside (a, b)."""
-    if b - a <= 1e-9 or depth > _MAX_REFINE_DEPTH:
+    """Kinks of a concave piecewise-linear ``f`` strictly inside (a, b). ``budget`` (a
+    one-element list, shared by all calls) bounds the evaluations of ``f``: past it the curve
+    keeps the points found so far (linear in between), which only a pathological input with
+    thousands of kinks would reach."""
+    if b - a <= 1e-9 or depth > _MAX_REFINE_DEPTH or budget[0] <= 0:
         return []
+    budget[0] -= 3
     mid = (a + b) / 2
     fm = f(mid)
     if abs(fm - (fa + fb) / 2) <= 1e-7 * max(1.0, abs(fa), abs(fb)):
@@ -311,19 +322,15 @@ def _refine(
     h = (b - a) * 1e-6
     slope_a = (f(a + h) - fa) / h
     slope_b = (fb - f(b - h)) / h
+    split, f_split = mid, fm
     if slope_a - slope_b > 1e-9:
         kink = (fb - fa + slope_a * a - slope_b * b) / (slope_a - slope_b)
         if a < kink < b:
-            fk = f(kink)
-            return [
-                *_refine(f, a, fa, kink, fk, depth + 1),
-                (kink, fk),
-                *_refine(f, kink, fk, b, fb, depth + 1),
-            ]
+            split, f_split = kink, f(kink)
     return [
-        *_refine(f, a, fa, mid, fm, depth + 1),
-        (mid, fm),
-        *_refine(f, mid, fm, b, fb, depth + 1),
+        *_refine(f, a, fa, split, f_split, budget, depth + 1),
+        (split, f_split),
+        *_refine(f, split, f_split, b, fb, budget, depth + 1),
     ]
 
 
@@ -375,6 +382,7 @@ def breakout_of(force: Force, params: UploadParameters, catalog: Catalog) -> Bre
     breaks = sorted({0.0} | {r.start for r in ramps} | {r.end for r in ramps} | step_days)
     # (day, placed total); a supply step on a day with open slots is a jump: two points
     points: list[tuple[float, float]] = []
+    budget = [_REFINE_BUDGET]
     for i, day in enumerate(breaks):
         if day in step_days and day > 0:
             points.append((day, evaluator.total(day, before=True)))
@@ -383,7 +391,7 @@ def breakout_of(force: Force, params: UploadParameters, catalog: Catalog) -> Bre
             nxt = breaks[i + 1]
             fa = points[-1][1]
             fb = evaluator.total(nxt, before=True)
-            points.extend(_refine(lambda t: evaluator.total(t), day, fa, nxt, fb))
+            points.extend(_refine(lambda t: evaluator.total(t), day, fa, nxt, fb, budget))
     days = tuple(p[0] for p in points)
     by_leg_lists: dict[str, list[float]] = {
         leg: [] for leg in LEGS if any(s.leg == leg for s in force.systems.values())
