@@ -157,6 +157,7 @@ def test_json_report_has_the_documented_keys(catalog: Catalog) -> None:
     assert report["max_deployed_warheads"] == 25
     assert report["by_system"]["MM III"]["uploaded"] == 15
     assert report["by_leg"]["icbm"]["binding"] == "warheads"
+    assert report["placement"] == [{"warhead_types": ["W78"], "system_type": "MM III", "count": 15}]
 
 
 def test_parameter_without_source_or_assumption_is_rejected() -> None:

@@ -330,6 +330,10 @@ class UploadResult:
             )
         return result
 
+    def group_types(self, group: str) -> list[str]:
+        """The warhead types of a placement group (types that fit the same systems)."""
+        return sorted({e.warhead_type for e in self.force.stock if group_key(e.fits) == group})
+
     def to_json_dict(self) -> dict[str, Any]:
         return {
             "party": self.party,
@@ -368,7 +372,11 @@ class UploadResult:
             "stored_warheads": self.force.stock_by_type(),
             "unplaceable_warheads": dict(self.force.unplaceable),
             "placement": [
-                {"warheads": group.removeprefix("fits:"), "system_type": system, "count": count}
+                {
+                    "warhead_types": self.group_types(group),
+                    "system_type": system,
+                    "count": count,
+                }
                 for (group, system), count in sorted(self.placement.items())
             ],
         }
