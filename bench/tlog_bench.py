@@ -94,30 +94,32 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         # -- durable appends: committed batches, SQLite WAL + synchronous FULL -----------
-        def durable(batch: int, run: int) -> float:
-            # a fresh database per run; the last run's database serves the proofs below
+        def durable(batch: int, run: int) -> tuple[float, float]:
+            # a fresh database per run; the last run's database serves the proofs below.
+            # Returns (wall, CPU) seconds: the difference is time spent waiting for the disk.
             engine = make_engine(f"sqlite:///{tmp}/tlog-{batch}-{run}.db")
             upgrade(engine)
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             for first in range(0, N, batch):
                 append_durably(engine, ORIGIN, data[first : first + batch])
-            elapsed = time.perf_counter() - start
+            elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
             engine.dispose()
-            return elapsed
+            return elapsed, cpu
 
-        small = N / min(durable(SMALL_BATCH, run) for run in range(2))
-        print(
-            f"treatyledger durable append (SQLite, {SMALL_BATCH:,}/commit): {small:10,.0f} leaves/s"
-        )
-        dur_rate = N / min(durable(BATCH, run) for run in range(3))
-        print(f"treatyledger durable append (SQLite, {BATCH:,}/commit): {dur_rate:10,.0f} leaves/s")
+        for batch, runs in ((SMALL_BATCH, 2), (N, 2), (BATCH, 3)):
+            wall, cpu = min(durable(batch, run) for run in range(runs))
+            print(
+                f"treatyledger durable append (SQLite, {batch:,}/commit): {N / wall:10,.0f} "
+                f"leaves/s (CPU time alone: {N / cpu:,.0f}/s)"
+            )
+        dur_rate = N / wall
         engine = make_engine(f"sqlite:///{tmp}/tlog-{BATCH}-2.db")
         pm_tree = None
         if pymerkle is not None:
             pm_tree = pymerkle.SqliteTree(f"{tmp}/pymerkle.db")
             t_pmd = timed(lambda: pm_tree.append_entries(data, chunksize=BATCH))
-            print(f"pymerkle SqliteTree append_entries:  {N / t_pmd:12,.0f} leaves/s")
-        print(f"  target >= 100,000 leaves/s: {verdict(dur_rate >= 100_000)}")
+            print(f"pymerkle SqliteTree append_entries (one commit): {N / t_pmd:10,.0f} leaves/s")
+        print(f"  target >= 100,000 leaves/s at {BATCH:,}/commit: {verdict(dur_rate >= 100_000)}")
 
         # -- inclusion proofs from storage, generated and verified -----------------------
         memory = MemoryLog(keep_leaves=False)

@@ -26,7 +26,7 @@ from treatyledger.store.tlog_tables import (
 )
 from treatyledger.tlog.checkpoint import Checkpoint, parse_checkpoint, sign_checkpoint
 from treatyledger.tlog.compact import CompactRange, NodeId
-from treatyledger.tlog.entries import check_leaf
+from treatyledger.tlog.entries import MAX_INLINE_ENTRY, check_leaf
 from treatyledger.tlog.hashing import RFC6962, Hasher
 from treatyledger.tlog.note import NoteSigner, add_signature_lines, parse_note
 from treatyledger.tlog.proofs import ProofError, consistency_proof, inclusion_proof, root_at
@@ -137,8 +137,9 @@ def append_leaves(
         raise TlogStoreError(
             f"append_leaves: at most {MAX_BATCH} leaves per batch, found {len(leaves)}"
         )
-    for leaf in leaves:
-        check_leaf(leaf)
+    if max(map(len, leaves)) > MAX_INLINE_ENTRY:
+        for leaf in leaves:
+            check_leaf(leaf)  # raises, naming the size
     ensure_log(conn, log_id)
     log_pk, size = _log_row(conn, log_id, lock=True)
 

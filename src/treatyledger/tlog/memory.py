@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from treatyledger.tlog.compact import NodeId
-from treatyledger.tlog.entries import check_leaf
+from treatyledger.tlog.entries import MAX_INLINE_ENTRY, check_leaf
 from treatyledger.tlog.hashing import RFC6962, Hasher
 from treatyledger.tlog.proofs import ProofError, consistency_proof, inclusion_proof, root_at
 
@@ -32,15 +32,18 @@ class MemoryLog:
         first = self.size
         hash_leaf, hash_children = self.hasher.hash_leaf, self.hasher.hash_children
         levels, kept = self.levels, self.leaves
+        bottom = levels[0]
         for leaf in leaves:
-            check_leaf(leaf)
+            if len(leaf) > MAX_INLINE_ENTRY:
+                check_leaf(leaf)  # raises with the reason
             if kept is not None:
                 kept.append(leaf)
             node = hash_leaf(leaf)
-            level = 0
-            row = levels[0]
-            row.append(node)
+            bottom.append(node)
+            if len(bottom) & 1:
+                continue  # a left child: nothing completes (every other leaf)
             # a node is complete once its right child exists: climb while the row is even
+            row, level = bottom, 0
             while not len(row) & 1:
                 node = hash_children(row[-2], node)
                 level += 1

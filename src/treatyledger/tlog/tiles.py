@@ -54,8 +54,8 @@ def build_rows(
     for r in range(1, TILE_HEIGHT + 1):
         below = rows[r - 1]
         row = list(existing[r]) if r < len(existing) else []
-        for i in range(len(row), len(below) // 2):
-            row.append(hash_children(below[2 * i], below[2 * i + 1]))
+        done = 2 * len(row)
+        row.extend(map(hash_children, below[done::2], below[done + 1 :: 2]))
         rows.append(row)
     return rows
 

@@ -133,19 +133,22 @@ class Hasher(Protocol):
     def hash_children(self, left: bytes, right: bytes) -> bytes: ...
 
 
+_sha256 = hashlib.sha256  # one global lookup per hash: appends are hash-bound
+
+
 class Sha256Hasher:
     """RFC 6962 / RFC 9162 SHA-256 tree hash with domain-separation prefixes 0x00 and 0x01."""
 
     size = 32
 
     def empty_root(self) -> bytes:
-        return hashlib.sha256(b"").digest()
+        return _sha256(b"").digest()
 
     def hash_leaf(self, data: bytes) -> bytes:
-        return hashlib.sha256(b"\x00" + data).digest()
+        return _sha256(b"\x00" + data).digest()
 
     def hash_children(self, left: bytes, right: bytes) -> bytes:
-        return hashlib.sha256(b"\x01" + left + right).digest()
+        return _sha256(b"\x01" + left + right).digest()
 
 
 RFC6962 = Sha256Hasher()
