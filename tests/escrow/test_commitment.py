@@ -165,7 +165,7 @@ def test_an_item_of_another_party_is_refused_at_commit() -> None:
 
 
 def test_a_short_random_source_is_refused() -> None:
-    with pytest.raises(EscrowError, match="expected 32"):
+    with pytest.raises(EscrowError, match="expected 32 bytes"):
         commit(small_inventory(), party="US", exchange="x", random_bytes=lambda n: bytes(n - 1))
 
 
@@ -218,3 +218,8 @@ def test_commitment_totals_must_name_the_categories() -> None:
 
 def test_commitment_log_entry_is_canonical_json() -> None:
     assert COMMITMENT.entry_bytes() == rfc8785.dumps(COMMITMENT.public())
+
+
+def test_an_exchange_label_with_spaces_is_refused_before_hashing() -> None:
+    with pytest.raises(EscrowError, match="exchange 'Sept 2020'"):
+        commit(small_inventory(), party="US", exchange="Sept 2020", random_bytes=counter_random())

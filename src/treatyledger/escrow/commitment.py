@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Final, Literal
@@ -245,6 +246,9 @@ def commit(
     ``random_bytes(n)`` must return n bytes from a cryptographically secure source (the CLI
     passes ``secrets.token_bytes``); it supplies every salt.
     """
+    for name, value in (("party", party), ("exchange", exchange)):
+        if not re.fullmatch(IDENTIFIER_PATTERN, value):
+            raise EscrowError(f"{name} {value!r}: expected letters, digits and ._:- (1-128)")
     items = list(inventory.items)
     others = sorted({i.party for i in items} - {party})
     if others:
@@ -257,7 +261,7 @@ def commit(
     for key, item in zip(item_keys(items), items, strict=True):
         salt = random_bytes(SALT_SIZE)
         if not isinstance(salt, bytes) or len(salt) != SALT_SIZE:
-            raise EscrowError(f"random source gave {len(salt)} bytes, expected {SALT_SIZE}")
+            raise EscrowError(f"random source gave {salt!r:.80}, expected {SALT_SIZE} bytes")
         salted.append((salt, key, item))
     salted.sort(key=lambda entry: entry[0])  # a random order: leaf positions say nothing
     if any(a[0] == b[0] for a, b in itertools.pairwise(salted)):
