@@ -172,3 +172,31 @@ def test_upload_from_a_workspace_at_a_date(
     )
     assert bombers > 0
     assert report["currently_deployed_warheads"] == 1800 - bombers
+
+
+def test_user_parameter_file_changes_the_answer(
+    capsys: pytest.CaptureFixture[str], small_inventory: Path, tmp_path: Path
+) -> None:
+    # the same 10 MM III, but the user says they take at most 2 RVs: 10 more, not 15
+    params = tmp_path / "mine.toml"
+    params.write_text(
+        "[hedge]\n"
+        'stored_return_days = {value = 0, source = "my notes"}\n'
+        "retired_usable = {value = false, assumption = true}\n"
+        "retired_return_days = {value = 0, assumption = true}\n"
+        "[destroy]\ndismantle_per_year = {value = 1, assumption = true}\n"
+        "years = {value = 1, assumption = true}\n"
+        "[[systems]]\n"
+        'system_type = "Minuteman III"\nschedule = "rate"\n'
+        "upload_capacity = {value = 2, assumption = true}\n"
+        "lead_days = {value = 0, assumption = true}\n"
+        "bases = {value = 1, assumption = true}\n"
+        "vehicles_per_base_per_week = {value = 7, assumption = true}\n"
+        "[[warheads]]\n"
+        'warhead_type = "W78"\nfits = ["MM III"]\nassumption = true\n'
+    )
+    report = run_json(
+        capsys, "analyze", "upload", "--inventory", str(small_inventory), "--params", str(params)
+    )
+    assert report["max_deployed_warheads"] == 20
+    assert report["by_system"]["MM III"]["binding"] == "capacity"
