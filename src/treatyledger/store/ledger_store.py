@@ -20,6 +20,7 @@ the same party, as it must). Re-submitting already accepted notifications is ide
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from treatyledger.errors import TreatyLedgerError
 from treatyledger.files import load_catalog, load_rule_set
 from treatyledger.ledger.replay import replay
-from treatyledger.ledger.signing import content_hash, leaf_bytes, public_key_from_base64
+from treatyledger.ledger.signing import leaf_bytes, public_key_from_base64
 from treatyledger.ledger.state import (
     LedgerPolicy,
     LedgerState,
@@ -211,11 +212,10 @@ class LedgerStore:
                     reason=f"party {party} is not registered in this ledger (register its key)",
                 )
                 continue
-            digest = content_hash(record)
             try:
-                outcome = state.apply_record(
-                    record, trusted=not self.verify_signatures, digest=digest
-                )
+                # no digest passed: the ledger hashes content only to tell a duplicate from a
+                # replay, which is rare; canonicalizing every notification for it is not
+                outcome = state.apply_record(record, trusted=not self.verify_signatures)
             except NotificationRejected as exc:
                 acks[position] = Ack(
                     exc.party,
@@ -229,7 +229,8 @@ class LedgerStore:
             if outcome.status == "duplicate":
                 duplicates.append((position, outcome))
                 continue
-            item = _Pending(record, leaf_bytes(record), digest, outcome, position)
+            signed = leaf_bytes(record)
+            item = _Pending(record, signed, hashlib.sha256(signed).digest(), outcome, position)
             item.touched = _changed_items(state, record, outcome)
             pending.append(item)
         if pending:

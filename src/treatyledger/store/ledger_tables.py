@@ -67,9 +67,7 @@ class NotificationRow(Base):
     effective_time: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     issued_time: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     signed_bytes: Mapped[bytes] = mapped_column(LargeBinary)
-    content_hash: Mapped[str] = mapped_column(
-        String(64)
-    )  # hex ledger.signing.content_hash (unsigned)
+    content_hash: Mapped[str] = mapped_column(String(64))  # hex SHA-256 of signed_bytes
     late: Mapped[bool] = mapped_column(Boolean)
     leaf_index: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     accepted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
