@@ -59,6 +59,16 @@ def verdict(ok: bool) -> str:
     return "PASS" if ok else "MISS"
 
 
+def cpu_pressure() -> str:
+    """Linux PSI: the share of the last 10 s in which runnable tasks waited for a CPU. Other
+    processes on a shared machine slow every wall-clock figure here by about 1/(1 - p)."""
+    try:
+        line = Path("/proc/pressure/cpu").read_text().splitlines()[0]
+    except (OSError, IndexError):
+        return "unknown"
+    return line.split()[1].replace("avg10=", "") + " %"
+
+
 def raw_hashlib(data: list[bytes]) -> None:
     sha256 = hashlib.sha256
     for entry in data:
@@ -73,6 +83,7 @@ def main() -> int:
     data = entries(N)
     rng = random.Random(7)
     print(f"tlog bench: {N:,} entries of {len(data[0])} bytes; python {sys.version.split()[0]}")
+    print(f"CPU pressure at start (PSI some avg10): {cpu_pressure()}")
     if pymerkle is None:
         print("pymerkle: not installed (pip install 'pymerkle>=7,<8')")
     else:
@@ -199,6 +210,7 @@ def main() -> int:
 
         if args.ten_million:
             ten_million(Path(tmp))
+    print(f"CPU pressure at end (PSI some avg10): {cpu_pressure()}")
     return 0
 
 
