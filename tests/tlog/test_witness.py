@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import base64
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from treatyledger.cli import main
 from treatyledger.tlog.checkpoint import Checkpoint, sign_checkpoint
 from treatyledger.tlog.evidence import evidence_json, inconsistency_evidence
 from treatyledger.tlog.memory import MemoryLog
@@ -93,7 +95,9 @@ def test_same_size_different_root_is_equivocation_with_evidence() -> None:
     assert summary.first.size == summary.second.size == 10
 
 
-def test_two_verifiers_shown_two_trees_catch_the_log_with_offline_evidence() -> None:
+def test_two_verifiers_shown_two_trees_catch_the_log_with_offline_evidence(
+    tmp_path: Path,
+) -> None:
     tree_a, tree_b = fork("a", 10), fork("b", 20)
     verifier_a, verifier_b = witness(WITNESS_A), witness(WITNESS_B)
     verifier_a.add_checkpoint(checkpoint_of(tree_a, 10), [], now=1)
@@ -105,6 +109,9 @@ def test_two_verifiers_shown_two_trees_catch_the_log_with_offline_evidence() -> 
     summary = verify_evidence(json.loads(text), LOG_KEY)
     assert (summary.first.size, summary.second.size) == (10, 20)
     assert "first 10 leaves" in summary.reason
+    evidence_file = tmp_path / "equivocation.json"
+    evidence_file.write_text(text)
+    assert main(["log", "verify-evidence", str(evidence_file), "--vkey", str(LOG_KEY)]) == 0
 
 
 def test_consistent_checkpoints_are_not_evidence() -> None:
