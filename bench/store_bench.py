@@ -111,7 +111,9 @@ def main() -> None:
         # 1. verified import from JSON, beside raw Ed25519 verification
         messages = [canonical_bytes(s) for s in signed]
         raw_signatures = [base64.b64decode(s.signature or "") for s in signed]
-        verify_rate = raw_verify_rate(messages, raw_signatures, key)
+        # the baseline's rate is steady long before 100,000: a fifth keeps the bench short
+        sample = len(messages) // 5
+        verify_rate = raw_verify_rate(messages[:sample], raw_signatures[:sample], key)
         batches = [
             [json.loads(line) for line in lines[i : i + BATCH]] for i in range(0, len(lines), BATCH)
         ]
