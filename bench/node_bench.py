@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import re
 import subprocess
@@ -25,6 +26,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import httpx
 
@@ -64,8 +66,6 @@ def notification(party: str, sequence: int) -> dict[str, Any]:
 
 def presign(party: str, key: Any, count: int) -> list[bytes]:
     """Request bodies, one signed notification each, already JSON-encoded."""
-    import json
-
     bodies = []
     for sequence in range(1, count + 1):
         signed = sign(Notification.model_validate(notification(party, sequence)), key)
@@ -101,6 +101,21 @@ def start_node(workspace: Path, db_url: str | None) -> tuple[subprocess.Popen[st
     raise SystemExit("the node did not answer /v1/health")
 
 
+async def _exchange(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, raw: bytes
+) -> tuple[int, bytes]:
+    """One HTTP/1.1 request on a kept-alive connection: (status, body)."""
+    writer.write(raw)
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.split(b"\r\n")
+    status = int(lines[0].split()[1])
+    length = 0
+    for line in lines[1:]:
+        if line[:15].lower() == b"content-length:":
+            length = int(line[15:])
+    return status, await reader.readexactly(length)
+
+
 async def load(
     url: str,
     token: str,
@@ -108,11 +123,15 @@ async def load(
     duration: float,
     bodies: list[bytes] | None,
 ) -> tuple[int, list[float], int]:
-    """Run ``clients`` closed-loop clients for ``duration`` seconds. With ``bodies``, each
-    request submits the next notification; without, each is GET /v1/health. Returns (acked
-    or answered requests, latencies in s, failures)."""
-    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    """Run ``clients`` closed-loop clients for ``duration`` seconds, each on its own kept-alive
+    connection (a minimal HTTP/1.1 client, like wrk: a Python HTTP library costs more CPU per
+    request than the node and would measure itself). With ``bodies`` each request submits the
+    next notification; without, each is GET /v1/health. Returns (acknowledged or answered
+    requests, latencies in s, failures)."""
+    target = urlparse(url)
+    host = target.netloc
+    auth = f"Authorization: Bearer {token}\r\n"
+    health = f"GET /v1/health HTTP/1.1\r\nHost: {host}\r\n\r\n".encode()
     latencies: list[float] = []
     reasons: list[str] = []
     done = 0
@@ -120,36 +139,38 @@ async def load(
     position = 0
     stop_at = time.perf_counter() + duration
 
-    async with httpx.AsyncClient(base_url=url, headers=headers, limits=limits, timeout=30) as http:
-
-        async def client() -> None:
-            nonlocal done, failures, position
+    async def client() -> None:
+        nonlocal done, failures, position
+        reader, writer = await asyncio.open_connection(target.hostname, target.port)
+        try:
             while time.perf_counter() < stop_at:
-                began = time.perf_counter()
                 if bodies is None:
-                    response = await http.get("/v1/health")
-                    ok = response.status_code == 200
+                    raw = health
                 else:
                     if position >= len(bodies):
                         return
                     body = bodies[position]
                     position += 1
-                    response = await http.post("/v1/notifications", content=body)
-                    ok = (
-                        response.status_code == 200
-                        and response.json()["results"][0]["status"] == "accepted"
-                    )
+                    raw = (
+                        f"POST /v1/notifications HTTP/1.1\r\nHost: {host}\r\n{auth}"
+                        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+                    ).encode() + body
+                began = time.perf_counter()
+                status, answer = await _exchange(reader, writer, raw)
                 latencies.append(time.perf_counter() - began)
+                ok = status == 200 and (
+                    bodies is None or json.loads(answer)["results"][0]["status"] == "accepted"
+                )
                 if ok:
                     done += 1
                 else:
                     failures += 1
                     if len(reasons) < 3:
-                        reasons.append(f"{response.status_code} {response.text[:300]}")
+                        reasons.append(f"{status} {answer[:300]!r}")
+        finally:
+            writer.close()
 
-        began = time.perf_counter()
-        await asyncio.gather(*(client() for _ in range(clients)))
-        del began
+    await asyncio.gather(*(client() for _ in range(clients)))
     for reason in reasons:
         print(f"  failure: {reason}")
     return done, latencies, failures
@@ -188,6 +209,14 @@ def run_backend(name: str, args: argparse.Namespace, bodies_for: Any) -> dict[st
             if cleanup:
                 cleanup()
     rate = acked / elapsed
+    if os.environ.get("NODE_BENCH_TIMELINE"):
+        chunk = max(1, len(latencies) // 10)
+        for i in range(0, len(latencies), chunk):
+            part = sorted(latencies[i : i + chunk])
+            print(
+                f"    requests {i:6d}+: p50 {part[len(part) // 2] * 1000:6.1f} ms, "
+                f"max {part[-1] * 1000:6.1f} ms"
+            )
     p50, p99 = percentile(latencies, 0.50) * 1000, percentile(latencies, 0.99) * 1000
     print(
         f"\n[{name}] {args.clients} clients, {elapsed:.1f} s, one signed notification per request"

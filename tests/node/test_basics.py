@@ -3,6 +3,7 @@ size limit, authentication, and the OpenAPI document."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import httpx
@@ -74,6 +75,7 @@ def test_revoked_token_is_refused_with_401(node: ServedNode) -> None:
     client = node.client(token=token)
     assert client.get("/v1/public/summary").status_code == 200
     revoke_principal(node.workspace.engine, "leaving")
+    time.sleep(1.1)  # successful lookups are reused for up to 1 s
     response = client.get("/v1/public/summary")
     assert response.status_code == 401
     assert response.headers["content-type"] == PROBLEM

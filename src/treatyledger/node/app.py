@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from treatyledger import __version__
 from treatyledger.model.notifications import Notification
-from treatyledger.node.auth import AuthFirstRoute
+from treatyledger.node.auth import AuthCache, AuthFirstRoute
 from treatyledger.node.context import NodeContext
 from treatyledger.node.limits import BodySizeLimit
 from treatyledger.node.problems import install_problem_handlers, problem_responses
@@ -64,6 +64,7 @@ def create_app(context: NodeContext) -> FastAPI:
         responses=problem_responses(413, 500),
     )
     app.state.node = context
+    app.state.auth_cache = AuthCache(context.auth_cache_seconds)
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimit, max_body_bytes=context.max_body_bytes)
 

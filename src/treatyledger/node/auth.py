@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import re
 import secrets
+import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -167,6 +168,41 @@ bearer_scheme = HTTPBearer(
 _UNAUTHENTICATED = {"WWW-Authenticate": 'Bearer realm="treatyledger"'}
 
 
+class AuthCache:
+    """Recently authenticated tokens (by digest), so a busy node does not query its principals
+    table on every request. Only successes are cached, for ``ttl`` seconds: a revocation (from
+    another process, e.g. the CLI) takes effect within that time."""
+
+    def __init__(self, ttl: float):
+        self.ttl = ttl
+        self._entries: dict[str, tuple[Caller, float]] = {}
+
+    def get(self, digest: str) -> Caller | None:
+        entry = self._entries.get(digest)
+        if entry is None or entry[1] < time.monotonic():
+            return None
+        return entry[0]
+
+    def put(self, digest: str, caller: Caller) -> None:
+        if len(self._entries) > 10_000:  # bounded: drop everything rather than grow
+            self._entries.clear()
+        self._entries[digest] = (caller, time.monotonic() + self.ttl)
+
+
+async def _authenticate(request: Request, token: str) -> Caller | None:
+    node = request.app.state.node
+    cache: AuthCache | None = getattr(request.app.state, "auth_cache", None)
+    digest = hash_token(token)
+    if cache is not None and cache.ttl > 0:
+        found = cache.get(digest)
+        if found is not None:
+            return found
+    caller = await run_in_threadpool(authenticate, node.engine, token)
+    if caller is not None and cache is not None and cache.ttl > 0:
+        cache.put(digest, caller)
+    return caller
+
+
 async def _caller_of(request: Request, roles: frozenset[Role]) -> Caller:
     cached = getattr(request.state, "caller", None)
     if cached is None:
@@ -178,8 +214,7 @@ async def _caller_of(request: Request, roles: frozenset[Role]) -> Caller:
                 problem="unauthenticated",
                 headers=_UNAUTHENTICATED,
             )
-        engine: Engine = request.app.state.node.engine
-        cached = await run_in_threadpool(authenticate, engine, credentials.credentials)
+        cached = await _authenticate(request, credentials.credentials)
         if cached is None:
             raise Problem(
                 401,

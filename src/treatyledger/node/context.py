@@ -27,6 +27,8 @@ class NodeContext:
     rules: str = "new-start"
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     workspace_path: str | None = None
+    #: seconds a successful token lookup is reused (a revocation takes effect within it)
+    auth_cache_seconds: float = 1.0
     extras: dict[str, object] = field(default_factory=dict)
 
     @classmethod
