@@ -353,8 +353,10 @@ class LedgerState:
         trusted: bool = False,
         digest: bytes | None = None,
     ) -> Outcome:
-        """Apply one notification in JSON form. Unless ``trusted``, the signature is checked.
-        ``digest``: the content hash if the caller has it (saves canonicalization)."""
+        """Apply one notification in JSON form (``Notification.to_json_dict()``: the record must
+        match the notification schema, as everything that came out of a Notification does).
+        Unless ``trusted``, the signature is checked. ``digest``: the content hash if the caller
+        has it (saves canonicalization when the same sequence comes back)."""
         if not trusted:
             self._check_signature(record)
         party = record["party"]
@@ -945,7 +947,8 @@ def _unload(ctx: _Context, payload: Mapping[str, Any]) -> _Mutations:
             elif record["kind"] in _MISSILES:
                 changes["status"] = _NON_DEPLOYED
             _set(state, uid, **changes)
-        remaining = [u for u in inside if u not in set(uids)]
+        leaving = set(uids)
+        remaining = [u for u in inside if u not in leaving]
         state._contents[container] = remaining
         if removed:
             _put(state, container, "warheads", carried - removed)
