@@ -335,3 +335,17 @@ def test_schema_of_an_unknown_kind_is_an_error(capsys: pytest.CaptureFixture[str
     code, _, err = run(capsys, "schema", "notification", "launch")
     assert code == 1
     assert "expected one of" in err
+
+
+def test_a_postgresql_workspace_counts_like_the_file(
+    postgres_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ws = tmp_path / "ws"
+    assert run(capsys, "init", ws, "--party", "US", "--db", postgres_url)[0] == 0
+    assert not (ws / "ledger.db").exists()
+    assert run(capsys, "import-inventory", ws, US_2020, "--as-of", "2020-09-01")[0] == 0
+    _, a, _ = run(capsys, "count", "--workspace", ws, "--rules", "new-start", "--format", "json")
+    _, b, _ = run(
+        capsys, "count", "--inventory", US_2020, "--rules", "new-start", "--format", "json"
+    )
+    assert json.loads(a) == json.loads(b)
