@@ -137,3 +137,20 @@ def test_inventory_feeds_the_counting_engine() -> None:
         "deployed_warheads": 4,
         "deployed_and_nondeployed_launchers": 2,
     }
+
+
+def test_a_warhead_item_on_a_missile_is_counted_once_in_the_total_stockpile() -> None:
+    from treatyledger.rules import count
+
+    ledger = Ledger()
+    ledger.declare(
+        item("L1", "icbm_launcher", "non_deployed"),
+        item("M1", "icbm", "non_deployed", warheads=0),
+        item("W1", "warhead", "stored"),
+        item("W2", "warhead", "stored"),
+    )
+    ledger.send("load", {"container": "L1", "items": ["M1"]})
+    ledger.send("load", {"container": "M1", "items": ["W1"], "warheads": 1})
+    result = count(ledger.state.inventory(), load_rule_set("total-stockpile"), catalog())
+    # W1 and one anonymous RV on M1 (its warheads field), plus W2 in storage
+    assert result.parties["US"].categories["total_warheads"].total == 3

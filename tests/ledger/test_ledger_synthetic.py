@@ -108,3 +108,17 @@ def test_an_unreachable_aggregate_is_an_error() -> None:
     ]
     with pytest.raises(ValueError, match="do not fit"):
         synthetic_stream("US", impossible, catalog(), random.Random(1))
+
+
+def test_the_russian_stream_reaches_the_official_figures_at_every_date() -> None:
+    rule_set = load_rule_set("new-start")
+    pol = policy_from_rule_set(rule_set, catalog(), require_signatures=False)
+    points = [p for p in read_new_start_aggregates(party="RU") if p.date <= date(2018, 12, 31)]
+    records = synthetic_stream("RU", points, catalog(), random.Random(7))
+    series = time_series(records, pol, rule_set, [p.date for p in points])
+    got = [tuple(s.totals["RU"].values()) for s in series]
+    expected = [
+        (p.deployed_delivery_vehicles, p.deployed_warheads, p.deployed_and_nondeployed_launchers)
+        for p in points
+    ]
+    assert got == expected
