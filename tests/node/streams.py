@@ -17,9 +17,9 @@ def _time(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def force_declaration(party: str, sequence: int = 1) -> dict[str, Any]:
+def force_declaration(party: str, sequence: int = 1, number: int = 1) -> dict[str, Any]:
     """One deployed silo launcher holding a deployed MM III with one reentry vehicle."""
-    launcher = f"{party}-LN-1"
+    launcher = f"{party}-LN-{number}"
     return {
         "party": party,
         "sequence": sequence,
@@ -37,7 +37,7 @@ def force_declaration(party: str, sequence: int = 1) -> dict[str, Any]:
                     "facility": f"{party}-BASE",
                 },
                 {
-                    "uid": f"{party}-MS-1",
+                    "uid": f"{party}-MS-{number}",
                     "party": party,
                     "kind": "icbm",
                     "system_type": "MM III",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -12,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from node.harness import ServedNode, served_node
+from node.streams import force_declaration
 from treatyledger.model.items import Item
 from treatyledger.node.auth import Role
 from treatyledger.node.schemas import PublicSummary
@@ -109,3 +111,16 @@ def test_observer_schemas_declare_no_item_level_property(observed: ServedNode) -
 def test_summary_on_any_date_holds_no_item_level_field(observed: ServedNode, as_of: Any) -> None:
     body = observed.client(Role.OBSERVER).get(f"/v1/public/summary?as_of={as_of}").json()
     assert not keys_in(body) & ITEM_FIELDS
+
+
+def test_summary_follows_the_log_as_it_grows(tmp_path: Path) -> None:
+    with served_node(tmp_path / "us") as node:
+        node.seed(2)
+        observer = node.client(Role.OBSERVER)
+        before = observer.get("/v1/public/summary?as_of=2012-01-01").json()
+        response = node.submit([force_declaration("US", sequence=3, number=2)])
+        assert response.status_code == 200
+        after = observer.get("/v1/public/summary?as_of=2012-01-01").json()
+    assert before["aggregates"][0]["totals"]["deployed_warheads"] == 1
+    assert after["aggregates"][0]["totals"]["deployed_warheads"] == 2
+    assert after["checkpoint"]["size"] >= before["checkpoint"]["size"]

@@ -4,7 +4,7 @@ treaty's rule set and its limits. Built from a Workspace, or directly in tests."
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine
@@ -29,7 +29,8 @@ class NodeContext:
     workspace_path: str | None = None
     #: seconds a successful token lookup is reused (a revocation takes effect within it)
     auth_cache_seconds: float = 1.0
-    extras: dict[str, object] = field(default_factory=dict)
+    #: the observer view's aggregates per (log version, rule set, date); see routers.public
+    summary_cache: dict[tuple[object, ...], Any] = field(default_factory=dict)
 
     @classmethod
     def from_workspace(

@@ -85,16 +85,6 @@ def checkpoint_response(node: NodeContext, note: str) -> CheckpointResponse:
     )
 
 
-def latest_checkpoint(node: NodeContext) -> CheckpointResponse | None:
-    """The latest stored checkpoint (no signing), for the observer view."""
-    with node.engine.connect() as conn:
-        try:
-            note = tlog_store.latest_checkpoint(conn, origin_of(node))
-        except tlog_store.LogNotFoundError:
-            return None
-    return None if note is None else checkpoint_response(node, note)
-
-
 def entries(node: NodeContext, start: int, end: int, proof_size: int | None) -> list[LogEntry]:
     origin = origin_of(node)
     with node.engine.connect() as conn:

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
 from treatyledger.files import load_catalog, load_rule_set, rule_set_names
 from treatyledger.ledger import policy_from_rule_set, state_at, time_series
@@ -54,6 +54,17 @@ def party_records(engine: Engine, party: str) -> list[dict[str, Any]]:
             .order_by(NotificationRow.sequence)
         ).all()
     return [json.loads(row.signed_bytes) for row in rows]
+
+
+def records_version(engine: Engine, party: str) -> tuple[int, int]:
+    """(count, last sequence) of a party's notifications: changes whenever one is added."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(func.count(), func.max(NotificationRow.sequence)).where(
+                NotificationRow.party == party
+            )
+        ).one()
+    return int(row[0]), int(row[1] or 0)
 
 
 def inventory_at(records: list[dict[str, Any]], treaty: Treaty, when: date) -> list[Item]:

@@ -11,7 +11,14 @@ from starlette.concurrency import run_in_threadpool
 from treatyledger.node.auth import Caller
 from treatyledger.node.routers.deps import EVERYONE, AsOf, Node, TreatyDep, guard, guarded_router
 from treatyledger.node.schemas import AggregatePoint, LimitStatus, PublicSummary
-from treatyledger.node.views import data_dates, final_limits, limit_in_force, party_records, series
+from treatyledger.node.views import (
+    data_dates,
+    final_limits,
+    limit_in_force,
+    party_records,
+    records_version,
+    series,
+)
 
 MAX_AGGREGATE_DATES = 100
 
@@ -30,6 +37,26 @@ async def public_summary(
     from treatyledger.node import logview
 
     def compute() -> PublicSummary:
+        # The aggregates change only when the log grows: reuse them until then, so the
+        # public view costs a replay per new notification, not per request.
+        key = (records_version(node.engine, node.party), treaty.name, as_of)
+        cache = node.summary_cache
+        if key not in cache:
+            if len(cache) >= 64:
+                cache.clear()
+            cache[key] = aggregates_and_compliance()
+        aggregates, compliance = cache[key]
+        return PublicSummary(
+            party=node.party,
+            rule_set=treaty.name,
+            treaty=treaty.rule_set.treaty.name,
+            as_of=as_of,
+            aggregates=aggregates,
+            compliance=compliance,
+            checkpoint=logview.checkpoint_response(node, logview.current_checkpoint_note(node)),
+        )
+
+    def aggregates_and_compliance() -> tuple[list[AggregatePoint], list[LimitStatus]]:
         records = party_records(node.engine, node.party)
         # bounded: a far-future as_of must not make the node count thousands of dates
         dates = data_dates(records, until=as_of)[-MAX_AGGREGATE_DATES:]
@@ -50,14 +77,6 @@ async def public_summary(
                     within_limit=(total <= in_force[0]) if in_force else None,
                 )
             )
-        return PublicSummary(
-            party=node.party,
-            rule_set=treaty.name,
-            treaty=treaty.rule_set.treaty.name,
-            as_of=as_of,
-            aggregates=aggregates,
-            compliance=compliance,
-            checkpoint=logview.latest_checkpoint(node),
-        )
+        return aggregates, compliance
 
     return await run_in_threadpool(compute)
