@@ -4,6 +4,7 @@ cosignatures, transactions, and the audit that catches a tampered row."""
 from __future__ import annotations
 
 import random
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -192,3 +193,29 @@ def test_audit_catches_a_deleted_leaf_row(engine: Engine) -> None:
     with engine.connect() as conn:
         report = audit(conn, LOG)
     assert any("claims size 1000 but stores 999" in p for p in report.problems)
+
+
+def test_concurrent_appenders_on_postgresql_are_serialised(postgres_url: str) -> None:
+    # PostgreSQL serialises appenders on the log row (SELECT ... FOR UPDATE). SQLite has one
+    # writer at a time by design; a node funnels its appends through one writer there.
+    engine = make_engine(postgres_url, pool_size=4)
+    upgrade(engine)
+    errors: list[BaseException] = []
+
+    def appender(worker: int) -> None:
+        try:
+            for i in range(15):
+                append_durably(engine, LOG, [f"w{worker} n{i}".encode(), b"second"])
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=appender, args=(w,)) for w in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with engine.connect() as conn:
+        assert log_size(conn, LOG) == 4 * 15 * 2
+        assert audit(conn, LOG).ok
+    engine.dispose()

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from itertools import repeat
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select, tuple_, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from treatyledger.errors import TreatyLedgerError
 from treatyledger.store.tlog_tables import (
@@ -87,16 +89,19 @@ def _log_row(conn: Connection, log_id: str, *, lock: bool = False) -> tuple[int,
 
 
 def ensure_log(conn: Connection, log_id: str) -> int:
-    """Create the log ``log_id`` (its origin line) if missing; returns its row id."""
+    """Create the log ``log_id`` (its origin line) if missing; returns its row id. Safe when
+    two transactions create the same log at once (ON CONFLICT DO NOTHING)."""
     row = conn.execute(select(TlogLogRow.id).where(TlogLogRow.origin == log_id)).first()
     if row is not None:
         return int(row[0])
     parse_checkpoint(f"{log_id}\n0\n{'A' * 43}=\n")  # the origin must make a valid checkpoint
-    return int(
-        conn.execute(
-            insert(TlogLogRow).values(origin=log_id, size=0).returning(TlogLogRow.id)
-        ).scalar_one()
+    dialect_insert = sqlite_insert if conn.dialect.name == "sqlite" else postgresql_insert
+    conn.execute(
+        dialect_insert(TlogLogRow)
+        .values(origin=log_id, size=0)
+        .on_conflict_do_nothing(index_elements=["origin"])
     )
+    return int(conn.execute(select(TlogLogRow.id).where(TlogLogRow.origin == log_id)).scalar_one())
 
 
 def log_size(conn: Connection, log_id: str) -> int:
