@@ -197,3 +197,13 @@ def test_an_eliminated_launcher_leaves_its_submarine(ledger: Ledger) -> None:
     ledger.send("eliminate", {"uid": "T1"})
     assert ledger.state.contents("S1") == ()
     assert ledger.state.item("T1").contained_in is None
+
+
+def test_nested_items_declared_together_take_the_outermost_facility(ledger: Ledger) -> None:
+    ledger.declare(
+        item("D1", "slbm", "deployed", contained_in="T1", warheads=0),
+        item("T1", "slbm_launcher", "deployed", contained_in="S1"),
+        item("S1", "submarine", "deployed", facility="SB-1"),
+    )
+    assert ledger.state.item("D1").facility == "SB-1"
+    assert ledger.state.item("T1").facility == "SB-1"

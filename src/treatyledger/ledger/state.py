@@ -731,17 +731,25 @@ def _declare(ctx: _Context, payload: Mapping[str, Any]) -> _Mutations:
                 )
         if record["kind"] == _WARHEAD:
             loaded_warheads[container] = loaded_warheads.get(container, 0) + 1
-        where = holder.get("facility")
-        if record.get("facility") is None and where is not None:
-            record["facility"] = where  # a contained item is where its container is
-        elif where is not None and record["facility"] != where:
+        contents.setdefault(container, []).append(uid)
+    # a contained item is where its outermost container is (container kinds are strictly
+    # ordered, warhead < missile < launcher < submarine, so the chain has no cycle)
+    for uid, record in new.items():
+        chain = [record]
+        holder_uid = record.get("contained_in")
+        while holder_uid is not None:
+            holder = new.get(holder_uid) or state._items[holder_uid]
+            chain.append(holder)
+            holder_uid = holder.get("contained_in")
+        places = {r["facility"] for r in chain if r.get("facility") is not None}
+        if len(places) > 1:
             raise ctx.reject(
-                f"the item is declared at {record['facility']} but its container "
-                f"{container} is at {where}",
+                f"the item and its containers are declared at {', '.join(sorted(places))}",
                 Rule.TWO_PLACES,
                 uid,
             )
-        contents.setdefault(container, []).append(uid)
+        if places and len(chain) > 1:
+            record["facility"] = places.pop()
     for uid, record in new.items():
         if record["kind"] in _CARRIERS:
             warheads = record.get("warheads") or 0
