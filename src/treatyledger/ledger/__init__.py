@@ -25,7 +25,9 @@ sequence, rule: ``Rule``, item) and changes nothing. ``Outcome.status`` is ``acc
 
 Replay (``ledger.replay``): ``replay(records, policy, until_sequence=None)``,
 ``state_at(records, policy, date_or_datetime)``, ``counts_at(records, policy, rule_set, when)``,
-``time_series(records, policy, rule_set, dates)`` (one pass). Records are JSON dicts.
+``time_series(records, policy, rule_set, dates)`` (one pass). Records are JSON dicts. What a
+correction may change and how replay applies it, and what "as of a date" means: the module
+docstring of ``ledger.replay``.
 
 Reconciliation (``ledger.reconcile``): ``reconcile(records, policy, party,
 database_sequence=None) -> Reconciliation`` (``.discrepancies``: kind missing / extra / status /
