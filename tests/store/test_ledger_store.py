@@ -345,3 +345,29 @@ def test_unsigned_notifications_pass_only_with_verification_off(
 def test_a_batch_over_the_bound_is_refused(ledger_store: LedgerStore) -> None:
     with pytest.raises(StoreError, match="at most"):
         ledger_store.submit([{}] * (MAX_BATCH + 1))
+
+
+def test_an_unexpected_error_mid_batch_rolls_the_in_memory_state_back(
+    ledger_store: LedgerStore, us: Notifier, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ledger_store.submit([us.declare(base_force())])
+    batch = [
+        us.make("load", {"container": "US-L1", "items": ["US-M1"]}),
+        us.make("retire", {"uid": "US-W1"}),
+    ]
+    calls = []
+
+    def failing_second(record: Any) -> bytes:
+        calls.append(record)
+        if len(calls) == 2:
+            raise MemoryError("out of memory")
+        return leaf_bytes(record)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(ledger_store_module, "leaf_bytes", failing_second)
+        with pytest.raises(StoreError):
+            ledger_store.submit(batch)
+    # the first notification had been applied in memory; it must not linger there
+    assert ledger_store.next_sequence("US") == 2
+    assert ledger_store.state.item("US-L1").status == "non_deployed"  # type: ignore[union-attr]
+    assert [a.status for a in ledger_store.submit(batch)] == ["accepted", "accepted"]

@@ -20,6 +20,7 @@ the same party, as it must). Re-submitting already accepted notifications is ide
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -155,6 +156,7 @@ class LedgerStore:
         self.namespace = namespace
         self.state = LedgerState(policy)
         self._parties: set[str] = set()
+        self._stale = False
         self.reload()
 
     # ------------------------------------------------------------------ loading
@@ -188,6 +190,46 @@ class LedgerStore:
         batch = list(notifications)
         if len(batch) > MAX_BATCH:
             raise StoreError(f"a batch holds at most {MAX_BATCH} notifications, got {len(batch)}")
+        if self._stale:  # an earlier batch failed after touching the in-memory state
+            self.reload()
+        # From here the in-memory state may run ahead of the database until the commit.
+        self._stale = True
+        try:
+            acks, pending, duplicates = self._validate(batch)
+            if pending:
+                self._persist(pending)
+        except Exception as exc:
+            failure = StoreError(
+                f"could not store the batch ({type(exc).__name__}: {exc}); "
+                "nothing of it was acknowledged"
+            )
+            with contextlib.suppress(Exception):  # unreachable: reload before the next batch
+                self.reload()  # bring the state back to what the database holds
+                self._stale = False
+            raise failure from exc
+        self._stale = False
+        for p in pending:
+            o = p.outcome
+            acks[p.position] = Ack(
+                o.party, o.sequence, "accepted", p.leaf_index, o.late, tuple(o.flags)
+            )
+        if duplicates:
+            known = {(p.outcome.party, p.outcome.sequence): p.leaf_index for p in pending}
+            missing = [
+                (o.party, o.sequence) for _, o in duplicates if (o.party, o.sequence) not in known
+            ]
+            known.update(self._leaf_indices(missing))
+            for position, o in duplicates:
+                acks[position] = Ack(
+                    o.party, o.sequence, "duplicate", known.get((o.party, o.sequence))
+                )
+        return [a for a in acks if a is not None]
+
+    def _validate(
+        self, batch: list[Notification | Mapping[str, Any]]
+    ) -> tuple[list[Ack | None], list[_Pending], list[tuple[int, Outcome]]]:
+        """Apply the batch to the in-memory state: the acks of rejected notifications, the
+        accepted ones to persist, the duplicates."""
         acks: list[Ack | None] = [None] * len(batch)
         pending: list[_Pending] = []
         duplicates: list[tuple[int, Outcome]] = []
@@ -233,31 +275,7 @@ class LedgerStore:
             item = _Pending(record, signed, hashlib.sha256(signed).digest(), outcome, position)
             item.touched = _changed_items(state, record, outcome)
             pending.append(item)
-        if pending:
-            try:
-                self._persist(pending)
-            except Exception as exc:
-                self.reload()  # the state ran ahead of the database: bring it back
-                raise StoreError(
-                    f"could not store the batch ({type(exc).__name__}: {exc}); "
-                    "nothing of it was acknowledged"
-                ) from exc
-        for p in pending:
-            o = p.outcome
-            acks[p.position] = Ack(
-                o.party, o.sequence, "accepted", p.leaf_index, o.late, tuple(o.flags)
-            )
-        if duplicates:
-            known = {(p.outcome.party, p.outcome.sequence): p.leaf_index for p in pending}
-            missing = [
-                (o.party, o.sequence) for _, o in duplicates if (o.party, o.sequence) not in known
-            ]
-            known.update(self._leaf_indices(missing))
-            for position, o in duplicates:
-                acks[position] = Ack(
-                    o.party, o.sequence, "duplicate", known.get((o.party, o.sequence))
-                )
-        return [a for a in acks if a is not None]
+        return acks, pending, duplicates
 
     def _persist(self, pending: list[_Pending]) -> None:
         now = datetime.now(UTC)
