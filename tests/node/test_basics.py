@@ -95,3 +95,13 @@ def test_openapi_document_lists_every_route_with_problem_responses(node: ServedN
             if path != "/v1/health":
                 assert operation.get("security"), f"{method} {path} has no security"
                 assert "401" in responses and "403" in responses, (method, path)
+
+
+def test_body_that_is_not_utf8_json_is_a_documented_problem(node: ServedNode) -> None:
+    response = node.client(Role.OWNER).post(
+        "/v1/notifications", content=b"\xff5bX", headers={"content-type": "application/json"}
+    )
+    assert response.status_code in (400, 422)
+    assert response.headers["content-type"] == PROBLEM
+    spec = httpx.get(node.url + "/v1/openapi.json").json()
+    assert str(response.status_code) in spec["paths"]["/v1/notifications"]["post"]["responses"]

@@ -18,7 +18,7 @@ ITEM_LEVEL = (Role.OWNER, Role.PEER, Role.INSPECTOR)
 LOG_READERS = (Role.OWNER, Role.PEER, Role.INSPECTOR, Role.WITNESS)
 EVERYONE = tuple(ALL_ROLES)
 
-GUARDED = problem_responses(401, 403, 422)
+GUARDED = problem_responses(400, 401, 403, 422)
 
 
 def guarded_router(**kwargs: Any) -> APIRouter:
