@@ -1,3 +1,3 @@
-"""TreatyLedger: accounting, transparency and verification of strategic arms-reduction agreements."""
+"""TreatyLedger: accounting, transparency and verification of arms-reduction agreements."""
 
 __version__ = "0.1.0"
