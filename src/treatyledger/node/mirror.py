@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from treatyledger.errors import TreatyLedgerError
 from treatyledger.node.views import treaty
@@ -16,6 +16,9 @@ from treatyledger.rules import count
 from treatyledger.store import tlog_store
 from treatyledger.store.ledger_store import LedgerStore
 from treatyledger.tlog.checkpoint import origin_for_party
+
+if TYPE_CHECKING:
+    from treatyledger.store.workspace import Workspace
 
 
 class MirrorRejected(TreatyLedgerError):
@@ -25,7 +28,7 @@ class MirrorRejected(TreatyLedgerError):
 
 
 class Mirror:
-    def __init__(self, workspace: Any):
+    def __init__(self, workspace: Workspace):
         self.workspace = workspace
         self.treaty = treaty(workspace.rules)
         self.store = LedgerStore(workspace.engine, self.treaty.policy)

@@ -19,13 +19,12 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
-import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from sqlalchemy import select
@@ -47,6 +46,9 @@ from treatyledger.tlog.verifier import (
     verify_inclusion,
 )
 from treatyledger.tlog.witness import EquivocationError, Witness, WitnessError
+
+if TYPE_CHECKING:
+    from treatyledger.store.workspace import Workspace
 
 DEFAULT_PAGE_SIZE = 256
 MAX_RESPONSE_BYTES = 64 << 20
@@ -240,7 +242,7 @@ def _save_state(engine: Any, origin: str, **values: Any) -> None:
 
 
 def sync_peer(
-    workspace: Any,
+    workspace: Workspace,
     peer_url: str,
     token: str,
     *,
@@ -450,17 +452,3 @@ def _verify_entries(entries: Sequence[PeerEntry], start: int, end: int, tree: Ch
             raise PeerVerificationFailed(
                 f"entry {entry.index} is not in the checkpoint of size {tree.size}: {exc}"
             ) from None
-
-
-def parse_entry(entry: bytes) -> dict[str, Any]:
-    try:
-        data = json.loads(entry)
-    except (ValueError, UnicodeDecodeError):
-        raise PeerVerificationFailed("a log entry is not a JSON notification") from None
-    if not isinstance(data, dict):
-        raise PeerVerificationFailed("a log entry is not a JSON object")
-    return data
-
-
-def today() -> date:
-    return datetime.now(UTC).date()
