@@ -4,7 +4,9 @@ anything."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,7 @@ from sqlalchemy import func, select
 
 from node.harness import ServedNode, served_node
 from node.streams import stream
+from pg import fresh_database, postgres_reachable
 from treatyledger.ledger import sign
 from treatyledger.model.notifications import Notification
 from treatyledger.node.auth import Role
@@ -75,12 +78,27 @@ ENDPOINTS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedNode]:
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def seeded(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServedNode]:
+    """The US node, seeded, on each backend (the matrix runs on both)."""
     path: Path = tmp_path_factory.mktemp("roles") / "us"
-    with served_node(path) as node:
+    with ExitStack() as stack:
+        db_url = None
+        if request.param == "postgresql":
+            require_postgres()
+            db_url = stack.enter_context(fresh_database())
+        node = stack.enter_context(served_node(path, db_url=db_url))
         node.seed(SEEDED)
         yield node
+
+
+def require_postgres() -> None:
+    if not postgres_reachable():
+        if os.environ.get("CI") == "true":
+            pytest.fail("PostgreSQL is not reachable at 127.0.0.1:5432 and CI=true")
+        pytest.skip("PostgreSQL not reachable at 127.0.0.1:5432")
 
 
 def fingerprint(node: ServedNode) -> tuple[int, ...]:
