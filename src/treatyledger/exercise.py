@@ -61,6 +61,8 @@ class ExerciseResult:
     summary_path: Path
     limits: dict[str, int]
     binding_from: date
+    #: party -> the observer view's compliance entries as of ``until`` (aggregates only)
+    public: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -174,6 +176,7 @@ def run_exercise(
                     )
                 )
         checkpoints = [_checkpoint(party, node) for party, node in nodes.items()]
+        public = {party: _public(node, until) for party, node in nodes.items()}
         central = final_limits(the_treaty.rule_set)  # New START's 700 / 1,550 / 800
         limits = {cid: central[cid][0] for cid, _ in CATEGORIES}
         binding_from = min(central[cid][1] for cid, _ in CATEGORIES)
@@ -199,6 +202,7 @@ def run_exercise(
             summary_path=summary_path,
             limits=limits,
             binding_from=binding_from,
+            public=public,
             timings=timings,
         )
     finally:
@@ -225,6 +229,14 @@ def _submit(node: _Node, signed: list[dict[str, Any]]) -> int:
     return accepted
 
 
+def _public(node: _Node, until: date) -> list[dict[str, Any]]:
+    headers = {"Authorization": f"Bearer {node.observer}"}
+    with httpx.Client(base_url=node.running.url, headers=headers, timeout=30) as client:
+        body = client.get("/v1/public/summary", params={"as_of": until.isoformat()}).json()
+    compliance: list[dict[str, Any]] = body["compliance"]
+    return compliance
+
+
 def _checkpoint(party: str, node: _Node) -> CheckpointSummary:
     headers = {"Authorization": f"Bearer {node.observer}"}
     with httpx.Client(base_url=node.running.url, headers=headers, timeout=30) as client:
@@ -235,4 +247,56 @@ def _checkpoint(party: str, node: _Node) -> CheckpointSummary:
         size=body["size"],
         root=body["root"],
         cosigners=tuple(c["name"] for c in body["cosignatures"]),
+    )
+
+
+def print_exercise(console: Any, result: ExerciseResult) -> None:
+    """The exercise's outcome as a Rich table: per data date, each party's counts as the
+    other party verified them, beside the official aggregates and the limits."""
+    from rich.table import Table
+
+    table = Table(
+        "data date",
+        "party",
+        *(cid.replace("_", " ") for cid, _ in CATEGORIES),
+        "vs official",
+        title="New START, 2011-2018: counted by the other party from its verified mirror "
+        "/ official aggregate",
+    )
+    for row in sorted(result.rows, key=lambda r: (r.data_date, r.party)):
+        cells = []
+        for cid, _ in CATEGORIES:
+            counted = row.counted[cid]
+            official = None if row.official is None else row.official[cid]
+            text = f"{counted:,}" if official is None else f"{counted:,} / {official:,}"
+            if row.data_date >= result.binding_from and counted > result.limits[cid]:
+                text = f"[bold red]{text}[/]"
+            cells.append(text)
+        verdict = {True: "[green]matches[/]", False: "[bold red]DIFFERS[/]", None: ""}
+        table.add_row(row.data_date.isoformat(), row.party, *cells, verdict[row.matches])
+    table.add_section()
+    table.add_row(
+        "limits",
+        f"from {result.binding_from.isoformat()}",
+        *(f"{result.limits[cid]:,}" for cid, _ in CATEGORIES),
+        "",
+    )
+    console.print(table)
+    for party, compliance in result.public.items():
+        verdicts = ", ".join(
+            f"{c['category']} {c['total']:,}/{c['limit']:,} "
+            + {True: "within", False: "OVER", None: "not yet binding"}[c["within_limit"]]
+            for c in compliance
+        )
+        console.print(f"{party} node's public view (observer token): {verdicts}", highlight=False)
+    for checkpoint in result.checkpoints:
+        console.print(
+            f"{checkpoint.origin}: checkpoint of {checkpoint.size:,} entries, root "
+            f"{checkpoint.root}, cosigned by {', '.join(checkpoint.cosigners) or 'nobody'}",
+            highlight=False,
+        )
+    console.print(
+        f"HTML summary with the deployed-warheads plot: {result.summary_path} "
+        f"(exercise took {result.timings.get('total', 0):.0f} s; servers stopped)",
+        highlight=False,
     )

@@ -35,6 +35,9 @@ def test_two_nodes_verify_each_other_and_reproduce_the_official_aggregates(
         "RU": result.notifications["US"],
         "US": result.notifications["RU"],
     }
+    public = {c["category"]: c for c in result.public["US"]}
+    assert public["deployed_warheads"]["total"] == 1654  # official 2013-03-01 figure
+    assert public["deployed_warheads"]["within_limit"] is None  # binds from 2018-02-05
     page = result.summary_path.read_text()
     assert "data:image/png;base64," in page and "1,550" in page
 
