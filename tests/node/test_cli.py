@@ -56,3 +56,20 @@ def test_malformed_verifier_key_is_refused(
     code = main(["principal", "add", str(workspace), "w", "--role", "witness", "--vkey", "nope"])
     assert code == 1
     assert "--vkey" in capsys.readouterr().err
+
+
+def test_peer_trust_registers_the_key_and_prints_this_partys_cosigner_key(
+    workspace: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from treatyledger.node.keys import cosigner_vkey
+    from treatyledger.tlog.verifier import parse_vkey
+
+    with Workspace.init(tmp_path / "ru", "RU") as ru:
+        ru_key = ru.public_key
+    assert main(["peer", "trust", str(workspace), "RU", ru_key]) == 0
+    captured = capsys.readouterr()
+    with Workspace.open(workspace) as us:
+        assert list(us.party_keys("RU").values()) == [ru_key]
+        own = str(cosigner_vkey("US", us.public_key))
+    assert own in captured.err
+    assert parse_vkey(own).name == "treatyledger.example/US"
