@@ -28,7 +28,8 @@ from treatyledger.analysis.trajectory import (
 )
 from treatyledger.analysis.upload import UploadResult, upload_potential
 from treatyledger.cli.app import app, console
-from treatyledger.cli.counting import CATALOG_OPTION, CommandLineError, OutputFormat, parse_date
+from treatyledger.cli.counting import CATALOG_OPTION
+from treatyledger.cli.options import CommandLineError, OutputFormat, parse_date, split_list
 from treatyledger.files import (
     bundled_inventory_names,
     load_catalog,
@@ -75,7 +76,9 @@ def _inventory(
             return read_bundled_inventory(inventory, catalog)
         return read_inventory(path, catalog)
     if workspace is not None:
-        return _workspace_inventory(workspace, as_of, catalog)
+        from treatyledger.store.ledger_store import workspace_inventory
+
+        return workspace_inventory(workspace, as_of, catalog)
     raise CommandLineError("give the force with --inventory FILE or --workspace DIR")
 
 
@@ -86,12 +89,6 @@ def _workspace_records(workspace: Path) -> tuple[str, list[dict[str, Any]], Ledg
 
     with Workspace.open(workspace) as ws:
         return ws.party, load_records(ws.engine), policy_of(ws)
-
-
-def _workspace_inventory(workspace: Path, as_of: date | None, catalog: Catalog) -> Inventory:
-    from treatyledger.cli.workspace import workspace_inventory
-
-    return workspace_inventory(workspace, as_of, catalog)
 
 
 def _params(path: Path | None) -> UploadParameters:
@@ -111,13 +108,6 @@ def _plot(kind: str, value: Any, path: Path | None, **options: Any) -> None:
     }
     plots.save_figure(builders[kind](value, **options), path)
     console.print(f"plot written to {path}", highlight=False)
-
-
-def _split(value: str, option: str) -> list[str]:
-    parts = [p.strip() for p in value.split(",") if p.strip()]
-    if not parts:
-        raise CommandLineError(f"{option}: expected a comma-separated list, found {value!r}")
-    return parts
 
 
 @analyze_app.command("upload")
@@ -245,8 +235,8 @@ def compare_command(
     catalog = load_catalog(catalog_file)
     when = parse_date(as_of, "--as-of")
     force = _inventory(inventory, workspace, when, catalog)
-    names = _split(scenarios, "--scenarios")
-    rule_sets = [load_rule_set(name) for name in _split(rules, "--rules")]
+    names = split_list(scenarios, "--scenarios")
+    rule_sets = [load_rule_set(name) for name in split_list(rules, "--rules")]
     result = compare(
         force,
         catalog,

@@ -4,28 +4,17 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from enum import StrEnum
 from pathlib import Path
 
 import typer
 from rich.table import Table
 
 from treatyledger.cli.app import app, console
-from treatyledger.errors import TreatyLedgerError
+from treatyledger.cli.options import CommandLineError, OutputFormat, parse_date
 from treatyledger.files import load_catalog, load_rule_set, read_inventory, rule_set_names
 from treatyledger.model.catalog import Catalog
 from treatyledger.model.items import Inventory
 from treatyledger.rules import CountResult, RuleSet, count, explain
-
-
-class CommandLineError(TreatyLedgerError):
-    """An option value the command cannot use."""
-
-
-class OutputFormat(StrEnum):
-    TABLE = "table"
-    JSON = "json"
-
 
 rules_app = typer.Typer(help="List and show the built-in treaty rule sets.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
@@ -103,19 +92,10 @@ def load_inventory(
     if inventory is not None:
         return read_inventory(inventory, catalog)
     if workspace is not None:
-        from treatyledger.cli.workspace import workspace_inventory
+        from treatyledger.store.ledger_store import workspace_inventory
 
         return workspace_inventory(workspace, as_of, catalog)
     raise CommandLineError("give the inventory to count with --inventory FILE or --workspace DIR")
-
-
-def parse_date(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise CommandLineError(f"{option}: expected a date YYYY-MM-DD, found {value!r}") from None
 
 
 @app.command("count")

@@ -12,10 +12,9 @@ from typing import Any
 import numpy as np
 import typer
 from rich.table import Table
-from sqlalchemy import select as sql_select
 
 from treatyledger.cli.app import app, console
-from treatyledger.errors import TreatyLedgerError
+from treatyledger.cli.options import CommandLineError, OutputFormat
 from treatyledger.files import load_catalog, load_rule_set
 from treatyledger.files.inspection import (
     append_inspection_record,
@@ -28,19 +27,10 @@ from treatyledger.inspect.findings import ComplianceIssue, declared_state, recon
 from treatyledger.inspect.randomness import evaluate_round
 from treatyledger.inspect.selection import check_quota, select_inspection, verify_selection
 from treatyledger.ledger.state import policy_from_rule_set
-from treatyledger.model.notifications import Notification, parse_notification
+from treatyledger.model.notifications import Notification
 from treatyledger.rules import InspectionType, RuleSet
-from treatyledger.store.ledger_tables import NotificationRow
+from treatyledger.store.ledger_store import notifications_in_acceptance_order
 from treatyledger.store.workspace import Workspace
-
-
-class InspectCommandError(TreatyLedgerError):
-    """An option value the inspect command cannot use."""
-
-
-class OutputFormat(StrEnum):
-    TABLE = "table"
-    JSON = "json"
 
 
 class Strategy(StrEnum):
@@ -72,17 +62,12 @@ WORKSPACE_OPTION = typer.Option(
 def _notifications(files: list[Path] | None, workspace: Path | None) -> list[Notification]:
     """Notifications in recorded order, from files or from a workspace's ledger."""
     if bool(files) == (workspace is not None):
-        raise InspectCommandError("give either --notifications files or --workspace")
+        raise CommandLineError("give either --notifications files or --workspace")
     if files:
         return read_notifications(files)
     assert workspace is not None
-    with Workspace.open(workspace) as opened, opened.engine.connect() as conn:
-        rows = conn.execute(
-            sql_select(NotificationRow.signed_bytes).order_by(
-                NotificationRow.accepted_at, NotificationRow.party, NotificationRow.sequence
-            )
-        )
-        return [parse_notification(json.loads(bytes(signed))) for (signed,) in rows]
+    with Workspace.open(workspace) as opened:
+        return notifications_in_acceptance_order(opened.engine)
 
 
 def _print_json(value: Any) -> None:
@@ -111,7 +96,7 @@ def odds(
 ) -> None:
     """Exact hypergeometric detection probability, or the smallest sample for a goal."""
     if (sample is None) == (goal is None):
-        raise InspectCommandError("give exactly one of --sample and --goal")
+        raise CommandLineError("give exactly one of --sample and --goal")
     result: dict[str, Any] = {"population": population, "noncompliant": noncompliant}
     if sample is not None:
         p = statistics.detection_probability(population, noncompliant, sample)
@@ -147,7 +132,7 @@ def _inspection_type(rule_set: RuleSet, type_id: str) -> InspectionType:
     for inspection_type in types:
         if inspection_type.id == type_id:
             return inspection_type
-    raise InspectCommandError(
+    raise CommandLineError(
         f"rule set {rule_set.treaty.id} has no inspection type {type_id!r}; expected one of "
         f"{', '.join(t.id for t in types) or '(none)'}"
     )
@@ -157,7 +142,7 @@ def _moment(text: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise InspectCommandError(f"--at: expected an ISO 8601 time, got {text!r}") from None
+        raise CommandLineError(f"--at: expected an ISO 8601 time, got {text!r}") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
@@ -186,7 +171,7 @@ def select(
     moment = _moment(at)
     if conducted is not None:
         if rule_set.treaty.entry_into_force is None:
-            raise InspectCommandError(f"rule set {rules} has no entry-into-force date for quotas")
+            raise CommandLineError(f"rule set {rules} has no entry-into-force date for quotas")
         done = [(r.inspection_type, r.time.date()) for r in read_inspection_records(conducted)]
         check_quota(kind, moment.date(), rule_set.treaty.entry_into_force, done)
     events = _notifications(notifications, workspace)
@@ -224,7 +209,7 @@ def record(
     for entry in read_inspection_records(finding):
         _inspection_type(rule_set, entry.inspection_type)
         if entry.id in existing:
-            raise InspectCommandError(f"inspection record {entry.id} is already in {findings}")
+            raise CommandLineError(f"inspection record {entry.id} is already in {findings}")
         append_inspection_record(findings, entry)
         existing.add(entry.id)
         console.print(f"recorded {entry.id} ({entry.inspection_type} at {entry.site})")
@@ -285,9 +270,9 @@ def _integers(text: str, option: str) -> list[int]:
     try:
         values = [int(part) for part in text.split(",") if part.strip()]
     except ValueError:
-        raise InspectCommandError(f"{option}: expected integers separated by commas") from None
+        raise CommandLineError(f"{option}: expected integers separated by commas") from None
     if not values or any(v < 0 for v in values):
-        raise InspectCommandError(f"{option}: expected non-negative integers, got {text!r}")
+        raise CommandLineError(f"{option}: expected non-negative integers, got {text!r}")
     return values
 
 
@@ -304,7 +289,7 @@ def _scenario(
         )
     if strategy is Strategy.UNNOTIFIED_MOVE:
         if len(sites) < 2:
-            raise InspectCommandError("--sites: a move needs at least two sites")
+            raise CommandLineError("--sites: a move needs at least two sites")
         return simulation.unnotified_move_scenario(
             sites, 0, 1, quota, items_examined=examine, with_replacement=revisits
         )

@@ -29,10 +29,11 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from treatyledger.cli.app import app, console, err_console
-from treatyledger.errors import InputFileError, TreatyLedgerError
+from treatyledger.cli.options import CommandLineError, OutputFormat, parse_date
+from treatyledger.errors import InputFileError
 from treatyledger.files import load_catalog, load_rule_set, read_inventory
 from treatyledger.files.inventory import COLUMNS as INVENTORY_COLUMNS
-from treatyledger.ledger import sign, state_at, time_series
+from treatyledger.ledger import sign, time_series
 from treatyledger.ledger.reconcile import reconcile
 from treatyledger.model.items import Inventory
 from treatyledger.model.notifications import (
@@ -50,6 +51,7 @@ from treatyledger.store.ledger_store import (
     notification_history,
     open_ledger,
     policy_of,
+    workspace_inventory,
 )
 from treatyledger.store.workspace import Workspace
 
@@ -59,15 +61,6 @@ DEFAULT_BATCH = 1_000
 #: Files larger than this get a progress bar.
 PROGRESS_BYTES = 256 << 10
 EXIT_REJECTED = 3
-
-
-class WorkspaceCommandError(TreatyLedgerError):
-    """An option value or input a workspace command cannot use."""
-
-
-class TableFormat(StrEnum):
-    TABLE = "table"
-    JSON = "json"
 
 
 class InventoryFormat(StrEnum):
@@ -83,17 +76,6 @@ AS_OF_OPTION = typer.Option(
 
 schema_app = typer.Typer(help="JSON Schemas of TreatyLedger documents.", no_args_is_help=True)
 app.add_typer(schema_app, name="schema")
-
-
-def _date(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise WorkspaceCommandError(
-            f"{option}: expected a date YYYY-MM-DD, found {value!r}"
-        ) from None
 
 
 # ---------------------------------------------------------------------- init
@@ -204,12 +186,12 @@ class _Submitter:
 
     def _sign(self, data: dict[str, Any]) -> Any:
         if "signature" in data:
-            raise WorkspaceCommandError(
+            raise CommandLineError(
                 "the file holds signed notifications: use --signed to submit them as they are"
             )
         party = data.setdefault("party", self.ws.party)
         if party != self.ws.party:
-            raise WorkspaceCommandError(
+            raise CommandLineError(
                 f"notification for {party} in a workspace of {self.ws.party}: only the "
                 "workspace's party signs here (use --signed for another party's signed log)"
             )
@@ -277,7 +259,7 @@ def import_inventory_command(
 ) -> None:
     """Declare an inventory file's items (generated stable UIDs where a row has none) and load
     deployed missiles into launchers, as signed notifications."""
-    when = _date(as_of, "--as-of") or datetime.now(UTC).date()
+    when = parse_date(as_of, "--as-of") or datetime.now(UTC).date()
     catalog = load_catalog(catalog_file)
     inventory = read_inventory(file, catalog)
     with Workspace.open(workspace) as ws:
@@ -302,24 +284,6 @@ def import_inventory_command(
 # ---------------------------------------------------------------------- inventory
 
 
-def workspace_inventory(
-    workspace: Path, as_of: date | None, catalog: Any = None, party: str | None = None
-) -> Inventory:
-    """The inventory of a workspace's replayed notifications as of the end of ``as_of`` (all
-    of them if None), every party's items unless ``party`` is given. This is the second
-    inventory source of ``count --workspace``."""
-    with Workspace.open(workspace) as ws:
-        policy = policy_of(ws, catalog)
-        records = load_records(ws.engine)
-    if as_of is None:
-        from treatyledger.ledger import replay
-
-        state = replay(records, policy)
-    else:
-        state = state_at(records, policy, as_of)
-    return state.inventory(party)
-
-
 def _inventory_rows(inventory: Inventory) -> list[dict[str, Any]]:
     rows = []
     for item in inventory.items:
@@ -340,7 +304,7 @@ def inventory_command(
 ) -> None:
     """The inventory replayed from the notifications as of a date, in the inventory file
     format (CSV or JSON, readable by `count --inventory`)."""
-    inventory = workspace_inventory(workspace, _date(as_of, "--as-of"), party=party)
+    inventory = workspace_inventory(workspace, parse_date(as_of, "--as-of"), party=party)
     rows = _inventory_rows(inventory)
     if output is InventoryFormat.JSON:
         facilities = [
@@ -385,14 +349,14 @@ def inventory_command(
 def history_command(
     workspace: Path = WORKSPACE_ARGUMENT,
     uid: str = typer.Option(..., "--uid", help="The item's UID."),
-    output: TableFormat = typer.Option(TableFormat.TABLE, "--format", help="Output format."),
+    output: OutputFormat = typer.Option(OutputFormat.TABLE, "--format", help="Output format."),
 ) -> None:
     """Every notification that touched an item, in sequence order."""
     with Workspace.open(workspace) as ws:
         entries = notification_history(ws.engine, uid)
     if not entries:
-        raise WorkspaceCommandError(f"no notification touched item {uid!r}")
-    if output is TableFormat.JSON:
+        raise CommandLineError(f"no notification touched item {uid!r}")
+    if output is OutputFormat.JSON:
         typer.echo(
             json.dumps(
                 [
@@ -435,7 +399,7 @@ def reconcile_command(
     database: int | None = typer.Option(
         None, "--database", help="Sequence of the database notification (default: latest)."
     ),
-    output: TableFormat = typer.Option(TableFormat.TABLE, "--format", help="Output format."),
+    output: OutputFormat = typer.Option(OutputFormat.TABLE, "--format", help="Output format."),
 ) -> None:
     """Compare a database notification with the replay of the notifications before it; list
     every discrepancy with the notifications involved. Exit 3 if any."""
@@ -444,7 +408,7 @@ def reconcile_command(
         policy = policy_of(ws)
         records = load_records(ws.engine, who)
     result = reconcile(records, policy, who, database)
-    if output is TableFormat.JSON:
+    if output is OutputFormat.JSON:
         typer.echo(json.dumps(result.to_json_dict(), indent=2))
     else:
         previous = result.previous_database or "none"
@@ -487,7 +451,7 @@ def series_command(
         help="Comma-separated dates (YYYY-MM-DD); default: every 1 March and 1 September "
         "from the first effective date to the last, and the first.",
     ),
-    output: TableFormat = typer.Option(TableFormat.TABLE, "--format", help="Output format."),
+    output: OutputFormat = typer.Option(OutputFormat.TABLE, "--format", help="Output format."),
 ) -> None:
     """Totals of every category at each date, replayed from the notifications in one pass."""
     with Workspace.open(workspace) as ws:
@@ -495,15 +459,15 @@ def series_command(
         policy = policy_of(ws, rules=rules)
         records = load_records(ws.engine)
     if dates is not None:
-        wanted = [_date(text.strip(), "--dates") for text in dates.split(",") if text.strip()]
+        wanted = [parse_date(text.strip(), "--dates") for text in dates.split(",") if text.strip()]
         when = [d for d in wanted if d is not None]
     else:
         effective = sorted(r["effective_time"][:10] for r in records)
         if not effective:
-            raise WorkspaceCommandError(f"{workspace}: the workspace holds no notifications")
+            raise CommandLineError(f"{workspace}: the workspace holds no notifications")
         when = data_dates(date.fromisoformat(effective[0]), date.fromisoformat(effective[-1]))
     points = time_series(records, policy, rule_set, when)
-    if output is TableFormat.JSON:
+    if output is OutputFormat.JSON:
         typer.echo(
             json.dumps(
                 {
@@ -532,7 +496,5 @@ def schema_notification_command(
     """The JSON Schema of a notification of KIND."""
     if kind not in NotificationKind._value2member_map_:
         choices = ", ".join(k.value for k in NotificationKind)
-        raise WorkspaceCommandError(
-            f"unknown notification kind {kind!r}: expected one of {choices}"
-        )
+        raise CommandLineError(f"unknown notification kind {kind!r}: expected one of {choices}")
     typer.echo(json.dumps(notification_json_schema(kind), indent=2))

@@ -25,7 +25,8 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any, Literal
 
 from sqlalchemy import Connection, Engine, insert, select, tuple_
@@ -34,7 +35,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from treatyledger.errors import TreatyLedgerError
 from treatyledger.files import load_catalog, load_rule_set
-from treatyledger.ledger.replay import replay
+from treatyledger.ledger.replay import replay, state_at
 from treatyledger.ledger.signing import leaf_bytes, public_key_from_base64
 from treatyledger.ledger.state import (
     LedgerPolicy,
@@ -46,7 +47,7 @@ from treatyledger.ledger.state import (
     policy_from_rule_set,
 )
 from treatyledger.model.catalog import Catalog
-from treatyledger.model.items import Item
+from treatyledger.model.items import Inventory, Item
 from treatyledger.model.notifications import (
     Notification,
     NotificationSchemaError,
@@ -382,6 +383,16 @@ def load_records(engine: Engine, party: str | None = None) -> list[dict[str, Any
         return list(_decoded(conn, party))
 
 
+def notifications_in_acceptance_order(engine: Engine) -> list[Notification]:
+    """Every stored notification, all parties, in the order the store accepted them (ties
+    within one committed batch broken by party, then sequence)."""
+    query = select(NotificationRow.signed_bytes).order_by(
+        NotificationRow.accepted_at, NotificationRow.party, NotificationRow.sequence
+    )
+    with engine.connect() as conn:
+        return [parse_notification(json.loads(bytes(signed))) for (signed,) in conn.execute(query)]
+
+
 def notification_history(
     engine: Engine, uid: str, party: str | None = None
 ) -> list[StoredNotification]:
@@ -537,3 +548,16 @@ def materialized_differences(engine: Engine, policy: LedgerPolicy) -> list[str]:
         if stored[uid] != replayed[uid]
     ]
     return sorted(differences)
+
+
+def workspace_inventory(
+    workspace: Path, as_of: date | None, catalog: Catalog | None = None, party: str | None = None
+) -> Inventory:
+    """The inventory of a workspace's replayed notifications as of the end of ``as_of`` (all
+    of them if None), every party's items unless ``party`` is given. This is the second
+    inventory source of ``count --workspace``."""
+    with Workspace.open(workspace) as ws:
+        policy = policy_of(ws, catalog)
+        records = load_records(ws.engine)
+    state = replay(records, policy) if as_of is None else state_at(records, policy, as_of)
+    return state.inventory(party)

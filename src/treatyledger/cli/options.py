@@ -1,0 +1,35 @@
+"""What every command group shares: the user-mistake error, output formats, option parsing."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+from treatyledger.errors import TreatyLedgerError
+
+
+class CommandLineError(TreatyLedgerError):
+    """An option value or input the command cannot use."""
+
+
+class OutputFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+
+
+def parse_date(value: str | None, option: str) -> date | None:
+    """``YYYY-MM-DD`` or None; anything else names the option and what was found."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise CommandLineError(f"{option}: expected a date YYYY-MM-DD, found {value!r}") from None
+
+
+def split_list(value: str, option: str) -> list[str]:
+    """A non-empty comma-separated list."""
+    parts = [p.strip() for p in value.split(",") if p.strip()]
+    if not parts:
+        raise CommandLineError(f"{option}: expected a comma-separated list, found {value!r}")
+    return parts
