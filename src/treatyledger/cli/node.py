@@ -35,7 +35,8 @@ def serve(
 
     ws = Workspace.open(workspace, db_url=db)
     try:
-        application = create_app(NodeContext.from_workspace(ws, max_body_bytes=max_body_bytes))
+        context = NodeContext.from_workspace(ws, max_body_bytes=max_body_bytes, freeze_gc=True)
+        application = create_app(context)
         sock = bind(host, port)
         # The first line names the real address (useful with --port 0); flushed at once.
         print(f"serving party {ws.party} on {url_of(sock)}", flush=True)

@@ -51,16 +51,19 @@ def create_app(context: NodeContext) -> FastAPI:
         # collector from rescanning it (full collections over a large state otherwise stall
         # every request, longer as the log grows). Collect what is young, then freeze the
         # survivors, at startup and every few seconds.
-        gc.collect()
-        gc.freeze()
-        freezer = asyncio.get_running_loop().create_task(_freeze_survivors())
+        freezer = None
+        if context.freeze_gc:
+            gc.collect()
+            gc.freeze()
+            freezer = asyncio.get_running_loop().create_task(_freeze_survivors())
         app.state.store = store
         app.state.writer = writer
         writer.start()
         try:
             yield
         finally:
-            freezer.cancel()
+            if freezer is not None:
+                freezer.cancel()
             await writer.stop()
 
     app = FastAPI(

@@ -29,14 +29,22 @@ class NodeContext:
     workspace_path: str | None = None
     #: seconds a successful token lookup is reused (a revocation takes effect within it)
     auth_cache_seconds: float = 1.0
+    #: freeze the long-lived ledger state out of the cycle collector (process-wide: for a
+    #: process that only serves, as ``treatyledger serve`` does; off when embedded)
+    freeze_gc: bool = False
     #: the observer view's aggregates per (log version, rule set, date); see routers.public
     summary_cache: dict[tuple[object, ...], Any] = field(default_factory=dict)
 
     @classmethod
     def from_workspace(
-        cls, workspace: Workspace, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+        cls,
+        workspace: Workspace,
+        *,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        freeze_gc: bool = False,
     ) -> NodeContext:
         return cls(
+            freeze_gc=freeze_gc,
             engine=workspace.engine,
             party=workspace.party,
             signing_key=workspace.signing_key,
