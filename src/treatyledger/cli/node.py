@@ -140,3 +140,57 @@ def peer_trust(
         own = cosigner_vkey(ws.party, ws.public_key)
     console.print(f"registered key {key_id} for party {party}")
     err_console.print(f"give the other node this party's cosigner key: --vkey {own}")
+
+
+witness_app = typer.Typer(
+    help="Witness a party node's log: check consistency, then cosign.", no_args_is_help=True
+)
+app.add_typer(witness_app, name="witness")
+
+
+@witness_app.command("keygen")
+def witness_keygen(
+    name: str = typer.Argument(..., help="the witness's key name, e.g. witness.example/w1"),
+    out: Path = typer.Option(..., "--out", help="file for the private key (created, mode 0600)"),
+) -> None:
+    """Create a witness cosigner key; print its verifier key (give it to the node's owner for
+    `principal add ... --role witness --vkey`)."""
+    import os
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from treatyledger.tlog.note import NoteSigner
+    from treatyledger.tlog.verifier import SIG_TYPE_COSIGNATURE
+
+    signer = NoteSigner(name, Ed25519PrivateKey.generate(), SIG_TYPE_COSIGNATURE)
+    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(signer.skey() + "\n")
+    print(signer.verifier_key())
+
+
+@witness_app.command("cosign")
+def witness_cosign(
+    node: str = typer.Option(..., "--node", help="URL of the party node"),
+    token: str = typer.Option(..., "--token", help="this witness's token on that node"),
+    log_vkey: str = typer.Option(..., "--log-vkey", help="the log's verifier key"),
+    key: Path = typer.Option(..., "--key", help="this witness's key file (from keygen)"),
+    state: Path = typer.Option(..., "--state", help="JSON file of the checkpoints accepted"),
+    evidence_dir: Path = typer.Option(Path("."), help="where equivocation evidence goes"),
+) -> None:
+    """One witness round: exit 0 cosigned; 1 node unreachable or refused; 2 did not verify;
+    3 the log forked (evidence written)."""
+    from treatyledger.node.peer import PeerClient
+    from treatyledger.node.witnessing import witness_round
+    from treatyledger.tlog.note import parse_skey
+    from treatyledger.tlog.verifier import parse_vkey
+
+    cosigner = parse_skey(key.read_text(encoding="utf-8"))
+    with PeerClient(node, token) as client:
+        result = witness_round(
+            client, parse_vkey(log_vkey), cosigner, state, evidence_dir=evidence_dir
+        )
+    console.print(
+        f"{result.origin}: size {result.previous_size} -> {result.size} consistent; cosigned "
+        f"({result.cosignatures} cosignatures on that checkpoint)"
+    )

@@ -1,0 +1,84 @@
+"""A witness's round against a party node: fetch the latest checkpoint, check it against the
+last one this witness accepted (consistency proof from the node), cosign, hand the
+cosignature back. The witness keeps its state (origin -> last accepted signed checkpoint) in a
+JSON file; the verification itself is ``treatyledger.tlog.witness.Witness``."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from treatyledger.node.peer import ForkDetected, PeerClient, PeerVerificationFailed
+from treatyledger.tlog.evidence import evidence_json
+from treatyledger.tlog.note import NoteSigner
+from treatyledger.tlog.verifier import VerifierKey, parse_checkpoint, parse_note, verify_checkpoint
+from treatyledger.tlog.witness import EquivocationError, Witness, WitnessError
+
+MAX_STATE_BYTES = 1 << 20
+
+
+@dataclass(frozen=True)
+class WitnessRound:
+    origin: str
+    previous_size: int
+    size: int
+    cosignatures: int
+
+
+def load_state(path: Path) -> dict[str, str]:
+    if not path.exists():
+        return {}
+    if path.stat().st_size > MAX_STATE_BYTES:
+        raise PeerVerificationFailed(f"{path}: witness state larger than {MAX_STATE_BYTES} bytes")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+        raise PeerVerificationFailed(f"{path}: expected a JSON object of signed checkpoints")
+    return data
+
+
+def save_state(path: Path, state: Mapping[str, str]) -> None:
+    # write then rename: a crash leaves the old state or the new one, never half of one
+    temporary = path.with_suffix(path.suffix + ".tmp")
+    temporary.write_text(json.dumps(dict(state), indent=2, sort_keys=True), encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def witness_round(
+    node: PeerClient,
+    log_key: VerifierKey,
+    cosigner: NoteSigner,
+    state_path: Path,
+    *,
+    evidence_dir: Path,
+    clock: Callable[[], float] = time.time,
+) -> WitnessRound:
+    state = load_state(state_path)
+    note = node.checkpoint()
+    new = verify_checkpoint(note, log_key).checkpoint
+    held = state.get(log_key.name)
+    held_size = 0 if held is None else parse_checkpoint(parse_note(held).text).size
+    proof = node.consistency(held_size, new.size) if 0 < held_size < new.size else []
+    witness = Witness(cosigner, [log_key], state)
+    try:
+        line = witness.add_checkpoint(note, proof, now=int(clock()))
+    except EquivocationError as exc:
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        path = evidence_dir / f"equivocation-{log_key.name.replace('/', '_')}-{stamp}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(evidence_json(exc.evidence), encoding="utf-8")
+        raise ForkDetected(f"log {log_key.name} forked: {exc}", path) from None
+    except WitnessError as exc:
+        raise PeerVerificationFailed(f"log {log_key.name}: {exc}") from None
+    answer = node.cosign(new.text(), line)
+    save_state(state_path, witness.state)
+    return WitnessRound(
+        origin=new.origin,
+        previous_size=held_size,
+        size=new.size,
+        cosignatures=int(answer.get("cosignatures", 0)),
+    )
