@@ -31,7 +31,41 @@ def canonical_bytes(notification: Notification | Mapping[str, Any]) -> bytes:
 
 def leaf_bytes(notification: Notification | Mapping[str, Any]) -> bytes:
     """RFC 8785 bytes of the signed envelope: the transparency-log leaf."""
-    return jcs(dict(_json(notification)))
+    return jcs(_json(notification))
+
+
+_SIGNATURE = "signature"
+
+
+def canonical_bytes_of_leaf(notification: Notification | Mapping[str, Any], leaf: bytes) -> bytes:
+    """``canonical_bytes(notification)`` from its ``leaf_bytes`` without canonicalizing it again.
+
+    RFC 8785 writes an object as its members in key order joined by commas, so the message is
+    the leaf with the ``signature`` member cut out; only the members after it (the key id) are
+    encoded again, to find where it ends. A key compares with the ASCII ``"signature"`` alike
+    by code point and by UTF-16 unit. A ``leaf`` that is not the notification's own gives the
+    message computed afresh.
+    """
+    data = _json(notification)
+    if _SIGNATURE not in data:
+        return leaf
+    after: dict[str, Any] = {}
+    for key, value in data.items():
+        if type(key) is not str:  # not JSON: let the reference path judge it
+            return canonical_bytes(data)
+        if key > _SIGNATURE:
+            after[key] = value
+    member = b'"signature":' + jcs(data[_SIGNATURE])
+    tail = jcs(after)[1:-1] if after else b""
+    end = len(leaf) - 1 - (len(tail) + 1 if tail else 0)  # the member ends here
+    start = end - len(member)
+    if start < 1 or leaf[start:end] != member or (tail and leaf[end : end + 1] != b","):
+        return canonical_bytes(data)
+    if start > 1:  # members before it: drop the comma that precedes it
+        start -= 1
+    elif tail:  # it is the first member: drop the comma that follows it
+        end += 1
+    return leaf[:start] + leaf[end:]
 
 
 _MAX_EXACT_INT = 2**53 - 1  # the safe-integer domain of IEEE doubles, which JCS requires
@@ -74,12 +108,16 @@ def jcs(data: Any) -> bytes:
     """
     if _is_plain_json(data):
         try:
-            return json.dumps(
-                data, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
-            ).encode("utf-8")
+            return _PLAIN_ENCODER.encode(data).encode("utf-8")
         except UnicodeEncodeError:  # lone surrogates: let the reference raise its own error
             pass
     return rfc8785.dumps(data)
+
+
+# One encoder for every call: ``json.dumps`` with options builds a new one each time.
+_PLAIN_ENCODER = json.JSONEncoder(
+    ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
+)
 
 
 def content_hash(notification: Notification | Mapping[str, Any]) -> bytes:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -297,6 +298,13 @@ class LedgerState:
             self._item_cache[uid] = cached
         return cached
 
+    def item_fields(self, uid: str) -> dict[str, Any] | None:
+        """The JSON form of ``item(uid)`` (``model_dump(mode="json", exclude_none=True)``)
+        without building the Item: the state keeps every item as that JSON form less the
+        quantity, which is 1 for every item with a uid."""
+        record = self._items.get(uid)
+        return None if record is None else {**record, "quantity": 1}
+
     def uids(self) -> list[str]:
         return list(self._items)
 
@@ -352,18 +360,23 @@ class LedgerState:
         *,
         trusted: bool = False,
         digest: bytes | None = None,
+        message: bytes | None = None,
     ) -> Outcome:
         """Apply one notification in JSON form (``Notification.to_json_dict()``: the record must
         match the notification schema, as everything that came out of a Notification does).
         Unless ``trusted``, the signature is checked. ``digest``: the content hash if the caller
-        has it (saves canonicalization when the same sequence comes back)."""
+        has it (saves canonicalization when the same sequence comes back). ``message``: the
+        record's ``canonical_bytes`` if the caller has them (the signature check and the
+        duplicate test then canonicalize nothing)."""
         if not trusted:
-            self._check_signature(record)
+            self._check_signature(record, message)
         party = record["party"]
         sequence = record["sequence"]
         expected = self._next.get(party, 1)
         if sequence != expected:
             if sequence < expected and sequence >= 1:
+                if digest is None and message is not None:
+                    digest = hashlib.sha256(message).digest()
                 return self._duplicate(record, digest)
             raise NotificationRejected(
                 f"expected sequence {expected}, found {sequence}",
@@ -420,7 +433,7 @@ class LedgerState:
             )
         return Outcome(party, sequence, "duplicate")
 
-    def _check_signature(self, record: Mapping[str, Any]) -> None:
+    def _check_signature(self, record: Mapping[str, Any], message: bytes | None = None) -> None:
         party = record["party"]
         sequence = record["sequence"]
         signature = record.get("signature")
@@ -448,7 +461,8 @@ class LedgerState:
             raw = base64.b64decode(signature, validate=True)
         except (binascii.Error, ValueError):
             raise reject("the signature is not base64", Rule.SIGNATURE_INVALID) from None
-        message = canonical_bytes(record)
+        if message is None:
+            message = canonical_bytes(record)
         for key in candidates:
             try:
                 key.verify(raw, message)
