@@ -23,20 +23,24 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Engine, insert, select, tuple_
+from sqlalchemy import Connection, Engine, Insert, Table, insert, select, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from treatyledger.errors import TreatyLedgerError
 from treatyledger.files import load_catalog, load_rule_set
 from treatyledger.ledger.replay import replay, state_at
-from treatyledger.ledger.signing import leaf_bytes, public_key_from_base64
+from treatyledger.ledger.signing import (
+    canonical_bytes_of_leaf,
+    leaf_bytes,
+    public_key_from_base64,
+)
 from treatyledger.ledger.state import (
     LedgerPolicy,
     LedgerState,
@@ -128,15 +132,14 @@ class StoredNotification:
     record: dict[str, Any]  # the signed envelope in JSON form
 
 
-@dataclass
+@dataclass(slots=True)
 class _Pending:
     record: Mapping[str, Any]
-    signed: bytes
-    digest: bytes
+    signed: bytes  # the canonical signed envelope: the stored bytes and the log leaf
     outcome: Outcome
     position: int  # in the batch
+    touched: set[str]
     leaf_index: int | None = None
-    touched: set[str] = field(default_factory=set)
 
 
 class LedgerStore:
@@ -235,6 +238,7 @@ class LedgerStore:
         pending: list[_Pending] = []
         duplicates: list[tuple[int, Outcome]] = []
         state = self.state
+        verify = self.verify_signatures
         for position, each in enumerate(batch):
             try:
                 notification = each if isinstance(each, Notification) else parse_notification(each)
@@ -255,10 +259,15 @@ class LedgerStore:
                     reason=f"party {party} is not registered in this ledger (register its key)",
                 )
                 continue
+            signed: bytes | None = None
+            message: bytes | None = None
+            if verify:  # one canonicalization gives the log leaf and the signed message
+                signed = leaf_bytes(record)
+                message = canonical_bytes_of_leaf(record, signed)
             try:
                 # no digest passed: the ledger hashes content only to tell a duplicate from a
-                # replay, which is rare; canonicalizing every notification for it is not
-                outcome = state.apply_record(record, trusted=not self.verify_signatures)
+                # replay, which is rare; hashing every notification for it is not
+                outcome = state.apply_record(record, trusted=not verify, message=message)
             except NotificationRejected as exc:
                 acks[position] = Ack(
                     exc.party,
@@ -272,10 +281,10 @@ class LedgerStore:
             if outcome.status == "duplicate":
                 duplicates.append((position, outcome))
                 continue
-            signed = leaf_bytes(record)
-            item = _Pending(record, signed, hashlib.sha256(signed).digest(), outcome, position)
-            item.touched = _changed_items(state, record, outcome)
-            pending.append(item)
+            if signed is None:
+                signed = leaf_bytes(record)
+            touched = _changed_items(state, record, outcome)
+            pending.append(_Pending(record, signed, outcome, position, touched))
         return acks, pending, duplicates
 
     def _persist(self, pending: list[_Pending]) -> None:
@@ -289,31 +298,31 @@ class LedgerStore:
                 first = append_leaves(conn, origin, [leaf_for_entry(p.signed) for p in group])
                 for offset, p in enumerate(group):
                     p.leaf_index = first + offset
-            conn.execute(
-                insert(NotificationRow),
+            sha256 = hashlib.sha256
+            _insert_many(
+                conn,
+                _notifications_statement,
                 [
-                    {
-                        "party": p.outcome.party,
-                        "sequence": p.outcome.sequence,
-                        "kind": p.record["kind"],
-                        "effective_time": parse_time(p.record["effective_time"]),
-                        "issued_time": parse_time(p.record["issued_time"]),
-                        "signed_bytes": p.signed,
-                        "content_hash": p.digest.hex(),
-                        "late": p.outcome.late,
-                        "leaf_index": p.leaf_index,
-                        "accepted_at": now,
-                    }
+                    (
+                        p.outcome.party,
+                        p.outcome.sequence,
+                        p.record["kind"],
+                        parse_time(p.record["effective_time"]),
+                        parse_time(p.record["issued_time"]),
+                        p.signed,
+                        sha256(p.signed).hexdigest(),
+                        p.outcome.late,
+                        p.leaf_index,
+                        now,
+                    )
                     for p in pending
                 ],
             )
             index_rows = [
-                {"party": p.outcome.party, "uid": uid, "sequence": p.outcome.sequence}
-                for p in pending
-                for uid in p.touched
+                (p.outcome.party, uid, p.outcome.sequence) for p in pending for uid in p.touched
             ]
             if index_rows:
-                conn.execute(insert(ItemNotificationRow), index_rows)
+                _insert_many(conn, _item_notifications_statement, index_rows)
             latest: dict[tuple[str, str], int] = {}
             for p in pending:
                 for uid in p.touched:
@@ -481,7 +490,11 @@ def _party_of(state: LedgerState, uid: str) -> str | None:
 
 def item_body(item: Item) -> str:
     """The stored form of an item: its JSON with absent fields omitted, keys sorted."""
-    return json.dumps(item.model_dump(mode="json", exclude_none=True), sort_keys=True)
+    return _body(item.model_dump(mode="json", exclude_none=True))
+
+
+def _body(fields: Mapping[str, Any]) -> str:
+    return json.dumps(fields, sort_keys=True)
 
 
 def _upsert_items(
@@ -489,23 +502,22 @@ def _upsert_items(
 ) -> None:
     rows = []
     for (party, uid), sequence in latest.items():
-        item = state.item(uid)
-        if item is None:  # pragma: no cover - touched items exist
+        # the state's JSON form of the item: building the Item only to dump it again would
+        # cost more than the rest of the row
+        fields = state.item_fields(uid)
+        if fields is None:  # pragma: no cover - touched items exist
             continue
-        rows.append(
-            {
-                "party": party,
-                "uid": uid,
-                "kind": item.kind.value,
-                "status": item.status.value,
-                "body": item_body(item),
-                "last_sequence": sequence,
-            }
-        )
-    if not rows:
-        return
-    upsert = (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(ItemRow)
-    statement = upsert.on_conflict_do_update(
+        rows.append((party, uid, fields["kind"], fields["status"], _body(fields), sequence))
+    if rows:
+        _insert_many(conn, _upsert_items_statement, rows)
+
+
+# ---------------------------------------------------------------------- bulk writes
+
+
+def _upsert_items_statement(dialect: str) -> Insert:
+    upsert = (pg_insert if dialect == "postgresql" else sqlite_insert)(ItemRow)
+    return upsert.on_conflict_do_update(
         index_elements=[ItemRow.party, ItemRow.uid],
         set_={
             "kind": upsert.excluded.kind,
@@ -514,7 +526,76 @@ def _upsert_items(
             "last_sequence": upsert.excluded.last_sequence,
         },
     )
-    conn.execute(statement, rows)
+
+
+def _notifications_statement(_dialect: str) -> Insert:
+    return insert(NotificationRow)
+
+
+def _item_notifications_statement(_dialect: str) -> Insert:
+    return insert(ItemNotificationRow)
+
+
+@dataclass(frozen=True, slots=True)
+class _DriverInsert:
+    """An INSERT of every column of a table, ready for the DBAPI's executemany: the SQL that
+    SQLAlchemy compiles for the dialect, whether it takes named parameters, and SQLAlchemy's
+    own conversions of the columns that need one (e.g. datetimes to SQLite's text form)."""
+
+    sql: str
+    columns: tuple[str, ...]
+    named: bool
+    conversions: tuple[tuple[int, Callable[[Any], Any]], ...]
+
+
+_DRIVER_INSERTS: dict[tuple[Callable[[str], Insert], str, str, str], _DriverInsert] = {}
+
+
+def _driver_insert(conn: Connection, build: Callable[[str], Insert]) -> _DriverInsert:
+    dialect = conn.dialect
+    key = (build, dialect.name, dialect.driver, dialect.paramstyle)
+    found = _DRIVER_INSERTS.get(key)
+    if found is not None:
+        return found
+    statement = build(dialect.name)
+    compiled = statement.compile(dialect=dialect)
+    table = statement.table
+    assert isinstance(table, Table)
+    columns = tuple(table.c.keys())
+    named = compiled.positiontup is None
+    if (set(compiled.params) if named else tuple(compiled.positiontup or ())) != (
+        set(columns) if named else columns
+    ):  # pragma: no cover - the statements above insert every column
+        raise StoreError(f"{table.name}: the insert does not take every column in order")
+    conversions = []
+    for position, name in enumerate(columns):
+        convert = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        if convert is not None:
+            conversions.append((position, convert))
+    found = _DriverInsert(str(compiled), columns, named, tuple(conversions))
+    _DRIVER_INSERTS[key] = found
+    return found
+
+
+def _insert_many(
+    conn: Connection, build: Callable[[str], Insert], rows: list[tuple[Any, ...]]
+) -> None:
+    """Insert ``rows`` (tuples in the table's column order) in one DBAPI executemany, inside
+    the caller's transaction. SQLAlchemy's Core executemany builds and converts a parameter
+    dict per row, which cost more than SQLite's own insert; here each column that needs a
+    conversion gets it in one pass, with SQLAlchemy's converter."""
+    if not rows:
+        return
+    insert_ = _driver_insert(conn, build)
+    params: list[Any] = rows
+    if insert_.conversions:
+        columns: list[Iterable[Any]] = list(zip(*rows, strict=True))
+        for position, convert in insert_.conversions:
+            columns[position] = map(convert, columns[position])
+        params = list(zip(*columns, strict=True))
+    if insert_.named:
+        params = [dict(zip(insert_.columns, row, strict=True)) for row in params]
+    conn.exec_driver_sql(insert_.sql, params)
 
 
 def materialized_items(conn: Connection, party: str | None = None) -> dict[str, Item]:
