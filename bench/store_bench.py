@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import gc
 import json
+import os
 import random
 import sqlite3
 import sys
@@ -112,6 +113,7 @@ def main() -> None:
         sign_s = time.perf_counter() - start
         lines = [json.dumps(s.to_json_dict()) for s in signed]
         print(f"stream: {len(signed):,} notifications, signed in {sign_s:.1f} s")
+        print(f"load average at start: {load()}")
 
         # 1. verified import from JSON, beside raw Ed25519 verification
         messages = [canonical_bytes(s) for s in signed]
@@ -147,6 +149,13 @@ def main() -> None:
             f"({elapsed:.1f} s; ratio to raw insert {rate / insert_rate:.2f})  "
             f"target >= {STORE_TARGET:,}/s {verdict(rate >= STORE_TARGET)}"
         )
+        print(f"load average at end: {load()}")
+
+
+def load() -> str:
+    """The machine's 1-minute load average: the figures above are only comparable under like
+    loads (a shared 2-core machine)."""
+    return f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
 
 
 if __name__ == "__main__":
