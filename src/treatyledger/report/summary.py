@@ -60,7 +60,7 @@ def warheads_figure(
     figure, axes = plt.subplots(figsize=(8, 4.2))
     for party in sorted({r.party for r in rows}):
         mine = sorted((r for r in rows if r.party == party), key=lambda r: r.data_date)
-        axes.plot(
+        (line,) = axes.plot(
             [float(date2num(r.data_date)) for r in mine],
             [r.counted.get("deployed_warheads", 0) for r in mine],
             marker="o",
@@ -73,6 +73,7 @@ def warheads_figure(
             [r.official["deployed_warheads"] for r in official if r.official is not None],
             marker="x",
             s=40,
+            color=line.get_color(),
             zorder=3,
             label=f"{party} official aggregate",
         )
