@@ -178,8 +178,8 @@ def run_exercise(
         checkpoints = [_checkpoint(party, node) for party, node in nodes.items()]
         public = {party: _public(node, until) for party, node in nodes.items()}
         central = final_limits(the_treaty.rule_set)  # New START's 700 / 1,550 / 800
-        limits = {cid: central[cid][0] for cid, _ in CATEGORIES}
-        binding_from = min(central[cid][1] for cid, _ in CATEGORIES)
+        limits = {cid: central[cid].value for cid, _ in CATEGORIES}
+        binding_from = min(central[cid].from_ for cid, _ in CATEGORIES)
         summary_path = write_summary(
             out / "summary.html",
             rows,

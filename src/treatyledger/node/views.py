@@ -18,6 +18,7 @@ from treatyledger.ledger.state import LedgerPolicy
 from treatyledger.model.catalog import Catalog
 from treatyledger.model.items import Item
 from treatyledger.rules import CountResult, RuleSet, count
+from treatyledger.rules.schema import Limit
 from treatyledger.store.ledger_tables import NotificationRow
 
 #: New START data dates: the baseline exchange, then every 1 March and 1 September
@@ -106,22 +107,13 @@ def _day(when: date | datetime) -> date:
     return when.date() if isinstance(when, datetime) else when
 
 
-def limit_in_force(rule_set: RuleSet, category: str, when: date) -> tuple[int, date] | None:
-    """The limit on ``category`` binding on ``when`` and the date it binds from."""
-    binding = [
-        limit for limit in rule_set.limits if limit.category == category and limit.from_ <= when
-    ]
-    if not binding:
-        return None
-    latest = max(binding, key=lambda limit: limit.from_)
-    return latest.value, latest.from_
-
-
-def final_limits(rule_set: RuleSet) -> dict[str, tuple[int, date]]:
-    """Per category, the last limit the rule set sets (the central limits of the treaty)."""
-    limits: dict[str, tuple[int, date]] = {}
-    for limit in sorted(rule_set.limits, key=lambda limit: limit.from_):
-        limits[limit.category] = (limit.value, limit.from_)
+def final_limits(rule_set: RuleSet) -> dict[str, Limit]:
+    """Per limited category, the treaty's final (central) limit."""
+    limits = {}
+    for category in rule_set.categories:
+        limit = rule_set.limit_in_force(category.id, None)
+        if limit is not None:
+            limits[category.id] = limit
     return limits
 
 

@@ -212,7 +212,7 @@ class RuleSet(_Strict):
             f"rule set {self.id}: unknown category {category_id!r} (expected one of {known})"
         )
 
-    def limit_for(self, category_id: str, as_of: date | None) -> int | None:
+    def limit_in_force(self, category_id: str, as_of: date | None) -> Limit | None:
         """The limit in force on ``as_of``: the latest phase that began on or before it (none
         before the first phase, none after the treaty expired; the expiry day itself is still
         in force, as SORT's limit binds on the day it expires). Without a date, the final
@@ -224,7 +224,12 @@ class RuleSet(_Strict):
             if self.treaty.expires is not None and as_of > self.treaty.expires:
                 return None
             phases = [li for li in phases if li.from_ <= as_of]
-        return phases[-1].value if phases else None
+        return phases[-1] if phases else None
+
+    def limit_for(self, category_id: str, as_of: date | None) -> int | None:
+        """The value of :meth:`limit_in_force`."""
+        limit = self.limit_in_force(category_id, as_of)
+        return None if limit is None else limit.value
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], *, source: str = "rule set") -> RuleSet:

@@ -14,7 +14,6 @@ from treatyledger.node.schemas import AggregatePoint, LimitStatus, PublicSummary
 from treatyledger.node.views import (
     data_dates,
     final_limits,
-    limit_in_force,
     party_records,
     records_version,
     series,
@@ -65,16 +64,17 @@ async def public_summary(
         aggregates = [AggregatePoint(data_date=d, totals=points[d]) for d in dates]
         now = points[as_of]
         compliance = []
-        for category, (value, binding_from) in sorted(final_limits(treaty.rule_set).items()):
-            in_force = limit_in_force(treaty.rule_set, category, as_of)
+        for category, final in sorted(final_limits(treaty.rule_set).items()):
+            in_force = treaty.rule_set.limit_in_force(category, as_of)
+            shown = in_force or final  # before it binds (or after expiry) show the central limit
             total = now.get(category, 0)
             compliance.append(
                 LimitStatus(
                     category=category,
-                    limit=in_force[0] if in_force else value,
-                    binding_from=in_force[1] if in_force else binding_from,
+                    limit=shown.value,
+                    binding_from=shown.from_,
                     total=total,
-                    within_limit=(total <= in_force[0]) if in_force else None,
+                    within_limit=(total <= in_force.value) if in_force else None,
                 )
             )
         return aggregates, compliance

@@ -23,7 +23,6 @@ from treatyledger.node.views import (
     counts_at,
     data_dates,
     inventory_at,
-    limit_in_force,
     party_records,
     series,
     treaty,
@@ -58,10 +57,10 @@ async def counts(node: Node, _caller: ItemLevel, treaty: TreatyDep, as_of: AsOf)
         if not categories:  # nothing declared yet: every category is zero
             categories = {}
             for category in treaty.rule_set.categories:
-                binding = limit_in_force(treaty.rule_set, category.id, as_of)
+                binding = treaty.rule_set.limit_in_force(category.id, as_of)
                 categories[category.id] = CategoryTotal(
                     total=0,
-                    limit=binding[0] if binding else None,
+                    limit=binding.value if binding else None,
                     within_limit=True if binding else None,
                 )
         return CountsResponse(
