@@ -1,0 +1,212 @@
+"""Store of inspection findings: record a finding (validated with the inspect model,
+reconciled against the declared state replayed to the inspection time, record and issues in
+one transaction) and list the records and compliance issues stored."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, func, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from treatyledger.errors import TreatyLedgerError
+from treatyledger.inspect.findings import ComplianceIssue, InspectionRecord, reconcile_with_ledger
+from treatyledger.ledger.state import LedgerPolicy
+from treatyledger.store.inspection_tables import ComplianceIssueRow, InspectionRecordRow
+from treatyledger.store.ledger_store import load_records
+
+OPEN = "open"
+
+
+class InspectionRecordError(TreatyLedgerError):
+    """A finding cannot be recorded: not this store's party, unknown type, or a duplicate."""
+
+
+class DuplicateInspectionRecord(InspectionRecordError):
+    """A record with the same id is already stored."""
+
+
+@dataclass(frozen=True)
+class StoredInspection:
+    record: InspectionRecord
+    submitted_by: str
+    submitted_at: datetime
+    issues: int
+
+
+@dataclass(frozen=True)
+class StoredIssue:
+    """A compliance issue as stored: the finding is cited by id, not repeated."""
+
+    id: int
+    record_id: str
+    kind: str
+    party: str
+    site: str
+    item: str | None
+    expected: str
+    found: str
+    message: str
+    notifications: tuple[str, ...]
+    status: str
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "party": self.party,
+            "site": self.site,
+            "item": self.item,
+            "expected": self.expected,
+            "found": self.found,
+            "message": self.message,
+            "status": self.status,
+            "evidence": {"notifications": list(self.notifications), "finding": self.record_id},
+        }
+
+
+def record_inspection(
+    engine: Engine,
+    record: InspectionRecord,
+    *,
+    party: str,
+    policy: LedgerPolicy,
+    inspection_types: Collection[str],
+    submitted_by: str,
+    submitted_at: datetime | None = None,
+) -> list[ComplianceIssue]:
+    """Reconcile ``record`` with ``party``'s notifications replayed to its time and store the
+    record with the issues found, in one transaction. Returns the issues."""
+    if record.inspected_party != party:
+        raise InspectionRecordError(
+            f"inspection record {record.id}: expected inspected party {party} (this store's "
+            f"declarations), found {record.inspected_party}"
+        )
+    if record.inspection_type not in inspection_types:
+        raise InspectionRecordError(
+            f"inspection record {record.id}: expected an inspection type of the rule set "
+            f"({', '.join(sorted(inspection_types)) or 'none'}), found {record.inspection_type!r}"
+        )
+    issues = reconcile_with_ledger(record, load_records(engine, party), policy)
+    moment = submitted_at or datetime.now(UTC)
+    try:
+        with engine.begin() as conn:
+            if _stored(conn, record.id):
+                raise DuplicateInspectionRecord(f"inspection record {record.id} is already stored")
+            conn.execute(
+                insert(InspectionRecordRow).values(
+                    id=record.id,
+                    inspected_party=record.inspected_party,
+                    inspection_type=record.inspection_type,
+                    site=record.site,
+                    time=record.time,
+                    body=json.dumps(record.model_dump(mode="json"), sort_keys=True),
+                    submitted_by=submitted_by,
+                    submitted_at=moment,
+                )
+            )
+            if issues:
+                conn.execute(
+                    insert(ComplianceIssueRow),
+                    [
+                        {
+                            "record_id": record.id,
+                            "position": position,
+                            "kind": issue.kind.value,
+                            "party": issue.party,
+                            "site": issue.site,
+                            "item": issue.item,
+                            "expected": issue.expected,
+                            "found": issue.found,
+                            "message": issue.message,
+                            "notifications": json.dumps(list(issue.evidence.notifications)),
+                            "status": OPEN,
+                        }
+                        for position, issue in enumerate(issues)
+                    ],
+                )
+    except IntegrityError:
+        if _stored(engine, record.id):  # a concurrent submission of the same id won the race
+            raise DuplicateInspectionRecord(
+                f"inspection record {record.id} is already stored"
+            ) from None
+        raise
+    return issues
+
+
+def list_inspections(engine: Engine, party: str | None = None) -> list[StoredInspection]:
+    """Stored records (of inspected ``party``) by inspection time, then id."""
+    query = select(InspectionRecordRow).order_by(InspectionRecordRow.time, InspectionRecordRow.id)
+    if party is not None:
+        query = query.where(InspectionRecordRow.inspected_party == party)
+    with engine.connect() as conn:
+        rows = conn.execute(query).all()
+        counts = _issue_counts(conn)
+    return [
+        StoredInspection(
+            record=InspectionRecord.model_validate_json(row.body),
+            submitted_by=row.submitted_by,
+            submitted_at=_aware(row.submitted_at),
+            issues=counts.get(row.id, 0),
+        )
+        for row in rows
+    ]
+
+
+def list_issues(
+    engine: Engine, party: str | None = None, record_id: str | None = None
+) -> list[StoredIssue]:
+    """Stored compliance issues in the order their records were inspected, then found."""
+    query = (
+        select(ComplianceIssueRow)
+        .join(InspectionRecordRow, InspectionRecordRow.id == ComplianceIssueRow.record_id)
+        .order_by(
+            InspectionRecordRow.time, ComplianceIssueRow.record_id, ComplianceIssueRow.position
+        )
+    )
+    if party is not None:
+        query = query.where(ComplianceIssueRow.party == party)
+    if record_id is not None:
+        query = query.where(ComplianceIssueRow.record_id == record_id)
+    with engine.connect() as conn:
+        rows = conn.execute(query).all()
+    return [
+        StoredIssue(
+            id=row.id,
+            record_id=row.record_id,
+            kind=row.kind,
+            party=row.party,
+            site=row.site,
+            item=row.item,
+            expected=row.expected,
+            found=row.found,
+            message=row.message,
+            notifications=tuple(json.loads(row.notifications)),
+            status=row.status,
+        )
+        for row in rows
+    ]
+
+
+def _issue_counts(conn: Connection) -> dict[str, int]:
+    query = select(ComplianceIssueRow.record_id, func.count()).group_by(
+        ComplianceIssueRow.record_id
+    )
+    return {record_id: int(n) for record_id, n in conn.execute(query)}
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite returns naive datetimes; every stored time is UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _stored(connectable: Engine | Connection, record_id: str) -> bool:
+    query = select(InspectionRecordRow.id).where(InspectionRecordRow.id == record_id)
+    if isinstance(connectable, Engine):
+        with connectable.connect() as conn:
+            return conn.execute(query).first() is not None
+    return connectable.execute(query).first() is not None
