@@ -40,6 +40,14 @@ SAMPLE_PAYLOADS = {
     "database": {"as_of": "2011-03-01T00:00:00Z", "items": []},
     "randomness_commit": {"round_id": "R1", "commitment": "ab" * 32},
     "randomness_reveal": {"round_id": "R1", "value": "0f" * 16, "salt": "11" * 16},
+    "escrow_commitment": {
+        "format": "treatyledger-escrow-commitment/v1",
+        "exchange": "2026-03-01",
+        "count": 11,
+        "categories": [{"name": "stored", "where": {"status": ["stored"]}, "measure": "items"}],
+        "totals": {"stored": 41},
+        "root": "cd" * 32,
+    },
 }
 
 

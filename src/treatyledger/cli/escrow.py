@@ -1,8 +1,12 @@
 """CLI commands: ``escrow`` (commitments to declarations and staged disclosure).
 
 ``commit`` writes the public commitment and, separately and readable by the owner only, the
-secret opening material. The ``verify-*`` commands need nothing but the files handed to
-them. Exit codes of the verifiers: 0 valid, 1 invalid (with the reason), 2 malformed input.
+secret opening material. ``publish`` puts a commitment into the party's transparency log as an
+``escrow_commitment`` notification and can write a log entry document (the logged entry with
+its C2SP tlog-proof). The ``verify-*`` commands and ``account`` need nothing but the files
+handed to them: a commitment file, or a log entry document and the log's verifier key, in
+which case the commitment is used only after its inclusion under a signed checkpoint verified.
+Exit codes of the verifiers: 0 valid, 1 invalid (with the reason), 2 malformed input.
 """
 
 from __future__ import annotations
@@ -32,9 +36,17 @@ from treatyledger.escrow.commitment import (
     verify_opening,
 )
 from treatyledger.escrow.errors import EscrowError, InvalidOpeningError, MalformedEscrowDocument
+from treatyledger.escrow.published import (
+    LOG_ENTRY_FORMAT,
+    LogEntryError,
+    commitment_payload,
+    parse_log_entry_document,
+    read_logged_commitment,
+)
 from treatyledger.escrow.schedule import Disclosure, DisclosurePlan, verify_schedule
 from treatyledger.escrow.totals import TotalProof, prove_total, verify_total
 from treatyledger.files import load_catalog, read_inventory
+from treatyledger.tlog.verifier import VerifierKey
 
 escrow_app = typer.Typer(
     help="Commit to a declaration without revealing it; open items and totals verifiably.",
@@ -174,14 +186,62 @@ def prove_total_command(
     _print_json(prove_total(_tree(secret), category).public())
 
 
+def _vkey(text: str) -> VerifierKey:
+    from treatyledger.cli.log import _vkey as parse_vkey_argument
+
+    return parse_vkey_argument(text)
+
+
+def _commitment_from(
+    commitment: Path | None, log_entry: Path | None, vkey: str | None, names: tuple[str, str]
+) -> Commitment:
+    """The commitment of a file, or of a log entry document verified against the log key."""
+    if (commitment is None) == (log_entry is None):
+        raise MalformedEscrowDocument(f"give exactly one of {names[0]} and {names[1]}")
+    if commitment is not None:
+        result: Commitment = _document(commitment, parse_commitment)
+        return result
+    assert log_entry is not None
+    if vkey is None:
+        raise MalformedEscrowDocument(f"{names[1]} needs --vkey, the verifier key of the log")
+    document = _document(log_entry, parse_log_entry_document)
+    key = _vkey(vkey)
+    try:
+        logged = read_logged_commitment(document, key)
+    except LogEntryError as exc:
+        raise _fail(f"{log_entry}: {exc}") from None
+    cp = logged.checkpoint.checkpoint
+    console.print(
+        f"logged: {logged.notification.ref} is leaf {logged.index} of {cp.origin} "
+        f"at size {cp.size}",
+        highlight=False,
+        soft_wrap=True,
+    )
+    return logged.commitment
+
+
+COMMITMENT_OPTION = typer.Option(None, "--commitment", help="the published commitment (file)")
+LOG_ENTRY_OPTION = typer.Option(
+    None,
+    "--log-entry",
+    help=f"a log entry document ({LOG_ENTRY_FORMAT}, from `escrow publish --out`) instead",
+)
+VKEY_OPTION = typer.Option(
+    None, "--vkey", help="verifier key of the party's log (or a file with it), for log entries"
+)
+
+
 @escrow_app.command("verify-opening")
 def verify_opening_command(
-    commitment: Path = typer.Option(..., "--commitment", help="the published commitment"),
     opening: Path = typer.Option(..., "--opening", help="an opening (JSON)"),
+    commitment: Path | None = COMMITMENT_OPTION,
+    log_entry: Path | None = LOG_ENTRY_OPTION,
+    vkey: str | None = VKEY_OPTION,
 ) -> None:
-    """Check one opening against the commitment (exit 0 valid, 1 invalid, 2 malformed)."""
-    c: Commitment = _document(commitment, parse_commitment)
+    """Check one opening against the commitment, given as a file or as a log entry whose
+    inclusion in the party's log is verified first (exit 0 valid, 1 invalid, 2 malformed)."""
     o: Opening = _document(opening, parse_opening)
+    c = _commitment_from(commitment, log_entry, vkey, ("--commitment", "--log-entry"))
     try:
         item = verify_opening(c, o)
     except InvalidOpeningError as exc:
@@ -241,16 +301,25 @@ def _openings_in(path: Path) -> list[Opening]:
 
 @escrow_app.command("account")
 def account_command(
-    earlier: Path = typer.Option(..., "--earlier", help="commitment of the earlier exchange"),
-    later: Path = typer.Option(..., "--later", help="commitment of the later exchange"),
     opening: list[Path] = typer.Option(
         ..., "--opening", help="file of openings (either exchange); repeatable"
     ),
+    earlier: Path | None = typer.Option(
+        None, "--earlier", help="commitment of the earlier exchange"
+    ),
+    later: Path | None = typer.Option(None, "--later", help="commitment of the later exchange"),
+    earlier_entry: Path | None = typer.Option(
+        None, "--earlier-entry", help="log entry document of the earlier exchange instead"
+    ),
+    later_entry: Path | None = typer.Option(
+        None, "--later-entry", help="log entry document of the later exchange instead"
+    ),
+    vkey: str | None = VKEY_OPTION,
 ) -> None:
     """Report items opened from the earlier exchange that vanished from the later one
-    (exit 1 if any did)."""
-    first: Commitment = _document(earlier, parse_commitment)
-    second: Commitment = _document(later, parse_commitment)
+    (exit 1 if any did). Commitments come from files or from the party's log."""
+    first = _commitment_from(earlier, earlier_entry, vkey, ("--earlier", "--earlier-entry"))
+    second = _commitment_from(later, later_entry, vkey, ("--later", "--later-entry"))
     mine: dict[str, list[Opening]] = {first.root: [], second.root: []}
     for path in opening:
         for o in _openings_in(path):
@@ -337,3 +406,74 @@ def verify_schedule_command(
         err_console.print(f"[bold red]{escape(line)}[/]", highlight=False, soft_wrap=True)
     if not report.ok:
         raise typer.Exit(INVALID)
+
+
+@escrow_app.command("publish")
+def publish_command(
+    workspace: Path = typer.Argument(..., help="the committing party's workspace"),
+    commitment: Path = typer.Option(..., "--commitment", help="commitment.json to publish"),
+    out: Path | None = typer.Option(
+        None, "--out", help="write the log entry document (entry and tlog-proof) here"
+    ),
+) -> None:
+    """Sign the commitment as an escrow_commitment notification and submit it to the party's
+    ledger and log; print its sequence and leaf index."""
+    # The store is imported here so that the offline verifiers stay light to start.
+    from treatyledger.ledger import sign
+    from treatyledger.ledger.signing import leaf_bytes
+    from treatyledger.model.notifications import NotificationKind, parse_notification
+    from treatyledger.node.keys import log_signer
+    from treatyledger.store import tlog_store
+    from treatyledger.store.ledger_store import open_ledger
+    from treatyledger.store.workspace import Workspace
+    from treatyledger.tlog.checkpoint import origin_for_party
+    from treatyledger.tlog.verifier import TlogProof
+
+    c: Commitment = _document(commitment, parse_commitment)
+    if out is not None and out.exists():
+        raise EscrowError(f"{out} exists; expected a new file for the log entry document")
+    with Workspace.open(workspace) as ws:
+        if c.party != ws.party:
+            raise EscrowError(
+                f"{commitment}: a commitment of {c.party}; this workspace signs for {ws.party}"
+            )
+        store = open_ledger(ws)
+        now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        unsigned = parse_notification(
+            {
+                "party": ws.party,
+                "sequence": store.next_sequence(ws.party),
+                "kind": NotificationKind.ESCROW_COMMITMENT.value,
+                "effective_time": now,
+                "issued_time": now,
+                "payload": commitment_payload(c),
+            }
+        )
+        signed = sign(unsigned, ws.signing_key)
+        [ack] = store.submit([signed])
+        if ack.status != "accepted" or ack.leaf_index is None:
+            raise EscrowError(f"{ack.ref} {ack.status}: [{ack.rule}] {ack.reason}")
+        console.print(
+            f"published {c.party} {c.exchange} as {ack.ref} (sequence {ack.sequence}), "
+            f"leaf {ack.leaf_index}",
+            highlight=False,
+            soft_wrap=True,
+        )
+        if out is None:
+            return
+        origin = origin_for_party(ws.party)
+        with ws.engine.begin() as conn:
+            tlog_store.publish_checkpoint(conn, origin, log_signer(ws.party, ws.signing_key))
+        with ws.engine.connect() as conn:
+            size = tlog_store.log_size(conn, origin)
+            reader = tlog_store.TlogReader(conn, origin)
+            proof = reader.inclusion_proof(ack.leaf_index, size)
+            note = tlog_store.checkpoint_note(conn, origin, size)
+    assert note is not None  # signed just above for this size
+    document = {
+        "format": LOG_ENTRY_FORMAT,
+        "entry": leaf_bytes(signed).decode("utf-8"),
+        "proof": TlogProof(ack.leaf_index, tuple(proof), note).text(),
+    }
+    out.write_text(json.dumps(document, indent=2) + "\n")
+    console.print(f"log entry: {out} (checkpoint size {size})", highlight=False, soft_wrap=True)

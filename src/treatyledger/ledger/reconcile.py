@@ -22,6 +22,7 @@ from treatyledger.ledger.replay import state_at
 from treatyledger.ledger.state import LedgerPolicy, mentioned_uids, parse_time
 from treatyledger.model.items import Item
 from treatyledger.model.kinds import TERMINAL_STATUSES
+from treatyledger.model.notifications import LEDGER_NEUTRAL_KINDS
 
 Record = Mapping[str, Any]
 
@@ -185,7 +186,7 @@ def _touches(records: Sequence[Record]) -> dict[str, list[int]]:
             target = by_sequence.get(record["corrects"]["sequence"])
             if target is not None:
                 uids |= mentioned_uids(target["payload"])
-        elif record["kind"] in ("database", "randomness_commit", "randomness_reveal"):
+        elif record["kind"] in LEDGER_NEUTRAL_KINDS:
             continue
         for uid in uids:
             touched.setdefault(uid, []).append(record["sequence"])

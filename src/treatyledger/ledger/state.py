@@ -224,6 +224,7 @@ _NEUTRAL = frozenset(
         NotificationKind.DATABASE.value,
         NotificationKind.RANDOMNESS_COMMIT.value,
         NotificationKind.RANDOMNESS_REVEAL.value,
+        NotificationKind.ESCROW_COMMITMENT.value,
     }
 )
 
@@ -1085,6 +1086,7 @@ _HANDLERS = {
     "database": _neutral,
     "randomness_commit": _neutral,
     "randomness_reveal": _neutral,
+    "escrow_commitment": _neutral,
 }
 
 

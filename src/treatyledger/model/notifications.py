@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AwareDatetime,
@@ -60,6 +60,7 @@ class NotificationKind(StrEnum):
     DATABASE = "database"
     RANDOMNESS_COMMIT = "randomness_commit"
     RANDOMNESS_REVEAL = "randomness_reveal"
+    ESCROW_COMMITMENT = "escrow_commitment"
 
 
 #: Kinds that record facts outside the inventory: they never change item state.
@@ -68,6 +69,7 @@ LEDGER_NEUTRAL_KINDS = frozenset(
         NotificationKind.DATABASE,
         NotificationKind.RANDOMNESS_COMMIT,
         NotificationKind.RANDOMNESS_REVEAL,
+        NotificationKind.ESCROW_COMMITMENT,
     }
 )
 
@@ -209,6 +211,51 @@ class RandomnessRevealPayload(_Payload):
     salt: Hex
 
 
+#: Bounds of a published escrow commitment (treatyledger.escrow.commitment checks the rest).
+MAX_ESCROW_CATEGORIES = 64
+MAX_ESCROW_ITEMS = 5_000_000
+MAX_ESCROW_WHERE_FIELDS = 16
+MAX_ESCROW_WHERE_VALUES = 1_000
+EscrowValue = Annotated[str, Field(min_length=1, max_length=128)]
+
+
+class EscrowCategoryPayload(_Payload):
+    """One published category: the shape of ``escrow.categories.Category.public()``."""
+
+    name: PartyId
+    where: dict[
+        Annotated[str, Field(max_length=32)],
+        Annotated[list[EscrowValue], Field(min_length=1, max_length=MAX_ESCROW_WHERE_VALUES)],
+    ] = Field(default_factory=dict, max_length=MAX_ESCROW_WHERE_FIELDS)
+    measure: Literal["items", "warheads"] = "items"
+
+
+class EscrowCommitmentPayload(_Payload):
+    """A party's escrow commitment to one data exchange, published in its log: the public
+    commitment of ``treatyledger.escrow`` without ``party``, which the envelope carries. It
+    records a fact outside the inventory and changes no item."""
+
+    format: Literal["treatyledger-escrow-commitment/v1"] = "treatyledger-escrow-commitment/v1"
+    exchange: PartyId
+    count: int = Field(ge=0, le=MAX_ESCROW_ITEMS)
+    categories: list[EscrowCategoryPayload] = Field(
+        default_factory=list, max_length=MAX_ESCROW_CATEGORIES
+    )
+    totals: dict[PartyId, Annotated[int, Field(ge=0, lt=1 << 63)]] = Field(
+        default_factory=dict, max_length=MAX_ESCROW_CATEGORIES
+    )
+    root: HexSha256
+
+    @model_validator(mode="after")
+    def _totals_match_categories(self) -> EscrowCommitmentPayload:
+        names = [c.name for c in self.categories]
+        if len(set(names)) != len(names):
+            raise ValueError(f"category names repeat: {names}")
+        if sorted(self.totals) != sorted(names):
+            raise ValueError(f"totals name {sorted(self.totals)}, categories name {sorted(names)}")
+        return self
+
+
 PAYLOAD_MODELS: dict[NotificationKind, type[_Payload]] = {
     NotificationKind.DECLARE: DeclarePayload,
     NotificationKind.MOVE: MovePayload,
@@ -224,6 +271,7 @@ PAYLOAD_MODELS: dict[NotificationKind, type[_Payload]] = {
     NotificationKind.DATABASE: DatabasePayload,
     NotificationKind.RANDOMNESS_COMMIT: RandomnessCommitPayload,
     NotificationKind.RANDOMNESS_REVEAL: RandomnessRevealPayload,
+    NotificationKind.ESCROW_COMMITMENT: EscrowCommitmentPayload,
 }
 
 Payload = (
@@ -241,6 +289,7 @@ Payload = (
     | DatabasePayload
     | RandomnessCommitPayload
     | RandomnessRevealPayload
+    | EscrowCommitmentPayload
 )
 
 
