@@ -60,6 +60,9 @@ def test_openapi_document_has_every_operation(fuzzed_node: ServedNode) -> None:
         "GET /v1/series",
         "GET /v1/public/summary",
         "GET /v1/health",
+        "POST /v1/inspections",
+        "GET /v1/inspections",
+        "GET /v1/compliance-issues",
     } <= labels
 
 

@@ -4,6 +4,7 @@ anything."""
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
@@ -21,6 +22,7 @@ from treatyledger.ledger import sign
 from treatyledger.model.notifications import Notification
 from treatyledger.node.auth import Role
 from treatyledger.node.routers.deps import ITEM_LEVEL, LOG_READERS
+from treatyledger.store.inspection_tables import ComplianceIssueRow, InspectionRecordRow
 from treatyledger.store.ledger_tables import NotificationRow
 from treatyledger.store.node_tables import Principal
 from treatyledger.store.tlog_tables import TlogCheckpointRow, TlogCosignatureRow, TlogLeafRow
@@ -39,6 +41,7 @@ class Endpoint:
     path: str
     allowed: frozenset[Role]
     body: Body | None = None
+    ok: int = 200
 
     @property
     def id(self) -> str:
@@ -51,6 +54,21 @@ def _next_notification(node: ServedNode, _role: Role) -> dict[str, Any]:
     record = stream(node.workspace.party, 1, first=last + 1)[0]
     note = sign(Notification.model_validate(record), node.workspace.signing_key)
     return {"notifications": [note.to_json_dict()]}
+
+
+def _finding(_node: ServedNode, _role: Role) -> dict[str, Any]:
+    """A Type One finding at the seeded base, a fresh record id each call (ids are unique)."""
+    return {
+        "id": f"INSP-{next(_finding_ids)}",
+        "inspection_type": "type-one",
+        "inspected_party": "US",
+        "site": "US-BASE",
+        "time": "2011-03-01T00:00:00Z",
+        "rvs_observed": {"US-MS-1": 1},
+    }
+
+
+_finding_ids = itertools.count(1)
 
 
 def _cosignature(node: ServedNode, role: Role) -> dict[str, Any]:
@@ -75,6 +93,9 @@ ENDPOINTS = [
     Endpoint("GET", "/v1/counts?as_of=2012-01-01", frozenset(ITEM_LEVEL)),
     Endpoint("GET", "/v1/series", frozenset(ITEM_LEVEL)),
     Endpoint("GET", "/v1/public/summary", EVERYONE),
+    Endpoint("POST", "/v1/inspections", frozenset({Role.INSPECTOR}), _finding, ok=201),
+    Endpoint("GET", "/v1/inspections", frozenset(ITEM_LEVEL)),
+    Endpoint("GET", "/v1/compliance-issues", frozenset(ITEM_LEVEL)),
 ]
 
 
@@ -103,11 +124,18 @@ def require_postgres() -> None:
 
 def fingerprint(node: ServedNode) -> tuple[int, ...]:
     """Everything a call could change: notifications, leaves, checkpoints' cosignatures,
-    principals."""
+    principals, inspection records and compliance issues."""
     with node.workspace.engine.connect() as conn:
         return tuple(
             conn.execute(select(func.count()).select_from(table)).scalar_one()
-            for table in (NotificationRow, TlogLeafRow, TlogCosignatureRow, Principal)
+            for table in (
+                NotificationRow,
+                TlogLeafRow,
+                TlogCosignatureRow,
+                Principal,
+                InspectionRecordRow,
+                ComplianceIssueRow,
+            )
         )
 
 
@@ -128,7 +156,7 @@ def test_role_is_allowed_or_refused_as_declared(
     before = fingerprint(seeded)
     response = _call(seeded, endpoint, role)
     if role in endpoint.allowed:
-        assert response.status_code == 200, response.text
+        assert response.status_code == endpoint.ok, response.text
         assert response.headers["content-type"] == "application/json"
     else:
         assert response.status_code == 403, response.text

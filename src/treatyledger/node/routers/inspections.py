@@ -1,0 +1,154 @@
+"""Inspection findings: an inspector submits a record of what was seen at a site; the node
+reconciles it with its party's declared state at that time and stores the record with the
+compliance issues found (treatyledger.store.inspection_store). Item-level: the party, the
+other party and inspectors read records and issues; observers never."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Query, Security
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+
+from treatyledger.inspect.findings import InspectionRecord, IssueKind
+from treatyledger.model.parties import IDENTIFIER_PATTERN
+from treatyledger.node.auth import Caller, Role
+from treatyledger.node.problems import Problem, problem_responses
+from treatyledger.node.routers.deps import ITEM_LEVEL, Node, guard, guarded_router
+from treatyledger.node.views import treaty
+from treatyledger.store.inspection_store import (
+    DuplicateInspectionRecord,
+    InspectionRecordError,
+    StoredIssue,
+    list_inspections,
+    list_issues,
+    record_inspection,
+)
+
+router = guarded_router(tags=["inspections"])
+Inspector = Annotated[Caller, Security(guard(Role.INSPECTOR))]
+ItemLevel = Annotated[Caller, Security(guard(*ITEM_LEVEL))]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class IssueEvidence(_Model):
+    notifications: list[str] = Field(
+        description="references (party#sequence) of the notifications behind the declared state"
+    )
+    finding: str = Field(description="id of the inspection record that contradicts it")
+
+
+class ComplianceIssueResponse(_Model):
+    id: int
+    kind: IssueKind
+    party: str
+    site: str
+    item: str | None
+    expected: str
+    found: str
+    message: str
+    status: str = Field(description="`open` when found")
+    evidence: IssueEvidence
+
+
+class InspectionSubmitted(_Model):
+    record: str = Field(description="id of the stored inspection record")
+    issues: list[ComplianceIssueResponse]
+
+
+class StoredInspectionResponse(_Model):
+    record: InspectionRecord
+    submitted_by: str
+    submitted_at: datetime
+    issues: int = Field(description="compliance issues found in it")
+
+
+def _issue(issue: StoredIssue) -> ComplianceIssueResponse:
+    return ComplianceIssueResponse.model_validate(issue.to_json_dict())
+
+
+@router.post(
+    "/inspections",
+    response_model=InspectionSubmitted,
+    status_code=201,
+    summary="Submit an inspection record (inspectors only)",
+    description=(
+        "The record is reconciled with this node's party's declared state replayed to the "
+        "inspection time; the record, who submitted it and every compliance issue found are "
+        "stored in one transaction. A record id may be submitted once."
+    ),
+    responses=problem_responses(409),
+)
+async def submit_inspection(
+    node: Node, caller: Inspector, body: InspectionRecord
+) -> InspectionSubmitted:
+    current = treaty(node.rules)
+    inspections = current.rule_set.inspections
+    types = [t.id for t in inspections.types] if inspections else []
+
+    def store() -> InspectionSubmitted:
+        try:
+            record_inspection(
+                node.engine,
+                body,
+                party=node.party,
+                policy=current.policy,
+                inspection_types=types,
+                submitted_by=caller.name,
+            )
+        except DuplicateInspectionRecord as exc:
+            raise Problem(409, str(exc), problem="duplicate-inspection-record") from None
+        except InspectionRecordError as exc:
+            raise Problem(422, str(exc), problem="inspection-record-refused") from None
+        issues = list_issues(node.engine, record_id=body.id)
+        return InspectionSubmitted(record=body.id, issues=[_issue(i) for i in issues])
+
+    return await run_in_threadpool(store)
+
+
+@router.get(
+    "/inspections",
+    response_model=list[StoredInspectionResponse],
+    summary="Inspection records submitted to this node",
+)
+async def inspections(node: Node, _caller: ItemLevel) -> list[StoredInspectionResponse]:
+    def read() -> list[StoredInspectionResponse]:
+        return [
+            StoredInspectionResponse(
+                record=s.record,
+                submitted_by=s.submitted_by,
+                submitted_at=s.submitted_at,
+                issues=s.issues,
+            )
+            for s in list_inspections(node.engine, node.party)
+        ]
+
+    return await run_in_threadpool(read)
+
+
+@router.get(
+    "/compliance-issues",
+    response_model=list[ComplianceIssueResponse],
+    summary="Compliance issues found by inspections, with their evidence",
+)
+async def compliance_issues(
+    node: Node,
+    _caller: ItemLevel,
+    record: Annotated[
+        str | None,
+        Query(
+            max_length=128,
+            pattern=IDENTIFIER_PATTERN,
+            description="only the issues of this inspection record",
+        ),
+    ] = None,
+) -> list[ComplianceIssueResponse]:
+    def read() -> list[ComplianceIssueResponse]:
+        return [_issue(i) for i in list_issues(node.engine, node.party, record_id=record)]
+
+    return await run_in_threadpool(read)
