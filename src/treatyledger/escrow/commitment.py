@@ -111,7 +111,8 @@ class Commitment(BaseModel):
         }
 
     def entry_bytes(self) -> bytes:
-        """RFC 8785 bytes of the public commitment: what the party appends to its log."""
+        """RFC 8785 bytes of the public commitment (the log carries these fields, less
+        ``party``, as an ``escrow_commitment`` payload, see ``escrow.published``)."""
         return rfc8785.dumps(self.public())
 
 
