@@ -271,3 +271,22 @@ def test_simulate_writes_plot_and_agrees_with_exact(
     assert plot.read_bytes().startswith(b"\x89PNG")
     for row in json.loads(out)["results"]:
         assert row["confidence_low"] <= row["exact"] <= row["confidence_high"]  # fixed seed
+
+
+@pytest.mark.parametrize("where", [[], ["--findings", "f.jsonl", "--workspace", "ws"]])
+def test_record_needs_exactly_one_of_findings_file_and_workspace(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, where: list[str]
+) -> None:
+    finding = tmp_path / "finding.json"
+    finding.write_text("{}")
+    code, _, err = _run(capsys, "inspect", "record", str(finding), *where)
+    assert code == 1
+    assert "either --findings FILE or --workspace" in err
+
+
+def test_issues_of_a_findings_file_need_notification_files(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, _, err = _run(capsys, "inspect", "issues", "--findings", str(tmp_path / "f.jsonl"))
+    assert code == 1
+    assert "--findings with --notifications files, or --workspace" in err

@@ -15,6 +15,7 @@ from treatyledger.inspect.randomness import commitment_of
 from treatyledger.ledger import sign
 from treatyledger.ledger.signing import public_key_raw
 from treatyledger.model.notifications import parse_notification
+from treatyledger.store.inspection_store import list_inspections
 from treatyledger.store.ledger_store import open_ledger
 from treatyledger.store.workspace import Workspace
 
@@ -91,37 +92,63 @@ def test_select_on_a_workspace_draws_a_declared_missile(
     assert selection["items"][0].startswith(f"US-ICBM-{selection['site'][-1]}")
 
 
-def test_issues_on_a_workspace_cite_the_stored_declaration(
+def _finding(tmp_path: Path, **fields: object) -> Path:
+    path = tmp_path / "finding.json"
+    value = {
+        "id": "insp-1",
+        "inspection_type": "type-one",
+        "inspected_party": "US",
+        "site": "BASE-A",
+        "time": AT,
+        "rvs_observed": {"US-ICBM-A3": 3},
+    }
+    path.write_text(json.dumps(value | fields))
+    return path
+
+
+def test_issues_recorded_in_a_workspace_cite_the_stored_declaration(
     workspace: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    findings = tmp_path / "findings.jsonl"
-    findings.write_text(
-        json.dumps(
-            {
-                "id": "insp-1",
-                "inspection_type": "type-one",
-                "inspected_party": "US",
-                "site": "BASE-A",
-                "time": AT,
-                "rvs_observed": {"US-ICBM-A3": 3},
-            }
-        )
-        + "\n"
-    )
-    argv = [
-        "inspect",
-        "issues",
-        "--workspace",
-        str(workspace),
-        "--findings",
-        str(findings),
-        "--format",
-        "json",
-    ]
-    assert main(argv) == 0
+    argv = ["inspect", "record", str(_finding(tmp_path)), "--workspace", str(workspace)]
+    assert main([*argv, "--by", "inspector-ann"]) == 0
+    assert "recorded insp-1 (type-one at BASE-A): 1 compliance issue(s)" in capsys.readouterr().out
+    assert main(["inspect", "issues", "--workspace", str(workspace), "--format", "json"]) == 0
     (issue,) = json.loads(capsys.readouterr().out)
     assert issue["item"] == "US-ICBM-A3"
-    assert issue["evidence"]["notifications"] == ["US#1"]
+    assert issue["evidence"] == {"notifications": ["US#1"], "finding": "insp-1"}
+    with Workspace.open(workspace) as opened:
+        [stored] = list_inspections(opened.engine)
+    assert stored.submitted_by == "inspector-ann"
+
+
+def test_a_finding_recorded_twice_in_a_workspace_is_refused(
+    workspace: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    argv = ["inspect", "record", str(_finding(tmp_path)), "--workspace", str(workspace)]
+    assert main(argv) == 0
+    assert main(argv) == 1
+    assert "insp-1 is already stored" in capsys.readouterr().err
+
+
+def test_findings_recorded_in_a_workspace_count_toward_the_quota(
+    workspace: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    for n in range(10):  # New START: ten Type One inspections per treaty year
+        finding = _finding(tmp_path, id=f"insp-{n}", rvs_observed={})
+        assert main(["inspect", "record", str(finding), "--workspace", str(workspace)]) == 0
+    capsys.readouterr()
+    argv = ["inspect", "select", "--workspace", str(workspace), "--round", "r1"]
+    argv += ["--parties", "US,RU", "--party", "US", "--type", "type-one", "--at", AT]
+    assert main(argv) == 1
+    assert "quota of 10 per treaty year already used" in capsys.readouterr().err
+
+
+def test_a_findings_file_with_a_workspace_is_refused(
+    workspace: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    argv = ["inspect", "issues", "--workspace", str(workspace), "--findings", str(tmp_path)]
+    assert main(argv) == 1
+    assert "inspect record --workspace" in capsys.readouterr().err
 
 
 def test_notifications_and_workspace_together_are_refused(

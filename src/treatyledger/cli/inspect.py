@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
+import getpass
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -23,13 +24,19 @@ from treatyledger.files.inspection import (
     read_selection,
 )
 from treatyledger.inspect import simulation, statistics
-from treatyledger.inspect.findings import ComplianceIssue, declared_state, reconcile
+from treatyledger.inspect.findings import (
+    ComplianceIssue,
+    InspectionRecord,
+    declared_state,
+    reconcile,
+)
 from treatyledger.inspect.randomness import evaluate_round
 from treatyledger.inspect.selection import check_quota, select_inspection, verify_selection
 from treatyledger.ledger.state import policy_from_rule_set
 from treatyledger.model.notifications import Notification
 from treatyledger.rules import InspectionType, RuleSet
-from treatyledger.store.ledger_store import notifications_in_acceptance_order
+from treatyledger.store.inspection_store import list_inspections, list_issues, record_inspection
+from treatyledger.store.ledger_store import notifications_in_acceptance_order, policy_of
 from treatyledger.store.workspace import Workspace
 
 
@@ -146,6 +153,18 @@ def _moment(text: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def _conducted(
+    conducted: Path | None, workspace: Path | None, party: str
+) -> list[tuple[str, date]]:
+    """(inspection type, date) of the inspections already conducted: from a findings file,
+    and those recorded in the workspace."""
+    records = read_inspection_records(conducted) if conducted is not None else []
+    if workspace is not None:
+        with Workspace.open(workspace) as opened:
+            records += [s.record for s in list_inspections(opened.engine, party)]
+    return [(r.inspection_type, r.time.date()) for r in records]
+
+
 @inspect_app.command("select")
 def select(
     notifications: list[Path] | None = NOTIFICATIONS_OPTION,
@@ -158,7 +177,10 @@ def select(
     items: int = typer.Option(1, "--items", help="Items to examine at the site."),
     rules: str = RULES_OPTION,
     conducted: Path | None = typer.Option(
-        None, "--conducted", help="Findings file: inspections already conducted (for the quota)."
+        None,
+        "--conducted",
+        help="Findings file: inspections already conducted (for the quota); with --workspace "
+        "the inspections recorded in it count too.",
     ),
     verify: Path | None = typer.Option(
         None, "--verify", help="Selection JSON to check against the recomputed one."
@@ -169,10 +191,10 @@ def select(
     rule_set = load_rule_set(rules)
     kind = _inspection_type(rule_set, inspection_type)
     moment = _moment(at)
-    if conducted is not None:
+    done = _conducted(conducted, workspace, party)
+    if conducted is not None or done:
         if rule_set.treaty.entry_into_force is None:
             raise CommandLineError(f"rule set {rules} has no entry-into-force date for quotas")
-        done = [(r.inspection_type, r.time.date()) for r in read_inspection_records(conducted)]
         check_quota(kind, moment.date(), rule_set.treaty.entry_into_force, done)
     events = _notifications(notifications, workspace)
     seed = evaluate_round(round_id, parties.split(","), events).require_seed()
@@ -197,22 +219,69 @@ def select(
 # --- record and issues ---------------------------------------------------------------------
 
 
+def _local_user() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (OSError, KeyError):  # no login name in this environment
+        return "cli"
+
+
 @inspect_app.command("record")
 def record(
-    finding: Path = typer.Argument(..., help="Inspection record (JSON)."),
-    findings: Path = typer.Option(..., "--findings", help="Findings file to append to."),
+    finding: Path = typer.Argument(..., help="Inspection record (JSON), or JSON lines of them."),
+    findings: Path | None = typer.Option(
+        None, "--findings", help="Findings file to append to (file mode, without a workspace)."
+    ),
+    workspace: Path | None = typer.Option(
+        None,
+        "--workspace",
+        help="Workspace to record into: each finding is reconciled with its party's declared "
+        "state and stored with the compliance issues found.",
+    ),
+    by: str = typer.Option(
+        _local_user, "--by", help="Who submits (stored with the record); default: the local user."
+    ),
     rules: str = RULES_OPTION,
 ) -> None:
-    """Validate an inspection record and append it to the findings file."""
+    """Validate inspection records and store them in a workspace (or a findings file)."""
+    if (findings is None) == (workspace is None):
+        raise CommandLineError("give either --findings FILE or --workspace")
     rule_set = load_rule_set(rules)
-    existing = {r.id for r in read_inspection_records(findings)} if findings.exists() else set()
-    for entry in read_inspection_records(finding):
+    entries = read_inspection_records(finding)
+    for entry in entries:
         _inspection_type(rule_set, entry.inspection_type)
+    if workspace is not None:
+        _record_into_workspace(workspace, entries, rule_set, rules, by)
+        return
+    assert findings is not None
+    existing = {r.id for r in read_inspection_records(findings)} if findings.exists() else set()
+    for entry in entries:
         if entry.id in existing:
             raise CommandLineError(f"inspection record {entry.id} is already in {findings}")
         append_inspection_record(findings, entry)
         existing.add(entry.id)
         console.print(f"recorded {entry.id} ({entry.inspection_type} at {entry.site})")
+
+
+def _record_into_workspace(
+    path: Path, entries: list[InspectionRecord], rule_set: RuleSet, rules: str, by: str
+) -> None:
+    types = [t.id for t in rule_set.inspections.types] if rule_set.inspections else []
+    with Workspace.open(path) as opened:
+        policy = policy_of(opened, rules=rules)
+        for entry in entries:
+            found = record_inspection(
+                opened.engine,
+                entry,
+                party=opened.party,
+                policy=policy,
+                inspection_types=types,
+                submitted_by=by,
+            )
+            console.print(
+                f"recorded {entry.id} ({entry.inspection_type} at {entry.site}): "
+                f"{len(found)} compliance issue(s)"
+            )
 
 
 def _issue_json(issue: ComplianceIssue) -> dict[str, Any]:
@@ -223,22 +292,40 @@ def _issue_json(issue: ComplianceIssue) -> dict[str, Any]:
 
 @inspect_app.command("issues")
 def issues(
-    findings: Path = typer.Option(..., "--findings", help="Findings file (JSON lines)."),
+    findings: Path | None = typer.Option(
+        None, "--findings", help="Findings file (JSON lines), reconciled with --notifications."
+    ),
     notifications: list[Path] | None = NOTIFICATIONS_OPTION,
-    workspace: Path | None = WORKSPACE_OPTION,
+    workspace: Path | None = typer.Option(
+        None, "--workspace", help="Workspace whose recorded compliance issues to list."
+    ),
     rules: str = RULES_OPTION,
     output: OutputFormat = FORMAT_OPTION,
 ) -> None:
-    """Reconcile every finding with the declared state at its time; list compliance issues."""
-    rule_set = load_rule_set(rules)
-    policy = policy_from_rule_set(rule_set, load_catalog(), require_signatures=False)
-    records = [n.to_json_dict() for n in _notifications(notifications, workspace)]
-    found: list[ComplianceIssue] = []
-    for entry in read_inspection_records(findings):
-        declared = declared_state(records, policy, entry.inspected_party, entry.time)
-        found.extend(reconcile(entry, declared.inventory, declared.history))
+    """List compliance issues: those recorded in a workspace, or those of a findings file
+    reconciled with notification files (each finding with the declared state at its time)."""
+    if workspace is not None:
+        if notifications or findings is not None:
+            raise CommandLineError(
+                "give either --notifications files or --workspace; a workspace lists the "
+                "issues of the findings recorded in it (inspect record --workspace)"
+            )
+        with Workspace.open(workspace) as opened:
+            found = [i.to_json_dict() for i in list_issues(opened.engine)]
+    else:
+        if findings is None or not notifications:
+            raise CommandLineError("give --findings with --notifications files, or --workspace")
+        rule_set = load_rule_set(rules)
+        policy = policy_from_rule_set(rule_set, load_catalog(), require_signatures=False)
+        records = [n.to_json_dict() for n in read_notifications(notifications)]
+        found = []
+        for entry in read_inspection_records(findings):
+            declared = declared_state(records, policy, entry.inspected_party, entry.time)
+            found += [
+                _issue_json(i) for i in reconcile(entry, declared.inventory, declared.history)
+            ]
     if output is OutputFormat.JSON:
-        _print_json([_issue_json(i) for i in found])
+        _print_json(found)
         return
     table = Table(
         "finding",
@@ -252,13 +339,13 @@ def issues(
     )
     for issue in found:
         table.add_row(
-            issue.evidence.finding.id,
-            issue.kind,
-            issue.site,
-            issue.item or "-",
-            issue.expected,
-            issue.found,
-            ", ".join(issue.evidence.notifications) or "-",
+            issue["evidence"]["finding"],
+            issue["kind"],
+            issue["site"],
+            issue["item"] or "-",
+            issue["expected"],
+            issue["found"],
+            ", ".join(issue["evidence"]["notifications"]) or "-",
         )
     console.print(table)
 
