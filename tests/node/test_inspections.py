@@ -173,3 +173,15 @@ def test_inspection_submission_answers_within_its_contract_for_an_inspector(
         case.call_and_validate(headers=headers, checks=CHECKS)
 
     check()
+
+
+def test_observer_summary_counts_open_issues_per_kind_without_items(
+    declared: ServedNode,
+) -> None:
+    observer = declared.client(Role.OBSERVER)
+    assert observer.get("/v1/public/summary").json()["open_issues"] == {}
+    declared.client(Role.INSPECTOR).post("/v1/inspections", json=type_one())
+    summary = observer.get("/v1/public/summary")
+    assert summary.json()["open_issues"] == {"reentry_vehicle_mismatch": 1}
+    assert "US-MS-1" not in summary.text
+    assert "INSP-2011-1" not in summary.text

@@ -177,3 +177,7 @@ class PublicSummary(_Model):
     aggregates: list[AggregatePoint]
     compliance: list[LimitStatus]
     checkpoint: CheckpointResponse | None
+    open_issues: dict[str, int] = Field(
+        default_factory=dict,
+        description="open compliance issues found by inspections, per issue kind (counts only)",
+    )

@@ -192,6 +192,17 @@ def list_issues(
     ]
 
 
+def open_issue_counts(engine: Engine, party: str) -> dict[str, int]:
+    """Open compliance issues of ``party`` per issue kind: counts only, no item."""
+    query = (
+        select(ComplianceIssueRow.kind, func.count())
+        .where(ComplianceIssueRow.party == party, ComplianceIssueRow.status == OPEN)
+        .group_by(ComplianceIssueRow.kind)
+    )
+    with engine.connect() as conn:
+        return {kind: int(n) for kind, n in sorted(conn.execute(query).all())}
+
+
 def _issue_counts(conn: Connection) -> dict[str, int]:
     query = select(ComplianceIssueRow.record_id, func.count()).group_by(
         ComplianceIssueRow.record_id

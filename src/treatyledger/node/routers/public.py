@@ -1,5 +1,6 @@
-"""The observer view: aggregates per data date, compliance status per limit and the latest
-checkpoint with its cosignatures. Every role may read it; nothing item-level is in it."""
+"""The observer view: aggregates per data date, compliance status per limit, the latest
+checkpoint with its cosignatures and the count of open compliance issues per kind. Every role
+may read it; nothing item-level is in it."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from treatyledger.node.views import (
     records_version,
     series,
 )
+from treatyledger.store.inspection_store import open_issue_counts
 
 MAX_AGGREGATE_DATES = 100
 
@@ -53,6 +55,8 @@ async def public_summary(
             aggregates=aggregates,
             compliance=compliance,
             checkpoint=logview.checkpoint_response(node, logview.current_checkpoint_note(node)),
+            # not cached with the aggregates: inspections change it, not the log
+            open_issues=open_issue_counts(node.engine, node.party),
         )
 
     def aggregates_and_compliance() -> tuple[list[AggregatePoint], list[LimitStatus]]:
