@@ -10,6 +10,7 @@ from typing import Any
 import jsonschema
 import pytest
 
+from escrow.helpers import small_secret
 from treatyledger.cli import main
 from treatyledger.escrow.commitment import parse_commitment
 from treatyledger.escrow.published import (
@@ -358,3 +359,19 @@ def test_publishing_another_partys_commitment_is_refused(
     committed = _commit(tmp_path, "earlier", EARLIER_ROWS, capsys)
     code, _, err = _publish(ws, committed, tmp_path / "e.json", capsys)
     assert code != 0 and "this workspace signs for RU" in err
+
+
+def test_a_commitment_round_trips_through_its_notification() -> None:
+    commitment = small_secret().commitment
+    notification = parse_notification(
+        {
+            "party": commitment.party,
+            "sequence": 1,
+            "kind": "escrow_commitment",
+            "effective_time": "2026-03-01T00:00:00Z",
+            "issued_time": "2026-03-01T00:00:00Z",
+            "payload": commitment_payload(commitment),
+        }
+    )
+    assert commitment_of(notification) == commitment
+    assert commitment_of(notification).entry_bytes() == commitment.entry_bytes()
