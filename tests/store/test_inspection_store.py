@@ -126,7 +126,7 @@ def test_a_duplicate_record_id_is_refused_and_stores_nothing_more(
 def test_a_finding_about_another_party_is_refused(
     workspace: Workspace, declared: LedgerStore
 ) -> None:
-    with pytest.raises(InspectionRecordError, match="expected inspected party US .*found RU"):
+    with pytest.raises(InspectionRecordError, match=r"expected inspected party US .*found RU"):
         record(workspace, finding(inspected_party="RU"))
     assert list_inspections(workspace.engine) == []
 
