@@ -2,18 +2,38 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from inspect_world import T0, declared_records
 
 from treatyledger.cli import main
 from treatyledger.inspect.randomness import commitment_of
-from treatyledger.model.notifications import Notification
+from treatyledger.ledger.signing import public_key_raw, sign
+from treatyledger.model.notifications import Notification, parse_notification
 
 AT = (T0 + timedelta(days=200)).isoformat()
+
+# TEST-ONLY signing keys, derived from fixed labels here; never used outside these tests.
+TEST_KEYS = {
+    party: Ed25519PrivateKey.from_private_bytes(
+        hashlib.sha256(f"test key {party}".encode()).digest()
+    )
+    for party in ("US", "RU")
+}
+
+
+def _key_option(party: str, key: Ed25519PrivateKey) -> list[str]:
+    raw = public_key_raw(key.public_key())
+    return ["--party-key", f"{party}={base64.b64encode(raw).decode()}"]
+
+
+PARTY_KEYS = [arg for party, key in TEST_KEYS.items() for arg in _key_option(party, key)]
 
 
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -44,8 +64,9 @@ def notification_file(tmp_path: Path) -> Path:
     us = _randomness("US", 3, b"a" * 32, b"b" * 32)
     ru = _randomness("RU", 1, b"c" * 32, b"d" * 32)
     ordered = [*declared_records(), us[0], ru[0], us[1], ru[1]]
+    signed = [sign(parse_notification(r), TEST_KEYS[r["party"]]).to_json_dict() for r in ordered]
     path = tmp_path / "notifications.jsonl"
-    path.write_text("".join(json.dumps(r, default=str) + "\n" for r in ordered))
+    path.write_text("".join(json.dumps(r, default=str) + "\n" for r in signed))
     return path
 
 
@@ -113,6 +134,7 @@ def _select(capsys, notification_file: Path, *extra: str) -> tuple[int, str, str
         "select",
         "--notifications",
         str(notification_file),
+        *PARTY_KEYS,
         "--round",
         "r1",
         "--parties",
@@ -217,6 +239,7 @@ def test_record_then_issues_reports_the_missile(
         str(findings),
         "--notifications",
         str(notification_file),
+        *PARTY_KEYS,
         "--format",
         "json",
     )
@@ -290,3 +313,67 @@ def test_issues_of_a_findings_file_need_notification_files(
     code, _, err = _run(capsys, "inspect", "issues", "--findings", str(tmp_path / "f.jsonl"))
     assert code == 1
     assert "--findings with --notifications files, or --workspace" in err
+
+
+def test_select_refuses_notification_files_without_a_key_for_their_party(
+    capsys: pytest.CaptureFixture[str], notification_file: Path
+) -> None:
+    code, _, err = _run(
+        capsys,
+        "inspect",
+        "select",
+        "--notifications",
+        str(notification_file),
+        *_key_option("US", TEST_KEYS["US"]),
+        "--round",
+        "r1",
+        "--parties",
+        "US,RU",
+        "--party",
+        "US",
+        "--type",
+        "type-one",
+        "--at",
+        AT,
+    )
+    assert code == 1
+    assert "no --party-key for RU" in err
+
+
+def test_select_refuses_a_notification_whose_signature_does_not_verify(
+    capsys: pytest.CaptureFixture[str], notification_file: Path
+) -> None:
+    impostor = Ed25519PrivateKey.from_private_bytes(hashlib.sha256(b"impostor").digest())
+    code, _, err = _run(
+        capsys,
+        "inspect",
+        "select",
+        "--notifications",
+        str(notification_file),
+        *_key_option("US", impostor),
+        *_key_option("RU", TEST_KEYS["RU"]),
+        "--round",
+        "r1",
+        "--parties",
+        "US,RU",
+        "--party",
+        "US",
+        "--type",
+        "type-one",
+        "--at",
+        AT,
+    )
+    assert code == 1
+    assert "signature does not verify with the --party-key of US" in err
+
+
+def test_a_tampered_notification_in_a_file_is_refused(
+    capsys: pytest.CaptureFixture[str], notification_file: Path
+) -> None:
+    lines = notification_file.read_text().splitlines()
+    first = json.loads(lines[0])
+    first["effective_time"] = AT  # content changed after signing
+    notification_file.write_text("\n".join([json.dumps(first), *lines[1:]]) + "\n")
+    code, _, err = _select(capsys, notification_file)
+    assert code == 1
+    assert "signature does not verify" in err

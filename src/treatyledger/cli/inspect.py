@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import typer
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from rich.table import Table
 
 from treatyledger.cli.app import app, console
@@ -32,6 +33,7 @@ from treatyledger.inspect.findings import (
 )
 from treatyledger.inspect.randomness import evaluate_round
 from treatyledger.inspect.selection import check_quota, select_inspection, verify_selection
+from treatyledger.ledger.signing import public_key_from_base64, verify
 from treatyledger.ledger.state import policy_from_rule_set
 from treatyledger.model.notifications import Notification
 from treatyledger.rules import InspectionType, RuleSet
@@ -66,12 +68,52 @@ WORKSPACE_OPTION = typer.Option(
 )
 
 
-def _notifications(files: list[Path] | None, workspace: Path | None) -> list[Notification]:
+PARTY_KEY_OPTION = typer.Option(
+    None,
+    "--party-key",
+    help="PARTY=KEY: a party's Ed25519 public key (raw 32 bytes, base64), repeatable. Every "
+    "notification read from --notifications files must carry a valid signature of its party.",
+)
+
+
+def _verified(
+    notifications: list[Notification], party_keys: list[str] | None
+) -> list[Notification]:
+    """The notifications, once each carries a valid signature by a given key of its party
+    (files come from anywhere; a workspace verified its notifications on acceptance)."""
+    keys: dict[str, list[Ed25519PublicKey]] = {}
+    for entry in party_keys or []:
+        party, separator, text = entry.partition("=")
+        if not separator or not party:
+            raise CommandLineError(f"--party-key: expected PARTY=BASE64KEY, found {entry!r}")
+        try:
+            keys.setdefault(party, []).append(public_key_from_base64(text))
+        except ValueError as exc:
+            raise CommandLineError(f"--party-key {party}: {exc}") from None
+    for notification in notifications:
+        name = f"notification {notification.party}#{notification.sequence}"
+        candidates = keys.get(notification.party)
+        if not candidates:
+            raise CommandLineError(
+                f"{name}: no --party-key for {notification.party}; notifications from files "
+                "are used only once their signature verifies"
+            )
+        if not any(verify(notification, key) for key in candidates):
+            raise CommandLineError(
+                f"{name}: the signature does not verify with the --party-key of "
+                f"{notification.party}"
+            )
+    return notifications
+
+
+def _notifications(
+    files: list[Path] | None, workspace: Path | None, party_keys: list[str] | None
+) -> list[Notification]:
     """Notifications in recorded order, from files or from a workspace's ledger."""
     if bool(files) == (workspace is not None):
         raise CommandLineError("give either --notifications files or --workspace")
     if files:
-        return read_notifications(files)
+        return _verified(read_notifications(files), party_keys)
     assert workspace is not None
     with Workspace.open(workspace) as opened:
         return notifications_in_acceptance_order(opened.engine)
@@ -168,6 +210,7 @@ def _conducted(
 @inspect_app.command("select")
 def select(
     notifications: list[Path] | None = NOTIFICATIONS_OPTION,
+    party_keys: list[str] | None = PARTY_KEY_OPTION,
     workspace: Path | None = WORKSPACE_OPTION,
     round_id: str = typer.Option(..., "--round", help="Joint-randomness round id."),
     parties: str = typer.Option(..., "--parties", help="Parties of the round, e.g. US,RU."),
@@ -196,7 +239,7 @@ def select(
         if rule_set.treaty.entry_into_force is None:
             raise CommandLineError(f"rule set {rules} has no entry-into-force date for quotas")
         check_quota(kind, moment.date(), rule_set.treaty.entry_into_force, done)
-    events = _notifications(notifications, workspace)
+    events = _notifications(notifications, workspace, party_keys)
     seed = evaluate_round(round_id, parties.split(","), events).require_seed()
     policy = policy_from_rule_set(rule_set, load_catalog(), require_signatures=False)
     records = [n.to_json_dict() for n in events]
@@ -296,6 +339,7 @@ def issues(
         None, "--findings", help="Findings file (JSON lines), reconciled with --notifications."
     ),
     notifications: list[Path] | None = NOTIFICATIONS_OPTION,
+    party_keys: list[str] | None = PARTY_KEY_OPTION,
     workspace: Path | None = typer.Option(
         None, "--workspace", help="Workspace whose recorded compliance issues to list."
     ),
@@ -317,7 +361,8 @@ def issues(
             raise CommandLineError("give --findings with --notifications files, or --workspace")
         rule_set = load_rule_set(rules)
         policy = policy_from_rule_set(rule_set, load_catalog(), require_signatures=False)
-        records = [n.to_json_dict() for n in read_notifications(notifications)]
+        verified = _verified(read_notifications(notifications), party_keys)
+        records = [n.to_json_dict() for n in verified]
         found = []
         for entry in read_inspection_records(findings):
             declared = declared_state(records, policy, entry.inspected_party, entry.time)
