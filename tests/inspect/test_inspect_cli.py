@@ -127,14 +127,16 @@ def test_odds_refuses_both_sample_and_goal(capsys: pytest.CaptureFixture[str]) -
     assert "exactly one of --sample and --goal" in err
 
 
-def _select(capsys, notification_file: Path, *extra: str) -> tuple[int, str, str]:
+def _select(
+    capsys, notification_file: Path, *extra: str, keys: list[str] = PARTY_KEYS
+) -> tuple[int, str, str]:
     return _run(
         capsys,
         "inspect",
         "select",
         "--notifications",
         str(notification_file),
-        *PARTY_KEYS,
+        *keys,
         "--round",
         "r1",
         "--parties",
@@ -318,24 +320,8 @@ def test_issues_of_a_findings_file_need_notification_files(
 def test_select_refuses_notification_files_without_a_key_for_their_party(
     capsys: pytest.CaptureFixture[str], notification_file: Path
 ) -> None:
-    code, _, err = _run(
-        capsys,
-        "inspect",
-        "select",
-        "--notifications",
-        str(notification_file),
-        *_key_option("US", TEST_KEYS["US"]),
-        "--round",
-        "r1",
-        "--parties",
-        "US,RU",
-        "--party",
-        "US",
-        "--type",
-        "type-one",
-        "--at",
-        AT,
-    )
+    keys = _key_option("US", TEST_KEYS["US"])
+    code, _, err = _select(capsys, notification_file, keys=keys)
     assert code == 1
     assert "no --party-key for RU" in err
 
@@ -344,25 +330,8 @@ def test_select_refuses_a_notification_whose_signature_does_not_verify(
     capsys: pytest.CaptureFixture[str], notification_file: Path
 ) -> None:
     impostor = Ed25519PrivateKey.from_private_bytes(hashlib.sha256(b"impostor").digest())
-    code, _, err = _run(
-        capsys,
-        "inspect",
-        "select",
-        "--notifications",
-        str(notification_file),
-        *_key_option("US", impostor),
-        *_key_option("RU", TEST_KEYS["RU"]),
-        "--round",
-        "r1",
-        "--parties",
-        "US,RU",
-        "--party",
-        "US",
-        "--type",
-        "type-one",
-        "--at",
-        AT,
-    )
+    keys = [*_key_option("US", impostor), *_key_option("RU", TEST_KEYS["RU"])]
+    code, _, err = _select(capsys, notification_file, keys=keys)
     assert code == 1
     assert "signature does not verify with the --party-key of US" in err
 
