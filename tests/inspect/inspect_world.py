@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from treatyledger.files.builtin import load_catalog, load_rule_set
-from treatyledger.ledger.state import LedgerPolicy, policy_from_rule_set
+from treatyledger.ledger.policy import LedgerPolicy, policy_from_rule_set
 from treatyledger.model.notifications import Notification
 
 T0 = datetime(2026, 2, 5, tzinfo=UTC)

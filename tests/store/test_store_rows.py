@@ -13,7 +13,7 @@ from sqlalchemy import select
 from treatyledger.files import load_catalog
 from treatyledger.files.aggregates import read_new_start_aggregates
 from treatyledger.ledger import leaf_bytes, replay, sign
-from treatyledger.ledger.state import parse_time
+from treatyledger.ledger.records import parse_time
 from treatyledger.ledger.synthetic import synthetic_stream
 from treatyledger.model.notifications import parse_notification
 from treatyledger.store.ledger_store import LedgerStore, item_body, policy_of

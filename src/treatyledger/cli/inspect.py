@@ -33,8 +33,8 @@ from treatyledger.inspect.findings import (
 )
 from treatyledger.inspect.randomness import evaluate_round
 from treatyledger.inspect.selection import check_quota, select_inspection, verify_selection
+from treatyledger.ledger.policy import policy_from_rule_set
 from treatyledger.ledger.signing import public_key_from_base64, verify
-from treatyledger.ledger.state import policy_from_rule_set
 from treatyledger.model.notifications import Notification
 from treatyledger.rules import InspectionType, RuleSet
 from treatyledger.store.inspection_store import list_inspections, list_issues, record_inspection

@@ -19,11 +19,9 @@ from typing import Annotated, Any
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from treatyledger.inspect.selection import site_of
+from treatyledger.ledger.policy import LedgerPolicy
+from treatyledger.ledger.records import mentioned_uids
 from treatyledger.ledger.replay import state_at
-from treatyledger.ledger.state import (
-    LedgerPolicy,
-    mentioned_uids,
-)
 from treatyledger.model.items import UID_PATTERN, Inventory
 from treatyledger.model.kinds import TERMINAL_STATUSES, Armament, ItemKind
 from treatyledger.model.parties import IDENTIFIER_PATTERN

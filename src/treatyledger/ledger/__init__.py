@@ -11,7 +11,9 @@ signature: what is signed), ``leaf_bytes(n)`` (RFC 8785 of the signed envelope: 
 ``content_hash(n)``, ``sign(n, private_key) -> Notification``, ``verify(n, public_key) -> bool``,
 ``key_id(public_key)``. Functions take a ``Notification`` or its JSON dict.
 
-State machine (``ledger.state``): ``LedgerPolicy(catalog, deadline_days=5,
+State machine (``ledger.state``; the policy in ``ledger.policy``, ``Rule``, ``Outcome`` and
+``NotificationRejected`` in ``ledger.outcomes``, ``TRANSITIONS`` in ``ledger.transitions``, the
+per-kind handlers in ``ledger.handlers``): ``LedgerPolicy(catalog, deadline_days=5,
 third_state_transfer_forbidden=True, treaty_parties=frozenset(), require_signatures=True)``;
 ``policy_from_rule_set(rule_set, catalog)``; ``LedgerState(policy, keys={party: [pubkey]})``
 with ``.register_key(party, key)``, ``.apply(notification) -> Outcome`` (verifies the
@@ -38,6 +40,8 @@ rng, churn_pairs_per_period=0, late_fraction=0.0)`` -> JSON records (unsigned); 
 from ``treatyledger.files.aggregates.read_new_start_aggregates()``.
 """
 
+from treatyledger.ledger.outcomes import NotificationRejected, Outcome, Rule
+from treatyledger.ledger.policy import LedgerPolicy, policy_from_rule_set
 from treatyledger.ledger.reconcile import Discrepancy, ReconcileError, Reconciliation, reconcile
 from treatyledger.ledger.replay import counts_at, replay, state_at, time_series
 from treatyledger.ledger.signing import (
@@ -50,15 +54,8 @@ from treatyledger.ledger.signing import (
     sign,
     verify,
 )
-from treatyledger.ledger.state import (
-    TRANSITIONS,
-    LedgerPolicy,
-    LedgerState,
-    NotificationRejected,
-    Outcome,
-    Rule,
-    policy_from_rule_set,
-)
+from treatyledger.ledger.state import LedgerState
+from treatyledger.ledger.transitions import TRANSITIONS
 
 __all__ = [
     "TRANSITIONS",

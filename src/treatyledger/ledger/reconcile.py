@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from treatyledger.errors import TreatyLedgerError
+from treatyledger.ledger.policy import LedgerPolicy
+from treatyledger.ledger.records import mentioned_uids, parse_time
 from treatyledger.ledger.replay import state_at
-from treatyledger.ledger.state import LedgerPolicy, mentioned_uids, parse_time
 from treatyledger.model.items import Item
 from treatyledger.model.kinds import TERMINAL_STATUSES
 from treatyledger.model.notifications import LEDGER_NEUTRAL_KINDS

@@ -24,22 +24,22 @@ effective by D, in (effective time, sequence) order, gives every item the histor
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from treatyledger.ledger.state import LedgerPolicy, LedgerState, parse_time
+from treatyledger.ledger.policy import LedgerPolicy
+from treatyledger.ledger.records import Record, parse_time
+from treatyledger.ledger.state import Corrections, LedgerState
 from treatyledger.model.catalog import Catalog
-
-Record = Mapping[str, Any]
 
 
 def corrections_in_effect(
     records: Iterable[Record], until_sequence: int | None = None
-) -> dict[tuple[str, int], tuple[str, Mapping[str, Any]]]:
+) -> Corrections:
     """(party, corrected sequence) -> (effective time, payload) of the latest correction."""
-    corrected: dict[tuple[str, int], tuple[str, Mapping[str, Any]]] = {}
+    corrected: Corrections = {}
     for record in records:
         if record["kind"] != "correction":
             continue
@@ -54,15 +54,6 @@ def corrections_in_effect(
     return corrected
 
 
-def _fresh(
-    policy: LedgerPolicy, corrected: dict[tuple[str, int], tuple[str, Mapping[str, Any]]]
-) -> LedgerState:
-    state = LedgerState(policy)
-    state._corrected = corrected
-    state._presubstituted = True
-    return state
-
-
 def replay(
     records: Sequence[Record],
     policy: LedgerPolicy,
@@ -72,7 +63,7 @@ def replay(
     """The state after every record with sequence <= ``until_sequence`` (all if None), with the
     corrections known at that point in effect."""
     corrected = corrections_in_effect(records, until_sequence)
-    state = _fresh(policy, corrected)
+    state = LedgerState.with_corrections(policy, corrected)
     if until_sequence is None:
         state.replay_records(records)
     else:
@@ -91,7 +82,7 @@ def as_datetime(when: date | datetime) -> datetime:
     )
 
 
-def _dated_order(records: Sequence[Record]) -> tuple[list[tuple[datetime, Record]], Any]:
+def _dated_order(records: Sequence[Record]) -> tuple[list[tuple[datetime, Record]], Corrections]:
     """Records that change state, with their corrected effective time, in (time, sequence)
     order; plus the corrections in effect."""
     corrected = corrections_in_effect(records)
@@ -106,21 +97,15 @@ def _dated_order(records: Sequence[Record]) -> tuple[list[tuple[datetime, Record
     return dated, corrected
 
 
-def _apply_dated(state: LedgerState, record: Record) -> None:
-    # Sequence numbers skip where a later-effective notification is not applied yet.
-    state._next[record["party"]] = record["sequence"]
-    state._step(record)
-
-
 def state_at(records: Sequence[Record], policy: LedgerPolicy, when: date | datetime) -> LedgerState:
     """The state as of ``when`` (see the module doc). Its ``log`` holds the records applied."""
     limit = as_datetime(when)
     dated, corrected = _dated_order(records)
-    state = _fresh(policy, corrected)
+    state = LedgerState.with_corrections(policy, corrected)
     for effective, record in dated:
         if effective > limit:
             break
-        _apply_dated(state, record)
+        state.apply_out_of_order(record)
     return state
 
 
@@ -145,13 +130,13 @@ def time_series(
     catalog = catalog or policy.catalog
     wanted = sorted(dates, key=as_datetime)
     dated, corrected = _dated_order(records)
-    state = _fresh(policy, corrected)
+    state = LedgerState.with_corrections(policy, corrected)
     points: list[SeriesPoint] = []
     position = 0
     for when in wanted:
         limit = as_datetime(when)
         while position < len(dated) and dated[position][0] <= limit:
-            _apply_dated(state, dated[position][1])
+            state.apply_out_of_order(dated[position][1])
             position += 1
         result = count(state.inventory(), rule_set, catalog, as_of=_as_date(when))
         totals = {

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, func, select
 
 from treatyledger.files import load_catalog, load_rule_set, rule_set_names
 from treatyledger.ledger import policy_from_rule_set, state_at, time_series
-from treatyledger.ledger.state import LedgerPolicy
+from treatyledger.ledger.policy import LedgerPolicy
 from treatyledger.model.catalog import Catalog
 from treatyledger.model.items import Item
 from treatyledger.rules import CountResult, RuleSet, count

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from treatyledger.errors import TreatyLedgerError
 from treatyledger.inspect.findings import ComplianceIssue, InspectionRecord, reconcile_with_ledger
-from treatyledger.ledger.state import LedgerPolicy
+from treatyledger.ledger.policy import LedgerPolicy
 from treatyledger.store.inspection_tables import ComplianceIssueRow, InspectionRecordRow
 from treatyledger.store.ledger_store import load_records
 

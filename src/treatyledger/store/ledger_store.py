@@ -35,21 +35,16 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from treatyledger.errors import TreatyLedgerError
 from treatyledger.files import load_catalog, load_rule_set
+from treatyledger.ledger.outcomes import NotificationRejected, Outcome, Rule
+from treatyledger.ledger.policy import LedgerPolicy, policy_from_rule_set
+from treatyledger.ledger.records import parse_time
 from treatyledger.ledger.replay import replay, state_at
 from treatyledger.ledger.signing import (
     canonical_bytes_of_leaf,
     leaf_bytes,
     public_key_from_base64,
 )
-from treatyledger.ledger.state import (
-    LedgerPolicy,
-    LedgerState,
-    NotificationRejected,
-    Outcome,
-    Rule,
-    parse_time,
-    policy_from_rule_set,
-)
+from treatyledger.ledger.state import LedgerState
 from treatyledger.model.catalog import Catalog
 from treatyledger.model.items import Inventory, Item
 from treatyledger.model.notifications import (

@@ -1,0 +1,80 @@
+"""What applying a notification can come to: an ``Outcome`` (accepted or duplicate, with its
+flags) or a ``NotificationRejected`` naming the ``Rule`` it broke."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from treatyledger.errors import TreatyLedgerError
+
+
+class Rule(StrEnum):
+    """Why a notification is rejected (or flagged)."""
+
+    SEQUENCE_GAP = "sequence.gap"
+    SEQUENCE_REPLAY = "sequence.replay"
+    SIGNATURE_MISSING = "signature.missing"
+    SIGNATURE_INVALID = "signature.invalid"
+    UNKNOWN_SIGNER = "signature.unknown_signer"
+    SCHEMA = "schema.mismatch"
+    UID_UNKNOWN = "uid.unknown"
+    UID_DUPLICATE = "uid.duplicate"
+    UID_FOREIGN = "uid.foreign"
+    SYSTEM_TYPE_UNKNOWN = "system_type.unknown"
+    ILLEGAL_TRANSITION = "transition.illegal"
+    TERMINAL = "transition.terminal"
+    CAPACITY = "containment.capacity"
+    TWO_PLACES = "containment.two_places"
+    CONTAINER_KIND = "containment.kind"
+    NOT_IN_CONTAINER = "containment.not_in_container"
+    NOT_EMPTY = "containment.not_empty"
+    EFFECTIVE_ORDER = "effective_time.order"
+    CORRECTION_TARGET = "correction.target"
+    CORRECTION_INVALIDATES = "correction.invalidates"
+    # flags on accepted notifications
+    LATE = "deadline.late"
+    THIRD_STATE_TRANSFER = "transfer.third_state"
+
+
+class NotificationRejected(TreatyLedgerError):
+    """A notification was rejected and changed nothing. Names the notification (party,
+    sequence), the rule and the offending item."""
+
+    exit_code = 3
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        party: str,
+        sequence: int,
+        rule: Rule,
+        item: str | None = None,
+    ):
+        self.party = party
+        self.sequence = sequence
+        self.rule = rule
+        self.item = item
+        self.reason = message
+        where = f"notification {party}#{sequence} rejected [{rule}]"
+        if item:
+            where += f" item {item}"
+        super().__init__(f"{where}: {message}")
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """The result of applying one notification: ``accepted`` (state changed, or a ledger-neutral
+    kind recorded) or ``duplicate`` (the same content was already accepted; nothing changed)."""
+
+    party: str
+    sequence: int
+    status: str  # "accepted" | "duplicate"
+    late: bool = False
+    flags: tuple[str, ...] = ()
+    touched: tuple[str, ...] = ()
+
+    @property
+    def ref(self) -> str:
+        return f"{self.party}#{self.sequence}"
