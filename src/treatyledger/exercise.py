@@ -152,9 +152,9 @@ def run_exercise(
         timings["sync"] = time.perf_counter() - began
 
         rows: list[DataDateRow] = []
-        the_treaty = treaty(RULES)
         for subject in PARTIES:
             verifier = _other(subject)
+            the_treaty = treaty(workspaces[verifier].engine, RULES)
             # the counts the OTHER party computed from its verified mirror
             mirror = party_records(workspaces[verifier].engine, subject)
             official = {p.date: p for p in points[subject]}

@@ -20,7 +20,8 @@ from treatyledger.store.inspection_store import (
     record_inspection,
 )
 from treatyledger.store.inspection_tables import ComplianceIssueRow, InspectionRecordRow
-from treatyledger.store.ledger_store import LedgerStore, policy_of
+from treatyledger.store.ledger_store import LedgerStore
+from treatyledger.store.policy import workspace_policy
 from treatyledger.store.workspace import Workspace
 
 TYPES = ("type-one", "type-two")
@@ -58,7 +59,7 @@ def record(workspace: Workspace, entry: InspectionRecord, **options: Any) -> lis
         workspace.engine,
         entry,
         party="US",
-        policy=policy_of(workspace),
+        policy=workspace_policy(workspace.engine, workspace.rules),
         inspection_types=TYPES,
         submitted_by="inspector-1",
         **options,

@@ -16,8 +16,9 @@ from treatyledger.ledger import leaf_bytes, replay, sign
 from treatyledger.ledger.records import parse_time
 from treatyledger.ledger.synthetic import synthetic_stream
 from treatyledger.model.notifications import parse_notification
-from treatyledger.store.ledger_store import LedgerStore, item_body, policy_of
+from treatyledger.store.ledger_store import LedgerStore, item_body
 from treatyledger.store.ledger_tables import ItemNotificationRow, ItemRow, NotificationRow
+from treatyledger.store.policy import workspace_policy
 from treatyledger.store.workspace import Workspace
 
 
@@ -38,7 +39,7 @@ def test_stored_item_bodies_are_the_replayed_items_byte_for_byte(
     workspace: Workspace, ledger_store: LedgerStore
 ) -> None:
     records = imported(workspace, ledger_store)
-    state = replay(records, policy_of(workspace))
+    state = replay(records, workspace_policy(workspace.engine, workspace.rules))
     with workspace.engine.connect() as conn:
         stored = dict(conn.execute(select(ItemRow.uid, ItemRow.body)).all())
     expected = {uid: item_body(item) for uid in state.uids() if (item := state.item(uid))}

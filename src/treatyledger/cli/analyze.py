@@ -84,11 +84,12 @@ def _inventory(
 
 def _workspace_records(workspace: Path) -> tuple[str, list[dict[str, Any]], LedgerPolicy]:
     """(party, notification records, ledger policy) of a workspace."""
-    from treatyledger.store.ledger_store import load_records, policy_of
+    from treatyledger.store.ledger_store import load_records
+    from treatyledger.store.policy import workspace_policy
     from treatyledger.store.workspace import Workspace
 
     with Workspace.open(workspace) as ws:
-        return ws.party, load_records(ws.engine), policy_of(ws)
+        return ws.party, load_records(ws.engine), workspace_policy(ws.engine, ws.rules)
 
 
 def _params(path: Path | None) -> UploadParameters:

@@ -38,7 +38,8 @@ from treatyledger.ledger.signing import public_key_from_base64, verify
 from treatyledger.model.notifications import Notification
 from treatyledger.rules import InspectionType, RuleSet
 from treatyledger.store.inspection_store import list_inspections, list_issues, record_inspection
-from treatyledger.store.ledger_store import notifications_in_acceptance_order, policy_of
+from treatyledger.store.ledger_store import notifications_in_acceptance_order
+from treatyledger.store.policy import workspace_policy
 from treatyledger.store.workspace import Workspace
 
 
@@ -294,7 +295,7 @@ def record(
     for entry in entries:
         _inspection_type(rule_set, entry.inspection_type)
     if workspace is not None:
-        _record_into_workspace(workspace, entries, rule_set, rules, by)
+        _record_into_workspace(workspace, entries, rule_set, by)
         return
     assert findings is not None
     existing = {r.id for r in read_inspection_records(findings)} if findings.exists() else set()
@@ -307,11 +308,11 @@ def record(
 
 
 def _record_into_workspace(
-    path: Path, entries: list[InspectionRecord], rule_set: RuleSet, rules: str, by: str
+    path: Path, entries: list[InspectionRecord], rule_set: RuleSet, by: str
 ) -> None:
     types = [t.id for t in rule_set.inspections.types] if rule_set.inspections else []
     with Workspace.open(path) as opened:
-        policy = policy_of(opened, rules=rules)
+        policy = workspace_policy(opened.engine, rule_set)
         for entry in entries:
             found = record_inspection(
                 opened.engine,

@@ -50,9 +50,9 @@ from treatyledger.store.ledger_store import (
     load_records,
     notification_history,
     open_ledger,
-    policy_of,
     workspace_inventory,
 )
+from treatyledger.store.policy import workspace_policy
 from treatyledger.store.workspace import Workspace
 
 #: A notification line may carry a whole force's declaration; anything longer is refused.
@@ -405,7 +405,7 @@ def reconcile_command(
     every discrepancy with the notifications involved. Exit 3 if any."""
     with Workspace.open(workspace) as ws:
         who = party or ws.party
-        policy = policy_of(ws)
+        policy = workspace_policy(ws.engine, ws.rules)
         records = load_records(ws.engine, who)
     result = reconcile(records, policy, who, database)
     if output is OutputFormat.JSON:
@@ -456,7 +456,7 @@ def series_command(
     """Totals of every category at each date, replayed from the notifications in one pass."""
     with Workspace.open(workspace) as ws:
         rule_set = load_rule_set(rules or ws.rules)
-        policy = policy_of(ws, rules=rules)
+        policy = workspace_policy(ws.engine, rule_set)
         records = load_records(ws.engine)
     if dates is not None:
         wanted = [parse_date(text.strip(), "--dates") for text in dates.split(",") if text.strip()]

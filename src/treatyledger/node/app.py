@@ -41,7 +41,10 @@ def create_app(context: NodeContext) -> FastAPI:
 
         # One in-memory ledger state per node process (replayed from the database once),
         # written to by one group-commit writer: concurrent submissions share transactions.
-        store = await run_in_threadpool(LedgerStore, context.engine, treaty(context.rules).policy)
+        def open_store() -> LedgerStore:
+            return LedgerStore(context.engine, treaty(context.engine, context.rules).policy)
+
+        store = await run_in_threadpool(open_store)
 
         def submit_batch(batch: list[Notification]) -> list[Ack]:
             return store.submit(batch)

@@ -30,7 +30,7 @@ class MirrorRejected(TreatyLedgerError):
 class Mirror:
     def __init__(self, workspace: Workspace):
         self.workspace = workspace
-        self.treaty = treaty(workspace.rules)
+        self.treaty = treaty(workspace.engine, workspace.rules)
         self.store = LedgerStore(workspace.engine, self.treaty.policy)
 
     def replay(self, party: str, entries: Sequence[bytes]) -> int:

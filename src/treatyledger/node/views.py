@@ -13,13 +13,14 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 
 from treatyledger.files import load_catalog, load_rule_set, rule_set_names
-from treatyledger.ledger import policy_from_rule_set, state_at, time_series
+from treatyledger.ledger import state_at, time_series
 from treatyledger.ledger.policy import LedgerPolicy
 from treatyledger.model.catalog import Catalog
 from treatyledger.model.items import Item
 from treatyledger.rules import CountResult, RuleSet, count
 from treatyledger.rules.schema import Limit
 from treatyledger.store.ledger_tables import NotificationRow
+from treatyledger.store.policy import workspace_policy
 
 #: New START data dates: the baseline exchange, then every 1 March and 1 September
 #: (Protocol Part Four, Section I; the aggregates in data/reference follow them).
@@ -34,12 +35,16 @@ class Treaty:
     policy: LedgerPolicy
 
 
+def treaty(engine: Engine, rules: str) -> Treaty:
+    """A built-in rule set (or the workspace's configured file) with catalog and the
+    workspace's ledger policy under it (``store.policy.workspace_policy``)."""
+    rule_set, catalog = _rules(rules)
+    return Treaty(rules, rule_set, catalog, workspace_policy(engine, rule_set, catalog=catalog))
+
+
 @lru_cache(maxsize=16)
-def treaty(rules: str) -> Treaty:
-    """A built-in rule set (or the workspace's configured file) with catalog and policy."""
-    rule_set = load_rule_set(rules)
-    catalog = load_catalog()
-    return Treaty(rules, rule_set, catalog, policy_from_rule_set(rule_set, catalog))
+def _rules(rules: str) -> tuple[RuleSet, Catalog]:
+    return load_rule_set(rules), load_catalog()
 
 
 def known_rule_sets() -> list[str]:

@@ -34,9 +34,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from treatyledger.errors import TreatyLedgerError
-from treatyledger.files import load_catalog, load_rule_set
 from treatyledger.ledger.outcomes import NotificationRejected, Outcome, Rule
-from treatyledger.ledger.policy import LedgerPolicy, policy_from_rule_set
+from treatyledger.ledger.policy import LedgerPolicy
 from treatyledger.ledger.records import parse_time
 from treatyledger.ledger.replay import replay, state_at
 from treatyledger.ledger.signing import (
@@ -59,6 +58,7 @@ from treatyledger.store.ledger_tables import (
     PartyKeyRow,
     PartyRow,
 )
+from treatyledger.store.policy import workspace_policy
 from treatyledger.store.tlog_store import append_leaves
 from treatyledger.store.workspace import Workspace
 from treatyledger.tlog.checkpoint import DEFAULT_NAMESPACE, origin_for_party
@@ -360,25 +360,12 @@ class LedgerStore:
 # ---------------------------------------------------------------------- workspace glue
 
 
-def policy_of(
-    workspace: Workspace, catalog: Catalog | None = None, rules: str | None = None
-) -> LedgerPolicy:
-    """The ledger policy of a workspace: its rule set's deadline and third-state rule, the
-    built-in catalog, and the parties registered in it as the treaty parties (a transfer to
-    any other party is a transfer to a third state)."""
-    catalog = catalog or load_catalog()
-    rule_set = load_rule_set(rules or workspace.rules)
-    parties = frozenset(p.id for p in workspace.parties())
-    return policy_from_rule_set(rule_set, catalog, treaty_parties=parties)
-
-
 def open_ledger(
     workspace: Workspace, *, catalog: Catalog | None = None, verify_signatures: bool = True
 ) -> LedgerStore:
     """The LedgerStore of a workspace, state loaded."""
-    return LedgerStore(
-        workspace.engine, policy_of(workspace, catalog), verify_signatures=verify_signatures
-    )
+    policy = workspace_policy(workspace.engine, workspace.rules, catalog=catalog)
+    return LedgerStore(workspace.engine, policy, verify_signatures=verify_signatures)
 
 
 def load_records(engine: Engine, party: str | None = None) -> list[dict[str, Any]]:
@@ -639,7 +626,7 @@ def workspace_inventory(
     of them if None), every party's items unless ``party`` is given. This is the second
     inventory source of ``count --workspace``."""
     with Workspace.open(workspace) as ws:
-        policy = policy_of(ws, catalog)
+        policy = workspace_policy(ws.engine, ws.rules, catalog=catalog)
         records = load_records(ws.engine)
     state = replay(records, policy) if as_of is None else state_at(records, policy, as_of)
     return state.inventory(party)

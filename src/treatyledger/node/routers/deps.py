@@ -58,7 +58,7 @@ def rule_set_of(
             f"unknown rule set {rules!r}; expected one of {', '.join(known_rule_sets())}",
             problem="unknown-rule-set",
         )
-    return treaty(name)
+    return treaty(node.engine, name)
 
 
 TreatyDep = Annotated[Treaty, Depends(rule_set_of)]

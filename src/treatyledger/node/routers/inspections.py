@@ -87,11 +87,10 @@ def _issue(issue: StoredIssue) -> ComplianceIssueResponse:
 async def submit_inspection(
     node: Node, caller: Inspector, body: InspectionRecord
 ) -> InspectionSubmitted:
-    current = treaty(node.rules)
-    inspections = current.rule_set.inspections
-    types = [t.id for t in inspections.types] if inspections else []
-
     def store() -> InspectionSubmitted:
+        current = treaty(node.engine, node.rules)
+        inspections = current.rule_set.inspections
+        types = [t.id for t in inspections.types] if inspections else []
         try:
             record_inspection(
                 node.engine,

@@ -38,7 +38,7 @@ MAX_SERIES_DATES = 200
 async def inventory(node: Node, _caller: ItemLevel, as_of: AsOf) -> InventoryResponse:
     def compute() -> InventoryResponse:
         records = party_records(node.engine, node.party)
-        items = inventory_at(records, treaty(node.rules), as_of)
+        items = inventory_at(records, treaty(node.engine, node.rules), as_of)
         return InventoryResponse(party=node.party, as_of=as_of, items=items)
 
     return await run_in_threadpool(compute)
