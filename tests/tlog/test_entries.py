@@ -1,4 +1,5 @@
-"""Leaf encoding: entries up to 64 KiB inline, larger ones by digest."""
+"""Leaf encoding: entries up to 65,535 bytes inline (what a C2SP entry bundle carries),
+larger ones by digest."""
 
 from __future__ import annotations
 
@@ -21,12 +22,13 @@ def test_small_entry_is_its_own_leaf() -> None:
     assert leaf_for_entry(b'{"kind":"declare"}') == b'{"kind":"declare"}'
 
 
-def test_entry_of_exactly_64_kib_is_inline() -> None:
+def test_entry_of_exactly_the_bundle_limit_is_inline() -> None:
+    assert MAX_INLINE_ENTRY == 65_535
     entry = b"x" * MAX_INLINE_ENTRY
     assert leaf_for_entry(entry) == entry
 
 
-def test_entry_over_64_kib_is_logged_by_digest() -> None:
+def test_entry_over_the_bundle_limit_is_logged_by_digest() -> None:
     entry = b"x" * (MAX_INLINE_ENTRY + 1)
     leaf = leaf_for_entry(entry)
     assert len(leaf) == DIGEST_LEAF_SIZE and is_digest_leaf(leaf)
@@ -40,6 +42,6 @@ def test_entry_starting_with_zero_byte_is_refused() -> None:
         leaf_for_entry(b"\x00abc")
 
 
-def test_leaf_over_64_kib_is_refused_by_the_log() -> None:
+def test_leaf_over_the_bundle_limit_is_refused_by_the_log() -> None:
     with pytest.raises(EntryError, match="digest"):
         check_leaf(b"x" * (MAX_INLINE_ENTRY + 1))

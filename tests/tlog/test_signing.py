@@ -52,10 +52,15 @@ def test_checkpoint_signed_by_another_key_is_rejected() -> None:
         verify_checkpoint(note, other.verifier_key())
 
 
-def test_signer_name_must_be_the_origin() -> None:
+def test_key_name_need_not_be_the_origin_but_an_expected_origin_is_checked() -> None:
+    # tlog-checkpoint: the key name SHOULD match the origin; a verifier told which log it
+    # expects checks the origin itself.
     signer = NoteSigner.from_seed("elsewhere.example/US", test_seed("x"))
-    with pytest.raises(NoteError, match="origin"):
-        sign_checkpoint(Checkpoint(LOG_ORIGIN, 0, bytes(32)), signer)
+    note = sign_checkpoint(Checkpoint(LOG_ORIGIN, 0, bytes(32)), signer)
+    verified = verify_checkpoint(note, signer.verifier_key(), origin=LOG_ORIGIN)
+    assert verified.checkpoint.origin == LOG_ORIGIN
+    with pytest.raises(CheckpointError, match=r"expected log 'treatyledger\.example/RU'"):
+        verify_checkpoint(note, signer.verifier_key(), origin=origin_for_party("RU"))
 
 
 @pytest.mark.parametrize("line", [0, 1, 2])

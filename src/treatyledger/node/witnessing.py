@@ -15,7 +15,7 @@ from pathlib import Path
 
 from treatyledger.node.peer import ForkDetected, PeerClient, PeerVerificationFailed
 from treatyledger.tlog.evidence import evidence_json
-from treatyledger.tlog.note import NoteSigner
+from treatyledger.tlog.note import Signer
 from treatyledger.tlog.verifier import VerifierKey, parse_checkpoint, parse_note, verify_checkpoint
 from treatyledger.tlog.witness import EquivocationError, Witness, WitnessError
 
@@ -51,7 +51,7 @@ def save_state(path: Path, state: Mapping[str, str]) -> None:
 def witness_round(
     node: PeerClient,
     log_key: VerifierKey,
-    cosigner: NoteSigner,
+    cosigner: Signer,
     state_path: Path,
     *,
     evidence_dir: Path,

@@ -3,7 +3,7 @@ and verification are the standalone verifier's (re-exported here)."""
 
 from __future__ import annotations
 
-from treatyledger.tlog.note import NoteError, NoteSigner, sign_note
+from treatyledger.tlog.note import Signer, sign_note
 from treatyledger.tlog.verifier import (
     Checkpoint,
     CheckpointError,
@@ -37,12 +37,9 @@ def origin_for_party(party_id: str, namespace: str = DEFAULT_NAMESPACE) -> str:
     return origin
 
 
-def sign_checkpoint(checkpoint: Checkpoint, signer: NoteSigner) -> str:
-    """The signed note of ``checkpoint``; the signer's key name must be the origin."""
-    if signer.name != checkpoint.origin:
-        raise NoteError(
-            f"log key name {signer.name!r} must equal the checkpoint origin {checkpoint.origin!r}"
-        )
+def sign_checkpoint(checkpoint: Checkpoint, signer: Signer) -> str:
+    """The signed note of ``checkpoint`` by an Ed25519 (0x01) or ML-DSA-44 (0x06) log key.
+    The key name SHOULD be the origin (TreatyLedger's logs do that), but need not be."""
     text = checkpoint.text()
     parse_checkpoint(text)
     return sign_note(text, [signer])

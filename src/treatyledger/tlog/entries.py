@@ -1,7 +1,8 @@
 """Leaf encoding: which bytes of an entry become a log leaf.
 
-- An entry of at most ``MAX_INLINE_ENTRY`` (64 KiB) bytes is its own leaf, byte for byte
-  (for notifications: the canonical signed envelope).
+- An entry of at most ``MAX_INLINE_ENTRY`` (65,535) bytes is its own leaf, byte for byte
+  (for notifications: the canonical signed envelope). 65,535 because C2SP tlog-tiles entry
+  bundles prefix each leaf with a big-endian uint16 length.
 - A larger entry is logged by digest: the leaf is ``DIGEST_LEAF_TAG`` (0x00 "tl-digest"
   0x00 "sha256" 0x00), then SHA-256(entry) (32 bytes), then len(entry) as 8 bytes
   big-endian: 50 bytes in all. The entry itself is kept elsewhere; anyone holding it checks
@@ -16,7 +17,7 @@ import hashlib
 
 from treatyledger.errors import TreatyLedgerError
 
-MAX_INLINE_ENTRY = 64 * 1024
+MAX_INLINE_ENTRY = 0xFFFF  # the largest leaf a C2SP entry bundle can carry
 DIGEST_LEAF_TAG = b"\x00tl-digest\x00sha256\x00"
 DIGEST_LEAF_SIZE = len(DIGEST_LEAF_TAG) + 32 + 8
 
@@ -26,7 +27,7 @@ class EntryError(TreatyLedgerError):
 
 
 def leaf_for_entry(entry: bytes) -> bytes:
-    """The leaf bytes that log ``entry``: itself, or its digest leaf above 64 KiB."""
+    """The leaf bytes that log ``entry``: itself, or its digest leaf above 65,535 bytes."""
     if not entry:
         raise EntryError("entry is empty; expected at least one byte")
     if entry[0] == 0:
@@ -49,7 +50,7 @@ def leaf_matches_entry(leaf: bytes, entry: bytes) -> bool:
 
 
 def check_leaf(leaf: bytes) -> None:
-    """Raise unless ``leaf`` fits in a log: at most 64 KiB. The tree itself takes any bytes
+    """Raise unless ``leaf`` fits in a log: at most 65,535 bytes. The tree itself takes any bytes
     (RFC 6962 leaves may be empty); applications log entries through ``leaf_for_entry``."""
     if len(leaf) > MAX_INLINE_ENTRY:
         raise EntryError(

@@ -8,8 +8,12 @@ It verifies
   RFC 6962 SHA-256 tree hash (leaf = SHA-256(0x00 || data), node = SHA-256(0x01 || l || r)),
   with the edge semantics of transparency-dev/merkle ``proof/verify.go``;
 - C2SP signed notes (https://c2sp.org/signed-note) with Ed25519 keys in ``vkey`` form;
-- C2SP tlog-checkpoints (https://c2sp.org/tlog-checkpoint) and Ed25519 tlog-cosignatures
-  with timestamps (https://c2sp.org/tlog-cosignature);
+- C2SP tlog-checkpoints (https://c2sp.org/tlog-checkpoint) signed by Ed25519 (type 0x01) or
+  ML-DSA-44 (type 0x06) log keys, and tlog-cosignatures with timestamps
+  (https://c2sp.org/tlog-cosignature): Ed25519 ``cosignature/v1`` (0x04) and ML-DSA-44
+  ``subtree/v1`` (0x06);
+- C2SP tlog-policy files (https://c2sp.org/tlog-policy): which logs, which witnesses and
+  what quorum (k of n, nested) a checkpoint needs;
 - TreatyLedger equivocation evidence: two checkpoints signed by one log key that cannot both
   describe one append-only log.
 
@@ -30,6 +34,7 @@ from typing import Any, Protocol
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.mldsa import MLDSA44PublicKey
 
 try:  # inside TreatyLedger the CLI reports these as one line; standalone they are Exceptions
     from treatyledger.errors import TreatyLedgerError as _ErrorBase
@@ -41,6 +46,7 @@ __all__ = [
     "RFC6962",
     "SIG_TYPE_COSIGNATURE",
     "SIG_TYPE_ED25519",
+    "SIG_TYPE_MLDSA44",
     "Checkpoint",
     "CheckpointError",
     "Cosignature",
@@ -50,6 +56,8 @@ __all__ = [
     "NoteError",
     "NoteSignature",
     "ParsedNote",
+    "Policy",
+    "PolicyError",
     "ProofError",
     "RootMismatchError",
     "Sha256Hasher",
@@ -64,11 +72,14 @@ __all__ = [
     "cosignature_message",
     "decode_hash",
     "parse_checkpoint",
+    "parse_decimal",
     "parse_note",
+    "parse_policy",
     "parse_tlog_proof",
     "parse_vkey",
     "root_from_consistency_proof",
     "root_from_inclusion_proof",
+    "subtree_message",
     "verify_checkpoint",
     "verify_consistency",
     "verify_evidence",
@@ -171,6 +182,17 @@ def decode_hash(text: str, *, what: str = "hash", size: int = 32) -> bytes:
     if len(raw) != size:
         raise ProofError(f"{what}: expected {size} bytes, found {len(raw)}")
     return raw
+
+
+def parse_decimal(text: str, what: str, error: type[VerificationError] | None = None) -> int:
+    """A size or index as the C2SP formats write it: ASCII digits, no leading zeroes (``0``
+    itself is fine). ``int()`` alone would take ``+1``, ``1_0``, ``03`` and other scripts'
+    digits; here each is refused with ``error`` (ProofError by default)."""
+    if not text or not text.isascii() or not text.isdigit() or (len(text) > 1 and text[0] == "0"):
+        raise (error or ProofError)(
+            f"{what}: expected ASCII decimal digits without leading zeroes, found {text[:40]!r}"
+        )
+    return int(text)
 
 
 # --------------------------------------------------------------------------- proofs
@@ -288,21 +310,23 @@ def root_from_consistency_proof(
 ) -> bytes:
     """The root of size ``size2`` that ``proof`` implies, after checking it against ``root1``.
 
-    Edge semantics (transparency-dev/merkle): size2 < size1 is an error; equal sizes need an
-    empty proof and give root1; a proof from size 0 is an error; an empty proof for
-    size1 < size2 is an error.
+    Edge semantics (transparency-dev/merkle and Go's tlog.CheckTree): size2 < size1 is an
+    error; a proof from size 0 is an error, also to size 0; equal sizes need an empty proof
+    and give root1; an empty proof for size1 < size2 is an error.
     """
     if size1 < 0 or size2 < 0:
         raise ProofError(f"sizes must not be negative, found {size1} and {size2}")
     if size2 < size1:
         raise ProofError(f"size2 ({size2}) < size1 ({size1})")
     _check_hash(hasher, root1, "root1")
+    if size1 == 0:
+        # Go's tlog.CheckTree refuses n < 1 too: the empty tree is a prefix of every tree,
+        # so a "proof" from it proves nothing, and 0 -> 0 is no exception.
+        raise ProofError("a consistency proof from the empty tree is meaningless")
     if size1 == size2:
         if proof:
             raise ProofError(f"size1 = size2 = {size1}, but the proof has {len(proof)} hashes")
         return root1
-    if size1 == 0:
-        raise ProofError("a consistency proof from the empty tree is meaningless")
     hash1, hash2 = consistency_proof_roots(hasher, size1, size2, proof, root1)
     if hash1 != root1:
         raise RootMismatchError("root1", root1, hash1)
@@ -328,6 +352,10 @@ def verify_consistency(
 
 SIG_TYPE_ED25519 = 0x01  # C2SP signed-note Ed25519 signature
 SIG_TYPE_COSIGNATURE = 0x04  # C2SP tlog-cosignature/v1, Ed25519 with timestamp
+SIG_TYPE_MLDSA44 = 0x06  # C2SP tlog-cosignature subtree/v1, ML-DSA-44 with timestamp
+_KEY_SIZES = {SIG_TYPE_ED25519: 32, SIG_TYPE_COSIGNATURE: 32, SIG_TYPE_MLDSA44: 1312}
+_SIGNATURE_SIZES = {SIG_TYPE_ED25519: 64, SIG_TYPE_COSIGNATURE: 8 + 64, SIG_TYPE_MLDSA44: 8 + 2420}
+_HEX = frozenset("0123456789abcdefABCDEF")
 _SIG_PREFIX = "\u2014 "  # EM DASH, space
 _MAX_SIGNATURES = 100  # golang.org/x/mod/sumdb/note; C2SP asks for at least 16
 MAX_NOTE_BYTES = 1 << 20
@@ -357,9 +385,14 @@ class VerifierKey:
         return f"{self.name}+{self.key_id:08x}+{blob}"
 
     def verify(self, message: bytes, signature: bytes) -> bool:
+        """The raw signature check: Ed25519 (0x01, 0x04) or ML-DSA-44 pure, empty context
+        (0x06). ``message`` is what was signed; ``verify_note`` builds it per type."""
         try:
-            Ed25519PublicKey.from_public_bytes(self.public_key).verify(signature, message)
-        except InvalidSignature:
+            if self.sig_type == SIG_TYPE_MLDSA44:
+                MLDSA44PublicKey.from_public_bytes(self.public_key).verify(signature, message)
+            else:
+                Ed25519PublicKey.from_public_bytes(self.public_key).verify(signature, message)
+        except (InvalidSignature, ValueError):
             return False
         return True
 
@@ -373,16 +406,18 @@ def parse_vkey(text: str) -> VerifierKey:
     name, hex_id, blob = parts
     if not _valid_key_name(name):
         raise NoteError(f"vkey: invalid key name {name!r}")
-    if len(hex_id) != 8 or any(c not in "0123456789abcdef" for c in hex_id):
-        raise NoteError(f"vkey {name}: expected 8 lowercase hex digits of key ID, found {hex_id!r}")
+    # Go's note.NewVerifier parses the ID with strconv.ParseUint(id, 16, 32): either case.
+    if len(hex_id) != 8 or not set(hex_id) <= _HEX:
+        raise NoteError(f"vkey {name}: expected 8 hex digits of key ID, found {hex_id!r}")
     try:
         raw = base64.b64decode(blob, validate=True)
     except (binascii.Error, ValueError) as exc:
         raise NoteError(f"vkey {name}: key is not base64") from exc
-    if len(raw) != 33 or raw[0] not in (SIG_TYPE_ED25519, SIG_TYPE_COSIGNATURE):
+    if not raw or _KEY_SIZES.get(raw[0]) != len(raw) - 1:
         raise NoteError(
-            f"vkey {name}: expected type 0x01 or 0x04 and a 32-byte Ed25519 key, "
-            f"found {len(raw)} bytes of type 0x{raw[:1].hex() or '??'}"
+            f"vkey {name}: expected type 0x01 or 0x04 with a 32-byte Ed25519 key, or 0x06 "
+            f"with a 1312-byte ML-DSA-44 key; found {len(raw)} bytes of type "
+            f"0x{raw[:1].hex() or '??'}"
         )
     key = VerifierKey(name, int(hex_id, 16), raw[0], raw[1:])
     computed = compute_key_id(name, raw[0], raw[1:])
@@ -468,12 +503,75 @@ def cosignature_message(note_text: str, timestamp: int) -> bytes:
     return f"cosignature/v1\ntime {timestamp}\n".encode() + note_text.encode()
 
 
+def subtree_message(
+    cosigner_name: str, timestamp: int, origin: str, start: int, end: int, root: bytes
+) -> bytes:
+    """The ``cosigned_message`` an ML-DSA-44 cosignature signs (C2SP tlog-cosignature,
+    "ML-DSA-44 signed message"): label, u8-length name, u64 timestamp, u8-length origin,
+    u64 start and end, the 32-byte hash. A checkpoint is the subtree [0, size)."""
+    name, log = cosigner_name.encode(), origin.encode()
+    if not 1 <= len(name) <= 255 or not 1 <= len(log) <= 255:
+        raise NoteError("subtree/v1: cosigner name and log origin must be 1 to 255 bytes")
+    if not 0 <= timestamp < 1 << 63 or not 0 <= start <= end < 1 << 64 or len(root) != 32:
+        raise NoteError("subtree/v1: timestamp, range or hash out of bounds")
+    if start and timestamp:
+        raise NoteError("subtree/v1: a subtree that does not start at 0 has timestamp 0")
+    return b"".join(
+        [
+            b"subtree/v1\n\x00",
+            bytes([len(name)]),
+            name,
+            timestamp.to_bytes(8, "big"),
+            bytes([len(log)]),
+            log,
+            start.to_bytes(8, "big"),
+            end.to_bytes(8, "big"),
+            root,
+        ]
+    )
+
+
+def _mldsa_message(key_name: str, note_text: str, timestamp: int) -> bytes | None:
+    """The subtree/v1 message of a checkpoint note, or None when ``note_text`` is not a
+    checkpoint without extension lines: the ML-DSA-44 message does not cover extension lines,
+    so a note carrying them would be half unsigned (torchwood refuses them likewise)."""
+    try:
+        checkpoint = parse_checkpoint(note_text)
+    except CheckpointError:
+        return None
+    if checkpoint.extensions:
+        return None
+    return subtree_message(
+        key_name, timestamp, checkpoint.origin, 0, checkpoint.size, checkpoint.root
+    )
+
+
+def _signature_verifies(key: VerifierKey, note_text: str, signature: bytes) -> int | None:
+    """Check one signature by a known key; returns its timestamp (cosignature types), -1 for
+    a plain note signature, None when it does not verify."""
+    if len(signature) != _SIGNATURE_SIZES[key.sig_type]:
+        return None
+    if key.sig_type == SIG_TYPE_ED25519:
+        return -1 if key.verify(note_text.encode(), signature) else None
+    timestamp = int.from_bytes(signature[:8], "big")
+    if timestamp >= 1 << 63:
+        return None
+    if key.sig_type == SIG_TYPE_COSIGNATURE:
+        message: bytes | None = cosignature_message(note_text, timestamp)
+    else:
+        message = _mldsa_message(key.name, note_text, timestamp)
+    if message is None or not key.verify(message, signature[8:]):
+        return None
+    return timestamp
+
+
 def verify_note(message: bytes | str, keys: Iterable[VerifierKey]) -> VerifiedNote:
     """Open a signed note with the trusted ``keys``.
 
     A signature by a trusted key that does not verify rejects the whole note; signatures by
     unknown keys are returned as unverified; a note with no verified signature is rejected.
-    Keys of type 0x04 verify tlog-cosignatures (8-byte timestamp, then the signature).
+    Keys of type 0x04 and 0x06 verify tlog-cosignatures (8-byte timestamp, then the Ed25519
+    or ML-DSA-44 signature); an ML-DSA-44 log key signs its checkpoint the same way.
     """
     note = parse_note(message)
     known = {(k.name, k.key_id): k for k in keys}
@@ -492,21 +590,14 @@ def verify_note(message: bytes | str, keys: Iterable[VerifierKey]) -> VerifiedNo
         if (sig.name, sig.key_id) in seen:
             continue
         seen.add((sig.name, sig.key_id))
-        label = f"{sig.name}+{sig.key_id:08x}"
-        if key.sig_type == SIG_TYPE_COSIGNATURE:
-            if len(sig.signature) != 72:
-                raise SignatureError(
-                    f"invalid signature for key {label}: cosignature of {len(sig.signature)} "
-                    "bytes, want 8-byte timestamp + 64-byte signature"
-                )
-            timestamp = int.from_bytes(sig.signature[:8], "big")
-            if timestamp >= 1 << 63 or not key.verify(
-                cosignature_message(note.text, timestamp), sig.signature[8:]
-            ):
-                raise SignatureError(f"invalid signature for key {label}")
+        timestamp = _signature_verifies(key, note.text, sig.signature)
+        if timestamp is None:
+            raise SignatureError(
+                f"invalid signature for key {sig.name}+{sig.key_id:08x} "
+                f"({len(sig.signature)} bytes, type 0x{key.sig_type:02x})"
+            )
+        if timestamp >= 0:
             cosigs.append(Cosignature(sig.name, sig.key_id, timestamp))
-        elif not key.verify(note.text.encode(), sig.signature):
-            raise SignatureError(f"invalid signature for key {label}")
         verified.append(sig)
     if not verified:
         raise SignatureError("note has no verifiable signatures")
@@ -515,25 +606,30 @@ def verify_note(message: bytes | str, keys: Iterable[VerifierKey]) -> VerifiedNo
 
 # --------------------------------------------------------------------------- checkpoints
 
-MAX_EXTENSION_LINES = 16
-
 
 @dataclass(frozen=True)
 class Checkpoint:
-    """A C2SP tlog-checkpoint body: origin, tree size, root hash, optional extension lines."""
+    """A C2SP tlog-checkpoint body: origin, tree size, root hash, optional extension lines.
+    A parsed checkpoint keeps the text it was parsed from: ``text()`` gives those bytes back
+    (a cosigner signs what it received, never a re-serialisation that could differ, e.g. in
+    base64 padding bits)."""
 
     origin: str
     size: int
     root: bytes
     extensions: tuple[str, ...] = ()
+    body: str | None = field(default=None, compare=False, repr=False)
 
     def text(self) -> str:
+        if self.body is not None:
+            return self.body
         lines = [self.origin, str(self.size), base64.b64encode(self.root).decode()]
         return "\n".join([*lines, *self.extensions]) + "\n"
 
 
 def parse_checkpoint(text: str) -> Checkpoint:
-    """Parse a checkpoint note text (without signatures)."""
+    """Parse a checkpoint note text (without signatures). The origin is any non-empty line
+    (clients MUST NOT assume its format); any number of non-empty extension lines follow."""
     if not text.endswith("\n"):
         raise CheckpointError("checkpoint: text must end with a newline")
     lines = text[:-1].split("\n")
@@ -542,17 +638,9 @@ def parse_checkpoint(text: str) -> Checkpoint:
             f"checkpoint: expected origin, size and root lines, found {len(lines)}"
         )
     origin, size_line, root_line, *extensions = lines
-    if not origin or origin != origin.strip():
-        raise CheckpointError(f"checkpoint: empty or padded origin line {origin!r}")
-    if (
-        not size_line.isdigit()
-        or not size_line.isascii()
-        or (len(size_line) > 1 and size_line[0] == "0")
-    ):
-        raise CheckpointError(
-            f"checkpoint: size must be a decimal without leading zeros, found {size_line!r}"
-        )
-    size = int(size_line)
+    if not origin:
+        raise CheckpointError("checkpoint: the origin line is empty")
+    size = parse_decimal(size_line, "checkpoint size", CheckpointError)
     if size >= 1 << 64:
         raise CheckpointError(f"checkpoint: size {size} exceeds 2^64 - 1")
     try:
@@ -561,9 +649,9 @@ def parse_checkpoint(text: str) -> Checkpoint:
         raise CheckpointError(f"checkpoint: root is not base64: {root_line[:80]!r}") from exc
     if len(root) != 32:
         raise CheckpointError(f"checkpoint: root has {len(root)} bytes, want 32")
-    if len(extensions) > MAX_EXTENSION_LINES or any(not line for line in extensions):
-        raise CheckpointError("checkpoint: empty extension line or too many extension lines")
-    return Checkpoint(origin, size, root, tuple(extensions))
+    if any(not line for line in extensions):
+        raise CheckpointError("checkpoint: an extension line is empty")
+    return Checkpoint(origin, size, root, tuple(extensions), text)
 
 
 @dataclass(frozen=True)
@@ -574,24 +662,216 @@ class VerifiedCheckpoint:
 
 
 def verify_checkpoint(
-    message: bytes | str, log_key: VerifierKey, witness_keys: Iterable[VerifierKey] = ()
+    message: bytes | str,
+    log_key: VerifierKey,
+    witness_keys: Iterable[VerifierKey] = (),
+    *,
+    origin: str | None = None,
 ) -> VerifiedCheckpoint:
-    """Verify a signed checkpoint: the log key (whose name must be the origin) must have
-    signed it; cosignatures by the given witness keys must verify; others are ignored."""
-    if log_key.sig_type != SIG_TYPE_ED25519:
-        raise SignatureError(f"log key {log_key.name} has type {log_key.sig_type}, want 0x01")
-    witness_keys = list(witness_keys)
+    """Verify a signed checkpoint: the log key (Ed25519 0x01 or ML-DSA-44 0x06) must have
+    signed it; cosignatures by the given witness keys must verify; others are ignored. The
+    key name SHOULD be the origin, but need not be: given ``origin``, the checkpoint must be
+    of that log."""
+    if log_key.sig_type not in (SIG_TYPE_ED25519, SIG_TYPE_MLDSA44):
+        raise SignatureError(
+            f"log key {log_key.name} has type 0x{log_key.sig_type:02x}, want 0x01 or 0x06"
+        )
+    witness_keys = [k for k in witness_keys if k != log_key]
     note = verify_note(message, [log_key, *witness_keys])
     if not any(s.name == log_key.name and s.key_id == log_key.key_id for s in note.verified):
         raise SignatureError(
             f"checkpoint is not signed by the log key {log_key.name}+{log_key.key_id:08x}"
         )
     checkpoint = parse_checkpoint(note.text)
-    if checkpoint.origin != log_key.name:
-        raise CheckpointError(
-            f"checkpoint origin {checkpoint.origin!r} is not the log key name {log_key.name!r}"
+    if origin is not None and checkpoint.origin != origin:
+        raise CheckpointError(f"checkpoint of log {checkpoint.origin!r}, expected log {origin!r}")
+    cosignatures = tuple(
+        c for c in note.cosignatures if (c.name, c.key_id) != (log_key.name, log_key.key_id)
+    )
+    return VerifiedCheckpoint(checkpoint, note, cosignatures)
+
+
+# --------------------------------------------------------------------------- policy
+
+MAX_POLICY_BYTES = 64 << 10
+MAX_POLICY_ITEMS = 256  # logs, witnesses and groups each; the spec asks for at least 32
+
+
+class PolicyError(VerificationError):
+    """A policy file is malformed, or a checkpoint does not meet its quorum."""
+
+
+@dataclass(frozen=True)
+class PolicyGroup:
+    name: str
+    threshold: int
+    members: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A C2SP tlog-policy (https://c2sp.org/tlog-policy): the logs a verifier accepts, the
+    witnesses it knows and the quorum of cosignatures it requires (k of n, nested groups).
+    The key types are the policy's too: a group of only ML-DSA-44 (0x06) witnesses requires
+    post-quantum cosignatures."""
+
+    logs: tuple[VerifierKey, ...]
+    witnesses: tuple[tuple[str, VerifierKey], ...]
+    groups: tuple[PolicyGroup, ...]
+    quorum: str
+    urls: tuple[tuple[str, str], ...] = ()  # (log vkey or witness name, URL)
+
+    def witness_keys(self) -> list[VerifierKey]:
+        return [key for _, key in self.witnesses]
+
+    def witnessed(self, cosigned: Iterable[tuple[str, int]]) -> bool:
+        """Whether cosignatures by the (key name, key ID) pairs in ``cosigned`` meet the
+        quorum."""
+        have = set(cosigned)
+        by_name = {name: key for name, key in self.witnesses}
+        groups = {group.name: group for group in self.groups}
+
+        def holds(name: str) -> bool:
+            if name in by_name:
+                key = by_name[name]
+                return (key.name, key.key_id) in have
+            group = groups[name]
+            return sum(holds(member) for member in group.members) >= group.threshold
+
+        return self.quorum == "none" or holds(self.quorum)
+
+    def verify_checkpoint(self, message: bytes | str) -> VerifiedCheckpoint:
+        """Verify a checkpoint under this policy: signed by one of its logs (whose key name
+        is the origin, as tlog-policy requires), cosigned to meet the quorum."""
+        try:
+            origin = parse_checkpoint(parse_note(message).text).origin
+        except (NoteError, CheckpointError) as exc:
+            raise PolicyError(f"checkpoint: {exc}") from exc
+        logs = [key for key in self.logs if key.name == origin]
+        if not logs:
+            raise PolicyError(f"the policy lists no log with origin {origin!r}")
+        errors = []
+        for log_key in logs:
+            try:
+                verified = verify_checkpoint(message, log_key, self.witness_keys(), origin=origin)
+            except VerificationError as exc:
+                errors.append(str(exc))
+                continue
+            cosigned = {(c.name, c.key_id) for c in verified.cosignatures}
+            if not self.witnessed(cosigned):
+                names = sorted(n for n, k in self.witnesses if (k.name, k.key_id) in cosigned)
+                raise PolicyError(
+                    f"checkpoint of {origin} does not meet the quorum {self.quorum!r}: "
+                    f"cosigned by {', '.join(names) or 'no known witness'}"
+                )
+            return verified
+        raise PolicyError(f"checkpoint of {origin}: {errors[0]}")
+
+
+def _policy_fields(raw: str) -> list[tuple[int, list[str]]]:
+    out = []
+    for number, line in enumerate(raw.split("\n"), 1):
+        fields = line.replace("\t", " ").split(" ")
+        fields = [f for f in fields if f]
+        if fields and not fields[0].startswith("#"):
+            out.append((number, fields))
+    return out
+
+
+def _policy_key(text: str, number: int, types: tuple[int, ...], what: str) -> VerifierKey:
+    try:
+        key = parse_vkey(text)
+    except NoteError as exc:
+        raise PolicyError(f"policy line {number}: {exc}") from exc
+    if key.sig_type not in types:
+        raise PolicyError(
+            f"policy line {number}: a {what} key must be of type "
+            f"{' or '.join(f'0x{t:02x}' for t in types)}, found 0x{key.sig_type:02x}"
         )
-    return VerifiedCheckpoint(checkpoint, note, note.cosignatures)
+    return key
+
+
+def _policy_threshold(word: str, count: int, number: int) -> int:
+    if word == "all":
+        return count
+    if word == "any":
+        return 1
+    threshold = parse_decimal(word, f"policy line {number}: group threshold", PolicyError)
+    if not 1 <= threshold <= count:
+        raise PolicyError(f"policy line {number}: threshold {threshold} is not in 1..{count}")
+    return threshold
+
+
+def parse_policy(text: str | bytes) -> Policy:
+    """Parse a tlog-policy file: ``log <vkey> [<url>]``, ``witness <name> <vkey> [<url>]``,
+    ``group <name> all|any|<k> <name>...``, exactly one ``quorum <name>|none``; names defined
+    before use, each a group member at most once, no key listed twice."""
+    if isinstance(text, str):
+        text = text.encode()
+    if len(text) > MAX_POLICY_BYTES:
+        raise PolicyError(f"policy of {len(text)} bytes, at most {MAX_POLICY_BYTES}")
+    if any((b < 0x20 and b not in (0x09, 0x0A)) or b == 0x7F for b in text):
+        raise PolicyError("policy: control character other than tab and newline")
+    try:
+        raw = text.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PolicyError("policy: not UTF-8") from exc
+    logs: list[VerifierKey] = []
+    witnesses: dict[str, VerifierKey] = {}
+    groups: dict[str, PolicyGroup] = {}
+    urls: list[tuple[str, str]] = []
+    used_members: set[str] = set()
+    seen_keys: set[bytes] = set()
+    quorum: str | None = None
+
+    def new_key(key: VerifierKey, number: int) -> None:
+        if key.public_key in seen_keys:
+            raise PolicyError(f"policy line {number}: this public key is listed twice")
+        seen_keys.add(key.public_key)
+
+    def new_name(name: str, number: int) -> None:
+        if name == "none" or name in witnesses or name in groups:
+            raise PolicyError(f"policy line {number}: name {name!r} is reserved or taken")
+
+    for number, fields in _policy_fields(raw):
+        kind, args = fields[0], fields[1:]
+        if kind == "log" and len(args) in (1, 2):
+            key = _policy_key(args[0], number, (SIG_TYPE_ED25519, SIG_TYPE_MLDSA44), "log")
+            new_key(key, number)
+            logs.append(key)
+            urls.extend((str(key), url) for url in args[1:])
+        elif kind == "witness" and len(args) in (2, 3):
+            new_name(args[0], number)
+            key = _policy_key(args[1], number, (SIG_TYPE_COSIGNATURE, SIG_TYPE_MLDSA44), "witness")
+            new_key(key, number)
+            witnesses[args[0]] = key
+            urls.extend((args[0], url) for url in args[2:])
+        elif kind == "group" and len(args) >= 3:
+            name, members = args[0], args[2:]
+            new_name(name, number)
+            for member in members:
+                if member not in witnesses and member not in groups:
+                    raise PolicyError(f"policy line {number}: {member!r} is not defined above")
+                if member in used_members:
+                    raise PolicyError(f"policy line {number}: {member!r} is a member twice")
+                used_members.add(member)
+            threshold = _policy_threshold(args[1], len(members), number)
+            groups[name] = PolicyGroup(name, threshold, tuple(members))
+        elif kind == "quorum" and len(args) == 1:
+            if quorum is not None:
+                raise PolicyError(f"policy line {number}: a second quorum line")
+            if args[0] != "none" and args[0] not in witnesses and args[0] not in groups:
+                raise PolicyError(f"policy line {number}: quorum {args[0]!r} is not defined above")
+            quorum = args[0]
+        else:
+            raise PolicyError(f"policy line {number}: cannot read {' '.join(fields)[:80]!r}")
+        if max(len(logs), len(witnesses), len(groups)) > MAX_POLICY_ITEMS:
+            raise PolicyError(f"policy: more than {MAX_POLICY_ITEMS} logs, witnesses or groups")
+    if quorum is None:
+        raise PolicyError("policy: no quorum line (write 'quorum none' to require none)")
+    return Policy(
+        tuple(logs), tuple(witnesses.items()), tuple(groups.values()), quorum, tuple(urls)
+    )
 
 
 # --------------------------------------------------------------------------- evidence
@@ -731,9 +1011,9 @@ def parse_tlog_proof(text: str) -> TlogProof:
     extra = None
     if rest and rest[0].startswith("extra "):
         extra = _b64_or(rest.pop(0)[6:], ProofError, "tlog-proof extra")
-    if not rest or not rest[0].startswith("index ") or not rest[0][6:].isdigit():
+    if not rest or not rest[0].startswith("index "):
         raise ProofError("tlog-proof: expected an 'index <decimal>' line")
-    index = int(rest[0][6:])
+    index = parse_decimal(rest[0][6:], "tlog-proof index")
     if len(rest) - 1 > 64:
         raise ProofError(f"tlog-proof: {len(rest) - 1} proof hashes, at most 64")
     proof = tuple(_b64_or(h, ProofError, "tlog-proof hash") for h in rest[1:])
@@ -752,11 +1032,13 @@ def verify_tlog_proof(
     leaf: bytes,
     log_key: VerifierKey,
     witness_keys: Iterable[VerifierKey] = (),
+    *,
+    origin: str | None = None,
 ) -> VerifiedCheckpoint:
     """Verify that ``leaf`` (the leaf bytes) is in the log at the proof's index, under a
     checkpoint signed by ``log_key``; returns the verified checkpoint and cosignatures."""
     bundle = parse_tlog_proof(text)
-    verified = verify_checkpoint(bundle.checkpoint_note, log_key, witness_keys)
+    verified = verify_checkpoint(bundle.checkpoint_note, log_key, witness_keys, origin=origin)
     checkpoint = verified.checkpoint
     verify_inclusion(
         RFC6962,

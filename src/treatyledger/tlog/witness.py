@@ -1,80 +1,168 @@
 """A witness: a verifier that keeps, per log, the last checkpoint it accepted and cosigns a
-new one only after a consistency proof from that checkpoint verifies (C2SP tlog-witness
-semantics). Shown two checkpoints that cannot both be true, it raises EquivocationError
-carrying self-contained evidence. Pure: the clock is a parameter, state is a dict the
-caller may persist (origin -> last accepted signed checkpoint note)."""
+new one only after a consistency proof from that checkpoint verifies (C2SP tlog-witness,
+https://c2sp.org/tlog-witness). Shown two checkpoints that cannot both be true, it raises
+EquivocationError carrying self-contained evidence. Pure: the clock is a parameter, state is
+a mapping the caller may persist (origin -> last accepted signed checkpoint note); the caller
+makes check-and-update atomic (the spec's rollback race).
+
+Also the protocol's wire formats, both sides: ``add_checkpoint_body`` /
+``parse_add_checkpoint`` (request), ``parse_cosignature_lines`` (200 response),
+``conflict_body`` / ``parse_conflict_body`` (409 ``text/x.tlog.size``). Each refusal carries
+the HTTP status the spec gives it (``WitnessError.status``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, MutableMapping, Sequence
+import base64
+from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from typing import Any
 
 from treatyledger.errors import TreatyLedgerError
 from treatyledger.tlog.cosignature import cosignature_line
 from treatyledger.tlog.evidence import inconsistency_evidence, same_size_evidence
 from treatyledger.tlog.hashing import RFC6962
-from treatyledger.tlog.note import NoteSigner, parse_note
+from treatyledger.tlog.note import Signer, parse_note
 from treatyledger.tlog.verifier import (
     Checkpoint,
+    CheckpointError,
+    NoteError,
     ProofError,
+    SignatureError,
+    VerificationError,
     VerifierKey,
     consistency_proof_roots,
     decode_hash,
     parse_checkpoint,
+    parse_decimal,
     verify_checkpoint,
     verify_consistency,
+    verify_note,
 )
 
 __all__ = [
+    "CONFLICT_CONTENT_TYPE",
+    "MAX_PROOF_LINES",
+    "BadProofError",
     "ConflictError",
     "EquivocationError",
+    "ForbiddenError",
+    "MalformedRequestError",
+    "UnknownLogError",
     "Witness",
     "WitnessError",
+    "add_checkpoint_body",
+    "conflict_body",
     "parse_add_checkpoint",
+    "parse_conflict_body",
+    "parse_cosignature_lines",
 ]
+
+CONFLICT_CONTENT_TYPE = "text/x.tlog.size"
+MAX_PROOF_LINES = 63  # tlog-witness: a client MUST NOT send more
+MAX_REQUEST_BYTES = 1 << 20
 
 
 class WitnessError(TreatyLedgerError):
-    """The witness refuses a checkpoint (unknown log, bad signature, bad proof)."""
+    """The witness refuses a checkpoint; ``status`` is the tlog-witness HTTP status."""
+
+    status = 422
+
+
+class MalformedRequestError(WitnessError):
+    status = 400
+
+
+class ForbiddenError(WitnessError):
+    """No signature by a key trusted for the origin verifies."""
+
+    status = 403
+
+
+class UnknownLogError(WitnessError):
+    status = 404
+
+
+class BadProofError(WitnessError):
+    """The consistency proof does not verify (which alone proves no fork)."""
+
+    status = 422
 
 
 class ConflictError(WitnessError):
-    """The submitter's idea of the last accepted size is not the witness's."""
+    """The submitter's idea of the last accepted size is not the witness's, or the size is
+    the held one with another root."""
 
-    def __init__(self, origin: str, expected: int, found: int):
+    status = 409
+
+    def __init__(self, origin: str, expected: int, found: int, message: str | None = None):
         self.expected_size = expected
-        super().__init__(f"log {origin}: witness holds size {expected}, submitter assumed {found}")
+        super().__init__(
+            message or f"log {origin}: witness holds size {expected}, submitter assumed {found}"
+        )
 
 
 class EquivocationError(WitnessError):
     """Two checkpoints of one log cannot both be true; ``evidence`` proves it offline."""
 
-    def __init__(self, message: str, evidence: dict[str, Any]):
+    def __init__(self, message: str, evidence: dict[str, Any], status: int = 422):
         self.evidence = evidence
+        self.status = status
         super().__init__(message)
+
+
+def _keys_by_origin(
+    log_keys: Iterable[VerifierKey] | Mapping[str, Iterable[VerifierKey]],
+) -> dict[str, list[VerifierKey]]:
+    """Trusted keys per origin. A plain list of keys trusts each for the origin of its name
+    (what TreatyLedger's logs use); a mapping says which origin each key signs for."""
+    if isinstance(log_keys, Mapping):
+        return {origin: list(keys) for origin, keys in log_keys.items()}
+    out: dict[str, list[VerifierKey]] = {}
+    for key in log_keys:
+        out.setdefault(key.name, []).append(key)
+    return out
 
 
 class Witness:
     def __init__(
         self,
-        cosigner: NoteSigner,
-        log_keys: Iterable[VerifierKey],
+        cosigner: Signer | Sequence[Signer],
+        log_keys: Iterable[VerifierKey] | Mapping[str, Iterable[VerifierKey]],
         state: MutableMapping[str, str] | None = None,
     ):
-        self.cosigner = cosigner
-        self.log_keys = {key.name: key for key in log_keys}
+        self.cosigners: tuple[Signer, ...] = (
+            tuple(cosigner) if isinstance(cosigner, Sequence) else (cosigner,)
+        )
+        if not self.cosigners:
+            raise ValueError("a witness needs at least one cosigner key")
+        self.log_keys = _keys_by_origin(log_keys)
         self.state: MutableMapping[str, str] = {} if state is None else state
+
+    @property
+    def cosigner(self) -> Signer:
+        return self.cosigners[0]
 
     def latest(self, origin: str) -> Checkpoint | None:
         note = self.state.get(origin)
         return None if note is None else parse_checkpoint(parse_note(note).text)
 
-    def _verify(self, signed_checkpoint: str) -> tuple[VerifierKey, Checkpoint]:
-        origin = parse_note(signed_checkpoint).text.split("\n", 1)[0]
-        key = self.log_keys.get(origin)
-        if key is None:
-            raise WitnessError(f"unknown log {origin!r}: no trusted log key of that name")
-        return key, verify_checkpoint(signed_checkpoint, key).checkpoint
+    def verify(self, signed_checkpoint: str) -> tuple[VerifierKey, Checkpoint]:
+        """The trusted key that signed ``signed_checkpoint`` and its checkpoint; 404 for an
+        unknown origin, 403 when no trusted key's signature verifies."""
+        try:
+            text = parse_note(signed_checkpoint).text
+            origin = parse_checkpoint(text).origin
+        except (NoteError, CheckpointError) as exc:
+            raise MalformedRequestError(f"add-checkpoint: {exc}") from exc
+        keys = self.log_keys.get(origin)
+        if not keys:
+            raise UnknownLogError(f"unknown log {origin!r}: no trusted log key for that origin")
+        failures = []
+        for key in keys:
+            try:
+                return key, verify_checkpoint(signed_checkpoint, key, origin=origin).checkpoint
+            except VerificationError as exc:
+                failures.append(str(exc))
+        raise ForbiddenError(f"log {origin}: no trusted signature verifies ({failures[0]})")
 
     def add_checkpoint(
         self,
@@ -86,10 +174,17 @@ class Witness:
     ) -> str:
         """Check ``signed_checkpoint`` against the last accepted one with ``proof`` (a
         consistency proof from that size); on success remember it and return this witness's
-        cosignature line. ``old_size`` is the size the submitter believes the witness holds."""
-        key, new = self._verify(signed_checkpoint)
+        cosignature lines over the note body received, byte for byte. ``old_size`` is the
+        size the submitter believes the witness holds (None: trust the witness's own)."""
+        key, new = self.verify(signed_checkpoint)
+        if old_size is not None and old_size > new.size:
+            raise MalformedRequestError(
+                f"log {new.origin}: old size {old_size} is above the checkpoint size {new.size}"
+            )
+        if old_size == 0 and proof:
+            raise MalformedRequestError("add-checkpoint: the proof must be empty from size 0")
         previous_note = self.state.get(new.origin)
-        held = 0 if previous_note is None else self._verify(previous_note)[1].size
+        held = 0 if previous_note is None else self.verify(previous_note)[1].size
         if old_size is not None and old_size != held:
             raise ConflictError(new.origin, held, old_size)
         if previous_note is not None:
@@ -97,16 +192,16 @@ class Witness:
                 raise ConflictError(new.origin, held, new.size)
             self._check_pair(key, previous_note, signed_checkpoint, proof)
         self.state[new.origin] = signed_checkpoint
-        return cosignature_line(self.cosigner, new.text(), now)
+        return "".join(cosignature_line(c, new.text(), now) for c in self.cosigners)
 
     def compare(self, signed_checkpoint: str, proof: Sequence[bytes] = ()) -> None:
         """Gossip: check a checkpoint someone else saw against the one held, in either
         direction (``proof`` goes from the smaller size to the larger). Changes nothing."""
-        key, other = self._verify(signed_checkpoint)
+        key, other = self.verify(signed_checkpoint)
         held_note = self.state.get(other.origin)
         if held_note is None:
             raise WitnessError(f"log {other.origin}: no checkpoint held to compare with")
-        held = self._verify(held_note)[1]
+        held = self.verify(held_note)[1]
         if other.size >= held.size:
             self._check_pair(key, held_note, signed_checkpoint, proof)
         else:
@@ -115,13 +210,14 @@ class Witness:
     def _check_pair(
         self, key: VerifierKey, small_note: str, large_note: str, proof: Sequence[bytes]
     ) -> None:
-        small = verify_checkpoint(small_note, key).checkpoint
-        large = verify_checkpoint(large_note, key).checkpoint
+        small = self.verify(small_note)[1]
+        large = self.verify(large_note)[1]
         if small.size == large.size:
             if small.root != large.root:
                 raise EquivocationError(
-                    f"log {key.name} signed two roots for size {small.size}",
+                    f"log {small.origin} signed two roots for size {small.size}",
                     same_size_evidence(key, small_note, large_note),
+                    status=409,
                 )
             return
         if small.size == 0:
@@ -140,29 +236,84 @@ class Witness:
                 prefix, implied = small.root, b""
             if implied == large.root and prefix != small.root:
                 raise EquivocationError(
-                    f"log {key.name}: size {large.size} does not extend size {small.size}",
+                    f"log {small.origin}: size {large.size} does not extend size {small.size}",
                     inconsistency_evidence(key, small_note, large_note, prefix, proof),
                 ) from exc
-            raise WitnessError(
-                f"log {key.name}: consistency proof {small.size} -> {large.size} "
+            raise BadProofError(
+                f"log {small.origin}: consistency proof {small.size} -> {large.size} "
                 f"does not verify: {exc}"
             ) from exc
 
 
-def parse_add_checkpoint(body: str) -> tuple[int, list[bytes], str]:
+# --------------------------------------------------------------------------- wire formats
+
+
+def add_checkpoint_body(old_size: int, proof: Sequence[bytes], signed_checkpoint: str) -> str:
+    """The tlog-witness add-checkpoint request body."""
+    if len(proof) > MAX_PROOF_LINES:
+        raise MalformedRequestError(f"add-checkpoint: {len(proof)} proof lines, at most 63")
+    lines = [f"old {old_size}", *(base64.b64encode(h).decode() for h in proof)]
+    return "\n".join(lines) + "\n\n" + signed_checkpoint
+
+
+def parse_add_checkpoint(body: str | bytes) -> tuple[int, list[bytes], str]:
     """Parse a C2SP tlog-witness add-checkpoint request body: ``old <size>``, the consistency
-    proof (one base64 hash per line), a blank line, then the signed checkpoint."""
+    proof (one base64 hash per line, at most 63), a blank line, then the signed checkpoint."""
+    if isinstance(body, bytes):
+        if len(body) > MAX_REQUEST_BYTES:
+            raise MalformedRequestError(f"add-checkpoint: body over {MAX_REQUEST_BYTES} bytes")
+        try:
+            body = body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise MalformedRequestError("add-checkpoint: body is not UTF-8") from exc
     head, sep, note = body.partition("\n\n")
     if not sep:
-        raise WitnessError("add-checkpoint: no blank line before the checkpoint")
+        raise MalformedRequestError("add-checkpoint: no blank line before the checkpoint")
     lines = head.split("\n")
     first = lines[0]
-    if not first.startswith("old ") or not first[4:].isdigit() or not first[4:].isascii():
-        raise WitnessError(f"add-checkpoint: expected 'old <size>', found {first[:80]!r}")
-    if len(lines) - 1 > 64:
-        raise WitnessError(f"add-checkpoint: {len(lines) - 1} proof lines, at most 64")
+    if not first.startswith("old "):
+        raise MalformedRequestError(f"add-checkpoint: expected 'old <size>', found {first[:80]!r}")
+    try:
+        old_size = parse_decimal(first[4:], "add-checkpoint old size")
+    except ProofError as exc:
+        raise MalformedRequestError(str(exc)) from exc
+    if len(lines) - 1 > MAX_PROOF_LINES:
+        raise MalformedRequestError(
+            f"add-checkpoint: {len(lines) - 1} proof lines, at most {MAX_PROOF_LINES}"
+        )
     try:
         proof = [decode_hash(line, what="add-checkpoint proof line") for line in lines[1:]]
     except ProofError as exc:
-        raise WitnessError(str(exc)) from exc
-    return int(first[4:]), proof, note
+        raise MalformedRequestError(str(exc)) from exc
+    return old_size, proof, note
+
+
+def parse_cosignature_lines(
+    body: str, signed_checkpoint: str, witness_keys: Iterable[VerifierKey]
+) -> list[str]:
+    """The cosignature lines of a 200 add-checkpoint response that verify on
+    ``signed_checkpoint`` under ``witness_keys``; lines by unknown keys are ignored (the spec
+    says so); a line by a known key that does not verify is an error."""
+    keys = list(witness_keys)
+    lines = [line for line in body.split("\n") if line]
+    if not lines or not all(line.startswith("\u2014 ") for line in lines):
+        raise SignatureError("add-checkpoint response: expected note signature lines")
+    known = {(k.name, k.key_id) for k in keys}
+    opened = verify_note(signed_checkpoint + "".join(f"{line}\n" for line in lines), keys)
+    return [
+        sig.line for sig in opened.verified if (sig.name, sig.key_id) in known and sig.line in lines
+    ]
+
+
+def conflict_body(held_size: int) -> str:
+    return f"{held_size}\n"
+
+
+def parse_conflict_body(body: str) -> int:
+    """The held size of a 409 ``text/x.tlog.size`` response."""
+    if not body.endswith("\n") or "\n" in body[:-1]:
+        raise MalformedRequestError("409 response: expected one line with the held size")
+    try:
+        return parse_decimal(body[:-1], "409 held size")
+    except ProofError as exc:
+        raise MalformedRequestError(str(exc)) from exc
