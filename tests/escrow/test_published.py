@@ -24,7 +24,7 @@ from treatyledger.ledger import sign
 from treatyledger.ledger.signing import leaf_bytes
 from treatyledger.model.notifications import notification_json_schema, parse_notification
 from treatyledger.store import tlog_store
-from treatyledger.store.ledger_store import load_records
+from treatyledger.store.ledger_reads import load_records
 from treatyledger.store.workspace import Workspace
 from treatyledger.tlog.checkpoint import origin_for_party, sign_checkpoint
 from treatyledger.tlog.memory import MemoryLog

@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi import FastAPI
 
 from node.streams import signed, stream
 from treatyledger.node.app import create_app
@@ -34,6 +35,7 @@ class ServedNode:
     cosigners: dict[Role, NoteSigner]
     running: RunningNode
     peer_key: Ed25519PrivateKey
+    app: FastAPI
     clients: list[httpx.Client] = field(default_factory=list)
 
     def client(self, role: Role | None = None, token: str | None = None) -> httpx.Client:
@@ -102,6 +104,7 @@ def served_node(
         cosigners=cosigners,
         running=running,
         peer_key=peer_key,
+        app=app,
     )
     try:
         yield node

@@ -7,9 +7,12 @@ import time
 from pathlib import Path
 
 import httpx
+from sqlalchemy import text
 
 from node.harness import ServedNode, served_node
+from node.streams import stream
 from treatyledger.node.auth import Role, add_principal, hash_token, revoke_principal
+from treatyledger.store.base import make_engine
 
 PROBLEM = "application/problem+json"
 
@@ -105,3 +108,28 @@ def test_body_that_is_not_utf8_json_is_a_documented_problem(node: ServedNode) ->
     assert response.headers["content-type"] == PROBLEM
     spec = httpx.get(node.url + "/v1/openapi.json").json()
     assert str(response.status_code) in spec["paths"]["/v1/notifications"]["post"]["responses"]
+
+
+def test_a_store_failure_is_a_503_that_quotes_no_internal_error(node: ServedNode) -> None:
+    with node.workspace.engine.begin() as conn:
+        conn.execute(text("DROP TABLE ledger_item_notifications"))
+        conn.execute(text("DROP TABLE ledger_notifications"))
+    response = node.submit(stream("US", 1))
+    assert response.status_code == 503
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body = response.text
+    assert "nothing of the batch was acknowledged" in response.json()["detail"]
+    for internal in ("ledger_notifications", "OperationalError", "sqlite", "Error"):
+        assert internal not in body
+
+
+def test_an_unreachable_database_is_a_503_health_that_quotes_no_internal_error(
+    node: ServedNode, tmp_path: Path
+) -> None:
+    context = node.app.state.node
+    context.engine = make_engine(f"sqlite:///{tmp_path / 'missing' / 'dir' / 'ledger.db'}")
+    response = node.client().get("/v1/health")
+    assert response.status_code == 503
+    assert response.json()["detail"] == "the database is unavailable"
+    for internal in ("OperationalError", "sqlite", "missing"):
+        assert internal not in response.text

@@ -16,7 +16,8 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from treatyledger.store.ledger_store import materialized_differences, open_ledger
+from treatyledger.store.ledger_reads import materialized_differences
+from treatyledger.store.ledger_store import open_ledger
 from treatyledger.store.ledger_tables import NotificationRow
 from treatyledger.store.tlog_store import log_size
 from treatyledger.store.workspace import Workspace

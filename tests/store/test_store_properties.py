@@ -19,7 +19,8 @@ from sqlalchemy import select
 from store_helpers import T0, Notifier, base_force
 
 from treatyledger.ledger import LedgerState, NotificationRejected, replay
-from treatyledger.store.ledger_store import LedgerStore, materialized_differences
+from treatyledger.store.ledger_reads import materialized_differences
+from treatyledger.store.ledger_store import LedgerStore
 from treatyledger.store.ledger_tables import NotificationRow
 from treatyledger.store.workspace import Workspace, public_key_b64
 

@@ -16,7 +16,8 @@ from treatyledger.ledger import leaf_bytes, replay, sign
 from treatyledger.ledger.records import parse_time
 from treatyledger.ledger.synthetic import synthetic_stream
 from treatyledger.model.notifications import parse_notification
-from treatyledger.store.ledger_store import LedgerStore, item_body
+from treatyledger.store.ledger_reads import item_body
+from treatyledger.store.ledger_store import LedgerStore
 from treatyledger.store.ledger_tables import ItemNotificationRow, ItemRow, NotificationRow
 from treatyledger.store.policy import workspace_policy
 from treatyledger.store.workspace import Workspace

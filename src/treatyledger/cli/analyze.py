@@ -76,7 +76,7 @@ def _inventory(
             return read_bundled_inventory(inventory, catalog)
         return read_inventory(path, catalog)
     if workspace is not None:
-        from treatyledger.store.ledger_store import workspace_inventory
+        from treatyledger.store.ledger_reads import workspace_inventory
 
         return workspace_inventory(workspace, as_of, catalog)
     raise CommandLineError("give the force with --inventory FILE or --workspace DIR")
@@ -84,7 +84,7 @@ def _inventory(
 
 def _workspace_records(workspace: Path) -> tuple[str, list[dict[str, Any]], LedgerPolicy]:
     """(party, notification records, ledger policy) of a workspace."""
-    from treatyledger.store.ledger_store import load_records
+    from treatyledger.store.ledger_reads import load_records
     from treatyledger.store.policy import workspace_policy
     from treatyledger.store.workspace import Workspace
 

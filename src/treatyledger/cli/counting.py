@@ -92,7 +92,7 @@ def load_inventory(
     if inventory is not None:
         return read_inventory(inventory, catalog)
     if workspace is not None:
-        from treatyledger.store.ledger_store import workspace_inventory
+        from treatyledger.store.ledger_reads import workspace_inventory
 
         return workspace_inventory(workspace, as_of, catalog)
     raise CommandLineError("give the inventory to count with --inventory FILE or --workspace DIR")

@@ -38,7 +38,7 @@ from treatyledger.ledger.signing import public_key_from_base64, verify
 from treatyledger.model.notifications import Notification
 from treatyledger.rules import InspectionType, RuleSet
 from treatyledger.store.inspection_store import list_inspections, list_issues, record_inspection
-from treatyledger.store.ledger_store import notifications_in_acceptance_order
+from treatyledger.store.ledger_reads import notifications_in_acceptance_order
 from treatyledger.store.policy import workspace_policy
 from treatyledger.store.workspace import Workspace
 

@@ -43,15 +43,8 @@ from treatyledger.model.notifications import (
     parse_notification,
 )
 from treatyledger.store.inventory_import import inventory_notifications
-from treatyledger.store.ledger_store import (
-    MAX_BATCH,
-    Ack,
-    LedgerStore,
-    load_records,
-    notification_history,
-    open_ledger,
-    workspace_inventory,
-)
+from treatyledger.store.ledger_reads import load_records, notification_history, workspace_inventory
+from treatyledger.store.ledger_store import MAX_BATCH, Ack, LedgerStore, open_ledger
 from treatyledger.store.policy import workspace_policy
 from treatyledger.store.workspace import Workspace
 

@@ -22,13 +22,12 @@ from typing import Any
 from fastapi import Request, Response, Security
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import Engine, insert, select, update
-from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
 from treatyledger.errors import TreatyLedgerError
 from treatyledger.node.problems import Problem
-from treatyledger.store.node_tables import Principal
+from treatyledger.store import principals
+from treatyledger.store.base import Engine
 
 TOKEN_PREFIX = "tl_"
 MAX_TOKEN_LENGTH = 128
@@ -92,18 +91,17 @@ def add_principal(
             f"principal name {name!r} is invalid; expected 1-128 letters, digits, . _ @ -"
         )
     token = new_token()
-    row = {
-        "name": name,
-        "role": role.value,
-        "token_hash": hash_token(token),
-        "created_at": now or datetime.now(UTC),
-        "vkey": vkey,
-    }
     try:
-        with engine.begin() as conn:
-            conn.execute(insert(Principal).values(**row))
-    except IntegrityError:
-        raise PrincipalError(f"a principal named {name!r} already exists") from None
+        principals.insert_principal(
+            engine,
+            name=name,
+            role=role.value,
+            token_hash=hash_token(token),
+            created_at=now or datetime.now(UTC),
+            vkey=vkey,
+        )
+    except principals.DuplicatePrincipal as exc:
+        raise PrincipalError(str(exc)) from None
     return token
 
 
@@ -117,30 +115,17 @@ def _check_vkey(vkey: str) -> None:
 
 
 def principal_vkey(engine: Engine, name: str) -> str | None:
-    with engine.connect() as conn:
-        return conn.execute(
-            select(Principal.vkey).where(Principal.name == name, Principal.revoked_at.is_(None))
-        ).scalar_one_or_none()
+    return principals.active_vkey(engine, name)
 
 
 def revoke_principal(engine: Engine, name: str, *, now: datetime | None = None) -> None:
-    with engine.begin() as conn:
-        result = conn.execute(
-            update(Principal)
-            .where(Principal.name == name, Principal.revoked_at.is_(None))
-            .values(revoked_at=now or datetime.now(UTC))
-        )
-    if result.rowcount == 0:
+    if not principals.revoke(engine, name, now or datetime.now(UTC)):
         raise PrincipalError(f"no active principal named {name!r}")
 
 
 def list_principals(engine: Engine) -> list[tuple[str, Role, bool]]:
     """(name, role, active) for every principal, by name."""
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(Principal.name, Principal.role, Principal.revoked_at).order_by(Principal.name)
-        ).all()
-    return [(name, Role(role), revoked is None) for name, role, revoked in rows]
+    return [(p.name, Role(p.role), p.active) for p in principals.all_principals(engine)]
 
 
 def authenticate(engine: Engine, token: str) -> Caller | None:
@@ -148,15 +133,10 @@ def authenticate(engine: Engine, token: str) -> Caller | None:
     if not token.startswith(TOKEN_PREFIX) or len(token) > MAX_TOKEN_LENGTH:
         return None
     digest = hash_token(token)
-    with engine.connect() as conn:
-        row = conn.execute(
-            select(Principal.name, Principal.role, Principal.token_hash).where(
-                Principal.token_hash == digest, Principal.revoked_at.is_(None)
-            )
-        ).first()
-    if row is None or not hmac.compare_digest(row.token_hash, digest):
+    found = principals.active_by_token_hash(engine, digest)
+    if found is None or not hmac.compare_digest(found[2], digest):
         return None
-    return Caller(name=row.name, role=Role(row.role))
+    return Caller(name=found[0], role=Role(found[1]))
 
 
 bearer_scheme = HTTPBearer(

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import Engine
 
 from treatyledger.node.limits import DEFAULT_MAX_BODY_BYTES
+from treatyledger.store.base import Engine
 
 if TYPE_CHECKING:
     from treatyledger.store.workspace import Workspace

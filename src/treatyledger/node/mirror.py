@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from treatyledger.errors import TreatyLedgerError
 from treatyledger.node.views import treaty
 from treatyledger.rules import count
-from treatyledger.store import tlog_store
+from treatyledger.store import log_entries
 from treatyledger.store.ledger_store import LedgerStore
 from treatyledger.tlog.checkpoint import origin_for_party
 
@@ -65,12 +65,4 @@ class Mirror:
 
     def root(self, party: str, size: int) -> bytes | None:
         """The mirror's own tree root of ``party``'s log at ``size`` (None if shorter)."""
-        origin = origin_for_party(party)
-        with self.workspace.engine.connect() as conn:
-            try:
-                reader = tlog_store.TlogReader(conn, origin)
-            except tlog_store.LogNotFoundError:
-                return None
-            if reader.size < size:
-                return None
-            return reader.root(size)
+        return log_entries.root(self.workspace.engine, origin_for_party(party), size)

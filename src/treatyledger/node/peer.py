@@ -27,12 +27,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from treatyledger.errors import TreatyLedgerError
 from treatyledger.node.keys import cosigner_for, log_vkey
-from treatyledger.store.node_tables import PeerSyncState
+from treatyledger.store.peer_sync import load_peer_sync, save_peer_sync
 from treatyledger.tlog.entries import leaf_matches_entry
 from treatyledger.tlog.evidence import evidence_json, inconsistency_evidence
 from treatyledger.tlog.memory import MemoryLog
@@ -217,30 +215,6 @@ def _evidence_path(directory: Path, origin: str, now: datetime) -> Path:
     return directory / f"equivocation-{safe}-{now.strftime('%Y%m%dT%H%M%S%fZ')}.json"
 
 
-def _load_state(engine: Any, origin: str) -> PeerSyncState | None:
-    with Session(engine) as session:
-        state = session.get(PeerSyncState, origin)
-        if state is not None:
-            session.expunge(state)
-        return state
-
-
-def _save_state(engine: Any, origin: str, **values: Any) -> None:
-    from sqlalchemy import insert, update
-
-    values["updated_at"] = datetime.now(UTC)
-    with engine.begin() as conn:
-        exists = conn.execute(
-            select(PeerSyncState.origin).where(PeerSyncState.origin == origin)
-        ).first()
-        if exists is None:
-            conn.execute(insert(PeerSyncState).values(origin=origin, **values))
-        else:
-            conn.execute(
-                update(PeerSyncState).where(PeerSyncState.origin == origin).values(**values)
-            )
-
-
 def sync_peer(
     workspace: Workspace,
     peer_url: str,
@@ -268,7 +242,7 @@ def sync_peer(
             )
         vkeys = [log_vkey(peer_party, key) for key in keys.values()]
         origin = vkeys[0].name
-        state = _load_state(workspace.engine, origin)
+        state = load_peer_sync(workspace.engine, origin)
         trusted_note = state.checkpoint if state is not None else None
         mirrored = state.mirrored if state is not None else 0
         previous_size = state.size if state is not None else 0
@@ -336,7 +310,7 @@ def sync_peer(
                 f"log {origin}: checkpoint size {new.size} is below the {mirrored} entries "
                 "already mirrored"
             )
-        _save_state(
+        save_peer_sync(
             workspace.engine,
             origin,
             party=peer_party,
@@ -355,7 +329,7 @@ def sync_peer(
             _verify_entries(entries, mirrored, end, new)
             replayed += mirror.replay(peer_party, [e.entry for e in entries])
             mirrored = end
-            _save_state(workspace.engine, origin, mirrored=mirrored)
+            save_peer_sync(workspace.engine, origin, mirrored=mirrored)
             if on_page is not None:
                 on_page(mirrored, new.size)
 
@@ -367,7 +341,7 @@ def sync_peer(
             )
         counts = mirror.counts(peer_party)
         peer.cosign(new.text(), line)
-        _save_state(
+        save_peer_sync(
             workspace.engine,
             origin,
             size=new.size,

@@ -4,13 +4,10 @@ time series under a rule set (item level), and the public aggregates and complia
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
-
-from sqlalchemy import Engine, func, select
 
 from treatyledger.files import load_catalog, load_rule_set, rule_set_names
 from treatyledger.ledger import state_at, time_series
@@ -19,7 +16,8 @@ from treatyledger.model.catalog import Catalog
 from treatyledger.model.items import Item
 from treatyledger.rules import CountResult, RuleSet, count
 from treatyledger.rules.schema import Limit
-from treatyledger.store.ledger_tables import NotificationRow
+from treatyledger.store.base import Engine
+from treatyledger.store.ledger_reads import load_records
 from treatyledger.store.policy import workspace_policy
 
 #: New START data dates: the baseline exchange, then every 1 March and 1 September
@@ -53,24 +51,7 @@ def known_rule_sets() -> list[str]:
 
 def party_records(engine: Engine, party: str) -> list[dict[str, Any]]:
     """A party's accepted notifications (JSON form) in sequence order."""
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(NotificationRow.signed_bytes)
-            .where(NotificationRow.party == party)
-            .order_by(NotificationRow.sequence)
-        ).all()
-    return [json.loads(row.signed_bytes) for row in rows]
-
-
-def records_version(engine: Engine, party: str) -> tuple[int, int]:
-    """(count, last sequence) of a party's notifications: changes whenever one is added."""
-    with engine.connect() as conn:
-        row = conn.execute(
-            select(func.count(), func.max(NotificationRow.sequence)).where(
-                NotificationRow.party == party
-            )
-        ).one()
-    return int(row[0]), int(row[1] or 0)
+    return load_records(engine, party)
 
 
 def inventory_at(records: list[dict[str, Any]], treaty: Treaty, when: date) -> list[Item]:

@@ -1,10 +1,12 @@
-"""The one SQLAlchemy metadata every table belongs to, and engine creation for both backends."""
+"""The one SQLAlchemy metadata every table belongs to, and engine creation for both backends.
+``Engine`` is re-exported for the adapters above the store (the node holds one and hands it
+back to store functions; it never uses it itself)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy import Engine, MetaData, create_engine, event, text
 from sqlalchemy.orm import DeclarativeBase
 
 # Stable constraint names, so Alembic migrations are identical on SQLite and PostgreSQL.
@@ -15,6 +17,9 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+__all__ = ["Base", "Engine", "make_engine", "ping"]
 
 
 class Base(DeclarativeBase):
@@ -40,3 +45,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_durability)
     return engine
+
+
+def ping(engine: Engine) -> None:
+    """Raise unless the database answers a trivial query."""
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))

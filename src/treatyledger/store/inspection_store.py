@@ -17,7 +17,7 @@ from treatyledger.errors import TreatyLedgerError
 from treatyledger.inspect.findings import ComplianceIssue, InspectionRecord, reconcile_with_ledger
 from treatyledger.ledger.policy import LedgerPolicy
 from treatyledger.store.inspection_tables import ComplianceIssueRow, InspectionRecordRow
-from treatyledger.store.ledger_store import load_records
+from treatyledger.store.ledger_reads import load_records
 
 OPEN = "open"
 

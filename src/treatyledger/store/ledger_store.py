@@ -22,14 +22,12 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from pathlib import Path
+from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Engine, Insert, Table, insert, select, tuple_
+from sqlalchemy import Connection, Engine, Insert, insert, select, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -37,7 +35,6 @@ from treatyledger.errors import TreatyLedgerError
 from treatyledger.ledger.outcomes import NotificationRejected, Outcome, Rule
 from treatyledger.ledger.policy import LedgerPolicy
 from treatyledger.ledger.records import parse_time
-from treatyledger.ledger.replay import replay, state_at
 from treatyledger.ledger.signing import (
     canonical_bytes_of_leaf,
     leaf_bytes,
@@ -45,11 +42,20 @@ from treatyledger.ledger.signing import (
 )
 from treatyledger.ledger.state import LedgerState
 from treatyledger.model.catalog import Catalog
-from treatyledger.model.items import Inventory, Item
+from treatyledger.model.items import Item
 from treatyledger.model.notifications import (
     Notification,
     NotificationSchemaError,
     parse_notification,
+)
+from treatyledger.store.bulk import insert_many
+from treatyledger.store.ledger_reads import (
+    StoredNotification,
+    iter_records,
+    load_records,
+    materialized_items,
+    notification_history,
+    stored_body,
 )
 from treatyledger.store.ledger_tables import (
     ItemNotificationRow,
@@ -112,21 +118,6 @@ class Ack:
         return data
 
 
-@dataclass(frozen=True)
-class StoredNotification:
-    """One accepted notification as stored."""
-
-    party: str
-    sequence: int
-    kind: str
-    effective_time: datetime
-    issued_time: datetime
-    late: bool
-    leaf_index: int | None
-    accepted_at: datetime
-    record: dict[str, Any]  # the signed envelope in JSON form
-
-
 @dataclass(slots=True)
 class _Pending:
     record: Mapping[str, Any]
@@ -168,7 +159,7 @@ class LedgerStore:
                 keys.setdefault(party, []).append(public_key_from_base64(key))
             parties = set(conn.execute(select(PartyRow.party)).scalars())
             state = LedgerState(self.policy, keys=keys)
-            state.replay_records(_decoded(conn, None))
+            state.replay_records(iter_records(conn, None))
         self.state = state
         self._parties = parties
 
@@ -294,7 +285,7 @@ class LedgerStore:
                 for offset, p in enumerate(group):
                     p.leaf_index = first + offset
             sha256 = hashlib.sha256
-            _insert_many(
+            insert_many(
                 conn,
                 _notifications_statement,
                 [
@@ -317,7 +308,7 @@ class LedgerStore:
                 (p.outcome.party, uid, p.outcome.sequence) for p in pending for uid in p.touched
             ]
             if index_rows:
-                _insert_many(conn, _item_notifications_statement, index_rows)
+                insert_many(conn, _item_notifications_statement, index_rows)
             latest: dict[tuple[str, str], int] = {}
             for p in pending:
                 for uid in p.touched:
@@ -368,43 +359,6 @@ def open_ledger(
     return LedgerStore(workspace.engine, policy, verify_signatures=verify_signatures)
 
 
-def load_records(engine: Engine, party: str | None = None) -> list[dict[str, Any]]:
-    """Every stored notification (of ``party``) in JSON form, in sequence order per party."""
-    with engine.connect() as conn:
-        return list(_decoded(conn, party))
-
-
-def notifications_in_acceptance_order(engine: Engine) -> list[Notification]:
-    """Every stored notification, all parties, in the order the store accepted them (ties
-    within one committed batch broken by party, then sequence)."""
-    query = select(NotificationRow.signed_bytes).order_by(
-        NotificationRow.accepted_at, NotificationRow.party, NotificationRow.sequence
-    )
-    with engine.connect() as conn:
-        return [parse_notification(json.loads(bytes(signed))) for (signed,) in conn.execute(query)]
-
-
-def notification_history(
-    engine: Engine, uid: str, party: str | None = None
-) -> list[StoredNotification]:
-    """Every stored notification that touched item ``uid`` (of ``party``), in sequence order;
-    reads the item -> notification index, no replay needed."""
-    query = (
-        select(NotificationRow)
-        .join(
-            ItemNotificationRow,
-            (ItemNotificationRow.party == NotificationRow.party)
-            & (ItemNotificationRow.sequence == NotificationRow.sequence),
-        )
-        .where(ItemNotificationRow.uid == uid)
-        .order_by(NotificationRow.party, NotificationRow.sequence)
-    )
-    if party is not None:
-        query = query.where(ItemNotificationRow.party == party)
-    with engine.connect() as conn:
-        return [_stored(row) for row in conn.execute(query)]
-
-
 # ---------------------------------------------------------------------- helpers
 
 
@@ -417,35 +371,6 @@ def _ref_of(data: Any) -> tuple[str, int | None]:
             sequence if isinstance(sequence, int) and not isinstance(sequence, bool) else None,
         )
     return "?", None
-
-
-def _decoded(conn: Connection, party: str | None) -> Iterator[dict[str, Any]]:
-    query = select(NotificationRow.signed_bytes).order_by(
-        NotificationRow.party, NotificationRow.sequence
-    )
-    if party is not None:
-        query = query.where(NotificationRow.party == party)
-    for (signed,) in conn.execution_options(yield_per=2000).execute(query):
-        yield json.loads(bytes(signed))
-
-
-def _stored(row: Any) -> StoredNotification:
-    return StoredNotification(
-        party=row.party,
-        sequence=row.sequence,
-        kind=row.kind,
-        effective_time=_utc(row.effective_time),
-        issued_time=_utc(row.issued_time),
-        late=row.late,
-        leaf_index=row.leaf_index,
-        accepted_at=_utc(row.accepted_at),
-        record=json.loads(bytes(row.signed_bytes)),
-    )
-
-
-def _utc(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes; every time the store writes is UTC.
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _changed_items(state: LedgerState, record: Mapping[str, Any], outcome: Outcome) -> set[str]:
@@ -470,15 +395,6 @@ def _party_of(state: LedgerState, uid: str) -> str | None:
     return None if item is None else item.party
 
 
-def item_body(item: Item) -> str:
-    """The stored form of an item: its JSON with absent fields omitted, keys sorted."""
-    return _body(item.model_dump(mode="json", exclude_none=True))
-
-
-def _body(fields: Mapping[str, Any]) -> str:
-    return json.dumps(fields, sort_keys=True)
-
-
 def _upsert_items(
     conn: Connection, state: LedgerState, latest: Mapping[tuple[str, str], int]
 ) -> None:
@@ -489,12 +405,12 @@ def _upsert_items(
         fields = state.item_fields(uid)
         if fields is None:  # pragma: no cover - touched items exist
             continue
-        rows.append((party, uid, fields["kind"], fields["status"], _body(fields), sequence))
+        rows.append((party, uid, fields["kind"], fields["status"], stored_body(fields), sequence))
     if rows:
-        _insert_many(conn, _upsert_items_statement, rows)
+        insert_many(conn, _upsert_items_statement, rows)
 
 
-# ---------------------------------------------------------------------- bulk writes
+# ---------------------------------------------------------------------- statements
 
 
 def _upsert_items_statement(dialect: str) -> Insert:
@@ -516,117 +432,3 @@ def _notifications_statement(_dialect: str) -> Insert:
 
 def _item_notifications_statement(_dialect: str) -> Insert:
     return insert(ItemNotificationRow)
-
-
-@dataclass(frozen=True, slots=True)
-class _DriverInsert:
-    """An INSERT of every column of a table, ready for the DBAPI's executemany: the SQL that
-    SQLAlchemy compiles for the dialect, whether it takes named parameters, and SQLAlchemy's
-    own conversions of the columns that need one (e.g. datetimes to SQLite's text form)."""
-
-    sql: str
-    columns: tuple[str, ...]
-    named: bool
-    conversions: tuple[tuple[int, Callable[[Any], Any]], ...]
-
-
-_DRIVER_INSERTS: dict[tuple[Callable[[str], Insert], str, str, str], _DriverInsert] = {}
-
-
-def _driver_insert(conn: Connection, build: Callable[[str], Insert]) -> _DriverInsert:
-    dialect = conn.dialect
-    key = (build, dialect.name, dialect.driver, dialect.paramstyle)
-    found = _DRIVER_INSERTS.get(key)
-    if found is not None:
-        return found
-    statement = build(dialect.name)
-    compiled = statement.compile(dialect=dialect)
-    table = statement.table
-    assert isinstance(table, Table)
-    columns = tuple(table.c.keys())
-    named = compiled.positiontup is None
-    if (set(compiled.params) if named else tuple(compiled.positiontup or ())) != (
-        set(columns) if named else columns
-    ):  # pragma: no cover - the statements above insert every column
-        raise StoreError(f"{table.name}: the insert does not take every column in order")
-    conversions = []
-    for position, name in enumerate(columns):
-        convert = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-        if convert is not None:
-            conversions.append((position, convert))
-    found = _DriverInsert(str(compiled), columns, named, tuple(conversions))
-    _DRIVER_INSERTS[key] = found
-    return found
-
-
-def _insert_many(
-    conn: Connection, build: Callable[[str], Insert], rows: list[tuple[Any, ...]]
-) -> None:
-    """Insert ``rows`` (tuples in the table's column order) in one DBAPI executemany, inside
-    the caller's transaction. SQLAlchemy's Core executemany builds and converts a parameter
-    dict per row, which cost more than SQLite's own insert; here each column that needs a
-    conversion gets it in one pass, with SQLAlchemy's converter, once per distinct object (a
-    batch shares one acceptance time; a datetime conversion costs about 1 us)."""
-    if not rows:
-        return
-    insert_ = _driver_insert(conn, build)
-    params: list[Any] = rows
-    if insert_.conversions:
-        columns: list[Iterable[Any]] = list(zip(*rows, strict=True))
-        for position, convert in insert_.conversions:
-            values = columns[position]
-            # by identity, not equality: equal aware datetimes of other zones convert apart
-            converted = {id(value): value for value in values}
-            for key, value in converted.items():
-                converted[key] = convert(value)
-            columns[position] = map(converted.__getitem__, map(id, values))
-        params = list(zip(*columns, strict=True))
-    if insert_.named:
-        params = [dict(zip(insert_.columns, row, strict=True)) for row in params]
-    conn.exec_driver_sql(insert_.sql, params)
-
-
-def materialized_items(conn: Connection, party: str | None = None) -> dict[str, Item]:
-    query = select(ItemRow.uid, ItemRow.body)
-    if party is not None:
-        query = query.where(ItemRow.party == party)
-    return {uid: Item.model_validate_json(body) for uid, body in conn.execute(query)}
-
-
-def materialized_differences(engine: Engine, policy: LedgerPolicy) -> list[str]:
-    """Where the materialized items table differs from a fresh replay of the stored
-    notifications (empty when consistent). The crash-safety test relies on this."""
-    with engine.connect() as conn:
-        records = list(_decoded(conn, None))
-        stored = {uid: item_body(item) for uid, item in materialized_items(conn).items()}
-    state = replay(records, policy)
-    replayed = {}
-    for uid in state.uids():
-        item = state.item(uid)
-        assert item is not None
-        replayed[uid] = item_body(item)
-    differences = [
-        f"{uid}: missing from the items table" for uid in replayed.keys() - stored.keys()
-    ]
-    differences += [
-        f"{uid}: in the items table, not in the replay" for uid in stored.keys() - replayed.keys()
-    ]
-    differences += [
-        f"{uid}: items table {stored[uid]} != replay {replayed[uid]}"
-        for uid in sorted(stored.keys() & replayed.keys())
-        if stored[uid] != replayed[uid]
-    ]
-    return sorted(differences)
-
-
-def workspace_inventory(
-    workspace: Path, as_of: date | None, catalog: Catalog | None = None, party: str | None = None
-) -> Inventory:
-    """The inventory of a workspace's replayed notifications as of the end of ``as_of`` (all
-    of them if None), every party's items unless ``party`` is given. This is the second
-    inventory source of ``count --workspace``."""
-    with Workspace.open(workspace) as ws:
-        policy = workspace_policy(ws.engine, ws.rules, catalog=catalog)
-        records = load_records(ws.engine)
-    state = replay(records, policy) if as_of is None else state_at(records, policy, as_of)
-    return state.inventory(party)

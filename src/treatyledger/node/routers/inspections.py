@@ -10,7 +10,6 @@ from typing import Annotated
 
 from fastapi import Query, Security
 from pydantic import BaseModel, ConfigDict, Field
-from starlette.concurrency import run_in_threadpool
 
 from treatyledger.inspect.findings import InspectionRecord, IssueKind
 from treatyledger.model.parties import IDENTIFIER_PATTERN
@@ -84,30 +83,25 @@ def _issue(issue: StoredIssue) -> ComplianceIssueResponse:
     ),
     responses=problem_responses(409),
 )
-async def submit_inspection(
-    node: Node, caller: Inspector, body: InspectionRecord
-) -> InspectionSubmitted:
-    def store() -> InspectionSubmitted:
-        current = treaty(node.engine, node.rules)
-        inspections = current.rule_set.inspections
-        types = [t.id for t in inspections.types] if inspections else []
-        try:
-            record_inspection(
-                node.engine,
-                body,
-                party=node.party,
-                policy=current.policy,
-                inspection_types=types,
-                submitted_by=caller.name,
-            )
-        except DuplicateInspectionRecord as exc:
-            raise Problem(409, str(exc), problem="duplicate-inspection-record") from None
-        except InspectionRecordError as exc:
-            raise Problem(422, str(exc), problem="inspection-record-refused") from None
-        issues = list_issues(node.engine, record_id=body.id)
-        return InspectionSubmitted(record=body.id, issues=[_issue(i) for i in issues])
-
-    return await run_in_threadpool(store)
+def submit_inspection(node: Node, caller: Inspector, body: InspectionRecord) -> InspectionSubmitted:
+    current = treaty(node.engine, node.rules)
+    inspections = current.rule_set.inspections
+    types = [t.id for t in inspections.types] if inspections else []
+    try:
+        record_inspection(
+            node.engine,
+            body,
+            party=node.party,
+            policy=current.policy,
+            inspection_types=types,
+            submitted_by=caller.name,
+        )
+    except DuplicateInspectionRecord as exc:
+        raise Problem(409, str(exc), problem="duplicate-inspection-record") from None
+    except InspectionRecordError as exc:
+        raise Problem(422, str(exc), problem="inspection-record-refused") from None
+    issues = list_issues(node.engine, record_id=body.id)
+    return InspectionSubmitted(record=body.id, issues=[_issue(i) for i in issues])
 
 
 @router.get(
@@ -115,19 +109,16 @@ async def submit_inspection(
     response_model=list[StoredInspectionResponse],
     summary="Inspection records submitted to this node",
 )
-async def inspections(node: Node, _caller: ItemLevel) -> list[StoredInspectionResponse]:
-    def read() -> list[StoredInspectionResponse]:
-        return [
-            StoredInspectionResponse(
-                record=s.record,
-                submitted_by=s.submitted_by,
-                submitted_at=s.submitted_at,
-                issues=s.issues,
-            )
-            for s in list_inspections(node.engine, node.party)
-        ]
-
-    return await run_in_threadpool(read)
+def inspections(node: Node, _caller: ItemLevel) -> list[StoredInspectionResponse]:
+    return [
+        StoredInspectionResponse(
+            record=s.record,
+            submitted_by=s.submitted_by,
+            submitted_at=s.submitted_at,
+            issues=s.issues,
+        )
+        for s in list_inspections(node.engine, node.party)
+    ]
 
 
 @router.get(
@@ -135,7 +126,7 @@ async def inspections(node: Node, _caller: ItemLevel) -> list[StoredInspectionRe
     response_model=list[ComplianceIssueResponse],
     summary="Compliance issues found by inspections, with their evidence",
 )
-async def compliance_issues(
+def compliance_issues(
     node: Node,
     _caller: ItemLevel,
     record: Annotated[
@@ -147,7 +138,4 @@ async def compliance_issues(
         ),
     ] = None,
 ) -> list[ComplianceIssueResponse]:
-    def read() -> list[ComplianceIssueResponse]:
-        return [_issue(i) for i in list_issues(node.engine, node.party, record_id=record)]
-
-    return await run_in_threadpool(read)
+    return [_issue(i) for i in list_issues(node.engine, node.party, record_id=record)]

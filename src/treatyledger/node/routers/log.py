@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Query, Security
-from starlette.concurrency import run_in_threadpool
 
 from treatyledger.node import logview
 from treatyledger.node.auth import Caller, Role, principal_vkey
@@ -20,7 +19,8 @@ from treatyledger.node.schemas import (
     EntriesResponse,
     InclusionProofResponse,
 )
-from treatyledger.store import tlog_store
+from treatyledger.store import checkpoints
+from treatyledger.store.tlog_store import TlogStoreError
 from treatyledger.tlog.verifier import VerificationError, parse_checkpoint, parse_vkey
 
 router = guarded_router(prefix="/log", tags=["transparency log"])
@@ -29,11 +29,6 @@ Reader = Annotated[Caller, Security(guard(*LOG_READERS))]
 Cosigner = Annotated[Caller, Security(guard(Role.PEER, Role.WITNESS))]
 
 Index = Annotated[int, Query(ge=0, le=2**53)]
-
-
-def _size(node: logview.NodeContext) -> int:
-    with node.engine.connect() as conn:
-        return logview.log_size(conn, logview.origin_of(node))
 
 
 def _out_of_range(detail: str) -> Problem:
@@ -45,15 +40,12 @@ def _out_of_range(detail: str) -> Problem:
     response_model=CheckpointResponse,
     summary="The latest signed checkpoint with its cosignatures",
 )
-async def checkpoint(node: Node, _caller: Anyone) -> CheckpointResponse:
-    def compute() -> CheckpointResponse:
-        return logview.checkpoint_response(node, logview.current_checkpoint_note(node))
-
-    return await run_in_threadpool(compute)
+def checkpoint(node: Node, _caller: Anyone) -> CheckpointResponse:
+    return logview.checkpoint_response(node, logview.current_checkpoint_note(node))
 
 
 @router.get("/entries", response_model=EntriesResponse, summary="Log entries [start, end)")
-async def entries(
+def entries(
     node: Node,
     _caller: Reader,
     start: Index,
@@ -63,20 +55,15 @@ async def entries(
         Query(ge=1, le=2**53, description="also give each entry's inclusion proof to this size"),
     ] = None,
 ) -> EntriesResponse:
-    def compute() -> EntriesResponse:
-        size = _size(node)
-        if not start < end <= size:
-            raise _out_of_range(
-                f"expected start < end <= {size} (the log size), found {start}, {end}"
-            )
-        if end - start > MAX_ENTRIES_PER_READ:
-            raise _out_of_range(f"at most {MAX_ENTRIES_PER_READ} entries per read")
-        if proof_size is not None and not end <= proof_size <= size:
-            raise _out_of_range(f"expected end <= proof_size <= {size}, found {proof_size}")
-        found = logview.entries(node, start, end, proof_size)
-        return EntriesResponse(start=start, end=end, proof_size=proof_size, entries=found)
-
-    return await run_in_threadpool(compute)
+    size = logview.log_size(node)
+    if not start < end <= size:
+        raise _out_of_range(f"expected start < end <= {size} (the log size), found {start}, {end}")
+    if end - start > MAX_ENTRIES_PER_READ:
+        raise _out_of_range(f"at most {MAX_ENTRIES_PER_READ} entries per read")
+    if proof_size is not None and not end <= proof_size <= size:
+        raise _out_of_range(f"expected end <= proof_size <= {size}, found {proof_size}")
+    found = logview.entries(node, start, end, proof_size)
+    return EntriesResponse(start=start, end=end, proof_size=proof_size, entries=found)
 
 
 @router.get(
@@ -84,22 +71,19 @@ async def entries(
     response_model=InclusionProofResponse,
     summary="RFC 9162 inclusion proof of entry index in the tree of size",
 )
-async def inclusion_proof(
+def inclusion_proof(
     node: Node, _caller: Reader, index: Index, size: Index
 ) -> InclusionProofResponse:
-    def compute() -> InclusionProofResponse:
-        current = _size(node)
-        if not index < size <= current:
-            raise _out_of_range(f"expected index < size <= {current}, found {index}, {size}")
-        leaf_hash, proof = logview.inclusion(node, index, size)
-        return InclusionProofResponse(
-            index=index,
-            size=size,
-            leaf_hash=logview.b64(leaf_hash),
-            proof=[logview.b64(h) for h in proof],
-        )
-
-    return await run_in_threadpool(compute)
+    current = logview.log_size(node)
+    if not index < size <= current:
+        raise _out_of_range(f"expected index < size <= {current}, found {index}, {size}")
+    leaf_hash, proof = logview.inclusion(node, index, size)
+    return InclusionProofResponse(
+        index=index,
+        size=size,
+        leaf_hash=logview.b64(leaf_hash),
+        proof=[logview.b64(h) for h in proof],
+    )
 
 
 @router.get(
@@ -107,21 +91,16 @@ async def inclusion_proof(
     response_model=ConsistencyProofResponse,
     summary="RFC 9162 consistency proof between two tree sizes",
 )
-async def consistency_proof(
+def consistency_proof(
     node: Node, _caller: Anyone, first: Index, second: Index
 ) -> ConsistencyProofResponse:
-    def compute() -> ConsistencyProofResponse:
-        current = _size(node)
-        if not 0 < first <= second <= current:
-            raise _out_of_range(
-                f"expected 0 < first <= second <= {current}, found {first}, {second}"
-            )
-        proof = logview.consistency(node, first, second)
-        return ConsistencyProofResponse(
-            first=first, second=second, proof=[logview.b64(h) for h in proof]
-        )
-
-    return await run_in_threadpool(compute)
+    current = logview.log_size(node)
+    if not 0 < first <= second <= current:
+        raise _out_of_range(f"expected 0 < first <= second <= {current}, found {first}, {second}")
+    proof = logview.consistency(node, first, second)
+    return ConsistencyProofResponse(
+        first=first, second=second, proof=[logview.b64(h) for h in proof]
+    )
 
 
 @router.post(
@@ -129,51 +108,40 @@ async def consistency_proof(
     response_model=CosignResponse,
     summary="Add a peer's or witness's cosignature to a checkpoint this node signed",
 )
-async def cosign(node: Node, caller: Cosigner, body: CosignRequest) -> CosignResponse:
-    def store() -> CosignResponse:
-        vkey_text = principal_vkey(node.engine, caller.name)
-        if vkey_text is None:
-            raise Problem(
-                403,
-                f"principal {caller.name} has no verifier key registered; add it with "
-                "`principal add ... --vkey`",
-                problem="no-verifier-key",
-            )
-        vkey = parse_vkey(vkey_text)
-        try:
-            checkpoint = parse_checkpoint(body.checkpoint)
-        except VerificationError as exc:
-            raise Problem(422, f"checkpoint: {exc}", problem="bad-checkpoint") from None
-        origin = logview.origin_of(node)
-        if checkpoint.origin != origin:
-            raise Problem(
-                422,
-                f"checkpoint of log {checkpoint.origin!r}, this node's log is {origin!r}",
-                problem="bad-checkpoint",
-            )
-        try:
-            with node.engine.begin() as conn:
-                note = tlog_store.checkpoint_note(
-                    conn, origin, checkpoint.size, with_cosignatures=False
-                )
-                if note is None or not note.startswith(body.checkpoint):
-                    raise Problem(
-                        422,
-                        f"this node signed no checkpoint with that text (size {checkpoint.size})",
-                        problem="unknown-checkpoint",
-                    )
-                tlog_store.add_cosignature(conn, origin, checkpoint.size, body.cosignature, vkey)
-        except (tlog_store.TlogStoreError, VerificationError) as exc:
-            raise Problem(422, str(exc), problem="bad-cosignature") from None
-        with node.engine.connect() as conn:
-            full = tlog_store.checkpoint_note(conn, origin, checkpoint.size)
-        response = logview.checkpoint_response(node, full or "")
-        mine = [c for c in response.cosignatures if c.name == vkey.name]
-        return CosignResponse(
-            size=checkpoint.size,
-            cosigner=vkey.name,
-            timestamp=mine[0].timestamp if mine else 0,
-            cosignatures=len(response.cosignatures),
+def cosign(node: Node, caller: Cosigner, body: CosignRequest) -> CosignResponse:
+    vkey_text = principal_vkey(node.engine, caller.name)
+    if vkey_text is None:
+        raise Problem(
+            403,
+            f"principal {caller.name} has no verifier key registered; add it with "
+            "`principal add ... --vkey`",
+            problem="no-verifier-key",
         )
-
-    return await run_in_threadpool(store)
+    vkey = parse_vkey(vkey_text)
+    try:
+        checkpoint = parse_checkpoint(body.checkpoint)
+    except VerificationError as exc:
+        raise Problem(422, f"checkpoint: {exc}", problem="bad-checkpoint") from None
+    origin = logview.origin_of(node)
+    if checkpoint.origin != origin:
+        raise Problem(
+            422,
+            f"checkpoint of log {checkpoint.origin!r}, this node's log is {origin!r}",
+            problem="bad-checkpoint",
+        )
+    try:
+        full = checkpoints.add_checkpoint_cosignature(
+            node.engine, origin, body.checkpoint, checkpoint.size, body.cosignature, vkey
+        )
+    except checkpoints.UnknownCheckpoint as exc:
+        raise Problem(422, str(exc), problem="unknown-checkpoint") from None
+    except (TlogStoreError, VerificationError) as exc:
+        raise Problem(422, str(exc), problem="bad-cosignature") from None
+    response = logview.checkpoint_response(node, full)
+    mine = [c for c in response.cosignatures if c.name == vkey.name]
+    return CosignResponse(
+        size=checkpoint.size,
+        cosigner=vkey.name,
+        timestamp=mine[0].timestamp if mine else 0,
+        cosignatures=len(response.cosignatures),
+    )

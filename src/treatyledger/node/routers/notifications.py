@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 from fastapi import Request, Security
@@ -13,6 +14,7 @@ from treatyledger.node.schemas import SubmitRequest, SubmitResponse, SubmitResul
 
 router = guarded_router(tags=["notifications"])
 Owner = Annotated[Caller, Security(guard(Role.OWNER))]
+log = logging.getLogger(__name__)
 
 
 @router.post(
@@ -41,9 +43,13 @@ async def submit(
     writer = request.app.state.writer
     try:
         acks = await writer.submit(body.notifications)
-    except Exception as exc:  # the store failed; nothing of the batch was acknowledged
+    except Exception:  # the store failed; nothing of the batch was acknowledged
+        # what failed stays in the node's log: an answer never quotes an internal exception
+        log.exception("a batch of %d notifications could not be stored", len(body.notifications))
         raise Problem(
-            503, f"the notifications could not be stored: {exc}", problem="store-unavailable"
+            503,
+            "the notifications could not be stored; nothing of the batch was acknowledged",
+            problem="store-unavailable",
         ) from None
     results = [
         SubmitResult(

@@ -4,22 +4,24 @@ may read it; nothing item-level is in it."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import Security
-from starlette.concurrency import run_in_threadpool
 
 from treatyledger.node.auth import Caller
+from treatyledger.node.context import NodeContext
 from treatyledger.node.routers.deps import EVERYONE, AsOf, Node, TreatyDep, guard, guarded_router
 from treatyledger.node.schemas import AggregatePoint, LimitStatus, PublicSummary
 from treatyledger.node.views import (
+    Treaty,
     data_dates,
     final_limits,
     party_records,
-    records_version,
     series,
 )
 from treatyledger.store.inspection_store import open_issue_counts
+from treatyledger.store.ledger_reads import records_version
 
 MAX_AGGREGATE_DATES = 100
 
@@ -32,55 +34,53 @@ Anyone = Annotated[Caller, Security(guard(*EVERYONE))]
     response_model=PublicSummary,
     summary="Aggregates per data date, compliance per limit, the latest cosigned checkpoint",
 )
-async def public_summary(
-    node: Node, _caller: Anyone, treaty: TreatyDep, as_of: AsOf
-) -> PublicSummary:
+def public_summary(node: Node, _caller: Anyone, treaty: TreatyDep, as_of: AsOf) -> PublicSummary:
     from treatyledger.node import logview
 
-    def compute() -> PublicSummary:
-        # The aggregates change only when the log grows: reuse them until then, so the
-        # public view costs a replay per new notification, not per request.
-        key = (records_version(node.engine, node.party), treaty.name, as_of)
-        cache = node.summary_cache
-        if key not in cache:
-            if len(cache) >= 64:
-                cache.clear()
-            cache[key] = aggregates_and_compliance()
-        aggregates, compliance = cache[key]
-        return PublicSummary(
-            party=node.party,
-            rule_set=treaty.name,
-            treaty=treaty.rule_set.treaty.name,
-            as_of=as_of,
-            aggregates=aggregates,
-            compliance=compliance,
-            checkpoint=logview.checkpoint_response(node, logview.current_checkpoint_note(node)),
-            # not cached with the aggregates: inspections change it, not the log
-            open_issues=open_issue_counts(node.engine, node.party),
-        )
+    # The aggregates change only when the log grows: reuse them until then, so the public
+    # view costs a replay per new notification, not per request.
+    key = (records_version(node.engine, node.party), treaty.name, as_of)
+    cache = node.summary_cache
+    if key not in cache:
+        if len(cache) >= 64:
+            cache.clear()
+        cache[key] = _aggregates_and_compliance(node, treaty, as_of)
+    aggregates, compliance = cache[key]
+    return PublicSummary(
+        party=node.party,
+        rule_set=treaty.name,
+        treaty=treaty.rule_set.treaty.name,
+        as_of=as_of,
+        aggregates=aggregates,
+        compliance=compliance,
+        checkpoint=logview.checkpoint_response(node, logview.current_checkpoint_note(node)),
+        # not cached with the aggregates: inspections change it, not the log
+        open_issues=open_issue_counts(node.engine, node.party),
+    )
 
-    def aggregates_and_compliance() -> tuple[list[AggregatePoint], list[LimitStatus]]:
-        records = party_records(node.engine, node.party)
-        # bounded: a far-future as_of must not make the node count thousands of dates
-        dates = data_dates(records, until=as_of)[-MAX_AGGREGATE_DATES:]
-        wanted = sorted({*dates, as_of})
-        points = dict(series(records, treaty, node.party, wanted))
-        aggregates = [AggregatePoint(data_date=d, totals=points[d]) for d in dates]
-        now = points[as_of]
-        compliance = []
-        for category, final in sorted(final_limits(treaty.rule_set).items()):
-            in_force = treaty.rule_set.limit_in_force(category, as_of)
-            shown = in_force or final  # before it binds (or after expiry) show the central limit
-            total = now.get(category, 0)
-            compliance.append(
-                LimitStatus(
-                    category=category,
-                    limit=shown.value,
-                    binding_from=shown.from_,
-                    total=total,
-                    within_limit=(total <= in_force.value) if in_force else None,
-                )
+
+def _aggregates_and_compliance(
+    node: NodeContext, treaty: Treaty, as_of: date
+) -> tuple[list[AggregatePoint], list[LimitStatus]]:
+    records = party_records(node.engine, node.party)
+    # bounded: a far-future as_of must not make the node count thousands of dates
+    dates = data_dates(records, until=as_of)[-MAX_AGGREGATE_DATES:]
+    wanted = sorted({*dates, as_of})
+    points = dict(series(records, treaty, node.party, wanted))
+    aggregates = [AggregatePoint(data_date=d, totals=points[d]) for d in dates]
+    now = points[as_of]
+    compliance = []
+    for category, final in sorted(final_limits(treaty.rule_set).items()):
+        in_force = treaty.rule_set.limit_in_force(category, as_of)
+        shown = in_force or final  # before it binds (or after expiry) show the central limit
+        total = now.get(category, 0)
+        compliance.append(
+            LimitStatus(
+                category=category,
+                limit=shown.value,
+                binding_from=shown.from_,
+                total=total,
+                within_limit=(total <= in_force.value) if in_force else None,
             )
-        return aggregates, compliance
-
-    return await run_in_threadpool(compute)
+        )
+    return aggregates, compliance

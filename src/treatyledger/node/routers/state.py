@@ -7,7 +7,6 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import Query, Security
-from starlette.concurrency import run_in_threadpool
 
 from treatyledger.node.auth import Caller
 from treatyledger.node.problems import Problem
@@ -35,43 +34,37 @@ MAX_SERIES_DATES = 200
 
 
 @router.get("/inventory", response_model=InventoryResponse, summary="Declared items as of a date")
-async def inventory(node: Node, _caller: ItemLevel, as_of: AsOf) -> InventoryResponse:
-    def compute() -> InventoryResponse:
-        records = party_records(node.engine, node.party)
-        items = inventory_at(records, treaty(node.engine, node.rules), as_of)
-        return InventoryResponse(party=node.party, as_of=as_of, items=items)
-
-    return await run_in_threadpool(compute)
+def inventory(node: Node, _caller: ItemLevel, as_of: AsOf) -> InventoryResponse:
+    records = party_records(node.engine, node.party)
+    items = inventory_at(records, treaty(node.engine, node.rules), as_of)
+    return InventoryResponse(party=node.party, as_of=as_of, items=items)
 
 
 @router.get("/counts", response_model=CountsResponse, summary="Counts under a rule set")
-async def counts(node: Node, _caller: ItemLevel, treaty: TreatyDep, as_of: AsOf) -> CountsResponse:
-    def compute() -> CountsResponse:
-        records = party_records(node.engine, node.party)
-        result = counts_at(records, treaty, node.party, as_of)
-        party = result.parties.get(node.party)
-        categories = {
-            cid: CategoryTotal(total=c.total, limit=c.limit, within_limit=c.within_limit)
-            for cid, c in (party.categories.items() if party else ())
-        }
-        if not categories:  # nothing declared yet: every category is zero
-            categories = {}
-            for category in treaty.rule_set.categories:
-                binding = treaty.rule_set.limit_in_force(category.id, as_of)
-                categories[category.id] = CategoryTotal(
-                    total=0,
-                    limit=binding.value if binding else None,
-                    within_limit=True if binding else None,
-                )
-        return CountsResponse(
-            party=node.party, rule_set=treaty.name, as_of=as_of, categories=categories
-        )
-
-    return await run_in_threadpool(compute)
+def counts(node: Node, _caller: ItemLevel, treaty: TreatyDep, as_of: AsOf) -> CountsResponse:
+    records = party_records(node.engine, node.party)
+    result = counts_at(records, treaty, node.party, as_of)
+    party = result.parties.get(node.party)
+    categories = {
+        cid: CategoryTotal(total=c.total, limit=c.limit, within_limit=c.within_limit)
+        for cid, c in (party.categories.items() if party else ())
+    }
+    if not categories:  # nothing declared yet: every category is zero
+        categories = {}
+        for category in treaty.rule_set.categories:
+            binding = treaty.rule_set.limit_in_force(category.id, as_of)
+            categories[category.id] = CategoryTotal(
+                total=0,
+                limit=binding.value if binding else None,
+                within_limit=True if binding else None,
+            )
+    return CountsResponse(
+        party=node.party, rule_set=treaty.name, as_of=as_of, categories=categories
+    )
 
 
 @router.get("/series", response_model=SeriesResponse, summary="Counts at each data date")
-async def time_series(
+def time_series(
     node: Node,
     _caller: ItemLevel,
     treaty: TreatyDep,
@@ -80,16 +73,13 @@ async def time_series(
         Query(max_length=MAX_SERIES_DATES, description="default: the treaty data dates"),
     ] = None,
 ) -> SeriesResponse:
-    def compute() -> SeriesResponse:
-        records = party_records(node.engine, node.party)
-        wanted = sorted(set(dates)) if dates else data_dates(records)
-        if len(wanted) > MAX_SERIES_DATES:
-            raise Problem(422, f"at most {MAX_SERIES_DATES} dates", problem="too-many-dates")
-        points = series(records, treaty, node.party, wanted)
-        return SeriesResponse(
-            party=node.party,
-            rule_set=treaty.name,
-            points=[SeriesPoint(date=d, totals=t) for d, t in points],
-        )
-
-    return await run_in_threadpool(compute)
+    records = party_records(node.engine, node.party)
+    wanted = sorted(set(dates)) if dates else data_dates(records)
+    if len(wanted) > MAX_SERIES_DATES:
+        raise Problem(422, f"at most {MAX_SERIES_DATES} dates", problem="too-many-dates")
+    points = series(records, treaty, node.party, wanted)
+    return SeriesResponse(
+        party=node.party,
+        rule_set=treaty.name,
+        points=[SeriesPoint(date=d, totals=t) for d, t in points],
+    )

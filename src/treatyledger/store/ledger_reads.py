@@ -1,0 +1,172 @@
+"""Reading what the ledger store wrote: the stored notifications (in sequence order per
+party, the input of ``treatyledger.ledger.replay``, or in acceptance order), an item's
+history through the item -> notification index, the materialized items and their agreement
+with a fresh replay, and a workspace's replayed inventory."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, func, select
+
+from treatyledger.ledger.policy import LedgerPolicy
+from treatyledger.ledger.replay import replay, state_at
+from treatyledger.model.catalog import Catalog
+from treatyledger.model.items import Inventory, Item
+from treatyledger.model.notifications import Notification, parse_notification
+from treatyledger.store.ledger_tables import ItemNotificationRow, ItemRow, NotificationRow
+from treatyledger.store.policy import workspace_policy
+from treatyledger.store.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class StoredNotification:
+    """One accepted notification as stored."""
+
+    party: str
+    sequence: int
+    kind: str
+    effective_time: datetime
+    issued_time: datetime
+    late: bool
+    leaf_index: int | None
+    accepted_at: datetime
+    record: dict[str, Any]  # the signed envelope in JSON form
+
+
+def load_records(engine: Engine, party: str | None = None) -> list[dict[str, Any]]:
+    """Every stored notification (of ``party``) in JSON form, in sequence order per party."""
+    with engine.connect() as conn:
+        return list(iter_records(conn, party))
+
+
+def notifications_in_acceptance_order(engine: Engine) -> list[Notification]:
+    """Every stored notification, all parties, in the order the store accepted them (ties
+    within one committed batch broken by party, then sequence)."""
+    query = select(NotificationRow.signed_bytes).order_by(
+        NotificationRow.accepted_at, NotificationRow.party, NotificationRow.sequence
+    )
+    with engine.connect() as conn:
+        return [parse_notification(json.loads(bytes(signed))) for (signed,) in conn.execute(query)]
+
+
+def notification_history(
+    engine: Engine, uid: str, party: str | None = None
+) -> list[StoredNotification]:
+    """Every stored notification that touched item ``uid`` (of ``party``), in sequence order;
+    reads the item -> notification index, no replay needed."""
+    query = (
+        select(NotificationRow)
+        .join(
+            ItemNotificationRow,
+            (ItemNotificationRow.party == NotificationRow.party)
+            & (ItemNotificationRow.sequence == NotificationRow.sequence),
+        )
+        .where(ItemNotificationRow.uid == uid)
+        .order_by(NotificationRow.party, NotificationRow.sequence)
+    )
+    if party is not None:
+        query = query.where(ItemNotificationRow.party == party)
+    with engine.connect() as conn:
+        return [_stored(row) for row in conn.execute(query)]
+
+
+def records_version(engine: Engine, party: str) -> tuple[int, int]:
+    """(count, last sequence) of a party's notifications: changes whenever one is added."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(func.count(), func.max(NotificationRow.sequence)).where(
+                NotificationRow.party == party
+            )
+        ).one()
+    return int(row[0]), int(row[1] or 0)
+
+
+def iter_records(conn: Connection, party: str | None) -> Iterator[dict[str, Any]]:
+    query = select(NotificationRow.signed_bytes).order_by(
+        NotificationRow.party, NotificationRow.sequence
+    )
+    if party is not None:
+        query = query.where(NotificationRow.party == party)
+    for (signed,) in conn.execution_options(yield_per=2000).execute(query):
+        yield json.loads(bytes(signed))
+
+
+def _stored(row: Any) -> StoredNotification:
+    return StoredNotification(
+        party=row.party,
+        sequence=row.sequence,
+        kind=row.kind,
+        effective_time=_utc(row.effective_time),
+        issued_time=_utc(row.issued_time),
+        late=row.late,
+        leaf_index=row.leaf_index,
+        accepted_at=_utc(row.accepted_at),
+        record=json.loads(bytes(row.signed_bytes)),
+    )
+
+
+def _utc(value: datetime) -> datetime:
+    # SQLite hands back naive datetimes; every time the store writes is UTC.
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def item_body(item: Item) -> str:
+    """The stored form of an item: its JSON with absent fields omitted, keys sorted."""
+    return stored_body(item.model_dump(mode="json", exclude_none=True))
+
+
+def stored_body(fields: Mapping[str, Any]) -> str:
+    """The stored form of an item's JSON fields (keys sorted)."""
+    return json.dumps(fields, sort_keys=True)
+
+
+def materialized_items(conn: Connection, party: str | None = None) -> dict[str, Item]:
+    query = select(ItemRow.uid, ItemRow.body)
+    if party is not None:
+        query = query.where(ItemRow.party == party)
+    return {uid: Item.model_validate_json(body) for uid, body in conn.execute(query)}
+
+
+def materialized_differences(engine: Engine, policy: LedgerPolicy) -> list[str]:
+    """Where the materialized items table differs from a fresh replay of the stored
+    notifications (empty when consistent). The crash-safety test relies on this."""
+    with engine.connect() as conn:
+        records = list(iter_records(conn, None))
+        stored = {uid: item_body(item) for uid, item in materialized_items(conn).items()}
+    state = replay(records, policy)
+    replayed = {}
+    for uid in state.uids():
+        item = state.item(uid)
+        assert item is not None
+        replayed[uid] = item_body(item)
+    differences = [
+        f"{uid}: missing from the items table" for uid in replayed.keys() - stored.keys()
+    ]
+    differences += [
+        f"{uid}: in the items table, not in the replay" for uid in stored.keys() - replayed.keys()
+    ]
+    differences += [
+        f"{uid}: items table {stored[uid]} != replay {replayed[uid]}"
+        for uid in sorted(stored.keys() & replayed.keys())
+        if stored[uid] != replayed[uid]
+    ]
+    return sorted(differences)
+
+
+def workspace_inventory(
+    workspace: Path, as_of: date | None, catalog: Catalog | None = None, party: str | None = None
+) -> Inventory:
+    """The inventory of a workspace's replayed notifications as of the end of ``as_of`` (all
+    of them if None), every party's items unless ``party`` is given. This is the second
+    inventory source of ``count --workspace``."""
+    with Workspace.open(workspace) as ws:
+        policy = workspace_policy(ws.engine, ws.rules, catalog=catalog)
+        records = load_records(ws.engine)
+    state = replay(records, policy) if as_of is None else state_at(records, policy, as_of)
+    return state.inventory(party)

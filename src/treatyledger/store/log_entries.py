@@ -1,0 +1,86 @@
+"""Reads of a party's transparency log for serving it: its size, entries (with the full
+notification where the leaf is a digest) and inclusion proofs, consistency proofs, roots."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, select
+
+from treatyledger.store import tlog_store
+from treatyledger.store.ledger_tables import NotificationRow
+from treatyledger.store.tlog_tables import TlogLeafRow
+from treatyledger.tlog.entries import is_digest_leaf
+
+
+@dataclass(frozen=True)
+class StoredEntry:
+    index: int
+    leaf: bytes
+    #: the logged notification's signed bytes when the leaf is its digest (else None: the
+    #: leaf is the entry)
+    entry: bytes | None
+    #: the inclusion proof to the size asked for, if one was
+    proof: list[bytes] | None
+
+
+def log_size(engine: Engine, origin: str) -> int:
+    """The log's size (0 for a log not created yet)."""
+    with engine.connect() as conn:
+        try:
+            return tlog_store.log_size(conn, origin)
+        except tlog_store.LogNotFoundError:
+            return 0
+
+
+def entries(
+    engine: Engine, origin: str, party: str, start: int, end: int, proof_size: int | None
+) -> list[StoredEntry]:
+    """Entries ``[start, end)`` of the log of ``party`` (``origin``)."""
+    with engine.connect() as conn:
+        reader = tlog_store.TlogReader(conn, origin)
+        rows = conn.execute(
+            select(TlogLeafRow.idx, TlogLeafRow.leaf)
+            .where(
+                TlogLeafRow.log == reader.log_pk, TlogLeafRow.idx >= start, TlogLeafRow.idx < end
+            )
+            .order_by(TlogLeafRow.idx)
+        ).all()
+        found = []
+        for index, raw in rows:
+            leaf = bytes(raw)
+            entry = None
+            if is_digest_leaf(leaf):
+                full = conn.execute(
+                    select(NotificationRow.signed_bytes).where(
+                        NotificationRow.party == party, NotificationRow.leaf_index == index
+                    )
+                ).scalar_one_or_none()
+                entry = bytes(full) if full is not None else None
+            proof = reader.inclusion_proof(index, proof_size) if proof_size is not None else None
+            found.append(StoredEntry(index, leaf, entry, proof))
+    return found
+
+
+def inclusion(engine: Engine, origin: str, index: int, size: int) -> tuple[bytes, list[bytes]]:
+    """(leaf hash, inclusion proof) of entry ``index`` in the tree of ``size``."""
+    with engine.connect() as conn:
+        reader = tlog_store.TlogReader(conn, origin)
+        return reader.leaf_hash(index), reader.inclusion_proof(index, size)
+
+
+def consistency(engine: Engine, origin: str, first: int, second: int) -> list[bytes]:
+    with engine.connect() as conn:
+        return tlog_store.TlogReader(conn, origin).consistency_proof(first, second)
+
+
+def root(engine: Engine, origin: str, size: int) -> bytes | None:
+    """The tree root at ``size`` (None if the log is missing or shorter)."""
+    with engine.connect() as conn:
+        try:
+            reader = tlog_store.TlogReader(conn, origin)
+        except tlog_store.LogNotFoundError:
+            return None
+        if reader.size < size:
+            return None
+        return reader.root(size)
