@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from treatyledger.analysis.trajectory import Trajectory, semiannual_dates, trajectory
+from treatyledger.analysis.trajectory import Trajectory, trajectory
 from treatyledger.files import load_rule_set
 from treatyledger.files.aggregates import read_new_start_aggregates
 from treatyledger.ledger import LedgerPolicy, time_series
@@ -23,7 +23,7 @@ def us_trajectory(catalog: Catalog) -> Trajectory:
     records = synthetic_stream("US", figures, catalog, random.Random(7))
     rule_set = load_rule_set("new-start")
     policy = LedgerPolicy(catalog=catalog, require_signatures=False)
-    dates = semiannual_dates(figures[0].date, LAST)
+    dates = rule_set.series_dates(figures[0].date, LAST)
     points = time_series(records, policy, rule_set, dates)
     return trajectory(points, rule_set, "US", read_new_start_aggregates())
 
@@ -71,8 +71,8 @@ def test_exceedance_is_reported_with_its_date_and_limit() -> None:
     ]
 
 
-def test_semiannual_dates_are_the_data_dates_within_the_span() -> None:
-    assert semiannual_dates(date(2011, 2, 5), date(2012, 6, 1)) == [
+def test_series_dates_are_the_data_dates_within_the_span_and_its_ends() -> None:
+    assert load_rule_set("new-start").series_dates(date(2011, 2, 5), date(2012, 6, 1)) == [
         date(2011, 2, 5),
         date(2011, 3, 1),
         date(2011, 9, 1),
@@ -82,11 +82,11 @@ def test_semiannual_dates_are_the_data_dates_within_the_span() -> None:
 
 
 def test_next_data_date_rounds_up_to_march_or_september() -> None:
-    from treatyledger.analysis.trajectory import next_data_date
-
-    assert next_data_date(date(2011, 8, 20)) == date(2011, 9, 1)
-    assert next_data_date(date(2011, 9, 1)) == date(2011, 9, 1)
-    assert next_data_date(date(2011, 9, 2)) == date(2012, 3, 1)
+    exchange = load_rule_set("new-start").data_exchange
+    assert exchange is not None
+    assert exchange.next_on_or_after(date(2011, 8, 20)) == date(2011, 9, 1)
+    assert exchange.next_on_or_after(date(2011, 9, 1)) == date(2011, 9, 1)
+    assert exchange.next_on_or_after(date(2011, 9, 2)) == date(2012, 3, 1)
 
 
 def test_official_figures_outside_the_counted_span_are_left_out(

@@ -18,7 +18,7 @@ Comparison``; ``trajectory(series_points, rule_set, party, official) -> Trajecto
 from treatyledger.analysis.breakout import BreakoutTimeline, Stage, breakout
 from treatyledger.analysis.parameters import AnalysisParameterError, UploadParameters
 from treatyledger.analysis.scenarios import Comparison, ScenarioResult, apply_scenario, compare
-from treatyledger.analysis.trajectory import Trajectory, semiannual_dates, trajectory
+from treatyledger.analysis.trajectory import Trajectory, trajectory
 from treatyledger.analysis.upload import UploadResult, after_upload, force_of, upload_potential
 
 __all__ = [
@@ -35,7 +35,6 @@ __all__ = [
     "breakout",
     "compare",
     "force_of",
-    "semiannual_dates",
     "trajectory",
     "upload_potential",
 ]

@@ -150,23 +150,3 @@ def trajectory(
         limits={c: phases for c, phases in limits.items() if phases},
         official={c: tuple(v) for c, v in overlay.items()},
     )
-
-
-def semiannual_dates(start: date, end: date) -> list[date]:
-    """New START's data dates (1 March and 1 September) from ``start`` to ``end``, with
-    ``start`` and ``end`` themselves."""
-    dates = {start, end}
-    for year in range(start.year, end.year + 1):
-        for month in (3, 9):
-            day = date(year, month, 1)
-            if start <= day <= end:
-                dates.add(day)
-    return sorted(dates)
-
-
-def next_data_date(day: date) -> date:
-    """The first New START data date (1 March or 1 September) on or after ``day``."""
-    for candidate in (date(day.year, 3, 1), date(day.year, 9, 1), date(day.year + 1, 3, 1)):
-        if candidate >= day:
-            return candidate
-    raise AssertionError("unreachable: 1 March of the next year is always later")

@@ -22,8 +22,6 @@ from treatyledger.analysis.parameters import UploadParameters
 from treatyledger.analysis.scenarios import SCENARIOS, Comparison, compare
 from treatyledger.analysis.trajectory import (
     Trajectory,
-    next_data_date,
-    semiannual_dates,
     trajectory,
 )
 from treatyledger.analysis.upload import UploadResult, upload_potential
@@ -319,8 +317,11 @@ def trajectory_command(
     if not effective:
         raise CommandLineError(f"{workspace}: the workspace holds no notifications")
     first = parse_date(start, "--from") or effective[0]
-    last = parse_date(end, "--to") or next_data_date(effective[-1])
-    dates = semiannual_dates(first, last)
+    exchange = rule_set.data_exchange
+    last = parse_date(end, "--to") or (
+        exchange.next_on_or_after(effective[-1]) if exchange else effective[-1]
+    )
+    dates = rule_set.series_dates(first, last)
     dates = sorted(set(dates) | {li.from_ for li in rule_set.limits if first <= li.from_ <= last})
     points = time_series(records, policy, rule_set, dates)
     figures = read_new_start_aggregates() if official else []

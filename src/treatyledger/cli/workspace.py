@@ -422,18 +422,6 @@ def reconcile_command(
 # ---------------------------------------------------------------------- series
 
 
-def data_dates(first: date, last: date) -> list[date]:
-    """New START's data-exchange dates (1 March and 1 September) from ``first`` to ``last``,
-    plus ``first`` itself when it is not one."""
-    dates = {first}
-    for year in range(first.year, last.year + 1):
-        for month in (3, 9):
-            moment = date(year, month, 1)
-            if first <= moment <= last:
-                dates.add(moment)
-    return sorted(dates)
-
-
 @app.command("series")
 def series_command(
     workspace: Path = WORKSPACE_ARGUMENT,
@@ -441,8 +429,8 @@ def series_command(
     dates: str | None = typer.Option(
         None,
         "--dates",
-        help="Comma-separated dates (YYYY-MM-DD); default: every 1 March and 1 September "
-        "from the first effective date to the last, and the first.",
+        help="Comma-separated dates (YYYY-MM-DD); default: the first and last effective "
+        "dates and every data-exchange date of the rule set between them.",
     ),
     output: OutputFormat = typer.Option(OutputFormat.TABLE, "--format", help="Output format."),
 ) -> None:
@@ -458,7 +446,9 @@ def series_command(
         effective = sorted(r["effective_time"][:10] for r in records)
         if not effective:
             raise CommandLineError(f"{workspace}: the workspace holds no notifications")
-        when = data_dates(date.fromisoformat(effective[0]), date.fromisoformat(effective[-1]))
+        when = rule_set.series_dates(
+            date.fromisoformat(effective[0]), date.fromisoformat(effective[-1])
+        )
     points = time_series(records, policy, rule_set, when)
     if output is OutputFormat.JSON:
         typer.echo(

@@ -20,10 +20,6 @@ from treatyledger.store.base import Engine
 from treatyledger.store.ledger_reads import load_records
 from treatyledger.store.policy import workspace_policy
 
-#: New START data dates: the baseline exchange, then every 1 March and 1 September
-#: (Protocol Part Four, Section I; the aggregates in data/reference follow them).
-BASELINE_DATA_DATE = date(2011, 2, 5)
-
 
 @dataclass(frozen=True)
 class Treaty:
@@ -63,22 +59,29 @@ def counts_at(records: list[dict[str, Any]], treaty: Treaty, party: str, when: d
     return count(inventory, treaty.rule_set, treaty.catalog, as_of=when)
 
 
-def data_dates(records: list[dict[str, Any]], until: date | None = None) -> list[date]:
-    """The treaty data dates from the first notification's effective date to ``until``
-    (default: the latest effective date notified)."""
+def _span(records: list[dict[str, Any]], until: date | None) -> tuple[date, date] | None:
     effective = [datetime.fromisoformat(r["effective_time"]).date() for r in records]
     if not effective:
+        return None
+    return min(effective), until or max(effective)
+
+
+def data_dates(
+    records: list[dict[str, Any]], rule_set: RuleSet, until: date | None = None
+) -> list[date]:
+    """The rule set's data-exchange dates from the first notification's effective date to
+    ``until`` (default: the latest effective date notified); that last date alone if none
+    falls between."""
+    span = _span(records, until)
+    if span is None:
         return []
-    first, last = min(effective), until or max(effective)
-    dates = [BASELINE_DATA_DATE] if first <= BASELINE_DATA_DATE <= last else []
-    for year in range(first.year, last.year + 1):
-        for month in (3, 9):
-            day = date(year, month, 1)
-            if first <= day <= last and day > BASELINE_DATA_DATE:
-                dates.append(day)
-    if not dates:
-        dates.append(last)
-    return sorted(dates)
+    return rule_set.data_dates(*span) or [span[1]]
+
+
+def series_dates(records: list[dict[str, Any]], rule_set: RuleSet) -> list[date]:
+    """``RuleSet.series_dates`` over the span of the notifications."""
+    span = _span(records, None)
+    return [] if span is None else rule_set.series_dates(*span)
 
 
 def series(

@@ -152,6 +152,45 @@ class Notifications(_Strict):
     source: str = ""
 
 
+class DataExchange(_Strict):
+    """When the parties exchange their databases: the baseline exchange holds the data as of
+    ``baseline``; each update after it, the data as of each ``as_of`` day of a year (``MM-DD``).
+    Counts over time are taken on these dates (the official aggregates are published for
+    them)."""
+
+    baseline: date | None = None
+    as_of: tuple[str, ...] = Field(min_length=1, max_length=12)
+    source: str = ""
+
+    @field_validator("as_of")
+    @classmethod
+    def _month_days(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for text in value:
+            try:
+                month, day = (int(part) for part in text.split("-"))
+                date(2001, month, day)  # a year without 29 February: every year has the day
+            except ValueError:
+                raise ValueError(f"{text!r} is not a day of the year as MM-DD") from None
+        return tuple(sorted(set(value)))
+
+    def _days(self, year: int) -> list[date]:
+        return [date(year, *(int(part) for part in text.split("-"))) for text in self.as_of]
+
+    def dates(self, first: date, last: date) -> list[date]:
+        """The exchange dates from ``first`` to ``last`` (both included), in order."""
+        found = [self.baseline] if self.baseline and first <= self.baseline <= last else []
+        start = max(first, self.baseline) if self.baseline else first
+        for year in range(start.year, last.year + 1):
+            found.extend(d for d in self._days(year) if start <= d <= last and d != self.baseline)
+        return sorted(found)
+
+    def next_on_or_after(self, day: date) -> date:
+        """The first exchange date on or after ``day``."""
+        if self.baseline and day <= self.baseline:
+            return self.baseline
+        return next(d for year in (day.year, day.year + 1) for d in self._days(year) if d >= day)
+
+
 class InspectionType(_Strict):
     id: str = Field(pattern=ID_PATTERN)
     name: str = ""
@@ -180,6 +219,7 @@ class RuleSet(_Strict):
     categories: tuple[Category, ...] = Field(min_length=1)
     limits: tuple[Limit, ...] = ()
     notifications: Notifications | None = None
+    data_exchange: DataExchange | None = None
     inspections: Inspections | None = None
     transfers: Transfers | None = None
 
@@ -225,6 +265,16 @@ class RuleSet(_Strict):
                 return None
             phases = [li for li in phases if li.from_ <= as_of]
         return phases[-1] if phases else None
+
+    def data_dates(self, first: date, last: date) -> list[date]:
+        """The data-exchange dates from ``first`` to ``last`` (none without a data exchange)."""
+        return self.data_exchange.dates(first, last) if self.data_exchange else []
+
+    def series_dates(self, first: date, last: date) -> list[date]:
+        """The dates a count over time from ``first`` to ``last`` is taken on: both ends and
+        every data-exchange date between them. The CLI's ``series`` and ``analyze trajectory``
+        and the node's ``/v1/series`` use it."""
+        return sorted({first, last, *self.data_dates(first, last)})
 
     def limit_for(self, category_id: str, as_of: date | None) -> int | None:
         """The value of :meth:`limit_in_force`."""

@@ -64,7 +64,7 @@ def _aggregates_and_compliance(
 ) -> tuple[list[AggregatePoint], list[LimitStatus]]:
     records = party_records(node.engine, node.party)
     # bounded: a far-future as_of must not make the node count thousands of dates
-    dates = data_dates(records, until=as_of)[-MAX_AGGREGATE_DATES:]
+    dates = data_dates(records, treaty.rule_set, until=as_of)[-MAX_AGGREGATE_DATES:]
     wanted = sorted({*dates, as_of})
     points = dict(series(records, treaty, node.party, wanted))
     aggregates = [AggregatePoint(data_date=d, totals=points[d]) for d in dates]

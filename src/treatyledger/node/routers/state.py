@@ -20,10 +20,10 @@ from treatyledger.node.schemas import (
 )
 from treatyledger.node.views import (
     counts_at,
-    data_dates,
     inventory_at,
     party_records,
     series,
+    series_dates,
     treaty,
 )
 
@@ -74,7 +74,7 @@ def time_series(
     ] = None,
 ) -> SeriesResponse:
     records = party_records(node.engine, node.party)
-    wanted = sorted(set(dates)) if dates else data_dates(records)
+    wanted = sorted(set(dates)) if dates else series_dates(records, treaty.rule_set)
     if len(wanted) > MAX_SERIES_DATES:
         raise Problem(422, f"at most {MAX_SERIES_DATES} dates", problem="too-many-dates")
     points = series(records, treaty, node.party, wanted)
