@@ -19,6 +19,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(PY) tests/check_postgres.py
+	$(PY) tests/check_layers.py
 	$(PY) -m pytest -n 2 --dist loadfile -q
 
 bench: $(STAMP)
@@ -29,6 +30,7 @@ lint: $(STAMP)
 	$(PY) -m ruff check src tests bench
 	$(PY) -m ruff format --check src tests bench
 	$(PY) -m mypy
+	$(PY) tests/check_layers.py
 
 clean:
 	rm -rf $(VENV) demo-out .pytest_cache .mypy_cache .ruff_cache
