@@ -180,7 +180,7 @@ def witness_cosign(
 ) -> None:
     """One witness round: exit 0 cosigned; 1 node unreachable or refused; 2 did not verify;
     3 the log forked (evidence written)."""
-    from treatyledger.node.peer import PeerClient
+    from treatyledger.node.peer_client import PeerClient
     from treatyledger.node.witnessing import witness_round
     from treatyledger.tlog.note import parse_skey
     from treatyledger.tlog.verifier import parse_vkey

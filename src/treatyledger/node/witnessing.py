@@ -10,11 +10,9 @@ import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
-from treatyledger.node.peer import ForkDetected, PeerClient, PeerVerificationFailed
-from treatyledger.tlog.evidence import evidence_json
+from treatyledger.node.peer_client import PeerClient, PeerVerificationFailed, fork_detected
 from treatyledger.tlog.note import Signer
 from treatyledger.tlog.verifier import VerifierKey, parse_checkpoint, parse_note, verify_checkpoint
 from treatyledger.tlog.witness import EquivocationError, Witness, WitnessError
@@ -67,11 +65,7 @@ def witness_round(
     try:
         line = witness.add_checkpoint(note, proof, now=int(clock()))
     except EquivocationError as exc:
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-        path = evidence_dir / f"equivocation-{log_key.name.replace('/', '_')}-{stamp}.json"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(evidence_json(exc.evidence), encoding="utf-8")
-        raise ForkDetected(f"log {log_key.name} forked: {exc}", path) from None
+        raise fork_detected(log_key.name, exc, exc.evidence, evidence_dir) from None
     except WitnessError as exc:
         raise PeerVerificationFailed(f"log {log_key.name}: {exc}") from None
     answer = node.cosign(new.text(), line)
@@ -80,5 +74,5 @@ def witness_round(
         origin=new.origin,
         previous_size=held_size,
         size=new.size,
-        cosignatures=int(answer.get("cosignatures", 0)),
+        cosignatures=answer.cosignatures,
     )
