@@ -6,7 +6,8 @@ from analysis_helpers import force, missiles, params, rate_system, stored
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from treatyledger.analysis.upload import after_upload, upload_potential
+from treatyledger.analysis.hypothetical import after_upload
+from treatyledger.analysis.upload import upload_potential
 from treatyledger.files import load_rule_set
 from treatyledger.model import Catalog, Inventory, ItemKind, Status
 from treatyledger.rules import count

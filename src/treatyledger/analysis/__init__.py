@@ -16,10 +16,11 @@ Comparison``; ``trajectory(series_points, rule_set, party, official) -> Trajecto
 """
 
 from treatyledger.analysis.breakout import BreakoutTimeline, Stage, breakout
+from treatyledger.analysis.hypothetical import after_upload
 from treatyledger.analysis.parameters import AnalysisParameterError, UploadParameters
 from treatyledger.analysis.scenarios import Comparison, ScenarioResult, apply_scenario, compare
 from treatyledger.analysis.trajectory import Trajectory, trajectory
-from treatyledger.analysis.upload import UploadResult, after_upload, force_of, upload_potential
+from treatyledger.analysis.upload import UploadResult, force_of, upload_potential
 
 __all__ = [
     "AnalysisParameterError",

@@ -27,6 +27,7 @@ from datetime import date
 from typing import Any
 
 from treatyledger.analysis.breakout import BreakoutTimeline, breakout_of
+from treatyledger.analysis.hypothetical import after_upload
 from treatyledger.analysis.parameters import (
     AnalysisParameterError,
     DismantlementSchedule,
@@ -34,7 +35,6 @@ from treatyledger.analysis.parameters import (
 )
 from treatyledger.analysis.upload import (
     UploadResult,
-    after_upload,
     force_of,
     select_party,
     upload_potential_of,

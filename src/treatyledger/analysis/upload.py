@@ -22,7 +22,7 @@ unplaceable.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -158,101 +158,156 @@ def force_of(
     *,
     party: str | None = None,
 ) -> Force:
-    """Summarise a declared inventory into the force the upload model works on."""
+    """Summarise a declared inventory into the force the upload model works on, in three
+    phases: tally the party's items by system type and status (``_tally``), turn each system
+    type's tally into its ``SystemForce`` with what could be restored (``_system_forces``),
+    and sort the usable warheads into stocks by the systems they fit (``_warhead_stocks``)."""
     party = select_party(inventory, party)
-    system_params = system_parameters_by_id(params, catalog)
-    compatibility = compatibility_by_type(params, catalog)
-    deployed: dict[str, int] = defaultdict(int)
-    loaded: dict[str, int] = defaultdict(int)
-    empty_launchers: dict[str, int] = defaultdict(int)
-    spare_missiles: dict[str, int] = defaultdict(int)
-    converted: dict[str, int] = defaultdict(int)
-    idle_bombers: dict[str, int] = defaultdict(int)
-    leg_of: dict[str, str] = {}
-    stock: dict[tuple[str, Status], int] = defaultdict(int)
-    outside = 0
-    retired_usable = params.hedge.retired_usable.value
+    tally = _tally(inventory, catalog, party, params.hedge.retired_usable.value)
+    systems = _system_forces(tally, catalog, system_parameters_by_id(params, catalog))
+    stocks, unplaceable = _warhead_stocks(tally, compatibility_by_type(params, catalog), systems)
+    return Force(
+        party=party,
+        systems=systems,
+        stock=stocks,
+        unplaceable=unplaceable,
+        deployed_outside_vehicles=tally.outside,
+    )
+
+
+def _counter() -> defaultdict[str, int]:
+    return defaultdict(int)
+
+
+@dataclass
+class _Tally:
+    """One party's items counted by system type (and warheads by type and status)."""
+
+    deployed: defaultdict[str, int] = field(default_factory=_counter)
+    loaded: defaultdict[str, int] = field(default_factory=_counter)  # warheads on deployed
+    empty_launchers: defaultdict[str, int] = field(default_factory=_counter)
+    spare_missiles: defaultdict[str, int] = field(default_factory=_counter)
+    converted: defaultdict[str, int] = field(default_factory=_counter)
+    idle_bombers: defaultdict[str, int] = field(default_factory=_counter)
+    leg_of: dict[str, str] = field(default_factory=dict)
+    stock: defaultdict[tuple[str, Status], int] = field(default_factory=lambda: defaultdict(int))
+    outside: int = 0  # deployed warheads on no vehicle (at bomber bases)
+
+    def deployed_vehicle(self, system: str, item: Item) -> None:
+        self.deployed[system] += item.quantity
+        self.loaded[system] += item.quantity * (item.warheads or 0)
+
+
+def _tally(inventory: Inventory, catalog: Catalog, party: str, retired_usable: bool) -> _Tally:
+    tally = _Tally()
     for item in inventory.items:
         if item.party != party or item.quantity == 0:
             continue
         if item.kind is ItemKind.WARHEAD:
-            warhead_type = item.warhead_type or item.system_type or UNSPECIFIED_WARHEAD
-            if item.status is Status.STORED or (item.status is Status.RETIRED and retired_usable):
-                stock[(warhead_type, item.status)] += item.quantity
-            elif item.status is Status.DEPLOYED and item.contained_in is None:
-                outside += item.quantity
+            _tally_warhead(tally, item, retired_usable)
             continue
         assert item.system_type is not None  # the model requires it for delivery systems
         system = catalog.resolve(item.system_type)
-        leg_of[system.id] = LEG_OF_KIND[system.kind]
-        quantity = item.quantity
+        tally.leg_of[system.id] = LEG_OF_KIND[system.kind]
         if item.kind in MISSILE_KINDS:
-            if item.status is Status.DEPLOYED:
-                deployed[system.id] += quantity
-                loaded[system.id] += quantity * (item.warheads or 0)
-            elif item.status is Status.NON_DEPLOYED:
-                spare_missiles[system.id] += quantity
+            _tally_missile(tally, system.id, item)
         elif item.kind in LAUNCHER_KINDS:
-            if item.status is Status.NON_DEPLOYED:
-                empty_launchers[system.id] += quantity
-            elif item.status is Status.CONVERTED:
-                converted[system.id] += quantity
+            _tally_launcher(tally, system.id, item)
         elif item.kind is ItemKind.HEAVY_BOMBER:
-            non_nuclear = item.armament is Armament.NON_NUCLEAR
-            if item.status is Status.CONVERTED_NON_NUCLEAR or (
-                non_nuclear and item.status is Status.DEPLOYED
-            ):
-                converted[system.id] += quantity
-            elif item.status is Status.DEPLOYED:
-                deployed[system.id] += quantity
-                loaded[system.id] += quantity * (item.warheads or 0)
-            elif item.status is Status.NON_DEPLOYED and not non_nuclear:
-                idle_bombers[system.id] += quantity
+            _tally_bomber(tally, system.id, item)
+    return tally
+
+
+def _tally_warhead(tally: _Tally, item: Item, retired_usable: bool) -> None:
+    warhead_type = item.warhead_type or item.system_type or UNSPECIFIED_WARHEAD
+    if item.status is Status.STORED or (item.status is Status.RETIRED and retired_usable):
+        tally.stock[(warhead_type, item.status)] += item.quantity
+    elif item.status is Status.DEPLOYED and item.contained_in is None:
+        tally.outside += item.quantity
+
+
+def _tally_missile(tally: _Tally, system: str, item: Item) -> None:
+    if item.status is Status.DEPLOYED:
+        tally.deployed_vehicle(system, item)
+    elif item.status is Status.NON_DEPLOYED:
+        tally.spare_missiles[system] += item.quantity
+
+
+def _tally_launcher(tally: _Tally, system: str, item: Item) -> None:
+    if item.status is Status.NON_DEPLOYED:
+        tally.empty_launchers[system] += item.quantity
+    elif item.status is Status.CONVERTED:
+        tally.converted[system] += item.quantity
+
+
+def _tally_bomber(tally: _Tally, system: str, item: Item) -> None:
+    non_nuclear = item.armament is Armament.NON_NUCLEAR
+    if item.status is Status.CONVERTED_NON_NUCLEAR or (
+        non_nuclear and item.status is Status.DEPLOYED
+    ):
+        tally.converted[system] += item.quantity
+    elif item.status is Status.DEPLOYED:
+        tally.deployed_vehicle(system, item)
+    elif item.status is Status.NON_DEPLOYED and not non_nuclear:
+        tally.idle_bombers[system] += item.quantity
+
+
+def _system_forces(
+    tally: _Tally, catalog: Catalog, system_params: Mapping[str, SystemParameters]
+) -> dict[str, SystemForce]:
     systems: dict[str, SystemForce] = {}
-    for type_id in sorted(leg_of):
+    for type_id in sorted(tally.leg_of):
         system_type = catalog.resolve(type_id)
         sp = system_params.get(type_id)
         capacity = system_type.max_warheads
         if sp is not None and sp.upload_capacity is not None:
             capacity = sp.upload_capacity.value
-        restorable = 0
-        reconvertible = 0
-        if system_type.kind is ItemKind.HEAVY_BOMBER:
-            if sp is not None and sp.restores_nondeployed:
-                restorable = idle_bombers[type_id]
-            if sp is not None and sp.reconverts:
-                reconvertible = converted[type_id]
-        else:
-            spares = spare_missiles[type_id]
-            if sp is not None and sp.restores_nondeployed:
-                restorable = min(empty_launchers[type_id], spares)
-                spares -= restorable
-            if sp is not None and sp.reconverts:
-                reconvertible = min(converted[type_id], spares)
+        restorable, reconvertible = _restorable(tally, type_id, system_type.kind, sp)
         systems[type_id] = SystemForce(
             system_type=type_id,
-            leg=leg_of[type_id],
+            leg=tally.leg_of[type_id],
             capacity_per_vehicle=capacity,
-            deployed_vehicles=deployed[type_id],
-            current_warheads=loaded[type_id],
+            deployed_vehicles=tally.deployed[type_id],
+            current_warheads=tally.loaded[type_id],
             restorable_nondeployed=restorable,
             restorable_converted=reconvertible,
         )
+    return systems
+
+
+def _restorable(
+    tally: _Tally, type_id: str, kind: ItemKind, sp: SystemParameters | None
+) -> tuple[int, int]:
+    """(vehicles restorable from non-deployed, vehicles restorable by reversing conversion):
+    a bomber by itself; a missile system only where a spare missile meets an empty or
+    converted launcher."""
+    if sp is None:
+        return 0, 0
+    if kind is ItemKind.HEAVY_BOMBER:
+        restorable = tally.idle_bombers[type_id] if sp.restores_nondeployed else 0
+        return restorable, tally.converted[type_id] if sp.reconverts else 0
+    spares = tally.spare_missiles[type_id]
+    restorable = min(tally.empty_launchers[type_id], spares) if sp.restores_nondeployed else 0
+    spares -= restorable
+    return restorable, min(tally.converted[type_id], spares) if sp.reconverts else 0
+
+
+def _warhead_stocks(
+    tally: _Tally,
+    compatibility: Mapping[str, tuple[str, ...]],
+    systems: Mapping[str, SystemForce],
+) -> tuple[tuple[WarheadStock, ...], dict[str, int]]:
+    """The usable warheads by type and status with the systems of this force they fit, and
+    the warheads of types that fit none of them."""
     stocks: list[WarheadStock] = []
     unplaceable: dict[str, int] = defaultdict(int)
-    for (warhead_type, status), quantity in sorted(stock.items()):
+    for (warhead_type, status), quantity in sorted(tally.stock.items()):
         fits = tuple(s for s in compatibility.get(warhead_type, ()) if s in systems)
         if not fits:
             unplaceable[warhead_type] += quantity
             continue
         stocks.append(WarheadStock(warhead_type, status, quantity, fits))
-    return Force(
-        party=party,
-        systems=systems,
-        stock=tuple(stocks),
-        unplaceable=dict(unplaceable),
-        deployed_outside_vehicles=outside,
-    )
+    return tuple(stocks), dict(unplaceable)
 
 
 @dataclass(frozen=True)
@@ -427,146 +482,3 @@ def upload_potential(
 ) -> UploadResult:
     """Upload potential of ``party``'s declared force (the only party when ``None``)."""
     return upload_potential_of(force_of(inventory, catalog, params, party=party))
-
-
-def _split_load(item: Item, fill: int, capacity: int) -> list[Item]:
-    """``item`` (``quantity`` vehicles of ``warheads`` each) with ``fill`` more warheads,
-    vehicle by vehicle up to ``capacity``: full ones, at most one partial, the rest as were."""
-    load = item.warheads or 0
-    room = capacity - load
-    if fill <= 0 or room <= 0:
-        return [item]
-    full, partial = divmod(fill, room)
-    rows = []
-    if full:
-        rows.append(item.model_copy(update={"quantity": full, "warheads": capacity}))
-    if partial:
-        rows.append(item.model_copy(update={"quantity": 1, "warheads": load + partial}))
-    rest = item.quantity - full - (1 if partial else 0)
-    if rest:
-        rows.append(item.model_copy(update={"quantity": rest}))
-    return rows
-
-
-def _take(items: list[Item | None], wanted: int, match: Callable[[Item], bool]) -> list[Item]:
-    """Remove up to ``wanted`` units from the rows that ``match`` (splitting a row where
-    needed); the units taken, as rows."""
-    taken: list[Item] = []
-    for index, item in enumerate(items):
-        if wanted <= 0:
-            break
-        if item is None or not match(item):
-            continue
-        share = min(wanted, item.quantity)
-        wanted -= share
-        taken.append(item.model_copy(update={"quantity": share}))
-        left = item.quantity - share
-        items[index] = item.model_copy(update={"quantity": left}) if left else None
-    return taken
-
-
-def _matcher(
-    catalog: Catalog,
-    party: str,
-    kind: ItemKind,
-    status: Status,
-    *,
-    system_type: str | None = None,
-    warhead_types: frozenset[str] | None = None,
-    nuclear_only: bool = False,
-) -> Callable[[Item], bool]:
-    """A predicate selecting ``party``'s rows of one kind, status and system (or warhead) type."""
-
-    def match(item: Item) -> bool:
-        if item.party != party or item.kind is not kind or item.status is not status:
-            return False
-        if nuclear_only and item.armament is Armament.NON_NUCLEAR:
-            return False
-        if warhead_types is not None:
-            return (item.warhead_type or item.system_type or UNSPECIFIED_WARHEAD) in warhead_types
-        if system_type is not None:
-            return (
-                item.system_type is not None and catalog.resolve(item.system_type).id == system_type
-            )
-        return True
-
-    return match
-
-
-def after_upload(inventory: Inventory, catalog: Catalog, result: UploadResult) -> Inventory:
-    """The force as it would stand after the full upload ``result`` describes: stored warheads
-    placed on vehicles (deployed first, then restored, then reconverted ones), those vehicles
-    deployed. A hypothetical inventory, for counting under each rule set (what would each
-    treaty have shown?); containment links are not rewritten."""
-    party = result.party
-    items: list[Item | None] = list(inventory.items)
-    added: list[Item] = []
-
-    # the warheads placed leave storage: per group, stored ones before retired ones
-    for (group, _), amount in sorted(result.placement.items()):
-        types = frozenset(e.warhead_type for e in result.force.stock if group_key(e.fits) == group)
-        for status in (Status.STORED, Status.RETIRED):
-            match = _matcher(catalog, party, ItemKind.WARHEAD, status, warhead_types=types)
-            amount -= sum(i.quantity for i in _take(items, amount, match))
-    for type_id, upload in result.systems.items():
-        left = upload.uploaded
-        capacity = upload.force.capacity_per_vehicle
-        kind = catalog.resolve(type_id).kind
-        # 1. deployed vehicles
-        deployed = _matcher(
-            catalog, party, kind, Status.DEPLOYED, system_type=type_id, nuclear_only=True
-        )
-        for index, item in enumerate(items):
-            if left <= 0:
-                break
-            if item is None or not deployed(item):
-                continue
-            fill = min(left, max(0, capacity - (item.warheads or 0)) * item.quantity)
-            left -= fill
-            rows = _split_load(item, fill, capacity)
-            items[index] = rows[0]
-            added.extend(rows[1:])
-        # 2. restored, then 3. reconverted vehicles, as many as the remaining warheads need
-        for available, launcher_status, bomber_status in (
-            (upload.force.restorable_nondeployed, Status.NON_DEPLOYED, Status.NON_DEPLOYED),
-            (upload.force.restorable_converted, Status.CONVERTED, Status.CONVERTED_NON_NUCLEAR),
-        ):
-            vehicles = min(available, -(-left // capacity)) if capacity else 0
-            if vehicles <= 0:
-                continue
-            vehicle_rows: list[Item]
-            if kind is ItemKind.HEAVY_BOMBER:
-                idle = _matcher(
-                    catalog,
-                    party,
-                    kind,
-                    bomber_status,
-                    system_type=type_id,
-                    nuclear_only=bomber_status is Status.NON_DEPLOYED,
-                )
-                lrna = bool(catalog.resolve(type_id).lrna_capacity)
-                update = {
-                    "status": Status.DEPLOYED,
-                    "armament": Armament.LRNA if lrna else Armament.NUCLEAR,
-                    "warheads": 0,
-                }
-                vehicle_rows = [b.model_copy(update=update) for b in _take(items, vehicles, idle)]
-            else:
-                launcher_kind = (
-                    ItemKind.ICBM_LAUNCHER if kind is ItemKind.ICBM else ItemKind.SLBM_LAUNCHER
-                )
-                empty = _matcher(
-                    catalog, party, launcher_kind, launcher_status, system_type=type_id
-                )
-                launchers = _take(items, vehicles, empty)
-                added.extend(r.model_copy(update={"status": Status.DEPLOYED}) for r in launchers)
-                spare = _matcher(catalog, party, kind, Status.NON_DEPLOYED, system_type=type_id)
-                missiles = _take(items, sum(r.quantity for r in launchers), spare)
-                update = {"status": Status.DEPLOYED, "warheads": 0}
-                vehicle_rows = [m.model_copy(update=update) for m in missiles]
-            for row in vehicle_rows:
-                fill = min(left, capacity * row.quantity)
-                left -= fill
-                added.extend(_split_load(row, fill, capacity))
-    kept = tuple(i for i in items if i is not None)
-    return Inventory(items=kept + tuple(added), facilities=inventory.facilities)
