@@ -1,16 +1,18 @@
-"""Helpers for the ledger tests: a catalog, a policy, a TEST signing key, notification builders.
+"""Helpers for the ledger tests: a catalog, a policy, a TEST signing key, and a ledger that
+builds its notifications with the shared test factory (tests/factory.py).
 
 The Ed25519 keys here are TEST KEYS derived from fixed public seeds. Never use them for anything
 but tests."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from functools import cache
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from factory import T0, item, notification_data, time_text
 from treatyledger.files import load_catalog
 from treatyledger.ledger import LedgerPolicy, LedgerState, sign
 from treatyledger.model import Catalog
@@ -18,8 +20,6 @@ from treatyledger.model.notifications import Notification, parse_notification
 
 TEST_KEY_US = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))  # TEST KEY
 TEST_KEY_OTHER = Ed25519PrivateKey.from_private_bytes(bytes(range(32, 64)))  # TEST KEY
-
-T0 = datetime(2011, 2, 5, tzinfo=UTC)
 
 
 @cache
@@ -33,27 +33,16 @@ def policy(**changes: Any) -> LedgerPolicy:
     return LedgerPolicy(**fields)
 
 
-def time_text(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def item(uid: str, kind: str, status: str, **fields: Any) -> dict[str, Any]:
-    """A declared item in JSON form; system types default to the US ones."""
-    default_type = {
-        "icbm": "MM III",
-        "icbm_launcher": "MM III",
-        "slbm": "Trident II",
-        "slbm_launcher": "Trident II",
-        "submarine": "Trident II",
-        "heavy_bomber": "B-52H",
-    }.get(kind)
-    record: dict[str, Any] = {"uid": uid, "party": "US", "kind": kind, "status": status}
-    if default_type is not None:
-        record["system_type"] = default_type
-    if kind == "heavy_bomber":
-        record["armament"] = "lrna"
-    record.update(fields)
-    return record
+__all__ = [
+    "T0",
+    "TEST_KEY_OTHER",
+    "TEST_KEY_US",
+    "Ledger",
+    "catalog",
+    "item",
+    "policy",
+    "time_text",
+]
 
 
 class Ledger:
@@ -76,19 +65,9 @@ class Ledger:
     ) -> Notification:
         if sequence is None:
             sequence = self.sequence + 1
-        if effective is None:
-            effective = T0 + timedelta(days=sequence)
-        if issued is None:
-            issued = effective + timedelta(days=1)
-        data = {
-            "party": "US",
-            "sequence": sequence,
-            "kind": kind,
-            "effective_time": time_text(effective),
-            "issued_time": time_text(issued),
-            "payload": payload,
-            **envelope,
-        }
+        data = notification_data(
+            "US", sequence, kind, payload, effective=effective, issued=issued, **envelope
+        )
         return sign(parse_notification(data), TEST_KEY_US)
 
     def send(self, kind: str, payload: dict[str, Any], **options: Any):  # type: ignore[no-untyped-def]

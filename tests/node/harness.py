@@ -14,7 +14,7 @@ import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
 
-from node.streams import signed, stream
+from factory import signed, stream
 from treatyledger.node.app import create_app
 from treatyledger.node.auth import Role, add_principal
 from treatyledger.node.context import NodeContext

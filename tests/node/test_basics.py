@@ -9,8 +9,8 @@ from pathlib import Path
 import httpx
 from sqlalchemy import text
 
+from factory import stream
 from node.harness import ServedNode, served_node
-from node.streams import stream
 from treatyledger.node.auth import Role, add_principal, hash_token, revoke_principal
 from treatyledger.store.base import make_engine
 

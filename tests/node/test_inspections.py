@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 from sqlalchemy import select
 
+from factory import force_declaration
 from node.harness import ServedNode, served_node
-from node.streams import force_declaration
 from node.test_openapi_fuzz import CHECKS, EXAMPLES
 from treatyledger.node.auth import Role
 from treatyledger.store.node_tables import Principal

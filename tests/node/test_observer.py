@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from factory import force_declaration
 from node.harness import ServedNode, served_node
-from node.streams import force_declaration
 from treatyledger.model.items import Item
 from treatyledger.node.auth import Role
 from treatyledger.node.schemas import PublicSummary

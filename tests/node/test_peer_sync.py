@@ -18,8 +18,8 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from factory import signed, stream
 from node.harness import served_node
-from node.streams import signed, stream
 from treatyledger.node.auth import Role, add_principal
 from treatyledger.node.keys import cosigner_vkey
 from treatyledger.node.peer import sync_peer

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from node.streams import signed, stream
+from factory import signed, stream
 from treatyledger.ledger import leaf_bytes
 from treatyledger.node.keys import cosigner_for, log_signer
 from treatyledger.node.mirror import Mirror, MirrorRejected

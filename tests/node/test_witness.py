@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from factory import stream
 from node.harness import served_node
-from node.streams import stream
 from treatyledger.cli import main
 from treatyledger.node.auth import Role, add_principal
 from treatyledger.node.keys import log_signer

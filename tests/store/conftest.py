@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from store_helpers import Notifier
 
+from factory import Notifier
 from treatyledger.store.ledger_store import LedgerStore, open_ledger
 from treatyledger.store.workspace import Workspace
 

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from store_helpers import T0, Notifier, item
 
+from factory import T0, Notifier, item
 from treatyledger.inspect.findings import InspectionRecord, IssueKind
 from treatyledger.store.inspection_store import (
     DuplicateInspectionRecord,

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, select
-from store_helpers import T0, Notifier, base_force, item
 
+from factory import T0, Notifier, base_force, item
 from treatyledger.ledger import leaf_bytes, replay
 from treatyledger.store import ledger_store as ledger_store_module
 from treatyledger.store.ledger_reads import materialized_differences

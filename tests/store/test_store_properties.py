@@ -16,8 +16,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
-from store_helpers import T0, Notifier, base_force
 
+from factory import T0, Notifier, base_force
 from treatyledger.ledger import LedgerState, NotificationRejected, replay
 from treatyledger.store.ledger_reads import materialized_differences
 from treatyledger.store.ledger_store import LedgerStore
