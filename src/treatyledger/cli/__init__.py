@@ -9,7 +9,7 @@ import click
 from rich.markup import escape
 
 # Importing the area modules registers their commands on ``app``.
-from treatyledger.cli import analyze, counting, escrow, inspect, log, node, workspace  # noqa: F401
+from treatyledger.cli import analyze, counting, escrow, inspect, log, node, workspace, zk  # noqa: F401
 from treatyledger.cli.app import app, err_console
 from treatyledger.errors import TreatyLedgerError
 

@@ -15,6 +15,7 @@ which has no multi-scalar multiplication and decodes and re-encodes a point on e
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 
 from treatyledger.zk import ristretto as group
 from treatyledger.zk.generators import H, U, vector_generators
@@ -94,8 +95,7 @@ def _inner_product_argument(
         a = [(a_lo[i] * x + a_hi[i] * x_inverse) % ORDER for i in range(half)]
         b = [(b_lo[i] * x_inverse + b_hi[i] * x) % ORDER for i in range(half)]
         if half > 1:
-            g.fold(x_inverse, x)
-            h.fold(x, x_inverse)
+            group.run_parallel([partial(g.fold, x_inverse, x), partial(h.fold, x, x_inverse)])
     return left_points, right_points, a[0], b[0]
 
 

@@ -184,14 +184,14 @@ def verify_limit_proof(proof: LimitProof, limits: Mapping[str, int | None] | Non
     (category -> the limit the verifier's rule set has in force on the date), each stated
     limit must equal it: the limit is the verifier's, not the prover's."""
     statement = proof.statement
+    for category in statement.categories:
+        expected = category.limit if limits is None else limits.get(category.category)
+        if expected != category.limit:
+            raise LimitProofError(
+                f"category {category.category}: the proof states limit {category.limit}, "
+                f"the rule set {statement.rule_set} has {expected} on {statement.as_of}"
+            )
     for index, category in enumerate(statement.categories):
-        if limits is not None:
-            expected = limits.get(category.category)
-            if expected != category.limit:
-                raise LimitProofError(
-                    f"category {category.category}: the proof states limit {category.limit}, "
-                    f"the rule set {statement.rule_set} has {expected} on {statement.as_of}"
-                )
         try:
             verify_range_proof(
                 proof.proofs[index],

@@ -1,0 +1,229 @@
+"""Zero-knowledge limit proofs: proving and verifying one category's limit statement.
+
+For n bases at k bits: commit to each base's value and prove every value and the slack
+(limit - total) in [0, 2^k) (`zk.limits.prove_statement`), then check it
+(`zk.verifier.verify_limit_proof`). Sizes: the range proof alone (32 bytes per point and per
+scalar) beside the Bulletproofs bound 2 log2(n k) + 9 elements, and the whole JSON document
+(the n commitments included). Times are wall seconds of one run each (500 bases) or the best of
+3 (50 bases); generators are derived before timing (their first derivation is printed apart).
+
+Baselines, measured in the same run:
+- `bits`: a plain bit-decomposition proof over the same libsodium group: per value, k
+  Pedersen commitments to its bits and a Cramer-Damgard-Schoenmakers OR-proof per bit that
+  it commits to 0 or 1 (Fiat-Shamir, SHA-512), the value's commitment being sum 2^j C_j.
+  Written here, for this benchmark only.
+- `zksk`: zksk-fork's `PowerTwoRangeStmt` (bit-wise OR-proofs over petlib/OpenSSL, NIST P-256)
+  per value, where zksk-fork installs (`make bench` tries).
+
+k = 12 is not measured: aggregated Bulletproofs need n m a power of two (the inner-product
+argument halves it each round), so TreatyLedger takes k in {8, 16, 32, 64} and a 12-bit
+range costs what a 16-bit one does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+import secrets
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+from treatyledger.zk import ristretto as group
+from treatyledger.zk.generators import H, commit, vector_generators
+from treatyledger.zk.limits import CategoryInput, prove_statement
+from treatyledger.zk.verifier import padded_values, verify_limit_proof
+
+CASES = [(50, 16), (500, 16), (50, 8), (500, 8)]
+TARGETS = {50: (1.0, 0.5), 500: (10.0, 5.0)}  # (prove, verify) seconds
+
+
+def timed(run: Callable[[], Any], repeat: int) -> tuple[float, Any]:
+    best, result = math.inf, None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = run()
+        best = min(best, time.perf_counter() - start)
+    return best, result
+
+
+def values_for(n: int, bits: int) -> tuple[dict[str, int], int]:
+    top = min(1 << bits, 40)
+    values = {f"BASE-{i:04d}": secrets.randbelow(top) for i in range(n)}
+    return values, min((1 << bits) - 1, sum(values.values()) + 17)
+
+
+def ours(n: int, bits: int, repeat: int) -> dict[str, Any]:
+    values, limit = values_for(n, bits)
+
+    def prove() -> Any:
+        return prove_statement(
+            party="US",
+            rule_set="new-start",
+            as_of=dt.date(2018, 2, 5),
+            by="facility",
+            bits=bits,
+            checkpoint=None,
+            categories=[CategoryInput("deployed_warheads", limit, values)],
+            random_bytes=secrets.token_bytes,
+        )[0]
+
+    prove_s, proof = timed(prove, repeat)
+    verify_s, _ = timed(lambda: verify_limit_proof(proof), repeat)
+    total_bits = bits * padded_values(n)
+    return {
+        "prove": prove_s,
+        "verify": verify_s,
+        "range_proof_bytes": proof.proof_bytes(),
+        "elements": proof.proofs[0].group_elements + 5,
+        "bound": 2 * math.log2(n * bits) + 9,
+        "bound_padded": 2 * math.log2(total_bits) + 9,
+        "document_bytes": len(json.dumps(proof.to_json(), separators=(",", ":"))),
+    }
+
+
+# --- baseline: bit decomposition with CDS OR-proofs, same group -----------------------------
+
+
+def _challenge(*parts: bytes) -> int:
+    return group.scalar_from_wide(hashlib.sha512(b"".join(parts)).digest())
+
+
+def _random() -> int:
+    return group.scalar_from_wide(secrets.token_bytes(64))
+
+
+BitProof = tuple[bytes, int, int, int, int]  # C_j, c0, c1, s0, s1
+
+
+def bits_prove(value: int, blinding: int, bits: int) -> list[BitProof]:
+    """Per bit j: C_j = b_j G + r_j H with sum 2^j r_j = blinding, and the OR-proof that
+    C_j = r H (b = 0) or C_j - G = r H (b = 1): the true branch a Schnorr proof, the other
+    simulated, c0 + c1 = SHA-512(C_j, R0, R1)."""
+    order = group.ORDER
+    blindings = [_random() for _ in range(bits - 1)]
+    rest = blinding - sum(r << j for j, r in enumerate(blindings))
+    blindings.append(rest * pow(1 << (bits - 1), -1, order) % order)
+    proof = []
+    for j in range(bits):
+        bit, r = (value >> j) & 1, blindings[j]
+        c_j = commit(bit, r)
+        targets = (c_j, group.sub(c_j, group.GENERATOR))
+        w, c_fake, s_fake = _random(), _random(), _random()
+        points = [b"", b""]
+        points[bit] = group.mul(w, H)
+        points[1 - bit] = group.sub(group.mul(s_fake, H), group.mul(c_fake, targets[1 - bit]))
+        c_real = (_challenge(c_j, *points) - c_fake) % order
+        s_real = (w + c_real * r) % order
+        if bit == 0:
+            proof.append((c_j, c_real, c_fake, s_real, s_fake))
+        else:
+            proof.append((c_j, c_fake, c_real, s_fake, s_real))
+    return proof
+
+
+def bits_verify(commitment: bytes, proof: list[BitProof]) -> bool:
+    total = group.multiscalar([1 << j for j in range(len(proof))], [p[0] for p in proof])
+    if total != commitment:
+        return False
+    for c_j, c0, c1, s0, s1 in proof:
+        r0 = group.sub(group.mul(s0, H), group.mul(c0, c_j))
+        r1 = group.sub(group.mul(s1, H), group.mul(c1, group.sub(c_j, group.GENERATOR)))
+        if (c0 + c1) % group.ORDER != _challenge(c_j, r0, r1):
+            return False
+    return True
+
+
+def baseline_bits(n: int, bits: int) -> dict[str, Any]:
+    values = [secrets.randbelow(1 << bits) for _ in range(n + 1)]
+    blindings = [_random() for _ in values]
+    commitments = [commit(v, r) for v, r in zip(values, blindings, strict=True)]
+    prove_s, proofs = timed(
+        lambda: [bits_prove(v, r, bits) for v, r in zip(values, blindings, strict=True)], 1
+    )
+    verify_s, ok = timed(
+        lambda: all(bits_verify(c, p) for c, p in zip(commitments, proofs, strict=True)), 1
+    )
+    assert ok
+    return {"prove": prove_s, "verify": verify_s, "bytes": (n + 1) * bits * 5 * 32}
+
+
+def baseline_zksk(n: int, bits: int) -> dict[str, Any] | None:
+    try:
+        from petlib.ec import EcGroup
+        from zksk import Secret, utils
+        from zksk.primitives.rangeproof import PowerTwoRangeStmt
+    except ImportError:
+        return None
+    g, h = utils.make_generators(2, group=EcGroup(415))  # NIST P-256
+    order = g.group.order()
+    values = [secrets.randbelow(1 << bits) for _ in range(n + 1)]
+    blindings = [order.random() for _ in values]
+    commitments = [v * g + r * h for v, r in zip(values, blindings, strict=True)]
+
+    def prove() -> list[Any]:
+        return [
+            PowerTwoRangeStmt(c, g, h, bits, Secret(value=v), Secret(value=r)).prove()
+            for c, v, r in zip(commitments, values, blindings, strict=True)
+        ]
+
+    prove_s, proofs = timed(prove, 1)
+
+    def verify() -> bool:
+        return all(
+            PowerTwoRangeStmt(c, g, h, bits, Secret(), Secret()).verify(p)
+            for c, p in zip(commitments, proofs, strict=True)
+        )
+
+    verify_s, ok = timed(verify, 1)
+    assert ok
+    return {"prove": prove_s, "verify": verify_s, "bytes": sum(len(p.serialize()) for p in proofs)}
+
+
+def _row(label: str, prove: float, verify: float, size: int, ours: dict[str, Any]) -> str:
+    return (
+        f"  {label:<22} prove {prove:7.2f} s ({prove / ours['prove']:5.1f}x ours)"
+        f"  verify {verify:6.2f} s ({verify / ours['verify']:5.1f}x ours)"
+        f"  proofs {size / 1024:8.1f} KiB"
+    )
+
+
+def main() -> int:
+    print(__doc__.split("\n\n")[0])
+    print(f"group operations on {group.WORKERS} threads; machine shared, times are wall seconds")
+    start = time.perf_counter()
+    vector_generators(max(bits * padded_values(n) for n, bits in CASES))
+    print(f"deriving the vector generators once: {time.perf_counter() - start:.2f} s")
+    for n, bits in CASES:
+        result = ours(n, bits, repeat=3 if n <= 50 else 1)
+        print(
+            f"\n{n} bases, k = {bits}: prove {result['prove']:.2f} s, "
+            f"verify {result['verify']:.2f} s; range proof {result['range_proof_bytes']} bytes "
+            f"= {result['elements']} elements (bound 2 log2(nk) + 9 = {result['bound']:.1f}, "
+            f"{result['bound_padded']:.0f} for n+1 values padded to a power of two); "
+            f"document {result['document_bytes'] / 1024:.1f} KiB"
+        )
+        bits_result = baseline_bits(n, bits)
+        print(_row("bits (CDS OR-proofs)", bits_result["prove"], bits_result["verify"],
+                   bits_result["bytes"], result))  # fmt: skip
+        zksk = baseline_zksk(n, bits)
+        if zksk is None:
+            print("  zksk-fork              not installed (pip install zksk-fork attrs)")
+        else:
+            print(_row("zksk-fork RangeStmt", zksk["prove"], zksk["verify"], zksk["bytes"],
+                       result))  # fmt: skip
+        if bits == 16:
+            prove_target, verify_target = TARGETS[n]
+            met = result["prove"] < prove_target and result["verify"] < verify_target
+            print(
+                f"  target: prove < {prove_target:g} s, verify < {verify_target:g} s: "
+                f"{'met' if met else 'MISSED'}"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

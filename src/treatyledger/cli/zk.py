@@ -1,0 +1,305 @@
+"""CLI commands: ``zk`` (zero-knowledge limit proofs).
+
+``prove`` commits to a party's force per base and proves every total within its limit; the
+proof document (public) and the secret (values and blinding factors, created 0600) are two
+files. ``verify`` and ``verify-opening`` need nothing but the files handed to them and the
+rule set the document names. Exit codes of the verifiers: 0 valid, 1 invalid (with the
+reason), 2 malformed input. ``prove`` exits 1 for a total over its limit, naming the category
+and the excess.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.markup import escape
+
+from treatyledger.cli.app import app, console, err_console
+from treatyledger.cli.options import CommandLineError, OutputFormat, parse_date
+from treatyledger.errors import TreatyLedgerError
+from treatyledger.files import load_catalog, load_rule_set
+from treatyledger.rules.schema import RuleSet
+from treatyledger.zk.limits import DEFAULT_BITS, LimitSecret, parse_secret, prove_limits
+from treatyledger.zk.verifier import (
+    Checkpoint,
+    LimitProof,
+    LimitProofError,
+    MalformedLimitProof,
+    parse_limit_proof,
+    parse_opening,
+    verify_limit_proof,
+    verify_opening,
+)
+
+zk_app = typer.Typer(
+    help="Prove totals within their limits without revealing any base; open single bases.",
+    no_args_is_help=True,
+)
+app.add_typer(zk_app, name="zk")
+
+INVALID = 1
+MAX_DOCUMENT = 16 << 20  # a limit proof of 16 categories of 2,047 bases is about 5 MiB
+
+
+class CannotVerify(TreatyLedgerError):
+    """The verifier lacks what it needs (the rule set a document names)."""
+
+    exit_code = 2
+
+
+def read_json(path: Path, limit: int = MAX_DOCUMENT) -> Any:
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise MalformedLimitProof(f"{path}: cannot read: {exc.strerror}") from None
+    if len(data) > limit:
+        raise MalformedLimitProof(f"{path}: more than {limit} bytes")
+    try:
+        return json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise MalformedLimitProof(f"{path}: not UTF-8 JSON: {exc}") from None
+
+
+def read_limit_proof(path: Path) -> LimitProof:
+    try:
+        return parse_limit_proof(read_json(path))
+    except MalformedLimitProof as exc:
+        raise MalformedLimitProof(f"{path}: {exc}") from None
+
+
+def rule_set_limits(proof: LimitProof, rules: str | None) -> dict[str, int | None]:
+    """The limits in force on the document's date under the verifier's rule set (the one the
+    document names, unless ``rules`` gives another file for it)."""
+    statement = proof.statement
+    try:
+        rule_set = load_rule_set(rules or statement.rule_set)
+    except TreatyLedgerError as exc:
+        raise CannotVerify(f"cannot verify without rule set {statement.rule_set}: {exc}") from None
+    if rule_set.id != statement.rule_set:
+        raise CannotVerify(f"--rules is rule set {rule_set.id}, the proof {statement.rule_set}")
+    return {c.category: rule_set.limit_for(c.category, statement.as_of) for c in
+            statement.categories}  # fmt: skip
+
+
+def _fail(reason: str) -> typer.Exit:
+    err_console.print(f"[bold red]invalid:[/] {escape(reason)}", highlight=False, soft_wrap=True)
+    return typer.Exit(INVALID)
+
+
+def _write_private(path: Path, text: str) -> None:
+    # Created 0600 from the start (O_EXCL): the blinding factors open every base.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _categories(rule_set: RuleSet, names: list[str], as_of: dt.date) -> list[str]:
+    if names:
+        return names
+    chosen = [c.id for c in rule_set.categories if rule_set.limit_for(c.id, as_of) is not None]
+    if not chosen:
+        raise CommandLineError(f"rule set {rule_set.id} has no limit in force on {as_of}")
+    return chosen
+
+
+def workspace_checkpoint(workspace: Path) -> Checkpoint:
+    """The party log's current checkpoint (signed now if this size was not yet)."""
+    from treatyledger.node.keys import log_signer
+    from treatyledger.store import tlog_store
+    from treatyledger.store.workspace import Workspace
+    from treatyledger.tlog.checkpoint import origin_for_party
+    from treatyledger.tlog.verifier import parse_checkpoint
+
+    with Workspace.open(workspace) as ws:
+        origin = origin_for_party(ws.party)
+        with ws.engine.begin() as conn:
+            tlog_store.ensure_log(conn, origin)
+            note = tlog_store.publish_checkpoint(conn, origin, log_signer(ws.party, ws.signing_key))
+    body = parse_checkpoint(note[: note.index("\n\n") + 1])
+    return Checkpoint(body.origin, body.size, body.root)
+
+
+def summary(proof: LimitProof) -> dict[str, Any]:
+    statement = proof.statement
+    checkpoint = statement.checkpoint
+    return {
+        "party": statement.party,
+        "rule_set": statement.rule_set,
+        "as_of": statement.as_of.isoformat(),
+        "by": statement.by,
+        "bits": statement.bits,
+        "checkpoint": None if checkpoint is None else checkpoint.to_json(),
+        "categories": [
+            {"category": c.category, "limit": c.limit, "bases": len(c.bases)}
+            for c in statement.categories
+        ],
+        "proof_bytes": proof.proof_bytes(),
+    }
+
+
+def _print_summary(data: dict[str, Any], verdict: str) -> None:
+    checkpoint = data["checkpoint"]
+    bound = "no log checkpoint"
+    if checkpoint is not None:
+        bound = f"checkpoint {checkpoint['origin']} size {checkpoint['size']}"
+        bound += f" root {checkpoint['root']}"
+    console.print(
+        f"{data['party']} {data['rule_set']} as of {data['as_of']}, by {data['by']}, "
+        f"{data['bits']}-bit ranges, bound to {bound}",
+        highlight=False,
+        soft_wrap=True,
+    )
+    for c in data["categories"]:
+        console.print(
+            f"  {c['category']}: {verdict} (limit {c['limit']:,}, {c['bases']} bases)",
+            highlight=False,
+        )
+
+
+@zk_app.command("prove")
+def prove_command(
+    rules: str = typer.Option(..., "--rules", help="Built-in rule set name or rule-set TOML."),
+    category: list[str] = typer.Option(
+        [], "--category", help="Category to prove (repeatable; default: every limited one)."
+    ),
+    inventory: Path | None = typer.Option(None, "--inventory", help="Inventory file."),
+    workspace: Path | None = typer.Option(None, "--workspace", help="Workspace to replay."),
+    party: str = typer.Option(..., "--party", help="The party whose force is proven."),
+    by: str = typer.Option("facility", "--by", help="Bases: facility or system_type."),
+    as_of: str | None = typer.Option(None, "--as-of", help="Date YYYY-MM-DD (default today)."),
+    bits: int = typer.Option(DEFAULT_BITS, "--bits", help="Range of each value: 8, 16, 32, 64."),
+    out: Path = typer.Option(..., "--out", help="Write the proof document here."),
+    secret: Path | None = typer.Option(
+        None, "--secret", help="Write the secret here (default: OUT with .secret.json)."
+    ),
+    publish: bool = typer.Option(False, "--publish", help="Publish it in the workspace's log."),
+    format: OutputFormat = typer.Option(OutputFormat.TABLE, "--format", help="Output format."),
+) -> None:
+    """Prove every total within its limit without revealing a base; refuse an excess."""
+    from treatyledger.cli.counting import load_inventory
+
+    date = parse_date(as_of, "--as-of") or dt.datetime.now(dt.UTC).date()
+    secret_path = secret or out.with_name(out.name.removesuffix(".json") + ".secret.json")
+    for path in (out, secret_path):
+        if path.exists():
+            raise CommandLineError(f"{path} exists; expected a new file")
+    if publish and workspace is None:
+        raise CommandLineError("--publish needs --workspace")
+    rule_set = load_rule_set(rules)
+    catalog = load_catalog()
+    inv = load_inventory(inventory, catalog, workspace, date)
+    checkpoint = None if workspace is None else workspace_checkpoint(workspace)
+    with console.status("proving (Bulletproofs range proofs over every base)"):
+        proof, kept = prove_limits(
+            inventory=inv,
+            rule_set=rule_set,
+            catalog=catalog,
+            party=party,
+            categories=_categories(rule_set, category, date),
+            as_of=date,
+            random_bytes=secrets.token_bytes,
+            by=by,
+            bits=bits,
+            checkpoint=checkpoint,
+        )
+    _write_private(secret_path, json.dumps(kept.to_json()) + "\n")
+    out.write_text(json.dumps(proof.to_json(), indent=1) + "\n")
+    if publish:
+        assert workspace is not None
+        publish_proof(workspace, proof)
+    data = summary(proof)
+    if format is OutputFormat.JSON:
+        print(json.dumps({**data, "proof": str(out), "secret": str(secret_path)}, indent=2))
+        return
+    _print_summary(data, "within the limit, proven")
+    console.print(f"proof: {out}\nsecret: {secret_path} (keep private)", highlight=False)
+
+
+def publish_proof(workspace: Path, proof: LimitProof) -> None:  # pragma: no cover - next step
+    raise CommandLineError("publishing limit proofs in the log is not available yet")
+
+
+@zk_app.command("verify")
+def verify_command(
+    proof_file: Path = typer.Argument(..., help="The limit-proof document."),
+    rules: str | None = typer.Option(
+        None, "--rules", help="Rule-set TOML, if the document's rule set is not built in."
+    ),
+    format: OutputFormat = typer.Option(OutputFormat.TABLE, "--format", help="Output format."),
+) -> None:
+    """Check a limit proof offline: 0 valid, 1 invalid (with the reason), 2 malformed."""
+    proof = read_limit_proof(proof_file)
+    try:
+        verify_limit_proof(proof, rule_set_limits(proof, rules))
+    except MalformedLimitProof:
+        raise
+    except LimitProofError as exc:
+        if format is OutputFormat.JSON:
+            print(json.dumps({"valid": False, "reason": str(exc)}, indent=2))
+            raise typer.Exit(INVALID) from None
+        raise _fail(str(exc)) from None
+    data = summary(proof)
+    if format is OutputFormat.JSON:
+        print(json.dumps({"valid": True, **data}, indent=2))
+        return
+    _print_summary(data, "within the limit, proven")
+
+
+def _secret(path: Path) -> LimitSecret:
+    return parse_secret(read_json(path))
+
+
+@zk_app.command("open")
+def open_command(
+    secret: Path = typer.Option(..., "--secret", help="The secret written by zk prove."),
+    base: str = typer.Option(..., "--base", help="The base (facility) to open."),
+    category: list[str] = typer.Option([], "--category", help="Only these categories."),
+    out: Path | None = typer.Option(None, "--out", help="Write the opening here, else print."),
+) -> None:
+    """Reveal one base's values and blinding factors to inspectors (JSON)."""
+    opening = _secret(secret).open(base, category)
+    text = json.dumps(opening.to_json(), indent=2)
+    if out is None:
+        print(text)
+        return
+    if out.exists():
+        raise CommandLineError(f"{out} exists; expected a new file")
+    out.write_text(text + "\n")
+    console.print(f"opening of {base}: {out}", highlight=False)
+
+
+@zk_app.command("verify-opening")
+def verify_opening_command(
+    proof_file: Path = typer.Option(..., "--proof", help="The published limit-proof document."),
+    opening_file: Path = typer.Option(..., "--opening", help="The opening of one base."),
+    rules: str | None = typer.Option(None, "--rules", help="Rule-set TOML, if not built in."),
+    format: OutputFormat = typer.Option(OutputFormat.TABLE, "--format", help="Output format."),
+) -> None:
+    """Check an opening against the proof's commitments (and the proof itself): 0 valid,
+    1 invalid, 2 malformed."""
+    proof = read_limit_proof(proof_file)
+    try:
+        opening = parse_opening(read_json(opening_file))
+    except MalformedLimitProof as exc:
+        raise MalformedLimitProof(f"{opening_file}: {exc}") from None
+    try:
+        verify_limit_proof(proof, rule_set_limits(proof, rules))
+        values = verify_opening(proof.statement, opening)
+    except MalformedLimitProof:
+        raise
+    except LimitProofError as exc:
+        raise _fail(str(exc)) from None
+    if format is OutputFormat.JSON:
+        print(json.dumps({"valid": True, "base": opening.base, "values": values}, indent=2))
+        return
+    for name, value in values.items():
+        console.print(f"{opening.base} {name}: {value} (opens the commitment)", highlight=False)
