@@ -7,29 +7,36 @@ from the official aggregates, and its reductions to 2018 are generated as notifi
 (``treatyledger.ledger.synthetic``), signed with the party key and submitted to its own node.
 Then each party syncs the other's node: verifies the checkpoint signature, the consistency
 with what it held, every entry's inclusion proof, replays the notifications into its mirror,
-counts them and cosigns. The counts each party verified, at every data date, are compared
+counts them and cosigns. On each data date with the limits in force, each party also
+publishes a zero-knowledge proof that its totals are within them (``treatyledger.zk``,
+committed per facility, bound to its log checkpoint), which the other party's sync checks.
+The counts each party verified, at every data date, are compared
 with the official aggregates and the limits; a short HTML summary is written. The servers stop
 on exit whatever happens.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import random
+import secrets
 import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from treatyledger.files import load_catalog
+from treatyledger.files import load_catalog, load_rule_set
 from treatyledger.files.aggregates import read_new_start_aggregates
 from treatyledger.ledger import sign
 from treatyledger.ledger.synthetic import AggregatePoint, synthetic_stream
-from treatyledger.model.notifications import Notification
+from treatyledger.model.catalog import Catalog
+from treatyledger.model.notifications import Notification, NotificationKind
 from treatyledger.node.app import create_app
 from treatyledger.node.auth import Role, add_principal
 from treatyledger.node.context import NodeContext
@@ -43,7 +50,12 @@ from treatyledger.report.summary import (
     DataDateRow,
     write_summary,
 )
+from treatyledger.store.ledger_reads import workspace_inventory
 from treatyledger.store.workspace import Workspace
+from treatyledger.tlog.verifier import parse_checkpoint
+from treatyledger.zk.limits import prove_limits
+from treatyledger.zk.published import proof_payload
+from treatyledger.zk.verifier import Checkpoint as ZkCheckpoint
 
 PARTIES = ("US", "RU")
 RULES = "new-start"
@@ -138,6 +150,16 @@ def run_exercise(
             )
         timings["notify"] = time.perf_counter() - began
 
+        for party, node in nodes.items():
+            dates = [p.date for p in points[party]]
+            published = _publish_limit_proofs(node, dates, counts[party] + 1, catalog)
+            counts[party] += len(published)
+            say(
+                f"{party}: zero-knowledge limit proofs published for "
+                f"{', '.join(d.isoformat() for d in published) or 'no date (no limit in force)'}"
+            )
+        timings["limit_proofs"] = time.perf_counter() - began
+
         syncs: dict[str, SyncReport] = {}
         for verifier in PARTIES:
             subject = _other(verifier)
@@ -149,6 +171,12 @@ def run_exercise(
                 f"{verifier} verified {subject}'s log: {report.size:,} entries, every proof "
                 f"checked, {report.replayed:,} notifications replayed, checkpoint cosigned"
             )
+            for check in report.limit_proofs:
+                verdict = "within the limit, proven" if check.valid else f"INVALID ({check.reason})"
+                say(
+                    f"{verifier} checked {subject}'s limit proof as of {check.as_of} (bound to "
+                    f"checkpoint size {check.checkpoint_size}): {verdict}"
+                )
         timings["sync"] = time.perf_counter() - began
 
         rows: list[DataDateRow] = []
@@ -210,6 +238,52 @@ def run_exercise(
             node.running.stop()
         for workspace in workspaces.values():
             workspace.close()
+
+
+def _publish_limit_proofs(
+    node: _Node, dates: list[date], first_sequence: int, catalog: Catalog
+) -> list[date]:
+    """On each data date with every limit in force, prove the party's totals within them
+    (per facility, bound to the node's current checkpoint) and publish the proof in its log.
+    The proof documents and their secrets (0600) are kept in the workspace's ``zk`` folder."""
+    rule_set = load_rule_set(RULES)
+    party = node.workspace.party
+    categories = [cid for cid, _ in CATEGORIES]
+    due = [d for d in dates if all(rule_set.limit_for(c, d) is not None for c in categories)]
+    folder = node.workspace.path / "zk"
+    for offset, when in enumerate(due):
+        headers = {"Authorization": f"Bearer {node.observer}"}
+        with httpx.Client(base_url=node.running.url, headers=headers, timeout=30) as client:
+            note = client.get("/v1/log/checkpoint").json()["note"]
+        body = parse_checkpoint(note[: note.index("\n\n") + 1])
+        proof, kept = prove_limits(
+            inventory=workspace_inventory(node.workspace.path, when, catalog, party),
+            rule_set=rule_set,
+            catalog=catalog,
+            party=party,
+            categories=categories,
+            as_of=when,
+            random_bytes=secrets.token_bytes,
+            checkpoint=ZkCheckpoint(body.origin, body.size, body.root),
+        )
+        folder.mkdir(exist_ok=True)
+        (folder / f"limit-proof-{when}.json").write_text(json.dumps(proof.to_json()) + "\n")
+        secret_path = folder / f"limit-proof-{when}.secret.json"
+        fd = os.open(secret_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(json.dumps(kept.to_json()) + "\n")
+        stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        record = {
+            "party": party,
+            "sequence": first_sequence + offset,
+            "kind": NotificationKind.ZK_LIMIT_PROOF.value,
+            "effective_time": stamp,
+            "issued_time": stamp,
+            "payload": proof_payload(proof),
+        }
+        signed = sign(Notification.model_validate(record), node.workspace.signing_key)
+        _submit(node, [signed.to_json_dict()])
+    return due
 
 
 def _submit(node: _Node, signed: list[dict[str, Any]]) -> int:
@@ -289,6 +363,15 @@ def print_exercise(console: Any, result: ExerciseResult) -> None:
             for c in compliance
         )
         console.print(f"{party} node's public view (observer token): {verdicts}", highlight=False)
+    for verifier, report in result.syncs.items():
+        for check in report.limit_proofs:
+            verdict = "within the limit, proven" if check.valid else f"INVALID: {check.reason}"
+            console.print(
+                f"{verifier} verified {check.party}'s zero-knowledge limit proof as of "
+                f"{check.as_of} (no base revealed; bound to checkpoint size "
+                f"{check.checkpoint_size}): {verdict}",
+                highlight=False,
+            )
     for checkpoint in result.checkpoints:
         console.print(
             f"{checkpoint.origin}: checkpoint of {checkpoint.size:,} entries, root "

@@ -135,3 +135,30 @@ def test_prove_refuses_an_over_limit_force_with_the_category_and_excess(
     assert code == 1
     assert "deployed_warheads: total 1561 is over the limit 1550 by 11" in err
     assert not out.exists()
+
+
+def test_prove_from_a_workspace_publishes_the_proof_bound_to_its_checkpoint(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from node.streams import signed, stream
+    from treatyledger.store.ledger_store import open_ledger
+    from treatyledger.store.workspace import Workspace
+    from treatyledger.store.zk_store import limit_proof_checks
+
+    with Workspace.init(tmp_path / "us", "US") as ws:
+        records = signed(stream("US", 3), ws.signing_key)
+        acks = open_ledger(ws).submit(records)
+        assert all(a.status == "accepted" for a in acks)
+    out = tmp_path / "proof.json"
+    code, stdout, err = run(
+        capsys, "zk", "prove", "--rules", "new-start", "--workspace", str(tmp_path / "us"),
+        "--party", "US", "--as-of", "2018-02-05", "--out", str(out), "--publish",
+    )  # fmt: skip
+    assert code == 0, err
+    assert "published as US#4" in stdout
+    data = json.loads(out.read_text())
+    assert data["checkpoint"]["size"] == 3
+    with Workspace.open(tmp_path / "us") as ws:
+        [check] = limit_proof_checks(ws.engine, "US")
+    assert (check.sequence, check.valid, check.checkpoint_size) == (4, True, 3)
+    assert run(capsys, "zk", "verify", str(out))[0] == 0

@@ -48,6 +48,27 @@ SAMPLE_PAYLOADS = {
         "totals": {"stored": 41},
         "root": "cd" * 32,
     },
+    "zk_limit_proof": {
+        "format": "treatyledger-zk-limit-proof/v1",
+        "rule_set": "new-start",
+        "as_of": "2018-02-05",
+        "by": "facility",
+        "bits": 16,
+        "checkpoint": {"origin": "treatyledger.example/US", "size": 3, "root": "A" * 43 + "="},
+        "categories": [
+            {
+                "category": "deployed_warheads",
+                "limit": 1550,
+                "bases": [{"base": "WARREN", "commitment": "ab" * 32}],
+                "proof": {
+                    **{k: "01" * 32 for k in ("A", "S", "T1", "T2", "tau_x", "mu", "t_hat")},
+                    **{k: "02" * 32 for k in ("a", "b")},
+                    "L": ["03" * 32] * 5,
+                    "R": ["04" * 32] * 5,
+                },
+            }
+        ],
+    },
 }
 
 

@@ -122,6 +122,14 @@ def peer_sync(
             "" if limit is None else f" / {limit} ({'ok' if value['within_limit'] else 'OVER'})"
         )
         console.print(f"  {category}: {value['total']}{status}")
+    for check in report.limit_proofs:
+        verdict = "within the limit, proven" if check.valid else f"INVALID: {check.reason}"
+        console.print(
+            f"  zk limit proof {check.party}#{check.sequence} ({check.rule_set} as of "
+            f"{check.as_of}, checkpoint size {check.checkpoint_size}): {verdict}",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 @peer_app.command("trust")

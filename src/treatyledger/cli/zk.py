@@ -224,8 +224,29 @@ def prove_command(
     console.print(f"proof: {out}\nsecret: {secret_path} (keep private)", highlight=False)
 
 
-def publish_proof(workspace: Path, proof: LimitProof) -> None:  # pragma: no cover - next step
-    raise CommandLineError("publishing limit proofs in the log is not available yet")
+def publish_proof(workspace: Path, proof: LimitProof) -> None:
+    """Publish the proof as a zk_limit_proof notification of the workspace's party, then
+    check it as any verifier would (bound to this log, limits from the rule set)."""
+    from treatyledger.model.notifications import NotificationKind
+    from treatyledger.store.publish import publish_neutral
+    from treatyledger.store.workspace import Workspace
+    from treatyledger.store.zk_store import builtin_limits, check_limit_proofs
+    from treatyledger.zk.published import proof_payload
+
+    with Workspace.open(workspace) as ws:
+        if ws.party != proof.statement.party:
+            raise CommandLineError(
+                f"a proof of {proof.statement.party}; this workspace signs for {ws.party}"
+            )
+        ack, _ = publish_neutral(ws, NotificationKind.ZK_LIMIT_PROOF, proof_payload(proof))
+        checks = check_limit_proofs(ws.engine, ws.party, builtin_limits)
+    console.print(
+        f"published as {ack.ref} (sequence {ack.sequence}), leaf {ack.leaf_index}",
+        highlight=False,
+    )
+    for check in checks:
+        if not check.valid:
+            raise LimitProofError(f"published {check.party}#{check.sequence}: {check.reason}")
 
 
 @zk_app.command("verify")

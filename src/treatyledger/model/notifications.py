@@ -12,7 +12,7 @@ as RFC 3339 UTC (``2011-02-05T00:00:00Z``); it is what is canonicalized and sign
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -61,6 +61,7 @@ class NotificationKind(StrEnum):
     RANDOMNESS_COMMIT = "randomness_commit"
     RANDOMNESS_REVEAL = "randomness_reveal"
     ESCROW_COMMITMENT = "escrow_commitment"
+    ZK_LIMIT_PROOF = "zk_limit_proof"
 
 
 #: Kinds that record facts outside the inventory: they never change item state.
@@ -70,6 +71,7 @@ LEDGER_NEUTRAL_KINDS = frozenset(
         NotificationKind.RANDOMNESS_COMMIT,
         NotificationKind.RANDOMNESS_REVEAL,
         NotificationKind.ESCROW_COMMITMENT,
+        NotificationKind.ZK_LIMIT_PROOF,
     }
 )
 
@@ -256,6 +258,64 @@ class EscrowCommitmentPayload(_Payload):
         return self
 
 
+#: Bounds of a published zero-knowledge limit proof (``treatyledger.zk.verifier`` checks the
+#: group elements, the statement and the proofs; these patterns are its own, tested equal).
+MAX_ZK_CATEGORIES = 16
+MAX_ZK_BASES = 2047
+MAX_ZK_ROUNDS = 15
+ZkElement = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+ZK_BASE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9 ._:\-]{0,127}$"
+ZK_RULE_ID_PATTERN = r"^[a-z0-9][a-z0-9_.\-]{0,63}$"
+
+
+class ZkRangeProofPayload(_Payload):
+    """An aggregated Bulletproofs range proof (``treatyledger.zk.rangeproof``)."""
+
+    A: ZkElement
+    S: ZkElement
+    T1: ZkElement
+    T2: ZkElement
+    tau_x: ZkElement
+    mu: ZkElement
+    t_hat: ZkElement
+    L: list[ZkElement] = Field(max_length=MAX_ZK_ROUNDS)
+    R: list[ZkElement] = Field(max_length=MAX_ZK_ROUNDS)
+    a: ZkElement
+    b: ZkElement
+
+
+class ZkBaseCommitmentPayload(_Payload):
+    base: str = Field(pattern=ZK_BASE_PATTERN)
+    commitment: ZkElement
+
+
+class ZkCategoryPayload(_Payload):
+    category: str = Field(pattern=ZK_RULE_ID_PATTERN)
+    limit: int = Field(ge=0, lt=1 << 64)
+    bases: list[ZkBaseCommitmentPayload] = Field(max_length=MAX_ZK_BASES)
+    proof: ZkRangeProofPayload
+
+
+class ZkCheckpointPayload(_Payload):
+    origin: str = Field(min_length=1, max_length=256)
+    size: int = Field(ge=0, le=2**63 - 1)
+    root: str = Field(pattern=r"^[A-Za-z0-9+/]{43}=$")
+
+
+class ZkLimitProofPayload(_Payload):
+    """A party's zero-knowledge proof that its totals are within the limits, published in its
+    log: the limit-proof document of ``treatyledger.zk`` without ``party``, which the
+    envelope carries. It records a fact outside the inventory and changes no item."""
+
+    format: Literal["treatyledger-zk-limit-proof/v1"] = "treatyledger-zk-limit-proof/v1"
+    rule_set: str = Field(pattern=ZK_RULE_ID_PATTERN)
+    as_of: date
+    by: Literal["facility", "system_type"]
+    bits: Literal[8, 16, 32, 64]
+    checkpoint: ZkCheckpointPayload | None = None
+    categories: list[ZkCategoryPayload] = Field(min_length=1, max_length=MAX_ZK_CATEGORIES)
+
+
 PAYLOAD_MODELS: dict[NotificationKind, type[_Payload]] = {
     NotificationKind.DECLARE: DeclarePayload,
     NotificationKind.MOVE: MovePayload,
@@ -272,6 +332,7 @@ PAYLOAD_MODELS: dict[NotificationKind, type[_Payload]] = {
     NotificationKind.RANDOMNESS_COMMIT: RandomnessCommitPayload,
     NotificationKind.RANDOMNESS_REVEAL: RandomnessRevealPayload,
     NotificationKind.ESCROW_COMMITMENT: EscrowCommitmentPayload,
+    NotificationKind.ZK_LIMIT_PROOF: ZkLimitProofPayload,
 }
 
 Payload = (
@@ -290,6 +351,7 @@ Payload = (
     | RandomnessCommitPayload
     | RandomnessRevealPayload
     | EscrowCommitmentPayload
+    | ZkLimitProofPayload
 )
 
 

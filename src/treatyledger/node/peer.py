@@ -38,6 +38,7 @@ from treatyledger.node.peer_client import (
     fork_detected,
 )
 from treatyledger.store.peer_sync import PeerSync, load_peer_sync, save_peer_sync
+from treatyledger.store.zk_store import LimitProofCheck, builtin_limits, check_limit_proofs
 from treatyledger.tlog.entries import leaf_matches_entry
 from treatyledger.tlog.evidence import inconsistency_evidence
 from treatyledger.tlog.memory import MemoryLog
@@ -73,6 +74,8 @@ class SyncReport:
     replayed: int
     counts: dict[str, Any] = field(default_factory=dict)
     cosigned: bool = False
+    #: the peer's zk limit proofs checked in this sync (new ones only)
+    limit_proofs: list[LimitProofCheck] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -234,6 +237,12 @@ def check_mirror_root(mirror: Mirror, party: str, tree: Checkpoint) -> None:
         )
 
 
+def check_published_limit_proofs(workspace: Workspace, party: str) -> list[LimitProofCheck]:
+    """Check the zero-knowledge limit proofs the mirrored log publishes (new ones only):
+    after ``check_mirror_root``, so each proof's checkpoint is held to the verified tree."""
+    return check_limit_proofs(workspace.engine, party, builtin_limits)
+
+
 # -- the protocol ------------------------------------------------------------------------------
 
 
@@ -295,6 +304,7 @@ def sync_peer(
         )
         check_mirror_root(mirror, log.party, tree)
         counts = mirror.counts(log.party)
+        limit_proofs = check_published_limit_proofs(workspace, log.party)
         peer.cosign(tree.text(), line)
         save_peer_sync(
             workspace.engine,
@@ -314,6 +324,7 @@ def sync_peer(
             replayed=replayed,
             counts=counts,
             cosigned=True,
+            limit_proofs=limit_proofs,
         )
     finally:
         if client is None:

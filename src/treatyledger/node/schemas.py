@@ -169,6 +169,27 @@ class LimitStatus(_Model):
     within_limit: bool | None = Field(description="null before the limit binds")
 
 
+class LimitProofCategory(_Model):
+    category: str
+    limit: int
+    bases: int = Field(description="number of bases committed to (no per-base value)")
+
+
+class LimitProofStatus(_Model):
+    """A published zero-knowledge limit proof as this node checked it."""
+
+    party: str
+    sequence: int
+    rule_set: str
+    as_of: date
+    status: str = Field(description='"within the limit, proven", or "invalid"')
+    reason: str = Field(description="why an invalid proof failed; empty when proven")
+    checkpoint_origin: str | None
+    checkpoint_size: int | None
+    checkpoint_root: str | None = Field(description="base64 root hash the proof is bound to")
+    categories: list[LimitProofCategory]
+
+
 class PublicSummary(_Model):
     party: str
     rule_set: str
@@ -180,4 +201,9 @@ class PublicSummary(_Model):
     open_issues: dict[str, int] = Field(
         default_factory=dict,
         description="open compliance issues found by inspections, per issue kind (counts only)",
+    )
+    limit_proofs: list[LimitProofStatus] = Field(
+        default_factory=list,
+        description="zero-knowledge limit proofs published in the logs this node holds (its "
+        "own and mirrored peers'), each checked here, with the checkpoint it is bound to",
     )

@@ -12,7 +12,13 @@ from fastapi import Security
 from treatyledger.node.auth import Caller
 from treatyledger.node.context import NodeContext
 from treatyledger.node.routers.deps import EVERYONE, AsOf, Node, TreatyDep, guard, guarded_router
-from treatyledger.node.schemas import AggregatePoint, LimitStatus, PublicSummary
+from treatyledger.node.schemas import (
+    AggregatePoint,
+    LimitProofCategory,
+    LimitProofStatus,
+    LimitStatus,
+    PublicSummary,
+)
 from treatyledger.node.views import (
     Treaty,
     data_dates,
@@ -22,6 +28,12 @@ from treatyledger.node.views import (
 )
 from treatyledger.store.inspection_store import open_issue_counts
 from treatyledger.store.ledger_reads import records_version
+from treatyledger.store.zk_store import (
+    PROVEN,
+    builtin_limits,
+    check_limit_proofs,
+    limit_proof_checks,
+)
 
 MAX_AGGREGATE_DATES = 100
 
@@ -56,7 +68,28 @@ def public_summary(node: Node, _caller: Anyone, treaty: TreatyDep, as_of: AsOf) 
         checkpoint=logview.checkpoint_response(node, logview.current_checkpoint_note(node)),
         # not cached with the aggregates: inspections change it, not the log
         open_issues=open_issue_counts(node.engine, node.party),
+        limit_proofs=_limit_proofs(node),
     )
+
+
+def _limit_proofs(node: NodeContext) -> list[LimitProofStatus]:
+    # The node's own proofs are checked when first shown (once each); peers' at peer sync.
+    check_limit_proofs(node.engine, node.party, builtin_limits)
+    return [
+        LimitProofStatus(
+            party=c.party,
+            sequence=c.sequence,
+            rule_set=c.rule_set,
+            as_of=date.fromisoformat(c.as_of),
+            status=PROVEN if c.valid else "invalid",
+            reason=c.reason,
+            checkpoint_origin=c.checkpoint_origin,
+            checkpoint_size=c.checkpoint_size,
+            checkpoint_root=c.checkpoint_root,
+            categories=[LimitProofCategory.model_validate(x) for x in c.categories],
+        )
+        for c in limit_proof_checks(node.engine)
+    ]
 
 
 def _aggregates_and_compliance(
