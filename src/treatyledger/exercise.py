@@ -365,11 +365,11 @@ def print_exercise(console: Any, result: ExerciseResult) -> None:
         console.print(f"{party} node's public view (observer token): {verdicts}", highlight=False)
     for verifier, report in result.syncs.items():
         for check in report.limit_proofs:
-            verdict = "within the limit, proven" if check.valid else f"INVALID: {check.reason}"
+            outcome = "within the limit, proven" if check.valid else f"INVALID: {check.reason}"
             console.print(
                 f"{verifier} verified {check.party}'s zero-knowledge limit proof as of "
                 f"{check.as_of} (no base revealed; bound to checkpoint size "
-                f"{check.checkpoint_size}): {verdict}",
+                f"{check.checkpoint_size}): {outcome}",
                 highlight=False,
             )
     for checkpoint in result.checkpoints:

@@ -162,3 +162,37 @@ def test_prove_from_a_workspace_publishes_the_proof_bound_to_its_checkpoint(
         [check] = limit_proof_checks(ws.engine, "US")
     assert (check.sequence, check.valid, check.checkpoint_size) == (4, True, 3)
     assert run(capsys, "zk", "verify", str(out))[0] == 0
+
+
+def test_a_count_contradicting_the_opened_value_is_a_compliance_issue(
+    proven: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    secret = proven.with_name("proof.secret.json")
+    opening = tmp_path / "warren.json"
+    assert run(capsys, "zk", "open", "--secret", str(secret), "--base", "WARREN",
+               "--out", str(opening))[0] == 0  # fmt: skip
+    matching = run(capsys, "zk", "verify-opening", "--proof", str(proven), "--opening",
+                   str(opening), "--found", "deployed_warheads=150")  # fmt: skip
+    assert matching[0] == 0
+    code, out, _ = run(
+        capsys, "zk", "verify-opening", "--proof", str(proven), "--opening", str(opening),
+        "--found", "deployed_warheads=153", "--format", "json",
+    )  # fmt: skip
+    assert code == 1
+    [issue] = json.loads(out)["issues"]
+    commitment = next(
+        b["commitment"]
+        for b in json.loads(proven.read_text())["categories"][0]["bases"]
+        if b["base"] == "WARREN"
+    )
+    assert issue["kind"] == "opened_value_mismatch"
+    assert (issue["site"], issue["expected"], issue["found"]) == (
+        "WARREN",
+        "deployed_warheads 150 (committed)",
+        "deployed_warheads 153 (counted by the inspectors)",
+    )
+    assert issue["evidence"]["commitment"] == commitment
+    assert issue["evidence"]["limit_proof"]["as_of"] == "2018-02-05"
+    bad = run(capsys, "zk", "verify-opening", "--proof", str(proven), "--opening",
+              str(opening), "--found", "deployed_warheads")  # fmt: skip
+    assert bad[0] == 1 and "CATEGORY=N" in bad[2]

@@ -85,7 +85,7 @@ def test_peer_sync_checks_published_proofs_and_the_observer_view_shows_them(
     assert (check.checkpoint_size, check.checkpoint_origin) == (3, "treatyledger.example/US")
     assert stored == [check]
     [shown] = summary["limit_proofs"]
-    assert shown["status"] == "within the limit, proven"
+    assert shown["verdict"] == "within the limit, proven"
     assert shown["checkpoint_size"] == 3
     assert shown["checkpoint_root"] == base64.b64encode(bound.root).decode()
     assert {c["category"]: c["limit"] for c in shown["categories"]} == {
@@ -124,4 +124,4 @@ def test_a_signed_proof_whose_commitment_was_changed_is_invalid(tmp_path: Path) 
         summary = us.client(Role.OBSERVER).get("/v1/public/summary").json()
     assert not check.valid
     assert "deployed_warheads: the range proof does not verify" in check.reason
-    assert summary["limit_proofs"][0]["status"] == "invalid"
+    assert summary["limit_proofs"][0]["verdict"] == "invalid"

@@ -25,6 +25,7 @@ from treatyledger.cli.options import CommandLineError, OutputFormat, parse_date
 from treatyledger.errors import TreatyLedgerError
 from treatyledger.files import load_catalog, load_rule_set
 from treatyledger.rules.schema import RuleSet
+from treatyledger.zk.findings import contradictions
 from treatyledger.zk.limits import DEFAULT_BITS, LimitSecret, parse_secret, prove_limits
 from treatyledger.zk.verifier import (
     Checkpoint,
@@ -302,25 +303,51 @@ def open_command(
 def verify_opening_command(
     proof_file: Path = typer.Option(..., "--proof", help="The published limit-proof document."),
     opening_file: Path = typer.Option(..., "--opening", help="The opening of one base."),
+    found: list[str] = typer.Option(
+        [], "--found", help="CATEGORY=N the inspectors counted at the base (repeatable)."
+    ),
     rules: str | None = typer.Option(None, "--rules", help="Rule-set TOML, if not built in."),
     format: OutputFormat = typer.Option(OutputFormat.TABLE, "--format", help="Output format."),
 ) -> None:
-    """Check an opening against the proof's commitments (and the proof itself): 0 valid,
-    1 invalid, 2 malformed."""
+    """Check an opening against the proof's commitments (and the proof itself), and the
+    inspectors' counts against it: 0 valid and matching, 1 invalid or a count contradicts
+    the opened value (a compliance issue, with the commitment as evidence), 2 malformed."""
     proof = read_limit_proof(proof_file)
     try:
         opening = parse_opening(read_json(opening_file))
     except MalformedLimitProof as exc:
         raise MalformedLimitProof(f"{opening_file}: {exc}") from None
+    counted = _counts(found)
     try:
         verify_limit_proof(proof, rule_set_limits(proof, rules))
         values = verify_opening(proof.statement, opening)
+        issues = [c.issue() for c in contradictions(proof.statement, opening, counted)]
     except MalformedLimitProof:
         raise
     except LimitProofError as exc:
         raise _fail(str(exc)) from None
     if format is OutputFormat.JSON:
-        print(json.dumps({"valid": True, "base": opening.base, "values": values}, indent=2))
-        return
-    for name, value in values.items():
-        console.print(f"{opening.base} {name}: {value} (opens the commitment)", highlight=False)
+        result = {"valid": True, "base": opening.base, "values": values, "issues": issues}
+        print(json.dumps(result, indent=2))
+    else:
+        for name, value in values.items():
+            console.print(f"{opening.base} {name}: {value} (opens the commitment)", highlight=False)
+        for issue in issues:
+            err_console.print(
+                f"[bold red]compliance issue:[/] {escape(issue['message'])} (commitment "
+                f"{issue['evidence']['commitment']})",
+                highlight=False,
+                soft_wrap=True,
+            )
+    if issues:
+        raise typer.Exit(INVALID)
+
+
+def _counts(found: list[str]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for entry in found:
+        name, sep, number = entry.partition("=")
+        if not sep or not number.strip().isdigit():
+            raise CommandLineError(f"--found: expected CATEGORY=N, found {entry!r}")
+        counts[name.strip()] = int(number)
+    return counts

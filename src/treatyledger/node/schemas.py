@@ -182,7 +182,7 @@ class LimitProofStatus(_Model):
     sequence: int
     rule_set: str
     as_of: date
-    status: str = Field(description='"within the limit, proven", or "invalid"')
+    verdict: str = Field(description='"within the limit, proven", or "invalid"')
     reason: str = Field(description="why an invalid proof failed; empty when proven")
     checkpoint_origin: str | None
     checkpoint_size: int | None

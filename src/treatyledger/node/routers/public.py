@@ -81,7 +81,7 @@ def _limit_proofs(node: NodeContext) -> list[LimitProofStatus]:
             sequence=c.sequence,
             rule_set=c.rule_set,
             as_of=date.fromisoformat(c.as_of),
-            status=PROVEN if c.valid else "invalid",
+            verdict=PROVEN if c.valid else "invalid",
             reason=c.reason,
             checkpoint_origin=c.checkpoint_origin,
             checkpoint_size=c.checkpoint_size,
