@@ -140,7 +140,7 @@ def test_prove_refuses_an_over_limit_force_with_the_category_and_excess(
 def test_prove_from_a_workspace_publishes_the_proof_bound_to_its_checkpoint(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from node.streams import signed, stream
+    from factory import signed, stream
     from treatyledger.store.ledger_store import open_ledger
     from treatyledger.store.workspace import Workspace
     from treatyledger.store.zk_store import limit_proof_checks

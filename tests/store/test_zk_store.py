@@ -7,7 +7,7 @@ import secrets
 from datetime import date
 from pathlib import Path
 
-from node.streams import signed, stream
+from factory import signed, stream
 from treatyledger.files import load_catalog, load_rule_set
 from treatyledger.model.notifications import NotificationKind
 from treatyledger.store.ledger_reads import workspace_inventory
