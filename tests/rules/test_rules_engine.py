@@ -17,7 +17,9 @@ def test_explain_names_each_row_clause_and_amount() -> None:
         item("US", "icbm", "deployed", "MM III", quantity=397, warheads=1),
         item("US", "heavy_bomber", "deployed", "B-2A", quantity=12, armament="nuclear"),
     )
-    contributions = explain(inv, rule_set("new-start"), catalog(), "deployed_warheads")
+    contributions = explain(
+        inv, rule_set("new-start"), catalog(), "deployed_warheads"
+    ).contributions
     assert [(c.row_index, c.clause_id, c.amount) for c in contributions] == [
         (0, "ns.dw.icbm", 397),
         (1, "ns.dw.bomber", 12),
@@ -31,7 +33,9 @@ def test_explain_filters_by_party() -> None:
         item("US", "icbm", "deployed", "MM III", quantity=1, warheads=1),
         item("RU", "icbm", "deployed", "Yars", quantity=1, warheads=4),
     )
-    contributions = explain(inv, rule_set("new-start"), catalog(), "deployed_warheads", "RU")
+    contributions = explain(
+        inv, rule_set("new-start"), catalog(), "deployed_warheads", "RU"
+    ).contributions
     assert [(c.party, c.amount) for c in contributions] == [("RU", 4)]
 
 
@@ -48,8 +52,12 @@ def test_explain_of_an_unknown_category_is_an_error() -> None:
 
 
 def test_explain_uses_uids_where_items_have_them() -> None:
-    inv = inventory(item("US", "icbm", "deployed", "MM III", uid="MM3-17", warheads=3))
-    [contribution] = explain(inv, rule_set("new-start"), catalog(), "deployed_warheads")
+    inv = inventory(
+        item("US", "icbm_launcher", "deployed", "MM III", uid="LF-17"),
+        item("US", "icbm", "deployed", "MM III", uid="MM3-17", warheads=3, contained_in="LF-17"),
+    )
+    explanation = explain(inv, rule_set("new-start"), catalog(), "deployed_warheads")
+    [contribution] = explanation.contributions
     assert contribution.item_label == "MM3-17"
 
 
@@ -80,7 +88,8 @@ def test_every_party_appears_with_every_category_even_when_zero() -> None:
 def test_count_result_json_has_the_issues_shape() -> None:
     inv = read_bundled_inventory("us-2020-09-01", catalog())
     document = count(inv, rule_set("new-start"), catalog()).to_json_dict()
-    assert set(document) == {"rule_set", "as_of", "parties"}
+    assert set(document) == {"rule_set", "as_of", "parties", "overridden", "warnings"}
+    assert document["overridden"] == [] and document["warnings"] == []
     assert document["rule_set"] == "new-start"
     assert document["parties"]["US"]["categories"]["deployed_warheads"] == {
         "total": 1457,

@@ -71,9 +71,12 @@ def test_sort_us_counts_operationally_deployed_warheads_only() -> None:
 
 
 def test_sort_ru_counts_removed_warheads_until_dismantled() -> None:
+    # Russia's position also counts the RVs on missiles in overhaul (no SSBN exemption), and
+    # delivery vehicles START-like (the two deployed bombers here)
     assert totals(hedge_force(), "sort-ru-2002", "US") == {
-        "operationally_deployed_warheads": 400 + 24 + 100 + 2000 + 500,
+        "operationally_deployed_warheads": 400 + 80 + 24 + 100 + 2000 + 500,
         "warheads_awaiting_elimination": 2500,
+        "delivery_vehicles": 2,
     }
 
 
@@ -96,7 +99,8 @@ def test_total_stockpile_counts_every_warhead_not_dismantled() -> None:
 
 def test_warhead_items_inside_a_carrier_are_not_counted_twice() -> None:
     inv = inventory(
-        item("US", "icbm", "deployed", "MM III", uid="MM3-0001", warheads=2),
+        item("US", "icbm_launcher", "deployed", "MM III", uid="LF-01"),
+        item("US", "icbm", "deployed", "MM III", uid="MM3-0001", warheads=2, contained_in="LF-01"),
         item("US", "warhead", "deployed", uid="W87-0001", contained_in="MM3-0001"),
         item("US", "warhead", "deployed", uid="W87-0002", contained_in="MM3-0001"),
     )

@@ -66,4 +66,9 @@ def test_us_2020_force_under_start1_attribution() -> None:
         "ballistic_missile_warheads": 397 * 3 + 230 * 8,
         "mobile_icbm_warheads": 0,
         "heavy_icbm_warheads": 0,
+        "heavy_icbms": 0,
+        "non_deployed_mobile_icbms": 0,
+        "non_deployed_rail_mobile_icbms": 0,
+        "missiles_at_test_ranges": 0,
+        "test_training_space_launchers": 0,
     }

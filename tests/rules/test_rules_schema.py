@@ -53,9 +53,18 @@ EXPECTED_CATEGORIES = {
         "ballistic_missile_warheads",
         "mobile_icbm_warheads",
         "heavy_icbm_warheads",
+        "heavy_icbms",
+        "non_deployed_mobile_icbms",
+        "non_deployed_rail_mobile_icbms",
+        "missiles_at_test_ranges",
+        "test_training_space_launchers",
     ],
     "sort-us-2002": ["operationally_deployed_warheads"],
-    "sort-ru-2002": ["operationally_deployed_warheads", "warheads_awaiting_elimination"],
+    "sort-ru-2002": [
+        "operationally_deployed_warheads",
+        "warheads_awaiting_elimination",
+        "delivery_vehicles",
+    ],
     "new-start": [
         "deployed_delivery_vehicles",
         "deployed_warheads",
@@ -143,7 +152,7 @@ def test_duplicate_clause_ids_are_an_error() -> None:
     data = minimal()
     clauses = data["categories"][0]["clauses"]
     clauses.append(copy.deepcopy(clauses[0]))
-    assert "duplicate clause id 'c1'" in error_of(data)
+    assert "duplicate clause or definition id 'c1'" in error_of(data)
 
 
 def test_empty_selector_list_is_an_error() -> None:

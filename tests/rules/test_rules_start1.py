@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from rules_support import catalog, inventory, item, rule_set, totals
 
+from treatyledger.model import Catalog, Inventory
 from treatyledger.rules import count
 
 MOU = Path(__file__).parents[1] / "fixtures" / "rules" / "start1_mou_attributions.csv"
@@ -47,7 +48,7 @@ def test_delivery_vehicles_are_deployed_launchers_and_nuclear_bombers() -> None:
         item("US", "slbm_launcher", "deployed", "Trident II", quantity=24),
         item("US", "icbm", "deployed", "MM III", quantity=5, warheads=1),  # counted via launcher
         item("US", "heavy_bomber", "deployed", "B-52H", quantity=2, armament="lrna"),
-        item("US", "heavy_bomber", "deployed", "B-1", quantity=1, armament="non_nuclear"),
+        item("US", "heavy_bomber", "converted_non_nuclear", "B-1", quantity=1),
     )
     assert totals(inv, "start1", "US")["delivery_vehicles"] == 5 + 24 + 2
 
@@ -81,31 +82,43 @@ def test_a_row_straddling_the_150_boundary_is_split_at_it() -> None:
     assert totals(inv, "start1", "US")["accountable_warheads"] == 150 * 10 + 10 * 20
 
 
+#: A bomber type able to carry more ALCMs than START I attributes beyond the tiers (no real
+#: type does: B-52H carries 20, Bear-H 16), to show the cap.
+BIG_BOMBERS = Catalog.from_mapping(
+    {
+        "system_types": [
+            {
+                "id": f"{party}-X",
+                "kind": "heavy_bomber",
+                "basing": "air",
+                "max_warheads": 24,
+                "lrna_capacity": 24,
+                "source": "test: a type beyond the START I caps",
+            }
+            for party in ("US", "RU")
+        ]
+    }
+)
+
+
+def big_bomber_totals(inv: Inventory, party: str) -> dict[str, int]:
+    result = count(inv, rule_set("start1"), catalog().merged(BIG_BOMBERS))
+    return {c: v.total for c, v in result.parties[party].categories.items()}
+
+
 def test_us_capacity_beyond_150_is_capped_at_20() -> None:
-    inv = inventory(
-        item(
-            "US",
-            "heavy_bomber",
-            "deployed",
-            "B-52H",
-            quantity=151,
-            armament="lrna",
-            lrna_capacity=24,
-        )
-    )
-    assert totals(inv, "start1", "US")["accountable_warheads"] == 1500 + 20
+    inv = inventory(item("US", "heavy_bomber", "deployed", "US-X", quantity=151, armament="lrna"))
+    assert big_bomber_totals(inv, "US")["accountable_warheads"] == 1500 + 20
 
 
 def test_first_180_russian_alcm_bombers_count_8_each_then_capacity_capped_at_16() -> None:
     inv = inventory(
         item("RU", "heavy_bomber", "deployed", "Blackjack", quantity=100, armament="lrna"),
         item("RU", "heavy_bomber", "deployed", "Bear", quantity=90, armament="lrna"),
-        item(
-            "RU", "heavy_bomber", "deployed", "Bear", quantity=1, armament="lrna", lrna_capacity=20
-        ),
+        item("RU", "heavy_bomber", "deployed", "RU-X", quantity=1, armament="lrna"),
     )
-    # 100 + 80 inside the first 180 count 8; the remaining 10 Bears 16; the last one 20 -> 16
-    assert totals(inv, "start1", "RU")["accountable_warheads"] == 180 * 8 + 10 * 16 + 16
+    # 100 + 80 inside the first 180 count 8; the remaining 10 Bears 16; the last one 24 -> 16
+    assert big_bomber_totals(inv, "RU")["accountable_warheads"] == 180 * 8 + 10 * 16 + 16
 
 
 def test_tiers_are_counted_per_party() -> None:
@@ -126,13 +139,24 @@ def test_bomber_with_other_nuclear_armaments_counts_one() -> None:
     assert totals(inv, "start1", "US")["accountable_warheads"] == 23
 
 
-def test_non_nuclear_and_non_deployed_bombers_count_nothing() -> None:
+def test_converted_and_non_deployed_bombers_count_nothing() -> None:
     inv = inventory(
         item("US", "heavy_bomber", "converted_non_nuclear", "B-52H", quantity=41),
-        item("US", "heavy_bomber", "deployed", "B-1", quantity=60, armament="non_nuclear"),
         item("US", "heavy_bomber", "non_deployed", "B-52H", quantity=10, armament="lrna"),
     )
     assert totals(inv, "start1", "US")["accountable_warheads"] == 0
+
+
+def test_a_non_nuclear_declaration_without_conversion_changes_nothing() -> None:
+    # START Art. III and the Conversion or Elimination Protocol: accountable until converted
+    inv = inventory(
+        item("US", "heavy_bomber", "deployed", "B-1", quantity=60, armament="non_nuclear"),
+        item("US", "heavy_bomber", "deployed", "B-52H", quantity=2, armament="non_nuclear"),
+    )
+    result = totals(inv, "start1", "US")
+    assert result["delivery_vehicles"] == 62
+    # B-1: no long-range ALCMs, 1 each; B-52H: equipped for ALCMs, 10 each in the first 150
+    assert result["accountable_warheads"] == 60 + 2 * 10
 
 
 def test_mobile_sublimit_counts_road_and_rail_mobile_launchers_only() -> None:

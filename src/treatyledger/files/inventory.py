@@ -3,10 +3,15 @@ error yields no inventory at all (nothing is counted).
 
 CSV: a header row is required, columns in any order. ``party``, ``kind`` and ``status`` are
 required; the other columns of the issue (``system_type, quantity, warheads, armament,
-lrna_capacity, basing, uid, facility``) are optional, and so are three the model needs for
-SORT-style rules: ``facility_type`` (the type of the row's facility), ``contained_in`` (the
-UID of the container) and ``warhead_type``. Any other column is an error. Blank cells mean
-"not declared"; lines whose first cell starts with ``#`` are comments.
+lrna_capacity, basing, uid, facility``) are optional, and so are four the treaty definitions
+need: ``facility_type`` (the type of the row's facility), ``contained_in`` (the UID of the
+container), ``role`` (test, training, space_launch, repair, production) and
+``warhead_type``. Any other column is an error. Blank cells mean "not declared"; lines whose
+first cell starts with ``#`` are comments. A file with no item rows is an error.
+
+Values are checked against what the items physically are: a load beyond the system type's
+capacity (99 reentry vehicles on one Minuteman III) is an error naming the line, and so is a
+party the rule set does not bind, when ``read_inventory`` is given the treaty's parties.
 
 JSON: a list of item objects (fields as in the CSV, ``facility_type`` excepted), or an object
 ``{"items": [...], "facilities": [{"id", "party", "type", ...}]}``. The line of an item's or a
@@ -18,7 +23,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +31,8 @@ from pydantic import ValidationError
 
 from treatyledger.errors import InputFileError, ModelValidationError
 from treatyledger.model.catalog import Catalog
-from treatyledger.model.items import Inventory, Item, inventory_of, make_item
-from treatyledger.model.kinds import Armament, Basing, FacilityType, ItemKind, Status
+from treatyledger.model.items import Inventory, Item, capacity_problem, inventory_of, make_item
+from treatyledger.model.kinds import Armament, Basing, FacilityType, ItemKind, Role, Status
 from treatyledger.model.parties import Facility
 
 MAX_INVENTORY_BYTES = 512 << 20
@@ -48,6 +53,7 @@ OPTIONAL_COLUMNS = (
     "facility_type",
     "contained_in",
     "warhead_type",
+    "role",
 )
 COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 _INTEGER_COLUMNS = ("quantity", "warheads", "lrna_capacity")
@@ -57,20 +63,22 @@ _ENUM_COLUMNS: dict[str, type[Any]] = {
     "armament": Armament,
     "basing": Basing,
     "facility_type": FacilityType,
+    "role": Role,
 }
 #: Cross-field model errors carry no field; the first of these words in the message names it.
 _MESSAGE_COLUMNS = ("status", "uid", "warheads", "system_type", "armament", "lrna_capacity")
 
 
-def read_inventory(path: Path, catalog: Catalog) -> Inventory:
-    """Read a CSV or JSON inventory (by suffix; ``.json`` is JSON, anything else CSV) and
-    check every system type against ``catalog``."""
+def read_inventory(path: Path, catalog: Catalog, parties: Collection[str] = ()) -> Inventory:
+    """Read a CSV or JSON inventory (by suffix; ``.json`` is JSON, anything else CSV), check
+    every system type against ``catalog`` and, if ``parties`` is given, every row's party
+    against it (the parties of the treaty the file will be counted under)."""
     text = _read_text(path)
     if path.suffix.lower() == ".json":
         records = list(_json_records(text, str(path)))
     else:
         records = list(_csv_records(text, str(path)))
-    return _build(records, catalog, str(path))
+    return _build(records, catalog, str(path), tuple(parties))
 
 
 def _read_text(path: Path) -> str:
@@ -269,8 +277,11 @@ def _line_of(text: str, position: int) -> int:
     return text.count("\n", 0, position) + 1
 
 
-def _build(records: list[_Record], catalog: Catalog, path: str) -> Inventory:
+def _build(
+    records: list[_Record], catalog: Catalog, path: str, parties: tuple[str, ...]
+) -> Inventory:
     items: list[Item] = []
+    lines: list[int] = []
     facilities: dict[str, Facility] = {}
     facility_lines: dict[str, int] = {}
     uid_lines: dict[str, int] = {}
@@ -292,12 +303,15 @@ def _build(records: list[_Record], catalog: Catalog, path: str) -> Inventory:
                 line=record.line,
                 column="system_type",
             )
-        try:
-            item = make_item(fields)
-        except ModelValidationError as exc:
-            column = exc.field or _column_in(str(exc))
-            message = str(exc).split(": ", 1)[-1]
-            raise InputFileError(message, path=path, line=record.line, column=column) from None
+        item = _item(fields, catalog, record, path)
+        if parties and item.party not in parties:
+            raise InputFileError(
+                f"party {item.party!r} is not a party of the treaty "
+                f"(parties: {', '.join(parties)})",
+                path=path,
+                line=record.line,
+                column="party",
+            )
         if item.uid is not None:
             if item.uid in uid_lines:
                 raise InputFileError(
@@ -310,6 +324,7 @@ def _build(records: list[_Record], catalog: Catalog, path: str) -> Inventory:
         if item.contained_in is not None:
             containers.append((item.contained_in, record.line))
         items.append(item)
+        lines.append(record.line)
     for container, line in containers:
         if container not in uid_lines:
             raise InputFileError(
@@ -318,7 +333,44 @@ def _build(records: list[_Record], catalog: Catalog, path: str) -> Inventory:
                 line=line,
                 column="contained_in",
             )
+    if not items:
+        raise InputFileError("no items: the file declares nothing to count", path=path)
+    _check_places(items, lines, path)
     return inventory_of(items, facilities.values())
+
+
+def _item(fields: dict[str, Any], catalog: Catalog, record: _Record, path: str) -> Item:
+    try:
+        item = make_item(fields)
+    except ModelValidationError as exc:
+        column = exc.field or _column_in(str(exc))
+        message = str(exc).split(": ", 1)[-1]
+        raise InputFileError(message, path=path, line=record.line, column=column) from None
+    system_type = catalog.get(item.system_type) if item.system_type is not None else None
+    problem = capacity_problem(item, system_type)
+    if problem is not None:
+        raise InputFileError(problem[1], path=path, line=record.line, column=problem[0])
+    return item
+
+
+def _check_places(items: list[Item], lines: list[int], path: str) -> None:
+    """A contained item is where its container is: a row naming another facility than its
+    container's is an error (the treaty's facility rules would read the wrong one)."""
+    by_uid = {item.uid: item for item in items if item.uid is not None}
+    for item, line in zip(items, lines, strict=True):
+        if item.contained_in is None or item.facility is None:
+            continue
+        holder = by_uid[item.contained_in]
+        while holder.facility is None and holder.contained_in is not None:
+            holder = by_uid[holder.contained_in]
+        if holder.facility is not None and holder.facility != item.facility:
+            raise InputFileError(
+                f"{item.label} is declared at {item.facility} but its container "
+                f"{item.contained_in} is at {holder.facility}",
+                path=path,
+                line=line,
+                column="facility",
+            )
 
 
 def _typed_fields(record: _Record, path: str) -> dict[str, Any]:

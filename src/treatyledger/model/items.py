@@ -8,12 +8,13 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from treatyledger.errors import ModelValidationError
-from treatyledger.model.catalog import Catalog
+from treatyledger.model.catalog import Catalog, SystemType
 from treatyledger.model.kinds import (
     STATUSES_BY_KIND,
     Armament,
     Basing,
     ItemKind,
+    Role,
     Status,
 )
 from treatyledger.model.parties import IDENTIFIER_PATTERN, Facility
@@ -45,6 +46,7 @@ class Item(BaseModel):
     facility: str | None = Field(default=None, pattern=IDENTIFIER_PATTERN)
     contained_in: str | None = Field(default=None, pattern=UID_PATTERN)
     warhead_type: str | None = Field(default=None, max_length=64)
+    role: Role | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Item:
@@ -72,6 +74,32 @@ class Item(BaseModel):
         if self.uid:
             return self.uid
         return f"{self.party} {self.quantity} x {self.system_type or self.kind} {self.status}"
+
+
+#: Kinds whose ``warheads`` is a load the system type's ``max_warheads`` bounds.
+CARRIER_KINDS = frozenset({ItemKind.ICBM, ItemKind.SLBM, ItemKind.HEAVY_BOMBER})
+
+
+def capacity_problem(item: Item, system_type: SystemType | None) -> tuple[str, str] | None:
+    """Why ``item`` declares more than its type can physically carry, as (field, message), or
+    None. One unit of a row carries ``warheads``, so the bound is per unit: 99 reentry
+    vehicles on one Minuteman III is beyond its 3, whatever the quantity."""
+    if system_type is None or item.kind not in CARRIER_KINDS:
+        return None
+    capacity = system_type.max_warheads
+    if item.warheads is not None and item.warheads > capacity:
+        return (
+            "warheads",
+            f"{item.warheads} warheads on one {system_type.id}, beyond its physical capacity "
+            f"of {capacity} (catalog max_warheads)",
+        )
+    if item.lrna_capacity is not None and item.lrna_capacity > capacity:
+        return (
+            "lrna_capacity",
+            f"lrna_capacity {item.lrna_capacity} on one {system_type.id}, beyond its physical "
+            f"capacity of {capacity} weapons (catalog max_warheads)",
+        )
+    return None
 
 
 def make_item(fields: Mapping[str, Any], *, label: str | None = None) -> Item:

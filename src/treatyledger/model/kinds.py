@@ -44,6 +44,19 @@ class Armament(StrEnum):
     NON_NUCLEAR = "non_nuclear"
 
 
+class Role(StrEnum):
+    """What an item is used for, where that differs from operational duty. Treaties define
+    test, training and space launch launchers and test heavy bombers by their role, wherever
+    they stand; ``repair`` and ``production`` mark an item under maintenance or not yet
+    delivered although its facility is not a repair yard or a plant."""
+
+    TEST = "test"
+    TRAINING = "training"
+    SPACE_LAUNCH = "space_launch"
+    REPAIR = "repair"
+    PRODUCTION = "production"
+
+
 class FacilityType(StrEnum):
     ICBM_BASE = "icbm_base"
     SUBMARINE_BASE = "submarine_base"

@@ -1,42 +1,36 @@
-"""The counting engine: totals per party and category under a rule set, and for any total
-the rows and clauses that make it up.
+"""The counting engine: totals per party and category under a rule set.
 
-Every clause is evaluated over the whole InventoryTable at once: a boolean mask from its
-``select`` and ``exclude`` selectors, then an amount per row from its method. Totals are the
-per-party sums of those amounts, so ``explain`` and ``count`` share one computation and an
+First the rule set's definitions give every row its treaty status (``rules.derive``); then
+every clause is evaluated over the whole derived InventoryTable at once: a boolean mask from
+its ``select`` and ``exclude`` selectors, then an amount per row from its method. Totals are
+the per-party sums of those amounts; ``rules.explain`` uses the same per-row amounts, so an
 explanation always adds up to its count.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date
-from enum import Enum
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
 from treatyledger.errors import TreatyLedgerError
 from treatyledger.model.catalog import Catalog
 from treatyledger.model.items import Inventory
+from treatyledger.rules.derive import Derivation, derive
 from treatyledger.rules.schema import Clause, Method, RuleSet, Selector
-from treatyledger.rules.table import (
-    ARMAMENTS,
-    BASINGS,
-    FACILITY_TYPES,
-    KINDS,
-    NO_CAPACITY,
-    STATUSES,
-    IntArray,
-    InventoryTable,
-)
+from treatyledger.rules.selectors import Mask, selector_mask
+from treatyledger.rules.table import NO_CAPACITY, IntArray, InventoryTable
 
-Mask = npt.NDArray[np.bool_]
+#: How many rows a note or warning names before it says "and N more".
+EXAMPLES = 3
 
 
 class CountingError(TreatyLedgerError):
-    """A clause cannot be applied to a row (e.g. its type lacks the attributed figure)."""
+    """A clause cannot be applied to a row (e.g. its type lacks the attributed figure), or a
+    row's party is not bound by the treaty."""
 
 
 @dataclass(frozen=True)
@@ -52,14 +46,43 @@ class PartyCount:
 
 
 @dataclass(frozen=True)
+class DefinitionNote:
+    """Rows whose declared status (or armament) a definition overrode: the count follows the
+    treaty. ``examples`` names the first few rows."""
+
+    definition_id: str
+    text: str
+    source: str
+    rows: int
+    items: int
+    examples: tuple[str, ...]
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return {
+            "definition": self.definition_id,
+            "text": self.text,
+            "source": self.source,
+            "rows": self.rows,
+            "items": self.items,
+            "examples": list(self.examples),
+        }
+
+
+@dataclass(frozen=True)
 class CountResult:
+    """Totals per party and category. ``overridden``: the definitions that changed declared
+    values, with how many rows; ``warnings``: what was counted 0 for want of data. Neither
+    takes part in equality: two counts are equal when their totals and limits are."""
+
     rule_set: str
     as_of: date | None
     parties: dict[str, PartyCount]
+    overridden: tuple[DefinitionNote, ...] = field(default=(), compare=False)
+    warnings: tuple[str, ...] = field(default=(), compare=False)
 
     def to_json_dict(self) -> dict[str, Any]:
         """``{"rule_set", "as_of", "parties": {P: {"categories": {C: {"total", "limit",
-        "within_limit"}}}}}`` with ISO dates."""
+        "within_limit"}}}}, "overridden": [...], "warnings": [...]}`` with ISO dates."""
         return {
             "rule_set": self.rule_set,
             "as_of": self.as_of.isoformat() if self.as_of else None,
@@ -76,19 +99,9 @@ class CountResult:
                 }
                 for party, party_count in self.parties.items()
             },
+            "overridden": [note.to_json_dict() for note in self.overridden],
+            "warnings": list(self.warnings),
         }
-
-
-@dataclass(frozen=True)
-class Contribution:
-    """One row's share of a category total, and the clause that made it count."""
-
-    party: str
-    item_label: str
-    row_index: int
-    clause_id: str
-    clause_text: str
-    amount: int
 
 
 def count(
@@ -99,16 +112,28 @@ def count(
     as_of: date | None = None,
 ) -> CountResult:
     """Totals per party and category, each with the limit in force on ``as_of`` (without a
-    date: the final limit). Every party in the inventory appears, with every category."""
-    table = _table(inventory, catalog)
-    n_parties = len(table.party_ids)
+    date: the final limit). Every party in the inventory appears, with every category. A
+    party the treaty does not bind is an error naming its first row."""
+    derivation = derived(inventory, rule_set, catalog)
+    table = derivation.table
     parties: dict[str, dict[str, CategoryCount]] = {p: {} for p in table.party_ids}
     masks: dict[Selector, Mask] = {}
+    warnings: list[str] = []
+    assert table.warheads_declared is not None
+    undeclared = None if table.warheads_declared.all() else ~table.warheads_declared
     for category in rule_set.categories:
-        totals = np.zeros(n_parties, dtype=np.int64)
+        category_amounts: IntArray | None = None
         for clause in category.clauses:
-            _, amounts = clause_amounts(table, clause, masks)
-            totals += _per_party(table, amounts)
+            mask, amounts = clause_amounts(table, clause, masks)
+            # one sum per party per category: adding rows is cheaper than grouping them
+            if category_amounts is None:
+                category_amounts = amounts
+            else:
+                category_amounts += amounts
+            if undeclared is not None and clause.method is Method.SUM_WARHEADS:
+                warnings.extend(_undeclared_loads(table, clause, mask & undeclared))
+        assert category_amounts is not None  # a category has at least one clause
+        totals = _per_party(table, category_amounts)
         limit = rule_set.limit_for(category.id, as_of)
         for code, party in enumerate(table.party_ids):
             total = int(totals[code])
@@ -121,66 +146,113 @@ def count(
         rule_set=rule_set.id,
         as_of=as_of,
         parties={p: PartyCount(categories=c) for p, c in parties.items()},
+        overridden=definition_notes(derivation),
+        warnings=tuple(warnings),
     )
 
 
-def explain(
-    inventory: Inventory | InventoryTable,
-    rule_set: RuleSet,
-    catalog: Catalog,
-    category: str,
-    party: str | None = None,
-) -> list[Contribution]:
-    """Every row that adds to ``category`` (of ``party``, or of every party), clause by
-    clause in rule-set order, rows in inventory order. Rows that add 0 are left out."""
+def derived(
+    inventory: Inventory | InventoryTable, rule_set: RuleSet, catalog: Catalog
+) -> Derivation:
+    """The inventory as a table, its parties checked against the treaty's, with every row's
+    treaty status derived from the rule set's definitions."""
     table = _table(inventory, catalog)
-    selected = rule_set.category(category)
-    contributions: list[Contribution] = []
-    for clause in selected.clauses:
-        mask, amounts = clause_amounts(table, clause)
-        if party is not None:
-            party_code = _party_code(table, party)
-            mask = mask & (table.party == party_code)
-        for row in np.flatnonzero(mask & (amounts != 0)):
-            contributions.append(
-                Contribution(
-                    party=table.party_ids[table.party[row]],
-                    item_label=table.label(int(row)),
-                    row_index=int(row),
-                    clause_id=clause.id,
-                    clause_text=clause.text,
-                    amount=int(amounts[row]),
-                )
+    for code, party in enumerate(table.party_ids):
+        problem = rule_set.party_problem(party)
+        if problem is not None:
+            row = int(np.flatnonzero(table.party == code)[0])
+            raise CountingError(f"{table.label(row)}: {problem}")
+    return derive(table, rule_set)
+
+
+def definition_notes(derivation: Derivation) -> tuple[DefinitionNote, ...]:
+    """Per definition that changed a declared value: rows, items and the first rows named.
+    Works on the changed rows only (usually few)."""
+    table = derivation.declared
+    status_changed = derivation.table.status != table.status
+    changed = np.flatnonzero(status_changed | (derivation.table.armament != table.armament))
+    if changed.size == 0:
+        return ()
+    # a row whose status stands but whose armament changed is the armament rule's doing
+    rule = np.where(
+        status_changed[changed],
+        derivation.status_rule[changed],
+        derivation.armament_rule[changed],
+    ).astype(np.intp)
+    slots = len(derivation.definitions)
+    rows = np.bincount(rule, minlength=slots)
+    items = np.zeros(slots, dtype=np.int64)
+    np.add.at(items, rule, table.quantity[changed])
+    notes = []
+    for index, definition in enumerate(derivation.definitions):
+        if rows[index] == 0:
+            continue
+        first = changed[np.flatnonzero(rule == index)[:EXAMPLES]]
+        notes.append(
+            DefinitionNote(
+                definition_id=definition.id,
+                text=definition.text,
+                source=definition.source,
+                rows=int(rows[index]),
+                items=int(items[index]),
+                examples=tuple(table.label(int(r)) for r in first),
             )
-    return contributions
+        )
+    return tuple(notes)
+
+
+def _undeclared_loads(table: InventoryTable, clause: Clause, mask: Mask) -> list[str]:
+    """A clause that sums actual loads over rows that declare none counts them 0: say so.
+    ``mask``: the clause's rows that declare no warheads."""
+    rows = np.flatnonzero(mask & (table.quantity > 0))
+    if rows.size == 0:
+        return []
+    named = ", ".join(table.label(int(r)) for r in rows[:EXAMPLES])
+    more = f" and {rows.size - EXAMPLES} more" if rows.size > EXAMPLES else ""
+    items = int(table.quantity[rows].sum())
+    return [
+        f"clause {clause.id} counts what is loaded, but {items} item(s) in {rows.size} "
+        f"row(s) declare no warheads and count 0: {named}{more}"
+    ]
 
 
 def clause_amounts(
     table: InventoryTable, clause: Clause, masks: dict[Selector, Mask] | None = None
 ) -> tuple[Mask, IntArray]:
-    """The rows a clause selects, and what each row adds (0 where not selected). ``masks``
-    caches selector masks across the clauses of one count (rule sets repeat selectors)."""
+    """The rows a clause selects, and what each row adds (0 where not selected), as a new
+    array the caller may change. ``masks`` caches selector masks across the clauses of one
+    count (rule sets repeat selectors); per-row products are cached on the table, so a
+    clause costs one lookup and one multiplication (fresh arrays cost page faults)."""
     masks = {} if masks is None else masks
     mask = _cached_mask(table, clause.select, masks)
     if clause.exclude is not None:
         mask = mask & ~_cached_mask(table, clause.exclude, masks)
-    quantity = table.quantity
     method = clause.method
+    if method is Method.TIERED:
+        return mask, _tiered(table, clause, mask)
     if method is Method.COUNT:
-        amounts = quantity
+        per_row = table.quantity
     elif method is Method.SUM_WARHEADS:
-        amounts = quantity * table.warheads
+        per_row = _product(table, "warheads", lambda: table.warheads)
     elif method is Method.CONSTANT:
         assert clause.value is not None  # the schema guarantees it
-        amounts = quantity * clause.value
-    elif method is Method.ATTRIBUTE:
-        assert clause.attribute is not None
-        per_unit = table.type_attribute(clause.attribute)
-        _require_known(table, clause, mask & (per_unit == NO_CAPACITY), clause.attribute)
-        amounts = quantity * per_unit
+        amounts = table.quantity * mask
+        amounts *= clause.value
+        return mask, amounts
     else:
-        amounts = _tiered(table, clause, mask)
-    return mask, np.where(mask, amounts, 0)
+        attribute = clause.attribute
+        assert attribute is not None
+        missing = table.attribute_missing(attribute)
+        if missing.any() and (mask & missing).any():
+            _require_known(table, clause, mask & missing, attribute)
+        per_row = _product(table, attribute, lambda: table.type_attribute(attribute))
+    return mask, per_row * mask  # 0 where not selected
+
+
+def _product(table: InventoryTable, name: str, per_unit: Callable[[], IntArray]) -> IntArray:
+    """quantity x a per-unit figure, once per table."""
+    reads = frozenset({"quantity", name, "type_index", "system_types"})
+    return table.cached(f"quantity x {name}", reads, lambda: table.quantity * per_unit())
 
 
 def _cached_mask(table: InventoryTable, selector: Selector, masks: dict[Selector, Mask]) -> Mask:
@@ -188,32 +260,6 @@ def _cached_mask(table: InventoryTable, selector: Selector, masks: dict[Selector
     if mask is None:
         mask = masks[selector] = selector_mask(table, selector)
     return mask
-
-
-def selector_mask(table: InventoryTable, selector: Selector) -> Mask:
-    mask = np.ones(len(table), dtype=np.bool_)
-    for values, column, members in (
-        (selector.kind, table.kind, KINDS),
-        (selector.status, table.status, STATUSES),
-        (selector.armament, table.armament, ARMAMENTS),
-        (selector.basing, table.basing, BASINGS),
-        (selector.facility_type, table.facility_type, FACILITY_TYPES),
-    ):
-        if values is not None:
-            mask &= _code_lookup(values, members)[column]
-    if selector.heavy_icbm is not None:
-        mask &= (table.type_attribute("heavy_icbm") == 1) == selector.heavy_icbm
-    if selector.contained is not None:
-        mask &= table.contained == selector.contained
-    return mask
-
-
-def _code_lookup(values: tuple[Enum, ...], members: tuple[Enum, ...]) -> Mask:
-    """A lookup array over codes (the last entry is the "none" code): True where selected."""
-    lookup = np.zeros(len(members) + 1, dtype=np.bool_)
-    for value in values:
-        lookup[members.index(value)] = True
-    return lookup
 
 
 def _tiered(table: InventoryTable, clause: Clause, mask: Mask) -> IntArray:
@@ -281,7 +327,7 @@ def _per_party(table: InventoryTable, amounts: IntArray) -> IntArray:
     return sums
 
 
-def _party_code(table: InventoryTable, party: str) -> int:
+def party_code(table: InventoryTable, party: str) -> int:
     try:
         return table.party_ids.index(party)
     except ValueError:

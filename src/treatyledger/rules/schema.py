@@ -1,13 +1,18 @@
-"""The rule-set schema: a treaty's categories, counting clauses, limits, notification
-deadlines, inspection quotas and transfer rule, validated from parsed TOML.
+"""The rule-set schema: a treaty's definitions of treaty status, categories, counting
+clauses, limits, notification deadlines, inspection quotas and transfer rule, validated from
+parsed TOML.
 
-A rule set is data. Clauses select items by a closed list of fields and count them by a closed
-list of methods; nothing in a rule file is executed. Unknown keys are errors that name their
-path in the file (``categories[1].clauses[0].selct``).
+A rule set is data. Definitions say how an item's treaty status (and a heavy bomber's
+armament) follows from what the item is, where it is, what it holds and what it is for;
+clauses select items by their treaty status and other fields from a closed list and count them
+by a closed list of methods; nothing in a rule file is executed. Unknown keys are errors that
+name their path in the file (``categories[1].clauses[0].selct``).
 """
 
 from __future__ import annotations
 
+import itertools
+import re
 from collections.abc import Mapping
 from datetime import date
 from enum import StrEnum
@@ -23,7 +28,16 @@ from pydantic import (
 )
 
 from treatyledger.errors import RuleSetError
-from treatyledger.model.kinds import Armament, Basing, FacilityType, ItemKind, Status
+from treatyledger.model.kinds import (
+    STATUSES_BY_KIND,
+    Armament,
+    Basing,
+    FacilityType,
+    ItemKind,
+    Role,
+    Status,
+)
+from treatyledger.model.parties import IDENTIFIER_PATTERN
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9_.\-]{0,63}$"
 
@@ -50,18 +64,34 @@ def _as_tuple(value: Any) -> Any:
 
 
 class Selector(_Strict):
-    """Conditions on item fields; all given conditions must hold (a list means any of)."""
+    """Conditions on item fields; all given conditions must hold (a list means any of).
+
+    In a clause, ``status`` and ``armament`` are the treaty's (after the rule set's
+    definitions); in a definition they are the declared ones, and ``container_status`` is the
+    treaty status of the item's container."""
 
     kind: tuple[ItemKind, ...] | None = None
     status: tuple[Status, ...] | None = None
     armament: tuple[Armament, ...] | None = None
     basing: tuple[Basing, ...] | None = None  # the row's override, else the type's
     heavy_icbm: bool | None = None
-    facility_type: tuple[FacilityType, ...] | None = None
+    lrna_equipped: bool | None = None  # a bomber's ALCM capacity (the row's, else the type's) > 0
+    facility_type: tuple[FacilityType, ...] | None = None  # the outermost container's if unset
+    role: tuple[Role, ...] | None = None
     contained: bool | None = None  # the item sits in a container (contained_in is set)
+    container_status: tuple[Status, ...] | None = None  # never matches an uncontained item
+    identified: bool | None = None  # one item with a UID: its containment is declared
+    loaded: bool | None = None  # holds what it carries (a launcher a missile; see docs)
 
     _split = field_validator(
-        "kind", "status", "armament", "basing", "facility_type", mode="before"
+        "kind",
+        "status",
+        "armament",
+        "basing",
+        "facility_type",
+        "role",
+        "container_status",
+        mode="before",
     )(_as_tuple)
 
     @model_validator(mode="after")
@@ -121,6 +151,40 @@ class Clause(_Strict):
         return self.default_tier
 
 
+class Definition(_Strict):
+    """How a treaty defines an item's status (or a heavy bomber's armament): items matching
+    ``select`` (and not ``exclude``), by their declared values, have ``status`` and/or
+    ``armament`` under the treaty. For each attribute, the first definition in the file that
+    matches and sets it decides; no match leaves the declared value."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    text: str = Field(min_length=1, max_length=2000, description="the definition in words")
+    source: str = Field(min_length=1, max_length=500, description="article, part or paragraph")
+    select: Selector
+    exclude: Selector | None = None
+    status: Status | None = None
+    armament: Armament | None = None
+
+    @model_validator(mode="after")
+    def _assigns_a_legal_value(self) -> Definition:
+        if self.status is None and self.armament is None:
+            raise ValueError("a definition sets status, armament or both")
+        kinds = self.select.kind
+        if kinds is None:
+            raise ValueError("a definition's select names the kinds it defines (select.kind)")
+        if self.status is not None:
+            for kind in kinds:
+                if self.status not in STATUSES_BY_KIND[kind]:
+                    raise ValueError(f"status {self.status} is not a status of a {kind}")
+        if self.armament is not None and set(kinds) != {ItemKind.HEAVY_BOMBER}:
+            raise ValueError("armament is defined for heavy bombers only (select.kind)")
+        if self.exclude is not None and self.exclude.is_empty():
+            raise ValueError("exclude must name at least one condition")
+        if self.exclude is not None and self.exclude.container_status is not None:
+            raise ValueError("container_status belongs in select (list the statuses that match)")
+        return self
+
+
 class Category(_Strict):
     id: str = Field(pattern=ID_PATTERN)
     name: str = Field(min_length=1, max_length=200)
@@ -145,6 +209,30 @@ class Treaty(_Strict):
     expires: date | None = None
     source: str = Field(min_length=1)
     notes: str = Field(default="", max_length=4000)
+    #: The parties bound by the treaty; an item of any other party is an error when counting.
+    #: Empty: any party.
+    parties: tuple[str, ...] = ()
+
+    @field_validator("parties")
+    @classmethod
+    def _party_ids(cls, parties: tuple[str, ...]) -> tuple[str, ...]:
+        for party in parties:
+            if not re.fullmatch(IDENTIFIER_PATTERN, party):
+                raise ValueError(f"party {party!r} is not an identifier")
+        _no_duplicates("party", list(parties))
+        return parties
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> Treaty:
+        dates = [
+            (name, getattr(self, name))
+            for name in ("signed", "entry_into_force", "expires")
+            if getattr(self, name) is not None
+        ]
+        for (first, earlier), (second, later) in itertools.pairwise(dates):
+            if later < earlier:
+                raise ValueError(f"{second} {later} is before {first} {earlier}")
+        return self
 
 
 class Notifications(_Strict):
@@ -216,6 +304,7 @@ class Transfers(_Strict):
 
 class RuleSet(_Strict):
     treaty: Treaty
+    definitions: tuple[Definition, ...] = ()
     categories: tuple[Category, ...] = Field(min_length=1)
     limits: tuple[Limit, ...] = ()
     notifications: Notifications | None = None
@@ -227,7 +316,10 @@ class RuleSet(_Strict):
     def _references(self) -> RuleSet:
         category_ids = [c.id for c in self.categories]
         _no_duplicates("category id", category_ids)
-        _no_duplicates("clause id", [cl.id for c in self.categories for cl in c.clauses])
+        _no_duplicates(
+            "clause or definition id",
+            [d.id for d in self.definitions] + [cl.id for c in self.categories for cl in c.clauses],
+        )
         for limit in self.limits:
             if limit.category not in category_ids:
                 raise ValueError(
@@ -242,6 +334,13 @@ class RuleSet(_Strict):
     @property
     def id(self) -> str:
         return self.treaty.id
+
+    def party_problem(self, party: str) -> str | None:
+        """Why ``party`` cannot be counted under this rule set (None: it can)."""
+        parties = self.treaty.parties
+        if not parties or party in parties:
+            return None
+        return f"party {party!r} is not a party of {self.id} (parties: {', '.join(parties)})"
 
     def category(self, category_id: str) -> Category:
         for category in self.categories:

@@ -3,14 +3,19 @@ every clause is a handful of vectorised masks instead of a loop over items.
 
 Enumerations are stored as small integer codes (the member's position in its enum; one extra
 code for "none"). Values that fall back to the system type are resolved once, here:
-``basing`` (the row's override, else the type's), ``armament`` (see ``effective_armament``)
-and ``lrna_capacity`` (the row's value, else the type's).
+``basing`` (the row's override, else the type's), ``armament`` (see ``effective_armament``),
+``lrna_capacity`` (the row's value, else the type's) and ``facility_type`` (a contained item
+is where its outermost container is, unless the row names its own facility).
+
+Containment is known for rows with a UID only: ``identified`` marks them, ``container`` is the
+row index of the item's container (-1: none) and ``loaded`` says the item holds another item
+or carries warheads. A row without a UID stands for items whose containment is not declared.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -18,18 +23,24 @@ import numpy.typing as npt
 
 from treatyledger.errors import ModelValidationError
 from treatyledger.model.catalog import Catalog, SystemType
-from treatyledger.model.items import Inventory, Item
-from treatyledger.model.kinds import Armament, Basing, FacilityType, ItemKind, Status
+from treatyledger.model.items import Inventory, Item, capacity_problem
+from treatyledger.model.kinds import Armament, Basing, FacilityType, ItemKind, Role, Status
 
 KINDS: tuple[ItemKind, ...] = tuple(ItemKind)
 STATUSES: tuple[Status, ...] = tuple(Status)
 ARMAMENTS: tuple[Armament, ...] = tuple(Armament)
 BASINGS: tuple[Basing, ...] = tuple(Basing)
 FACILITY_TYPES: tuple[FacilityType, ...] = tuple(FacilityType)
+ROLES: tuple[Role, ...] = tuple(Role)
 #: The "none" code of each optional enumeration column.
 NO_ARMAMENT = len(ARMAMENTS)
 NO_BASING = len(BASINGS)
 NO_FACILITY_TYPE = len(FACILITY_TYPES)
+NO_ROLE = len(ROLES)
+NO_STATUS = len(STATUSES)  # the container status of an uncontained row
+NO_CONTAINER = -1
+#: What a cached system-type attribute reads.
+_TYPE_COLUMNS = frozenset({"type_index", "system_types"})
 NO_TYPE = -1
 NO_CAPACITY = -1
 
@@ -81,9 +92,13 @@ class InventoryTable:
     """Parallel arrays, one entry per inventory row (a row may stand for ``quantity`` items).
 
     ``party`` indexes ``party_ids``; ``type_index`` indexes ``system_types`` (-1: none);
-    ``kind``/``status``/``armament``/``basing``/``facility_type`` are enum codes (see the
-    module constants); ``warheads`` is 0 where none is declared; ``lrna_capacity`` is -1
-    where none is known. ``labels`` name rows in explanations (default ``row N``).
+    ``kind``/``status``/``armament``/``basing``/``facility_type``/``role`` are enum codes
+    (see the module constants); ``warheads`` is 0 where none is declared and
+    ``warheads_declared`` says where one is; ``lrna_capacity`` is -1 where none is known.
+    ``identified``, ``container`` and ``loaded`` describe containment (module docstring).
+    ``labels`` name rows in explanations (default ``row N``), ``facility_ids`` their
+    facilities. Columns left out default to: no role, no UID, no container, not loaded,
+    warheads declared.
     """
 
     party_ids: tuple[str, ...]
@@ -99,11 +114,29 @@ class InventoryTable:
     quantity: IntArray
     warheads: IntArray
     lrna_capacity: IntArray
+    role: npt.NDArray[np.int8] | None = None
+    identified: npt.NDArray[np.bool_] | None = None
+    container: npt.NDArray[np.int32] | None = None
+    loaded: npt.NDArray[np.bool_] | None = None
+    warheads_declared: npt.NDArray[np.bool_] | None = None
     labels: Sequence[str] | None = None
-    _attribute_cache: dict[str, IntArray] = field(default_factory=dict, repr=False, init=False)
+    facility_ids: Sequence[str | None] | None = None
+    #: values computed from columns, once per table: name -> (the columns it reads, value)
+    _cache: dict[str, tuple[frozenset[str], Any]] = field(
+        default_factory=dict, repr=False, init=False
+    )
 
     def __post_init__(self) -> None:
         n = len(self.party)
+        for name, fill, dtype in (
+            ("role", NO_ROLE, np.int8),
+            ("identified", False, np.bool_),
+            ("container", NO_CONTAINER, np.int32),
+            ("loaded", False, np.bool_),
+            ("warheads_declared", True, np.bool_),
+        ):
+            if getattr(self, name) is None:
+                object.__setattr__(self, name, np.full(n, fill, dtype=dtype))
         for name in (
             "kind",
             "status",
@@ -115,11 +148,18 @@ class InventoryTable:
             "quantity",
             "warheads",
             "lrna_capacity",
+            "role",
+            "identified",
+            "container",
+            "loaded",
+            "warheads_declared",
         ):
             if len(getattr(self, name)) != n:
                 raise ValueError(f"column {name} has {len(getattr(self, name))} rows, want {n}")
-        if self.labels is not None and len(self.labels) != n:
-            raise ValueError(f"labels has {len(self.labels)} rows, want {n}")
+        for name in ("labels", "facility_ids"):
+            values = getattr(self, name)
+            if values is not None and len(values) != n:
+                raise ValueError(f"{name} has {len(values)} rows, want {n}")
         if n and (self.quantity.min() < 0 or self.warheads.min() < 0):
             raise ValueError("quantity and warheads must not be negative")
 
@@ -129,62 +169,93 @@ class InventoryTable:
     def label(self, row: int) -> str:
         return self.labels[row] if self.labels is not None else f"row {row}"
 
+    def facility_id(self, row: int) -> str | None:
+        return self.facility_ids[row] if self.facility_ids is not None else None
+
+    def with_columns(self, **columns: Any) -> InventoryTable:
+        """The same rows with some columns replaced (the derived status, say); the arrays not
+        replaced are shared, not copied, and so are the cached values that read none of the
+        replaced columns."""
+        table = replace(self, **columns)
+        replaced = set(columns)
+        for name, (reads, value) in self._cache.items():
+            if not reads & replaced:
+                table._cache[name] = (reads, value)
+        return table
+
+    def cached(self, name: str, reads: frozenset[str], compute: Callable[[], Any]) -> Any:
+        """``compute()`` once per table; ``reads`` names the columns it depends on."""
+        entry = self._cache.get(name)
+        if entry is None:
+            entry = self._cache[name] = (reads, compute())
+        return entry[1]
+
+    def attribute_missing(self, name: str) -> npt.NDArray[np.bool_]:
+        """Rows whose system type has no value of the named attribute (cached)."""
+        return self.cached(
+            f"missing {name}", _TYPE_COLUMNS, lambda: self.type_attribute(name) == NO_CAPACITY
+        )
+
     def type_attribute(self, name: str) -> IntArray:
         """Per row, the named system-type attribute; -1 where the row has no type or the type
-        has no value."""
-        cached = self._attribute_cache.get(name)
-        if cached is None:
+        has no value (cached)."""
+
+        def compute() -> IntArray:
             values = [_int_or_missing(getattr(t, name)) for t in self.system_types]
             # the extra last entry is what type_index -1 picks: "no value"
             by_type = np.array([*values, NO_CAPACITY], dtype=np.int64)
-            cached = by_type[self.type_index]
-            self._attribute_cache[name] = cached
-        return cached
+            return by_type[self.type_index]
+
+        return self.cached(f"type {name}", _TYPE_COLUMNS, compute)
 
     @classmethod
     def from_inventory(cls, inventory: Inventory, catalog: Catalog) -> InventoryTable:
-        """Resolve every row's system type and fallbacks once; unknown types are errors."""
+        """Resolve every row's system type and fallbacks once. Unknown types, a load beyond a
+        type's physical capacity and a container no row has are errors naming the item."""
         items = inventory.items
         party_ids = tuple(sorted({item.party for item in items}))
         party_code = {p: i for i, p in enumerate(party_ids)}
         types: list[SystemType] = []
         type_code: dict[str, int] = {}
-        kind_code = {k: i for i, k in enumerate(KINDS)}
-        status_code = {s: i for i, s in enumerate(STATUSES)}
-        armament_code = {a: i for i, a in enumerate(ARMAMENTS)}
-        basing_code = {b: i for i, b in enumerate(BASINGS)}
-        facility_code = {f: i for i, f in enumerate(FACILITY_TYPES)}
+        codes = _enum_codes()
+        row_of_uid = {item.uid: row for row, item in enumerate(items) if item.uid is not None}
+        holds = {row_of_uid[i.contained_in] for i in items if i.contained_in in row_of_uid}
         columns: dict[str, list[Any]] = {name: [] for name in _COLUMN_DTYPES}
-        for item in items:
+        for row, item in enumerate(items):
             system_type = _system_type(item, catalog)
             if system_type is not None and system_type.id not in type_code:
                 type_code[system_type.id] = len(types)
                 types.append(system_type)
-            if item.quantity > MAX_QUANTITY or (item.warheads or 0) > MAX_WARHEADS:
-                raise ModelValidationError(
-                    f"quantity at most {MAX_QUANTITY} and warheads at most {MAX_WARHEADS}",
-                    item=item.label,
-                    field="quantity" if item.quantity > MAX_QUANTITY else "warheads",
-                )
-            facility = inventory.facilities.get(item.facility) if item.facility else None
+            _check_bounds(item, system_type)
             armament = effective_armament(item, system_type)
             basing = effective_basing(item, system_type)
             capacity = effective_lrna_capacity(item, system_type)
+            role = codes["role"].get(item.role, NO_ROLE) if item.role else NO_ROLE
+            container = _container_row(item, row_of_uid)
             columns["party"].append(party_code[item.party])
-            columns["kind"].append(kind_code[item.kind])
-            columns["status"].append(status_code[item.status])
-            columns["armament"].append(NO_ARMAMENT if armament is None else armament_code[armament])
-            columns["basing"].append(NO_BASING if basing is None else basing_code[basing])
-            columns["facility_type"].append(
-                NO_FACILITY_TYPE if facility is None else facility_code[facility.type]
+            columns["kind"].append(codes["kind"][item.kind])
+            columns["status"].append(codes["status"][item.status])
+            columns["armament"].append(
+                NO_ARMAMENT if armament is None else codes["armament"][armament]
             )
+            columns["basing"].append(NO_BASING if basing is None else codes["basing"][basing])
+            columns["role"].append(role)
             columns["contained"].append(item.contained_in is not None)
+            columns["identified"].append(item.uid is not None)
+            columns["container"].append(container)
+            columns["loaded"].append(row in holds or bool(item.warheads))
             columns["type_index"].append(
                 NO_TYPE if system_type is None else type_code[system_type.id]
             )
             columns["quantity"].append(item.quantity)
             columns["warheads"].append(item.warheads or 0)
+            columns["warheads_declared"].append(item.warheads is not None)
             columns["lrna_capacity"].append(NO_CAPACITY if capacity is None else capacity)
+        facility_ids = _facilities_of(items, row_of_uid)
+        columns["facility_type"] = [
+            _facility_type_code(inventory, facility, codes["facility_type"])
+            for facility in facility_ids
+        ]
         arrays = {
             name: np.array(values, dtype=_COLUMN_DTYPES[name]) for name, values in columns.items()
         }
@@ -192,8 +263,69 @@ class InventoryTable:
             party_ids=party_ids,
             system_types=tuple(types),
             labels=[row_label(item) for item in items],
+            facility_ids=facility_ids,
             **arrays,
         )
+
+
+def _enum_codes() -> dict[str, dict[Any, int]]:
+    return {
+        name: {member: i for i, member in enumerate(members)}
+        for name, members in (
+            ("kind", KINDS),
+            ("status", STATUSES),
+            ("armament", ARMAMENTS),
+            ("basing", BASINGS),
+            ("facility_type", FACILITY_TYPES),
+            ("role", ROLES),
+        )
+    }
+
+
+def _check_bounds(item: Item, system_type: SystemType | None) -> None:
+    if item.quantity > MAX_QUANTITY or (item.warheads or 0) > MAX_WARHEADS:
+        raise ModelValidationError(
+            f"quantity at most {MAX_QUANTITY} and warheads at most {MAX_WARHEADS}",
+            item=item.label,
+            field="quantity" if item.quantity > MAX_QUANTITY else "warheads",
+        )
+    problem = capacity_problem(item, system_type)
+    if problem is not None:
+        raise ModelValidationError(problem[1], item=item.label, field=problem[0])
+
+
+def _container_row(item: Item, row_of_uid: dict[str, int]) -> int:
+    if item.contained_in is None:
+        return NO_CONTAINER
+    row = row_of_uid.get(item.contained_in)
+    if row is None:
+        raise ModelValidationError(
+            f"contained_in names {item.contained_in!r}, which no item of the inventory has",
+            item=item.label,
+            field="contained_in",
+        )
+    return row
+
+
+def _facilities_of(items: Sequence[Item], row_of_uid: dict[str, int]) -> list[str | None]:
+    """Each row's facility: its own, else its outermost container's (containment chains are
+    at most four deep: warhead, missile, launcher, submarine)."""
+    facilities: list[str | None] = []
+    for item in items:
+        facility = item.facility
+        holder = item
+        for _ in range(len(KINDS)):
+            if facility is not None or holder.contained_in is None:
+                break
+            holder = items[row_of_uid[holder.contained_in]]
+            facility = holder.facility
+        facilities.append(facility)
+    return facilities
+
+
+def _facility_type_code(inventory: Inventory, facility: str | None, codes: dict[Any, int]) -> int:
+    known = inventory.facilities.get(facility) if facility is not None else None
+    return NO_FACILITY_TYPE if known is None else codes[known.type]
 
 
 _COLUMN_DTYPES: dict[str, type[np.generic]] = {
@@ -208,6 +340,11 @@ _COLUMN_DTYPES: dict[str, type[np.generic]] = {
     "quantity": np.int64,
     "warheads": np.int64,
     "lrna_capacity": np.int64,
+    "role": np.int8,
+    "identified": np.bool_,
+    "container": np.int32,
+    "loaded": np.bool_,
+    "warheads_declared": np.bool_,
 }
 
 
