@@ -47,6 +47,8 @@ def test_count_json_gives_the_issues_shape(capsys: pytest.CaptureFixture[str]) -
                 }
             }
         },
+        "overridden": [],
+        "warnings": [],
     }
 
 
@@ -90,10 +92,16 @@ def test_explain_lists_rows_clauses_and_the_total(capsys: pytest.CaptureFixture[
         *("explain", "--rules", "new-start", "--inventory", str(US_2020)),
         *("--category", "deployed_warheads", "--format", "json"),
     )
-    rows = json.loads(out)
+    document = json.loads(out)
+    rows = document["contributions"]
     assert code == 0
     assert sum(r["amount"] for r in rows) == 1457
     assert {r["clause"] for r in rows} == {"ns.dw.icbm", "ns.dw.slbm", "ns.dw.bomber"}
+    # the rows of the category's kinds that add nothing, each with its reason
+    left_out = {r["item"]: r["reason"] for r in document["left_out"]}
+    assert (
+        "no clause of this category selects it" in left_out["US 8 x B-2A heavy_bomber non_deployed"]
+    )
 
 
 @pytest.mark.parametrize(

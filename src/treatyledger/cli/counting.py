@@ -9,12 +9,19 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from treatyledger.cli.app import app, console
+from treatyledger.cli.app import app, console, err_console
 from treatyledger.cli.options import CommandLineError, OutputFormat, parse_date
 from treatyledger.files import load_catalog, load_rule_set, read_inventory, rule_set_names
 from treatyledger.model.catalog import Catalog
 from treatyledger.model.items import Inventory
-from treatyledger.rules import CountResult, RuleSet, count, explain
+from treatyledger.rules import (
+    CountResult,
+    Explanation,
+    RuleSet,
+    count,
+    explain,
+    rule_set_warnings,
+)
 
 rules_app = typer.Typer(help="List and show the built-in treaty rule sets.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
@@ -37,10 +44,19 @@ def rules_list() -> None:
     console.print(table)
 
 
+def load_checked_rule_set(name: str) -> RuleSet:
+    """A rule set by name or file; what is suspicious in it (overlapping clauses) is printed
+    as a warning on stderr."""
+    rule_set = load_rule_set(name)
+    for warning in rule_set_warnings(rule_set):
+        err_console.print(f"warning: {warning}", highlight=False, markup=False)
+    return rule_set
+
+
 @rules_app.command("show")
 def rules_show(name: str = typer.Argument(..., help="Rule set name or TOML file.")) -> None:
-    """A rule set's categories, clauses, limits, deadlines and inspection quotas."""
-    rule_set = load_rule_set(name)
+    """A rule set's definitions, categories, clauses, limits, deadlines and inspection quotas."""
+    rule_set = load_checked_rule_set(name)
     treaty = rule_set.treaty
     dates = ", ".join(
         f"{label} {value}"
@@ -57,6 +73,19 @@ def rules_show(name: str = typer.Argument(..., help="Rule set name or TOML file.
     console.print(f"source: {treaty.source}", highlight=False)
     if treaty.notes:
         console.print(treaty.notes, highlight=False)
+    if rule_set.definitions:
+        console.print("\n[bold]definitions[/] (treaty status from what an item is and where)")
+    for definition in rule_set.definitions:
+        sets = ", ".join(
+            f"{name} {value}"
+            for name, value in (("status", definition.status), ("armament", definition.armament))
+            if value is not None
+        )
+        console.print(
+            f"  {definition.id} [{sets}]: {definition.text} [{definition.source}]",
+            highlight=False,
+            markup=False,
+        )
     for category in rule_set.categories:
         console.print(f"\n[bold]{category.id}[/]: {category.name}", highlight=False)
         for clause in category.clauses:
@@ -84,13 +113,16 @@ def load_inventory(
     catalog: Catalog,
     workspace: Path | None = None,
     as_of: date | None = None,
+    rule_set: RuleSet | None = None,
 ) -> Inventory:
     """The inventory to count. One branch per source: a file, or a workspace's notifications
-    replayed to the end of ``as_of`` (all of them without a date)."""
+    replayed to the end of ``as_of`` (all of them without a date). A file's rows are checked
+    against the parties of ``rule_set``, so an error names the line."""
     if inventory is not None and workspace is not None:
         raise CommandLineError("give either --inventory or --workspace, not both")
     if inventory is not None:
-        return read_inventory(inventory, catalog)
+        parties = rule_set.treaty.parties if rule_set is not None else ()
+        return read_inventory(inventory, catalog, parties)
     if workspace is not None:
         from treatyledger.store.ledger_reads import workspace_inventory
 
@@ -117,13 +149,32 @@ def count_command(
     """Count an inventory under a rule set: totals per party and category, with limits."""
     as_of_date = parse_date(as_of, "--as-of")
     catalog = load_catalog(catalog_file)
-    rule_set = load_rule_set(rules)
-    force = load_inventory(inventory, catalog, workspace, as_of_date)
+    rule_set = load_checked_rule_set(rules)
+    force = load_inventory(inventory, catalog, workspace, as_of_date, rule_set)
     result = count(force, rule_set, catalog, as_of=as_of_date)
     if output is OutputFormat.JSON:
         typer.echo(json.dumps(result.to_json_dict(), indent=2))
-    else:
-        console.print(count_table(result, rule_set))
+        return
+    console.print(count_table(result, rule_set))
+    print_count_notes(result)
+
+
+def print_count_notes(result: CountResult) -> None:
+    """Where the count followed the treaty over a declaration, and what counted 0 for want
+    of data (`explain` lists every row)."""
+    for note in result.overridden:
+        more = (
+            f" and {note.rows - len(note.examples)} more" if note.rows > len(note.examples) else ""
+        )
+        console.print(
+            f"treaty over declaration: {note.items:,} item(s) in {note.rows:,} row(s) by "
+            f"{note.definition_id}: {note.text} [{note.source}] "
+            f"(rows: {', '.join(note.examples)}{more})",
+            highlight=False,
+            markup=False,
+        )
+    for warning in result.warnings:
+        err_console.print(f"warning: {warning}", highlight=False, markup=False)
 
 
 def count_table(result: CountResult, rule_set: RuleSet) -> Table:
@@ -152,39 +203,90 @@ def explain_command(
     output: OutputFormat = FORMAT_OPTION,
     catalog_file: Path | None = CATALOG_OPTION,
 ) -> None:
-    """Every row that counts toward a category, the clause that made it count, and how much."""
+    """Every row that counts toward a category (its clause, facility, type and treaty status
+    with the definition that gave it), then every row of its kinds left out, and why."""
     catalog = load_catalog(catalog_file)
-    rule_set = load_rule_set(rules)
+    rule_set = load_checked_rule_set(rules)
     rule_set.category(category)  # an unknown category is an error before any work
-    contributions = explain(
-        load_inventory(inventory, catalog), rule_set, catalog, category, party=party
+    explanation = explain(
+        load_inventory(inventory, catalog, rule_set=rule_set), rule_set, catalog, category, party
     )
     if output is OutputFormat.JSON:
-        typer.echo(
-            json.dumps(
-                [
-                    {
-                        "party": c.party,
-                        "item": c.item_label,
-                        "row": c.row_index,
-                        "clause": c.clause_id,
-                        "rule": c.clause_text,
-                        "amount": c.amount,
-                    }
-                    for c in contributions
-                ],
-                indent=2,
-            )
-        )
+        typer.echo(json.dumps(explanation_json(explanation), indent=2))
         return
-    totals: dict[str, int] = {}
-    table = Table("party", "row", "item", "clause", "amount", title=f"{rule_set.id}: {category}")
-    for c in contributions:
-        table.add_row(c.party, str(c.row_index), c.item_label, c.clause_id, f"{c.amount:,}")
-        totals[c.party] = totals.get(c.party, 0) + c.amount
+    table = Table(
+        "party",
+        "row",
+        "item",
+        "facility",
+        "treaty status",
+        "clause",
+        "amount",
+        title=f"{rule_set.id}: {category}",
+    )
+    for c in explanation.contributions:
+        facility = c.row.facility or ""
+        if c.row.facility_type:
+            facility += f" ({c.row.facility_type})"
+        table.add_row(
+            c.party,
+            str(c.row_index),
+            c.item_label,
+            facility,
+            c.row.status_phrase(),
+            c.clause_id,
+            f"{c.amount:,}",
+        )
     console.print(table)
-    rules_used = {c.clause_id: c.clause_text for c in contributions}
+    rules_used = {c.clause_id: c.clause_text for c in explanation.contributions}
     for clause_id, text in rules_used.items():
         console.print(f"[bold]{clause_id}[/]: {text}", highlight=False)
-    for party_id, total in totals.items():
+    for party_id, total in explanation.totals().items():
         console.print(f"{party_id} total: {total:,}", highlight=False)
+    if explanation.left_out:
+        console.print(f"\n[bold]left out of {category}[/]", highlight=False)
+    for left in explanation.left_out:
+        console.print(
+            f"  {left.row.party} row {left.row.row_index} {left.row.item_label}: {left.reason}",
+            highlight=False,
+            markup=False,
+        )
+
+
+def explanation_json(explanation: Explanation) -> dict[str, object]:
+    """``{"rule_set", "category", "contributions": [...], "left_out": [...]}``; every row
+    with its facility, type and declared and treaty status."""
+
+    def row(status: object) -> dict[str, object]:
+        return {
+            key: value
+            for key, value in vars(status).items()
+            if key not in ("row_index", "party", "item_label")
+        }
+
+    return {
+        "rule_set": explanation.rule_set,
+        "category": explanation.category,
+        "contributions": [
+            {
+                "party": c.party,
+                "item": c.item_label,
+                "row": c.row_index,
+                "clause": c.clause_id,
+                "rule": c.clause_text,
+                "amount": c.amount,
+                **row(c.row),
+            }
+            for c in explanation.contributions
+        ],
+        "left_out": [
+            {
+                "party": left.row.party,
+                "item": left.row.item_label,
+                "row": left.row.row_index,
+                "reason": left.reason,
+                **row(left.row),
+            }
+            for left in explanation.left_out
+        ],
+    }
