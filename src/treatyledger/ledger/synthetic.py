@@ -18,7 +18,10 @@ rounding keeps the sums exact). The shares are the 2011 proportions from the Sta
 first breakdown (US: 449 deployed ICBMs, 249 deployed SLBMs, 184 deployed bombers of 882;
 RU: roughly 55 % ICBMs, 30 % SLBMs, 15 % bombers), rounded; reentry vehicles are spread over
 deployed missiles evenly relative to each type's capacity. SLBM launchers are modelled without
-their submarines.
+their submarines. Statuses follow New START's definitions (Protocol Part One), which the rule
+set derives from place and containment: a deployed launcher holds a missile, and a heavy bomber
+is non-deployed only at a repair facility (so a bomber taken off deployment moves to the
+party's repair facility, and back to its base when it returns).
 """
 
 from __future__ import annotations
@@ -65,6 +68,7 @@ class ForceMix:
     legs: tuple[Leg, ...]
     spare_missiles: int = 30  # non-deployed missiles per missile leg at the start
     storage_facility: str = "STORAGE-1"
+    repair_facility: str = "REPAIR-1"  # where non-deployed heavy bombers are
     stored_warheads: int = 40  # warhead items in storage, retired and dismantled over time
     source: str = ""
 
@@ -77,6 +81,7 @@ US_FORCE_MIX = ForceMix(
         Leg("heavy_bomber", "B-2A", 0.06, 0.05, "US-AIR-BASE-2", "eliminate", "nuclear"),
     ),
     storage_facility="US-STORAGE",
+    repair_facility="US-DEPOT",
     source="State Dept. New START breakdown of 2011-06-01 (449/249/184 deployed); assumption",
 )
 
@@ -88,6 +93,7 @@ RU_FORCE_MIX = ForceMix(
         Leg("heavy_bomber", "Tu-95MS", 0.15, 0.20, "RU-AIR-BASE", "eliminate", "lrna"),
     ),
     storage_facility="RU-STORAGE",
+    repair_facility="RU-DEPOT",
     source="rough 2011 proportions (Podvig, russianforces.org); assumption",
 )
 
@@ -150,7 +156,7 @@ class _Builder:
                 "system_type": leg.system_type,
                 "status": status,
                 "quantity": 1,
-                "facility": leg.facility,
+                "facility": leg.facility if status == "deployed" else self.mix.repair_facility,
             }
             if leg.armament:
                 item["armament"] = leg.armament
@@ -299,6 +305,14 @@ def synthetic_stream(
             "name": f"{party} storage (synthetic)",
         }
     )
+    facilities.append(
+        {
+            "id": mix.repair_facility,
+            "party": party,
+            "type": "repair",
+            "name": f"{party} heavy bomber depot (synthetic)",
+        }
+    )
     for s, n_dep, n_non in zip(b.legs, deployed, non_deployed, strict=True):
         for _ in range(n_dep):
             launcher = b.new_launcher(s, "deployed")
@@ -401,6 +415,7 @@ def _reduce(b: _Builder, ops: list[tuple[str, dict[str, Any]]], point: Aggregate
                 ops.append(("unload", {"container": launcher, "items": [missile]}))
                 s.spares.append(missile)
             else:
+                ops.append(("move", {"uid": launcher, "to_facility": b.mix.repair_facility}))
                 ops.append(("status_change", {"uid": launcher, "to_status": "non_deployed"}))
             s.empty.append(launcher)
         # more deployed: a spare missile into an empty launcher, or a bomber back on duty
@@ -417,6 +432,7 @@ def _reduce(b: _Builder, ops: list[tuple[str, dict[str, Any]]], point: Aggregate
                 s.missile_in[launcher] = missile
                 b.rvs[missile] = 0
             else:
+                ops.append(("move", {"uid": launcher, "to_facility": s.leg.facility}))
                 ops.append(("status_change", {"uid": launcher, "to_status": "deployed"}))
             s.deployed.append(launcher)
         # fewer launchers: the empty ones leave accountability
