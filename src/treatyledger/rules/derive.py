@@ -190,12 +190,20 @@ class _KeySpace:
         """Each row's key without its container part (added per pass): one lookup over the
         folded code and one over the secondary code (rules.selectors), each table giving the
         key's share of the fields it holds."""
+        by_folded, by_secondary = self._key_tables()
+        key = by_folded[folded_code(table)]
+        if by_secondary.any():
+            key += by_secondary[secondary_code(table)]
+        return key
+
+    @functools.cached_property
+    def _key_tables_cached(self) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]:
         place = self._container_size()
         places: dict[str, int] = {}
         for name, _, size in reversed(self.fields):
             places[name] = place
             place *= size
-        maps = {
+        shares = {
             name: (value_map * places[name]).astype(np.int32) for name, value_map, _ in self.fields
         }
         folded = [name for name, _ in FOLDED_FIELDS]
@@ -203,17 +211,18 @@ class _KeySpace:
         by_folded = np.zeros(grid.shape[1], dtype=np.int32)
         secondary = np.arange(SECONDARY_SIZE)
         by_secondary = np.zeros(SECONDARY_SIZE, dtype=np.int32)
-        for name, share in maps.items():
+        for name, share in shares.items():
             if name in folded:
                 by_folded += share[grid[folded.index(name)]]
             elif name == "role":
                 by_secondary += share[secondary >> len(SECONDARY_FLAGS)]
             else:
                 by_secondary += share[(secondary >> SECONDARY_FLAGS.index(name)) & 1]
-        key = by_folded[folded_code(table)]
-        if by_secondary.any():
-            key += by_secondary[secondary_code(table)]
-        return key
+        return by_folded, by_secondary
+
+    def _key_tables(self) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]:
+        """Folded code -> key share, secondary code -> key share (computed once)."""
+        return self._key_tables_cached
 
 
 def _value_map(mentioned: list[int], codes: int) -> npt.NDArray[np.int64]:
