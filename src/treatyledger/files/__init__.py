@@ -9,13 +9,17 @@ from treatyledger.files.builtin import (
     read_bundled_inventory,
     rule_set_names,
 )
-from treatyledger.files.inventory import read_inventory
+from treatyledger.files.forces import force_names, load_force
+from treatyledger.files.inventory import read_inventory, write_inventory_csv
 
 __all__ = [
     "bundled_inventory_names",
+    "force_names",
     "load_catalog",
+    "load_force",
     "load_rule_set",
     "read_bundled_inventory",
     "read_inventory",
     "rule_set_names",
+    "write_inventory_csv",
 ]

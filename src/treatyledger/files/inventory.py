@@ -485,3 +485,18 @@ def _column_in(message: str) -> str | None:
         if name in words:
             return name
     return None
+
+
+def write_inventory_csv(inventory: Inventory) -> str:
+    """The inventory in the CSV format ``read_inventory`` reads back (every column, the
+    facility's type on each row that names a known facility)."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(COLUMNS), lineterminator="\n")
+    writer.writeheader()
+    for item in inventory.items:
+        row = item.model_dump(mode="json", exclude_none=True)
+        facility = inventory.facilities.get(item.facility or "")
+        if facility is not None:
+            row["facility_type"] = facility.type.value
+        writer.writerow(row)
+    return buffer.getvalue()
