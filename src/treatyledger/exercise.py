@@ -335,7 +335,8 @@ def print_exercise(console: Any, result: ExerciseResult) -> None:
         *(cid.replace("_", " ") for cid, _ in CATEGORIES),
         "vs official",
         title="New START, 2011-2018: counted by the other party from its verified mirror "
-        "/ official aggregate",
+        "/ official aggregate (a reproduction of the input: the streams are generated from "
+        "these aggregates)",
     )
     for row in sorted(result.rows, key=lambda r: (r.data_date, r.party)):
         cells = []
@@ -356,6 +357,13 @@ def print_exercise(console: Any, result: ExerciseResult) -> None:
         "",
     )
     console.print(table)
+    console.print(
+        "What the match proves: the notifications, signatures, logs, mirroring and counting "
+        "carry the numbers through unchanged. It is not evidence about the forces: each "
+        "stream was generated to give these aggregates (ledger.synthetic). Independent "
+        "evidence is the item-level force section above.",
+        highlight=False,
+    )
     for party, compliance in result.public.items():
         verdicts = ", ".join(
             f"{c['category']} {c['total']:,}/{c['limit']:,} "

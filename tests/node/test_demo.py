@@ -23,8 +23,13 @@ def test_demo_runs_unattended_and_reproduces_every_official_figure(tmp_path: Pat
     assert done.returncode == 0, done.stderr[-2000:]
     assert elapsed < 120
     out = done.stdout
-    assert out.count("matches") == 27  # 13 US and 14 RU data dates, 2011-02-05 .. 2018-09-01
+    # 13 US and 14 RU data dates, 2011-02-05 .. 2018-09-01, and the 7 checks of the US force
+    assert out.count("matches") == 27 + 7
     assert "DIFFERS" not in out
+    # which figures are evidence and which reproduce the input is said, not left to guess
+    assert out.count("independent check:") == 4  # the force's four structural figures
+    assert out.count("reproduction of the input") >= 3 + 1  # three force figures, the exercise
+    assert "It is not evidence about the forces" in out
     assert "cosigned by treatyledger.example/RU" in out
     assert "cosigned by treatyledger.example/US" in out
     assert "Bundled inventories under every built-in rule set" in out  # the first section
