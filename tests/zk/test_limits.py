@@ -334,9 +334,13 @@ def _facility_inventory() -> Inventory:
     items = []
     for facility, missiles, warheads in (("WARREN", 5, 1), ("MALMSTROM", 3, 2), ("MINOT", 0, 0)):
         for i in range(missiles):
+            # New START: a deployed missile is one in a deployed launcher (Protocol Part One)
+            items.append(Item(uid=f"{facility}-L{i}", party="US", kind="icbm_launcher",
+                              system_type="MM III", status="deployed",
+                              facility=facility))  # fmt: skip
             items.append(Item(uid=f"{facility}-M{i}", party="US", kind="icbm",
                               system_type="MM III", status="deployed", warheads=warheads,
-                              facility=facility))  # fmt: skip
+                              facility=facility, contained_in=f"{facility}-L{i}"))  # fmt: skip
         spare = f"{facility}-SPARE"
         items.append(Item(uid=spare, party="US", kind="icbm", system_type="MM III",
                           status="non_deployed", facility=facility))  # fmt: skip

@@ -2,7 +2,7 @@
 
 Pure: the inventory, rule set and catalog are values handed in, the random source is a
 parameter. ``base_values`` splits a category's count over the party's bases with the counting
-engine's own per-row amounts (``rules.engine.explain``), so the committed values add up to
+engine's own per-row amounts (``rules.explain.explain``), so the committed values add up to
 exactly what ``count`` gives. ``prove_limits`` commits to each base's value with a fresh
 blinding factor and proves the statement of ``zk.verifier``; a total over its limit cannot be
 proven and is refused with the category and the excess. The ``LimitSecret`` (every value and
@@ -22,7 +22,7 @@ from treatyledger.errors import TreatyLedgerError
 from treatyledger.model.catalog import Catalog
 from treatyledger.model.items import Inventory, Item
 from treatyledger.model.parties import IDENTIFIER_PATTERN
-from treatyledger.rules.engine import explain
+from treatyledger.rules.explain import explain
 from treatyledger.rules.schema import ID_PATTERN, RuleSet
 from treatyledger.rules.table import InventoryTable
 from treatyledger.zk.generators import commit
@@ -91,7 +91,7 @@ def base_values(
         key = _base_of(item, by, catalog)
         if item.party == party and key is not None:
             values.setdefault(key, 0)
-    for contribution in explain(table, rule_set, catalog, category, party):
+    for contribution in explain(table, rule_set, catalog, category, party).contributions:
         item = inventory.items[contribution.row_index]
         key = _base_of(item, by, catalog)
         if key is None:
