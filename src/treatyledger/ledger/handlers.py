@@ -264,15 +264,21 @@ def _convert(step: Step, payload: Mapping[str, Any]) -> Mutations:
 
 
 def _transfer(step: Step, payload: Mapping[str, Any]) -> Mutations:
+    """A warhead, missile, launcher or bomber leaves the party: only out of deployment and out
+    of any container, and empty. Flagged where the treaty forbids it (policy)."""
     uid = payload["uid"]
     to_party = payload["to_party"]
     record = step.alive(uid)
     step.transition(NotificationKind.TRANSFER, uid, record, TRANSFERRED)
     if to_party == step.party:
         raise step.reject("a party cannot transfer to itself", Rule.ILLEGAL_TRANSITION, uid)
-    _off_carrier(step, uid, record)
-    policy = step.policy
-    if policy.third_state_transfer_forbidden and to_party not in policy.treaty_parties:
+    if record.get("contained_in"):
+        raise step.reject(
+            f"the item is in {record['contained_in']} (unload it first)", Rule.TWO_PLACES, uid
+        )
+    if record["kind"] != WARHEAD:
+        step.empty(uid, record)
+    if step.policy.forbidden_transfer(step.party, to_party, record["kind"], record.get("facility")):
         step.flags.append((Rule.THIRD_STATE_TRANSFER.value, uid))
     return _set_status(step, uid, TRANSFERRED)
 

@@ -11,12 +11,24 @@ from treatyledger.model.catalog import Catalog
 
 
 @dataclass(frozen=True)
+class TransferExemption:
+    """Transfers from ``from_party`` to ``to_party`` of these item kinds are not transfers to
+    a third state, if the item's location is known where ``requires_location``."""
+
+    from_party: str
+    to_party: str
+    kinds: frozenset[str]
+    requires_location: bool = True
+
+
+@dataclass(frozen=True)
 class LedgerPolicy:
     """``deadline_days``: notifications issued later than this after their effective time are
     flagged late (None: never late). ``third_state_transfer_forbidden``: a transfer to a party
-    outside ``treaty_parties`` is flagged as a violation (an empty ``treaty_parties`` treats
-    every other party as a third state). ``require_signatures``: ``apply`` rejects unsigned
-    notifications.
+    outside ``treaty_parties`` of an item of ``transfer_kinds`` (every kind if None) is
+    flagged as a violation unless a ``transfer_exemptions`` entry covers it (an empty
+    ``treaty_parties`` treats every other party as a third state). ``require_signatures``:
+    ``apply`` rejects unsigned notifications.
     """
 
     catalog: Catalog
@@ -24,19 +36,57 @@ class LedgerPolicy:
     third_state_transfer_forbidden: bool = True
     treaty_parties: frozenset[str] = frozenset()
     require_signatures: bool = True
+    transfer_kinds: frozenset[str] | None = None
+    transfer_exemptions: tuple[TransferExemption, ...] = ()
+
+    def forbidden_transfer(
+        self, from_party: str, to_party: str, kind: str, location: str | None
+    ) -> bool:
+        """Whether moving an item of ``kind`` from ``from_party`` to ``to_party`` is a
+        transfer to a third state the treaty forbids (the one rule the CLI, the node and the
+        mirror apply, through the one policy each builds)."""
+        if not self.third_state_transfer_forbidden or to_party in self.treaty_parties:
+            return False
+        if self.transfer_kinds is not None and kind not in self.transfer_kinds:
+            return False
+        for exemption in self.transfer_exemptions:
+            if (
+                exemption.from_party == from_party
+                and exemption.to_party == to_party
+                and kind in exemption.kinds
+                and (location is not None or not exemption.requires_location)
+            ):
+                return False
+        return True
 
 
 def policy_from_rule_set(rule_set: Any, catalog: Catalog, **overrides: Any) -> LedgerPolicy:
-    """The ledger policy of a ``treatyledger.rules.RuleSet``: its notification deadline and its
-    rule on transfers to third states."""
+    """The ledger policy of a ``treatyledger.rules.RuleSet``: its notification deadline, its
+    parties (as treaty parties, with any given in ``overrides``) and its rule on transfers to
+    third states, with the kinds it covers and its exceptions."""
     notifications = getattr(rule_set, "notifications", None)
     transfers = getattr(rule_set, "transfers", None)
     deadline = getattr(notifications, "deadline_days", None)
     forbidden = bool(getattr(transfers, "third_state_forbidden", False))
+    kinds = getattr(transfers, "kinds", None)
+    exemptions = tuple(
+        TransferExemption(
+            from_party=e.from_party,
+            to_party=e.to_party,
+            kinds=frozenset(str(k) for k in e.kinds),
+            requires_location=e.requires_location,
+        )
+        for e in getattr(transfers, "exceptions", ())
+    )
+    treaty = getattr(rule_set, "treaty", None)
+    parties = frozenset(getattr(treaty, "parties", ()))
     fields: dict[str, Any] = {
         "catalog": catalog,
         "deadline_days": deadline,
         "third_state_transfer_forbidden": forbidden,
+        "transfer_kinds": None if kinds is None else frozenset(str(k) for k in kinds),
+        "transfer_exemptions": exemptions,
     }
     fields.update(overrides)
+    fields["treaty_parties"] = parties | frozenset(overrides.get("treaty_parties", ()))
     return LedgerPolicy(**fields)

@@ -76,7 +76,11 @@ TRANSITIONS: dict[str, dict[str, frozenset[tuple[str, str]]]] = {
         },
         BOMBER: frozenset({(NON_DEPLOYED, CONVERTED_NN)}),
     },
+    # a delivery item is transferred out of deployment (START I's First Agreed Statement and
+    # New START Art. XIII forbid transfers to third states save existing cooperation)
     NotificationKind.TRANSFER.value: {
-        WARHEAD: frozenset({(STORED, TRANSFERRED), (RETIRED, TRANSFERRED)})
+        WARHEAD: frozenset({(STORED, TRANSFERRED), (RETIRED, TRANSFERRED)}),
+        **{k: frozenset({(NON_DEPLOYED, TRANSFERRED)}) for k in _DELIVERY},
+        BOMBER: frozenset({(NON_DEPLOYED, TRANSFERRED)}),
     },
 }

@@ -77,10 +77,12 @@ _DELIVERY_STATUSES = frozenset(
         Status.IN_CONVERSION,
         Status.CONVERTED,
         Status.ELIMINATED,
+        Status.TRANSFERRED,  # to another state, e.g. Trident II SLBMs to the United Kingdom
     }
 )
 
-#: Legal statuses per item kind, as in the design brief.
+#: Legal statuses per item kind: the design brief's, and ``transferred`` for every kind (the
+#: treaties regulate transfers of missiles, launchers and bombers as well as of warheads).
 STATUSES_BY_KIND: dict[ItemKind, frozenset[Status]] = {
     ItemKind.ICBM: _DELIVERY_STATUSES,
     ItemKind.SLBM: _DELIVERY_STATUSES,
@@ -93,6 +95,7 @@ STATUSES_BY_KIND: dict[ItemKind, frozenset[Status]] = {
             Status.NON_DEPLOYED,
             Status.CONVERTED_NON_NUCLEAR,
             Status.ELIMINATED,
+            Status.TRANSFERRED,
         }
     ),
     ItemKind.WARHEAD: frozenset(

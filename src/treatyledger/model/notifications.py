@@ -153,7 +153,8 @@ class ConvertPayload(_Payload):
 
 
 class TransferPayload(_Payload):
-    """A warhead leaves the party's possession to ``to_party``."""
+    """An item (a warhead, missile, launcher or heavy bomber) leaves the party's possession to
+    ``to_party``; its UID and its facility (the location of transfer) are in the ledger."""
 
     uid: Uid
     to_party: PartyId

@@ -297,8 +297,27 @@ class Inspections(_Strict):
         return sum(t.annual_quota for t in self.types)
 
 
+class TransferException(_Strict):
+    """Transfers ``from`` one party ``to`` another of these kinds are allowed although the
+    receiver is not a party, when notified with the item's location (and UID) if
+    ``requires_location``: START I's and New START's "existing patterns of cooperation"."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    from_party: str = Field(alias="from", pattern=IDENTIFIER_PATTERN)
+    to_party: str = Field(alias="to", pattern=IDENTIFIER_PATTERN)
+    kinds: tuple[ItemKind, ...] = Field(min_length=1)
+    requires_location: bool = True
+    source: str = Field(min_length=1)
+
+
 class Transfers(_Strict):
+    """Transfers to states the treaty does not bind: forbidden or not, for which item kinds
+    (all of them if ``kinds`` is not given), and the exceptions."""
+
     third_state_forbidden: bool
+    kinds: tuple[ItemKind, ...] | None = None
+    exceptions: tuple[TransferException, ...] = ()
     source: str = ""
 
 
