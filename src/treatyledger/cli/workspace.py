@@ -33,9 +33,9 @@ from treatyledger.cli.options import CommandLineError, OutputFormat, parse_date
 from treatyledger.errors import InputFileError
 from treatyledger.files import load_catalog, load_rule_set, read_inventory
 from treatyledger.files.inventory import COLUMNS as INVENTORY_COLUMNS
+from treatyledger.files.inventory import inventory_rows
 from treatyledger.ledger import sign, time_series
 from treatyledger.ledger.reconcile import reconcile
-from treatyledger.model.items import Inventory
 from treatyledger.model.notifications import (
     NotificationKind,
     NotificationSchemaError,
@@ -277,17 +277,6 @@ def import_inventory_command(
 # ---------------------------------------------------------------------- inventory
 
 
-def _inventory_rows(inventory: Inventory) -> list[dict[str, Any]]:
-    rows = []
-    for item in inventory.items:
-        row = item.model_dump(mode="json", exclude_none=True)
-        facility = inventory.facilities.get(item.facility or "")
-        if facility is not None:
-            row["facility_type"] = facility.type.value
-        rows.append(row)
-    return rows
-
-
 @app.command("inventory")
 def inventory_command(
     workspace: Path = WORKSPACE_ARGUMENT,
@@ -298,7 +287,7 @@ def inventory_command(
     """The inventory replayed from the notifications as of a date, in the inventory file
     format (CSV or JSON, readable by `count --inventory`)."""
     inventory = workspace_inventory(workspace, parse_date(as_of, "--as-of"), party=party)
-    rows = _inventory_rows(inventory)
+    rows = inventory_rows(inventory)
     if output is InventoryFormat.JSON:
         facilities = [
             f.model_dump(mode="json", exclude_none=True) for f in inventory.facilities.values()

@@ -487,16 +487,23 @@ def _column_in(message: str) -> str | None:
     return None
 
 
-def write_inventory_csv(inventory: Inventory) -> str:
-    """The inventory in the CSV format ``read_inventory`` reads back (every column, the
-    facility's type on each row that names a known facility)."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(COLUMNS), lineterminator="\n")
-    writer.writeheader()
+def inventory_rows(inventory: Inventory) -> list[dict[str, Any]]:
+    """One row per item in the inventory file's columns (the facility's type on each row
+    that names a known facility)."""
+    rows = []
     for item in inventory.items:
         row = item.model_dump(mode="json", exclude_none=True)
         facility = inventory.facilities.get(item.facility or "")
         if facility is not None:
             row["facility_type"] = facility.type.value
-        writer.writerow(row)
+        rows.append(row)
+    return rows
+
+
+def write_inventory_csv(inventory: Inventory) -> str:
+    """The inventory in the CSV format ``read_inventory`` reads back."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(COLUMNS), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(inventory_rows(inventory))
     return buffer.getvalue()
