@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
+from gocheck import GoChecker, build
 from pg import fresh_database, postgres_reachable
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -49,3 +50,9 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         _require_postgres()
         with fresh_database() as url:
             yield url
+
+
+@pytest.fixture(scope="session")
+def tlogcheck(tmp_path_factory: pytest.TempPathFactory) -> GoChecker:
+    """Go's golang.org/x/mod/sumdb/tlog and note, built from tests/interop/go/tlogcheck."""
+    return GoChecker(build(tmp_path_factory.mktemp("go")))

@@ -93,6 +93,8 @@ def test_openapi_document_lists_every_route_with_problem_responses(node: ServedN
             responses = operation["responses"]
             errors = [code for code in responses if code.startswith(("4", "5"))]
             for code in errors:
+                if (path, code) == ("/v1/witness/add-checkpoint", "409"):
+                    continue  # tlog-witness prescribes text/x.tlog.size: the held size
                 content = responses[code].get("content", {})
                 assert "application/problem+json" in content, (method, path, code)
             if path != "/v1/health":

@@ -63,6 +63,11 @@ def test_openapi_document_has_every_operation(fuzzed_node: ServedNode) -> None:
         "POST /v1/inspections",
         "GET /v1/inspections",
         "GET /v1/compliance-issues",
+        "GET /v1/tlog/checkpoint",
+        "GET /v1/tlog/tile/entries/{path}",
+        "GET /v1/tlog/tile/{path}",
+        "GET /v1/tlog/blob/sha256/{digest}",
+        "POST /v1/witness/add-checkpoint",
     } <= labels
 
 

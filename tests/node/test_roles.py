@@ -25,10 +25,12 @@ from treatyledger.store.inspection_tables import ComplianceIssueRow, InspectionR
 from treatyledger.store.ledger_tables import NotificationRow
 from treatyledger.store.node_tables import Principal
 from treatyledger.store.tlog_tables import TlogCheckpointRow, TlogCosignatureRow, TlogLeafRow
+from treatyledger.tlog.checkpoint import Checkpoint, sign_checkpoint
 from treatyledger.tlog.cosignature import cosignature_line
-from treatyledger.tlog.note import parse_note
+from treatyledger.tlog.note import NoteSigner, parse_note
 
 PROBLEM = "application/problem+json"
+OCTETS = "application/octet-stream"
 SEEDED = 5
 
 Body = Callable[[ServedNode, Role], Any]
@@ -41,10 +43,13 @@ class Endpoint:
     allowed: frozenset[Role]
     body: Body | None = None
     ok: int = 200
+    media: str = "application/json"
+    #: the OpenAPI path when ``path`` fills in path parameters
+    template: str | None = None
 
     @property
     def id(self) -> str:
-        return f"{self.method} {self.path.split('?')[0]}"
+        return f"{self.method} {self.template or self.path.split('?')[0]}"
 
 
 def _next_notification(node: ServedNode, _role: Role) -> dict[str, Any]:
@@ -53,6 +58,11 @@ def _next_notification(node: ServedNode, _role: Role) -> dict[str, Any]:
     record = stream(node.workspace.party, 1, first=last + 1)[0]
     note = sign(Notification.model_validate(record), node.workspace.signing_key)
     return {"notifications": [note.to_json_dict()]}
+
+
+def _add_checkpoint(_node: ServedNode, _role: Role) -> str:
+    signer = NoteSigner.from_seed("treatyledger.example/RU", bytes(32))
+    return "old 0\n\n" + sign_checkpoint(Checkpoint(signer.name, 0, bytes(32)), signer)
 
 
 def _finding(_node: ServedNode, _role: Role) -> dict[str, Any]:
@@ -113,6 +123,46 @@ ENDPOINTS = [
     Endpoint("POST", "/v1/inspections", frozenset({INSPECTOR}), _finding, ok=201),
     Endpoint("GET", "/v1/inspections", frozenset({OWNER, PEER, INSPECTOR})),
     Endpoint("GET", "/v1/compliance-issues", frozenset({OWNER, PEER, INSPECTOR})),
+    Endpoint(
+        "GET",
+        "/v1/tlog/checkpoint",
+        frozenset({OWNER, PEER, INSPECTOR, WITNESS, OBSERVER}),
+        media="text/plain; charset=utf-8",
+    ),
+    Endpoint(
+        "GET",
+        f"/v1/tlog/tile/0/000.p/{SEEDED}",
+        frozenset({OWNER, PEER, INSPECTOR, WITNESS, OBSERVER}),
+        media=OCTETS,
+        template="/v1/tlog/tile/{path}",
+    ),
+    Endpoint(
+        "GET",
+        f"/v1/tlog/tile/entries/000.p/{SEEDED}",
+        frozenset({OWNER, PEER, INSPECTOR}),
+        media=OCTETS,
+        template="/v1/tlog/tile/entries/{path}",
+    ),
+    # no notification of the seeded log is large enough for a digest leaf: allowed roles
+    # get the 404 of a missing blob, the others a 403 before the lookup
+    Endpoint(
+        "GET",
+        "/v1/tlog/blob/sha256/" + "0" * 64,
+        frozenset({OWNER, PEER, INSPECTOR}),
+        ok=404,
+        media=PROBLEM,
+        template="/v1/tlog/blob/sha256/{digest}",
+    ),
+    # the seeded node witnesses no log (no other party's key): a peer's submission is a
+    # 404 unknown log, as tlog-witness says; every other role is refused first
+    Endpoint(
+        "POST",
+        "/v1/witness/add-checkpoint",
+        frozenset({PEER}),
+        _add_checkpoint,
+        ok=404,
+        media=PROBLEM,
+    ),
 ]
 #: The one documented route that needs no token.
 PUBLIC_ROUTES = {"GET /v1/health"}
@@ -170,6 +220,8 @@ def _call(node: ServedNode, endpoint: Endpoint, role: Role | None, token: str | 
     client = node.client(role) if role is not None else node.client(token=token)
     body_role = role if role in endpoint.allowed else next(iter(sorted(endpoint.allowed)))
     body = endpoint.body(node, body_role) if endpoint.body else None
+    if isinstance(body, str):
+        return client.request(endpoint.method, endpoint.path, content=body)
     return client.request(endpoint.method, endpoint.path, json=body)
 
 
@@ -184,7 +236,7 @@ def test_role_is_allowed_or_refused_as_declared(
     response = _call(seeded, endpoint, role)
     if role in endpoint.allowed:
         assert response.status_code == endpoint.ok, response.text
-        assert response.headers["content-type"] == "application/json"
+        assert response.headers["content-type"] == endpoint.media
     else:
         assert response.status_code == 403, response.text
         assert response.headers["content-type"] == PROBLEM

@@ -9,7 +9,17 @@ import click
 from rich.markup import escape
 
 # Importing the area modules registers their commands on ``app``.
-from treatyledger.cli import analyze, counting, escrow, inspect, log, node, workspace, zk  # noqa: F401
+from treatyledger.cli import (  # noqa: F401
+    analyze,
+    counting,
+    escrow,
+    inspect,
+    log,
+    node,
+    tiles,
+    workspace,
+    zk,
+)
 from treatyledger.cli.app import app, err_console
 from treatyledger.errors import TreatyLedgerError
 

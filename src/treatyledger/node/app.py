@@ -20,7 +20,16 @@ from treatyledger.node.auth import AuthCache, AuthFirstRoute
 from treatyledger.node.context import NodeContext
 from treatyledger.node.limits import BodySizeLimit
 from treatyledger.node.problems import install_problem_handlers, problem_responses
-from treatyledger.node.routers import health, inspections, log, notifications, public, state
+from treatyledger.node.routers import (
+    health,
+    inspections,
+    log,
+    notifications,
+    public,
+    state,
+    tiles,
+    witness,
+)
 from treatyledger.node.views import treaty
 from treatyledger.node.writer import GroupCommitWriter
 
@@ -103,4 +112,12 @@ async def _freeze_survivors() -> None:
 
 
 def _routers() -> list[APIRouter]:
-    return [notifications.router, log.router, state.router, public.router, inspections.router]
+    return [
+        notifications.router,
+        log.router,
+        state.router,
+        public.router,
+        inspections.router,
+        tiles.router,
+        witness.router,
+    ]

@@ -30,7 +30,7 @@ from treatyledger.tlog.checkpoint import Checkpoint, parse_checkpoint, sign_chec
 from treatyledger.tlog.compact import CompactRange, NodeId
 from treatyledger.tlog.entries import MAX_INLINE_ENTRY, check_leaf
 from treatyledger.tlog.hashing import RFC6962, Hasher
-from treatyledger.tlog.note import NoteSigner, add_signature_lines, parse_note
+from treatyledger.tlog.note import Signer, add_signature_lines, parse_note
 from treatyledger.tlog.proofs import ProofError, consistency_proof, inclusion_proof, root_at
 from treatyledger.tlog.tiles import (
     TILE_WIDTH,
@@ -44,6 +44,7 @@ from treatyledger.tlog.tiles import (
 )
 from treatyledger.tlog.verifier import (
     SIG_TYPE_COSIGNATURE,
+    SIG_TYPE_MLDSA44,
     VerificationError,
     VerifierKey,
     verify_checkpoint,
@@ -303,7 +304,7 @@ class TlogReader:
 # --------------------------------------------------------------------------- checkpoints
 
 
-def publish_checkpoint(conn: Connection, log_id: str, signer: NoteSigner) -> str:
+def publish_checkpoint(conn: Connection, log_id: str, signer: Signer) -> str:
     """Sign and store the checkpoint of the log's current size (idempotent per size);
     returns the signed note. The signer's key name must be the origin ``log_id``."""
     reader = TlogReader(conn, log_id)
@@ -364,9 +365,9 @@ def add_cosignature(
 ) -> None:
     """Verify ``line`` as ``cosigner``'s tlog-cosignature on the stored checkpoint of
     ``size`` and store it (replacing an older one by the same key)."""
-    if cosigner.sig_type != SIG_TYPE_COSIGNATURE:
+    if cosigner.sig_type not in (SIG_TYPE_COSIGNATURE, SIG_TYPE_MLDSA44):
         raise TlogStoreError(
-            f"cosigner key {cosigner.name} has type {cosigner.sig_type}, want 0x04"
+            f"cosigner key {cosigner.name} has type {cosigner.sig_type}, want 0x04 or 0x06"
         )
     note = checkpoint_note(conn, log_id, size, with_cosignatures=False)
     if note is None:

@@ -87,3 +87,28 @@ class TlogCosignatureRow(Base):
     key_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     timestamp: Mapped[int] = mapped_column(BigInteger)
     line: Mapped[str] = mapped_column(Text)
+
+
+class TlogWitnessStateRow(Base):
+    """This node as a C2SP tlog-witness: per log origin, the last checkpoint it cosigned
+    (revision ``0006_tlog_witness``)."""
+
+    __tablename__ = "tlog_witness_state"
+
+    origin: Mapped[str] = mapped_column(String(NAME_LENGTH), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    note: Mapped[str] = mapped_column(Text)
+
+
+class TlogWitnessRow(Base):
+    """A witness this node pushes its checkpoints to (tlog-witness add-checkpoint): where,
+    which keys its cosignatures verify with (vkeys, one per line), the file holding the
+    bearer token it wants (if any), and the size it last cosigned for this log."""
+
+    __tablename__ = "tlog_witnesses"
+
+    name: Mapped[str] = mapped_column(String(NAME_LENGTH), primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    vkeys: Mapped[str] = mapped_column(Text)
+    token_file: Mapped[str | None] = mapped_column(Text, nullable=True)
+    size: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -286,6 +286,18 @@ def party_keys(conn: Connection, party: str) -> dict[str, str]:
     return {key_id: key for key_id, key in rows}
 
 
+def all_party_keys(engine: Engine) -> dict[str, list[str]]:
+    """Every registered party's public keys (base64 raw), by party."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(PartyKeyRow.party, PartyKeyRow.public_key).order_by(PartyKeyRow.key_id)
+        ).all()
+    out: dict[str, list[str]] = {}
+    for party, key in rows:
+        out.setdefault(party, []).append(key)
+    return out
+
+
 def _register_key(conn: Connection, party: str, public_key: str, *, name: str) -> str:
     key_id = signer_key_id(parse_public_key(public_key))
     owner = conn.execute(
