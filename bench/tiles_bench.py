@@ -111,7 +111,8 @@ def serving(tmp: Path) -> None:
     print(f"  static server, hash tiles from the exported directory:   {rate(REQUESTS, static_s)}")
     print(f"  export-tiles: {report.tiles} tiles and {report.bundles} bundles in {export_s:.2f} s")
     print(
-        f"  tiles/s over proofs/s: {proof_s / tile_s:.2f}x (node), {proof_s / static_s:.2f}x (static)"
+        f"  tiles/s over proofs/s: {proof_s / tile_s:.2f}x (node), "
+        f"{proof_s / static_s:.2f}x (static)"
     )
 
 

@@ -95,8 +95,16 @@ def principal_revoke(
 @peer_app.command("sync")
 def peer_sync(
     workspace: Path = WORKSPACE,
-    peer: str = typer.Option(..., "--peer", help="URL of the other party's node"),
-    token: str = typer.Option(..., "--token", help="this party's token on that node (peer role)"),
+    peer: str | None = typer.Option(None, "--peer", help="URL of the other party's node"),
+    token: str | None = typer.Option(
+        None, "--token", help="this party's token on that node (peer role)"
+    ),
+    tiles: str | None = typer.Option(
+        None,
+        "--tiles",
+        help="follow the log through C2SP tlog-tiles alone: a node's .../v1/tlog URL or a "
+        "static copy (URL or directory) written by `log export-tiles`; nothing is cosigned",
+    ),
     page_size: int = typer.Option(256, min=1, max=1000, help="entries fetched per request"),
     evidence_dir: Path | None = typer.Option(
         None, help="where an equivocation evidence file goes (default: the workspace)"
@@ -107,14 +115,26 @@ def peer_sync(
 
     Exit 0 synced; 1 peer unreachable or refused (run again to resume); 2 something did not
     verify; 3 the peer's log forked (evidence file written)."""
+    from treatyledger.cli.options import CommandLineError
     from treatyledger.node.peer import sync_peer
+    from treatyledger.node.tiles_sync import TilesSource, sync_from_tiles
     from treatyledger.store.workspace import Workspace
 
+    if (peer is None) == (tiles is None):
+        raise CommandLineError("give either --peer URL --token T or --tiles URL|DIR")
     with Workspace.open(workspace, db_url=db) as ws:
-        report = sync_peer(ws, peer, token, page_size=page_size, evidence_dir=evidence_dir)
+        if tiles is not None:
+            with TilesSource(tiles, token) as source:
+                report = sync_from_tiles(ws, source)
+        else:
+            if token is None:
+                raise CommandLineError("--peer needs --token (this party's token on that node)")
+            assert peer is not None
+            report = sync_peer(ws, peer, token, page_size=page_size, evidence_dir=evidence_dir)
     console.print(
         f"{report.origin}: size {report.previous_size} -> {report.size}, "
-        f"{report.replayed} new notifications mirrored and replayed, checkpoint cosigned"
+        f"{report.replayed} new notifications mirrored and replayed"
+        + (", checkpoint cosigned" if report.cosigned else "")
     )
     for category, value in report.counts.get("categories", {}).items():
         limit = value.get("limit")

@@ -21,8 +21,15 @@ import httpx
 from treatyledger.errors import TreatyLedgerError
 from treatyledger.node import logview
 from treatyledger.node.context import NodeContext
+from treatyledger.node.keys import log_signer
 from treatyledger.store import tlog_store
-from treatyledger.store.witness_store import ConfiguredWitness, list_witnesses, set_witness_size
+from treatyledger.store.witness_store import (
+    ConfiguredWitness,
+    checkpoint_to_push,
+    list_witnesses,
+    set_witness_size,
+    store_cosignatures,
+)
 from treatyledger.tlog.note import parse_note
 from treatyledger.tlog.verifier import VerificationError, parse_checkpoint
 from treatyledger.tlog.witness import (
@@ -87,10 +94,7 @@ def push_to_witness(
 ) -> PushResult:
     """One add-checkpoint exchange (two on a 409) for the current checkpoint."""
     origin = logview.origin_of(node)
-    logview.current_checkpoint_note(node)
-    with node.engine.connect() as conn:
-        note = tlog_store.latest_checkpoint(conn, origin, with_cosignatures=False)
-    assert note is not None
+    note = checkpoint_to_push(node.engine, origin, log_signer(node.party, node.signing_key))
     checkpoint = parse_checkpoint(parse_note(note).text)
     held = witness.size
     for _attempt in range(2):
@@ -116,13 +120,12 @@ def push_to_witness(
         if not lines:
             raise WitnessPushError(f"witness {witness.name}: no cosignature by its known keys")
         keys = {(k.name, k.key_id): k for k in witness.vkeys}
-        with node.engine.begin() as conn:
-            for line in lines:
-                name = line[2:].split(" ", 1)[0]
-                key_id = int.from_bytes(base64.b64decode(line.rsplit(" ", 1)[1])[:4], "big")
-                tlog_store.add_cosignature(
-                    conn, origin, checkpoint.size, line, keys[(name, key_id)]
-                )
+        keyed = []
+        for line in lines:
+            name = line[2:].split(" ", 1)[0]
+            key_id = int.from_bytes(base64.b64decode(line.rsplit(" ", 1)[1])[:4], "big")
+            keyed.append((line, keys[(name, key_id)]))
+        store_cosignatures(node.engine, origin, checkpoint.size, keyed)
         set_witness_size(node.engine, witness.name, checkpoint.size)
         return PushResult(witness.name, checkpoint.size, len(lines))
     raise WitnessPushError(f"witness {witness.name} answered 409 twice")

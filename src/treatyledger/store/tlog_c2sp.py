@@ -4,15 +4,26 @@ digest leaf. Also what ``log export-tiles`` writes, one tile at a time."""
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Engine, select
 
 from treatyledger.store.ledger_tables import NotificationRow
-from treatyledger.store.tlog_store import _log_row, _read_tiles
+from treatyledger.store.tlog_store import LogNotFoundError, TlogReader, _log_row, _read_tiles
 from treatyledger.store.tlog_tables import TlogLeafRow
 from treatyledger.tlog.c2sp_tiles import TilePath, encode_entry_bundle, hash_tile, tile_width
+from treatyledger.tlog.compact import compact_nodes
 from treatyledger.tlog.tiles import TILE_WIDTH
 
-__all__ = ["entry_bundle", "full_entry", "read_hash_tile", "tile_exists"]
+__all__ = [
+    "border_hashes",
+    "entry_bundle",
+    "entry_leaves",
+    "full_entry",
+    "read_hash_tile",
+    "served_blob",
+    "served_entry_bundle",
+    "served_hash_tile",
+    "tile_exists",
+]
 
 
 def tile_exists(size: int, tile: TilePath) -> bool:
@@ -64,3 +75,37 @@ def full_entry(conn: Connection, party: str, sha256_hex: str) -> bytes | None:
         )
     ).first()
     return None if row is None else bytes(row[0])
+
+
+def served_hash_tile(engine: Engine, log_id: str, tile: TilePath) -> bytes | None:
+    with engine.connect() as conn:
+        try:
+            return read_hash_tile(conn, log_id, tile)
+        except LogNotFoundError:
+            return None
+
+
+def served_entry_bundle(engine: Engine, log_id: str, tile: TilePath) -> bytes | None:
+    with engine.connect() as conn:
+        try:
+            return entry_bundle(conn, log_id, tile)
+        except LogNotFoundError:
+            return None
+
+
+def served_blob(engine: Engine, party: str, sha256_hex: str) -> bytes | None:
+    with engine.connect() as conn:
+        return full_entry(conn, party, sha256_hex)
+
+
+def border_hashes(engine: Engine, log_id: str, size: int) -> list[bytes] | None:
+    """The compact range [0, size) of a stored log (one hash per set bit of ``size``), or
+    None when the log is shorter: what a mirror extends with new entries to check a root."""
+    with engine.connect() as conn:
+        try:
+            reader = TlogReader(conn, log_id)
+        except LogNotFoundError:
+            return None if size else []
+        if reader.size < size:
+            return None
+        return reader.get_nodes(compact_nodes(size))

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
 from treatyledger.errors import TreatyLedgerError
+from treatyledger.store import tlog_store
 from treatyledger.store.tlog_tables import TlogWitnessRow, TlogWitnessStateRow
 from treatyledger.tlog.note import Signer
 from treatyledger.tlog.verifier import VerificationError, VerifierKey, parse_vkey
@@ -19,10 +20,12 @@ __all__ = [
     "ConfiguredWitness",
     "WitnessConfigError",
     "add_witness",
+    "checkpoint_to_push",
     "held_checkpoint",
     "list_witnesses",
     "remove_witness",
     "set_witness_size",
+    "store_cosignatures",
     "witness_add_checkpoint",
 ]
 
@@ -68,6 +71,27 @@ def witness_add_checkpoint(
                 .values(size=held.size, note=note)
             )
     return lines
+
+
+def checkpoint_to_push(engine: Engine, origin: str, signer: Signer) -> str:
+    """The log's current signed checkpoint without cosignatures: what goes to witnesses."""
+    with engine.begin() as conn:
+        tlog_store.ensure_log(conn, origin)
+        tlog_store.publish_checkpoint(conn, origin, signer)
+    with engine.connect() as conn:
+        note = tlog_store.latest_checkpoint(conn, origin, with_cosignatures=False)
+    assert note is not None
+    return note
+
+
+def store_cosignatures(
+    engine: Engine, origin: str, size: int, lines: Sequence[tuple[str, VerifierKey]]
+) -> None:
+    """Store witness cosignature lines on the checkpoint of ``size``, each verified again
+    with its key (``tlog_store.add_cosignature``), in one transaction."""
+    with engine.begin() as conn:
+        for line, key in lines:
+            tlog_store.add_cosignature(conn, origin, size, line, key)
 
 
 def held_checkpoint(conn: Connection, origin: str) -> str | None:

@@ -68,8 +68,7 @@ def checkpoint(node: Node, _caller: Anyone) -> Response:
 )
 def entries(node: Node, _caller: EntryReader, path: TilePathParam) -> Response:
     tile = _tile(f"entries/{path}")
-    with node.engine.connect() as conn:
-        data = tlog_c2sp.entry_bundle(conn, logview.origin_of(node), tile)
+    data = tlog_c2sp.served_entry_bundle(node.engine, logview.origin_of(node), tile)
     if data is None:
         raise _missing(tile.path())
     return Response(data, media_type=OCTETS, headers=PRIVATE_IMMUTABLE)
@@ -85,8 +84,7 @@ def hash_tile(node: Node, _caller: Anyone, path: TilePathParam) -> Response:
     tile = _tile(path)
     if tile.is_entries:
         raise _missing(tile.path())
-    with node.engine.connect() as conn:
-        data = tlog_c2sp.read_hash_tile(conn, logview.origin_of(node), tile)
+    data = tlog_c2sp.served_hash_tile(node.engine, logview.origin_of(node), tile)
     if data is None:
         raise _missing(tile.path())
     return Response(data, media_type=OCTETS, headers=IMMUTABLE)
@@ -105,8 +103,7 @@ def blob(
 ) -> Response:
     if not _SHA256.fullmatch(digest):
         raise Problem(404, "expected 64 lowercase hex digits", problem="no-such-tile")
-    with node.engine.connect() as conn:
-        data = tlog_c2sp.full_entry(conn, node.party, digest)
+    data = tlog_c2sp.served_blob(node.engine, node.party, digest)
     if data is None:
         raise _missing(f"blob/sha256/{digest}")
     return Response(data, media_type=OCTETS, headers=PRIVATE_IMMUTABLE)
