@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from factory import stream
 from gocheck import GoChecker
 from node.harness import ServedNode
-from node.streams import stream
 from treatyledger.cli import main
 from treatyledger.node.auth import Role
 from treatyledger.node.keys import log_signer

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from factory import stream
 from node.harness import ServedNode
-from node.streams import stream
 from treatyledger.cli import main
 from treatyledger.node.auth import Role
 from treatyledger.node.mirror import Mirror

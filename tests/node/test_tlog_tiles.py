@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from factory import stream
 from gocheck import GoChecker
 from node.harness import ServedNode
 from treatyledger.node.auth import Role
@@ -34,7 +35,7 @@ def test_go_tile_hash_reader_reads_the_node(
     old = owner.get(f"{PREFIX}/checkpoint")
     assert old.status_code == 200 and old.headers["content-type"].startswith("text/plain")
     (tmp_path / "old.note").write_text(old.text)
-    response = node.submit(__import__("node.streams").streams.stream("US", 200, first=101))
+    response = node.submit(stream("US", 200, first=101))
     assert response.status_code == 200, response.text
 
     out = tlogcheck.json(

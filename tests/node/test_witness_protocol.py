@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from factory import stream
 from node.harness import ServedNode, served_node
 from pg import fresh_database, postgres_reachable
 from treatyledger.cli import main
@@ -76,7 +77,7 @@ def test_witness_round_over_http(pair: tuple[ServedNode, ServedNode], tmp_path: 
         held = held_checkpoint(conn, US_ORIGIN)
     assert held is not None and verify_checkpoint(held, log_key).checkpoint.size == 10
 
-    response = us.submit(__import__("node.streams").streams.stream("US", 5, first=11))
+    response = us.submit(stream("US", 5, first=11))
     assert response.status_code == 200
     # through the CLI this time: old 10 with the consistency proof 10 -> 15
     assert main(["log", "witness", "push", str(us.workspace.path)]) == 0
@@ -99,7 +100,7 @@ def test_refusals_carry_the_spec_statuses(pair: tuple[ServedNode, ServedNode]) -
     us, ru = pair
     us.seed(8)
     assert push_to_witnesses(NodeContext.from_workspace(us.workspace))[0].error is None
-    response = us.submit(__import__("node.streams").streams.stream("US", 4, first=9))
+    response = us.submit(stream("US", 4, first=9))
     assert response.status_code == 200
     note = us_checkpoint(us)
     bare = note.split("\n\n")[0] + "\n\n" + note.split("\n\n")[1].split("\n")[0] + "\n"

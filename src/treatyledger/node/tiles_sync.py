@@ -21,14 +21,12 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from treatyledger.node.keys import log_vkey
-from treatyledger.node.peer import (
+from treatyledger.node.peer import SyncReport, identify_peer, verify_peer_checkpoint
+from treatyledger.node.peer_client import (
     MAX_RESPONSE_BYTES,
     PeerError,
     PeerUnavailable,
     PeerVerificationFailed,
-    SyncReport,
-    _signing_key_of,
 )
 from treatyledger.store.peer_sync import load_peer_sync, save_peer_sync
 from treatyledger.store.tlog_c2sp import border_hashes
@@ -45,7 +43,7 @@ from treatyledger.tlog.entries import is_digest_leaf, leaf_matches_entry
 from treatyledger.tlog.hashing import RFC6962
 from treatyledger.tlog.note import parse_note
 from treatyledger.tlog.tiles import TILE_WIDTH
-from treatyledger.tlog.verifier import VerificationError, parse_checkpoint, verify_checkpoint
+from treatyledger.tlog.verifier import VerificationError, parse_checkpoint
 
 if TYPE_CHECKING:
     from treatyledger.store.workspace import Workspace
@@ -176,13 +174,11 @@ def sync_from_tiles(
     from treatyledger.node.mirror import Mirror
 
     note = source.checkpoint()
-    party = _peer_of(workspace, note)
-    vkeys = [log_vkey(party, key) for key in workspace.party_keys(party).values()]
-    origin = origin_for_party(party)
-    try:
-        new = verify_checkpoint(note, _signing_key_of(note, vkeys), origin=origin).checkpoint
-    except VerificationError as exc:
-        raise PeerVerificationFailed(f"log {origin}: {exc}") from None
+    log = identify_peer(workspace, _peer_of(workspace, note), source.base)
+    party, origin = log.party, log.origin
+    new = verify_peer_checkpoint(note, log).checkpoint
+    if new.origin != origin:
+        raise PeerVerificationFailed(f"checkpoint of log {new.origin!r}, expected {origin!r}")
     state = load_peer_sync(workspace.engine, origin)
     mirrored = state.mirrored if state is not None else 0
     previous = state.size if state is not None else 0
