@@ -13,6 +13,7 @@ from treatyledger.cli import (  # noqa: F401
     analyze,
     counting,
     escrow,
+    evidence,
     inspect,
     log,
     node,

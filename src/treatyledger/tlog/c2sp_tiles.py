@@ -77,36 +77,47 @@ _LEVEL = re.compile(r"0|[1-9][0-9]?")
 _WIDTH = re.compile(r"[1-9][0-9]{0,2}")
 
 
+def _level(text: str) -> int:
+    if text == "entries":
+        return ENTRIES
+    if _LEVEL.fullmatch(text) and int(text) <= MAX_LEVEL:
+        return int(text)
+    raise TilePathError(f"tile level must be 0 to 63 without leading zeroes: {text!r}")
+
+
+def _width(rest: list[str]) -> tuple[list[str], int]:
+    """The index elements and the width of ``<N>[.p/<W>]``."""
+    if len(rest) < 2 or not rest[-2].endswith(".p"):
+        return rest, TILE_WIDTH
+    if not _WIDTH.fullmatch(rest[-1]) or int(rest[-1]) >= TILE_WIDTH:
+        raise TilePathError(f"partial tile width must be 1 to 255: {rest[-1]!r}")
+    return [*rest[:-2], rest[-2][:-2]], int(rest[-1])
+
+
+def _index(elements: list[str]) -> int:
+    index = 0
+    for i, element in enumerate(elements):
+        last = i == len(elements) - 1
+        digits = element if last else element.removeprefix("x")
+        if (not last and not element.startswith("x")) or len(digits) != 3:
+            raise TilePathError(
+                f"tile index element {element!r}: 3 digits, 'x' before all but last"
+            )
+        if not digits.isascii() or not digits.isdigit():
+            raise TilePathError(f"tile index element {element!r} is not 3 ASCII digits")
+        index = index * 1000 + int(digits)
+    return index
+
+
 def parse_tile_path(path: str) -> TilePath:
     """The tile a ``tile/...`` path names; raises TilePathError for anything the spec does
-    not allow (leading zeroes, a level above 63, a bad index element, a width of 0 or 256+)."""
+    not allow (leading zeroes, a level above 63, a bad index element, a width of 0 or 256+).
+    Only the canonical path of a tile is accepted (no ``x000`` leading element)."""
     parts = path.split("/")
     if len(parts) < 3 or parts[0] != "tile" or len(path) > 128:
         raise TilePathError(f"not a tile path: {path[:80]!r}")
-    if parts[1] == "entries":
-        level = ENTRIES
-    elif _LEVEL.fullmatch(parts[1]) and int(parts[1]) <= MAX_LEVEL:
-        level = int(parts[1])
-    else:
-        raise TilePathError(f"tile level must be 0 to 63 without leading zeroes: {parts[1]!r}")
-    rest = parts[2:]
-    width = TILE_WIDTH
-    if len(rest) >= 2 and rest[-2].endswith(".p"):
-        if not _WIDTH.fullmatch(rest[-1]) or int(rest[-1]) >= TILE_WIDTH:
-            raise TilePathError(f"partial tile width must be 1 to 255: {rest[-1]!r}")
-        width = int(rest[-1])
-        rest = [*rest[:-2], rest[-2][:-2]]
-    index = 0
-    for i, element in enumerate(rest):
-        digits = element[1:] if i < len(rest) - 1 and element.startswith("x") else element
-        if len(digits) != 3 or not digits.isascii() or not digits.isdigit():
-            raise TilePathError(f"tile index element {element!r} in {path[:80]!r}")
-        if i < len(rest) - 1 and not element.startswith("x"):
-            raise TilePathError(f"tile index element {element!r} needs an 'x' prefix")
-        index = index * 1000 + int(digits)
-    if len(rest) > 1 and rest[0] == "x000":
-        raise TilePathError(f"tile index {path[:80]!r} has a leading zero element")
-    tile = TilePath(level, index, width)
+    elements, width = _width(parts[2:])
+    tile = TilePath(_level(parts[1]), _index(elements), width)
     if tile.path() != path:
         raise TilePathError(f"not the canonical path of its tile: {path[:80]!r}")
     return tile

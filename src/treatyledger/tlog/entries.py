@@ -13,12 +13,9 @@
 
 from __future__ import annotations
 
-import hashlib
-
 from treatyledger.errors import TreatyLedgerError
+from treatyledger.tlog.verifier import DIGEST_LEAF_TAG, MAX_INLINE_ENTRY, ProofError, entry_leaf
 
-MAX_INLINE_ENTRY = 0xFFFF  # the largest leaf a C2SP entry bundle can carry
-DIGEST_LEAF_TAG = b"\x00tl-digest\x00sha256\x00"
 DIGEST_LEAF_SIZE = len(DIGEST_LEAF_TAG) + 32 + 8
 
 
@@ -32,9 +29,10 @@ def leaf_for_entry(entry: bytes) -> bytes:
         raise EntryError("entry is empty; expected at least one byte")
     if entry[0] == 0:
         raise EntryError("entry starts with byte 0x00, which is reserved for digest leaves")
-    if len(entry) <= MAX_INLINE_ENTRY:
-        return entry
-    return DIGEST_LEAF_TAG + hashlib.sha256(entry).digest() + len(entry).to_bytes(8, "big")
+    try:
+        return entry_leaf(entry)  # the one encoding, in the standalone verifier
+    except ProofError as exc:  # pragma: no cover - excluded by the checks above
+        raise EntryError(str(exc)) from None
 
 
 def is_digest_leaf(leaf: bytes) -> bool:
