@@ -9,7 +9,7 @@ signed root of the new checkpoint, which proves at once that every new entry is 
 tree and that the tree extends what was mirrored before. Then the same bundles are read
 again, each leaf checked against its hash from the first pass, and replayed into the mirror
 (signatures and lifecycle rules) page by page; the mirror's root must again be the signed
-one. A static copy has nowhere to take a cosignature: a log that wants this node's
+one; the peer's published zk limit proofs are checked as the JSON sync checks them. A static copy has nowhere to take a cosignature: a log that wants this node's
 cosignature pushes its checkpoints to it (``POST /v1/witness/add-checkpoint``)."""
 
 from __future__ import annotations
@@ -21,7 +21,12 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from treatyledger.node.peer import SyncReport, identify_peer, verify_peer_checkpoint
+from treatyledger.node.peer import (
+    SyncReport,
+    check_published_limit_proofs,
+    identify_peer,
+    verify_peer_checkpoint,
+)
 from treatyledger.node.peer_client import (
     MAX_RESPONSE_BYTES,
     PeerError,
@@ -215,6 +220,7 @@ def sync_from_tiles(
         raise PeerVerificationFailed(
             f"log {origin}: the mirrored entries do not hash to the checkpoint root"
         )
+    limit_proofs = check_published_limit_proofs(workspace, party)
     save_peer_sync(
         workspace.engine,
         origin,
@@ -233,6 +239,7 @@ def sync_from_tiles(
         replayed=replayed,
         counts=mirror.counts(party),
         cosigned=False,
+        limit_proofs=limit_proofs,
     )
 
 
