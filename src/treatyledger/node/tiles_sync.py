@@ -9,8 +9,9 @@ signed root of the new checkpoint, which proves at once that every new entry is 
 tree and that the tree extends what was mirrored before. Then the same bundles are read
 again, each leaf checked against its hash from the first pass, and replayed into the mirror
 (signatures and lifecycle rules) page by page; the mirror's root must again be the signed
-one; the peer's published zk limit proofs are checked as the JSON sync checks them. A static copy has nowhere to take a cosignature: a log that wants this node's
-cosignature pushes its checkpoints to it (``POST /v1/witness/add-checkpoint``)."""
+one; the peer's published zk limit proofs are checked as the JSON sync checks them. A static
+copy has nowhere to take a cosignature: a log that wants this node's cosignature pushes its
+checkpoints to it (``POST /v1/witness/add-checkpoint``)."""
 
 from __future__ import annotations
 
