@@ -16,7 +16,10 @@
 from __future__ import annotations
 
 import functools
+import os
 import random
+import re
+import subprocess
 import sys
 import tempfile
 import threading
@@ -29,11 +32,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
-from treatyledger.node.app import create_app
 from treatyledger.node.auth import Role, add_principal
-from treatyledger.node.context import NodeContext
 from treatyledger.node.keys import log_signer
-from treatyledger.node.server import serve_in_thread
 from treatyledger.store.tlog_export import export_tiles
 from treatyledger.store.tlog_store import append_durably
 from treatyledger.store.workspace import Workspace
@@ -46,6 +46,31 @@ from treatyledger.tlog.verifier import SIG_TYPE_COSIGNATURE, verify_note
 N = 20_000
 REQUESTS = 2_000
 SIGNATURES = 300
+
+
+def start_node(workspace: Path) -> tuple[subprocess.Popen[str], str]:
+    """``treatyledger serve`` in its own process, as deployed (as bench/node_bench.py)."""
+    command = [sys.executable, "-m", "treatyledger.cli", "serve", str(workspace), "--port", "0"]
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    assert process.stdout is not None
+    found = re.search(r"on (http://\S+)", process.stdout.readline())
+    if not found:
+        process.kill()
+        raise SystemExit("the node did not start")
+    for _ in range(400):
+        try:
+            if httpx.get(found.group(1) + "/v1/health", timeout=1).status_code == 200:
+                return process, found.group(1)
+        except httpx.TransportError:
+            time.sleep(0.05)
+    process.kill()
+    raise SystemExit("the node did not answer /v1/health")
 
 
 def rate(count: int, seconds: float) -> str:
@@ -75,7 +100,8 @@ def serving(tmp: Path) -> None:
             [b"notification %10d " % i + b"x" * 180 for i in range(start, start + 10_000)],
         )
     token = add_principal(ws.engine, "bench-peer", Role.PEER)
-    running = serve_in_thread(create_app(NodeContext.from_workspace(ws)))
+    ws.close()
+    process, url = start_node(tmp / "us")
     rng = random.Random(7)
     tiles = [f"/v1/tlog/{t.path()}" for t in tiles_for_size(N)]
     tile_requests = [rng.choice(tiles) for _ in range(REQUESTS)]
@@ -83,12 +109,14 @@ def serving(tmp: Path) -> None:
         f"/v1/log/proof/inclusion?index={rng.randrange(N)}&size={N}" for _ in range(REQUESTS)
     ]
     headers = {"Authorization": f"Bearer {token}"}
-    with httpx.Client(base_url=running.url, headers=headers, timeout=30) as client:
+    with httpx.Client(base_url=url, headers=headers, timeout=30) as client:
         client.get("/v1/tlog/checkpoint")
         fetch_all(client, tile_requests[:100] + proof_requests[:100])  # warm up
         tile_s = fetch_all(client, tile_requests)
         proof_s = fetch_all(client, proof_requests)
-    running.stop()
+    process.terminate()
+    process.wait(timeout=30)
+    ws = Workspace.open(tmp / "us")
 
     out = tmp / "tiles"
     export_s = time.perf_counter()

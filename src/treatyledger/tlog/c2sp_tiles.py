@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from treatyledger.tlog.tiles import TILE_WIDTH, decode_rows
+from treatyledger.tlog.tiles import TILE_WIDTH, encoded_hashes
 from treatyledger.tlog.verifier import ProofError
 
 __all__ = [
@@ -154,12 +154,11 @@ def new_tiles(old_size: int, new_size: int) -> list[TilePath]:
 
 
 def hash_tile(stored_width: int, stored: bytes, width: int) -> bytes:
-    """The C2SP hash tile of ``width`` cut from a stored tile of ``stored_width`` (its bottom
-    row's first ``width`` hashes)."""
-    if not 0 < width <= stored_width:
+    """The C2SP hash tile of ``width`` cut from a stored tile of ``stored_width``: its bottom
+    row's first ``width`` hashes, which the encoding stores first (a slice, no decoding)."""
+    if not 0 < width <= stored_width or len(stored) != encoded_hashes(stored_width) * HASH_SIZE:
         raise TilePathError(f"a stored tile of width {stored_width} has no width-{width} prefix")
-    bottom = decode_rows(stored_width, stored)[0]
-    return b"".join(bottom[:width])
+    return stored[: width * HASH_SIZE]
 
 
 def encode_entry_bundle(leaves: Iterable[bytes]) -> bytes:
