@@ -163,3 +163,64 @@ def test_installed_command_prints_no_traceback_on_error() -> None:
     )
     assert completed.returncode == 1
     assert "Traceback" not in completed.stderr and "error:" in completed.stderr
+
+
+def test_count_warns_of_overlapping_clauses_and_says_where_the_treaty_overrode(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rules = tmp_path / "overlap.toml"
+    rules.write_text(
+        """
+[treaty]
+id = "overlap"
+name = "Overlap"
+source = "test"
+
+[[definitions]]
+id = "d.test-launcher"
+text = "A launcher at a test range is non-deployed."
+source = "Art. I"
+select = { kind = "icbm_launcher", facility_type = "test_range" }
+status = "non_deployed"
+
+[[categories]]
+id = "launchers"
+name = "Deployed launchers"
+
+[[categories.clauses]]
+id = "a"
+text = "deployed ICBM launchers"
+method = "count"
+select = { kind = "icbm_launcher", status = "deployed" }
+
+[[categories.clauses]]
+id = "b"
+text = "every ICBM launcher"
+method = "count"
+select = { kind = "icbm_launcher" }
+"""
+    )
+    inventory = tmp_path / "inv.csv"
+    inventory.write_text(
+        "party,kind,status,system_type,quantity,facility,facility_type\n"
+        "US,icbm_launcher,deployed,MM III,4,VANDENBERG,test_range\n"
+    )
+    code, out, err = run(capsys, "count", "--rules", str(rules), "--inventory", str(inventory))
+    assert code == 0
+    assert "clauses a and b of category launchers can both select the same icbm_launcher" in (
+        " ".join(err.split())
+    )
+    assert "treaty over declaration: 4 item(s) in 1 row(s) by d.test-launcher" in (
+        " ".join(out.split())
+    )
+
+
+def test_count_refuses_an_inventory_of_a_party_the_treaty_does_not_bind(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    inventory = tmp_path / "xx.csv"
+    inventory.write_text("party,kind,status,system_type,quantity\nXX,icbm,deployed,MM III,1\n")
+    code, _, err = run(capsys, "count", "--rules", "new-start", "--inventory", str(inventory))
+    assert code != 0
+    assert "xx.csv:2 column party: party 'XX' is not a party of the treaty" in " ".join(err.split())
+    assert "Traceback" not in err

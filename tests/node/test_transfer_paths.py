@@ -11,36 +11,23 @@ from typing import Any
 
 import pytest
 
+from factory import item, notification_data
 from node.harness import served_node
 from treatyledger.cli import main
 
 
 def _notifications() -> list[dict[str, Any]]:
-    def envelope(sequence: int, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "party": "US",
-            "sequence": sequence,
-            "kind": kind,
-            "effective_time": f"2011-03-{sequence:02d}T00:00:00Z",
-            "issued_time": f"2011-03-{sequence:02d}T12:00:00Z",
-            "payload": payload,
-        }
-
-    def missile(uid: str, kind: str, system_type: str, **fields: Any) -> dict[str, Any]:
-        return {"uid": uid, "party": "US", "kind": kind, "system_type": system_type,
-                "status": "non_deployed", **fields}  # fmt: skip
-
     items = [
-        missile("US-D5-1", "slbm", "Trident II", facility="US-KINGS-BAY"),
-        missile("US-D5-2", "slbm", "Trident II"),
-        missile("US-MM3-1", "icbm", "MM III", facility="US-KINGS-BAY"),
+        item("US-D5-1", "slbm", "non_deployed", facility="US-KINGS-BAY"),
+        item("US-D5-2", "slbm", "non_deployed"),
+        item("US-MM3-1", "icbm", "non_deployed", facility="US-KINGS-BAY"),
     ]
     base = {"id": "US-KINGS-BAY", "party": "US", "type": "submarine_base"}
     return [
-        envelope(1, "declare", {"items": items, "facilities": [base]}),
-        envelope(2, "transfer", {"uid": "US-D5-1", "to_party": "UK"}),  # the excepted one
-        envelope(3, "transfer", {"uid": "US-D5-2", "to_party": "UK"}),  # no location
-        envelope(4, "transfer", {"uid": "US-MM3-1", "to_party": "UK"}),  # not an SLBM
+        notification_data("US", 1, "declare", {"items": items, "facilities": [base]}),
+        notification_data("US", 2, "transfer", {"uid": "US-D5-1", "to_party": "UK"}),  # excepted
+        notification_data("US", 3, "transfer", {"uid": "US-D5-2", "to_party": "UK"}),  # no place
+        notification_data("US", 4, "transfer", {"uid": "US-MM3-1", "to_party": "UK"}),  # an ICBM
     ]
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import copy
 import tomllib
+from datetime import date
 from typing import Any
 
 import pytest
 
 from treatyledger.errors import RuleSetError
 from treatyledger.files import load_rule_set, rule_set_names
-from treatyledger.rules import RuleSet
+from treatyledger.rules import RuleSet, overlapping_clauses, rule_set_warnings
 
 MINIMAL = """
 [treaty]
@@ -164,3 +165,109 @@ def test_empty_selector_list_is_an_error() -> None:
 def test_unknown_category_lookup_lists_the_known_ones() -> None:
     with pytest.raises(RuleSetError, match="expected one of c"):
         RuleSet.from_mapping(minimal()).category("x")
+
+
+# ------------------------------------------------------------------ dates, parties, definitions
+
+
+def test_expires_before_entry_into_force_is_an_error() -> None:
+    data = minimal()
+    data["treaty"].update(entry_into_force=date(2011, 2, 5), expires=date(2010, 2, 5))
+    assert "expires 2010-02-05 is before entry_into_force 2011-02-05" in error_of(data)
+
+
+def test_entry_into_force_before_signature_is_an_error() -> None:
+    data = minimal()
+    data["treaty"].update(signed=date(2010, 4, 8), entry_into_force=date(2009, 1, 1))
+    assert "entry_into_force 2009-01-01 is before signed 2010-04-08" in error_of(data)
+
+
+def test_the_treaty_names_its_parties() -> None:
+    assert load_rule_set("new-start").treaty.parties == ("US", "RU")
+    assert set(load_rule_set("start1").treaty.parties) >= {"US", "SU", "RU", "BY", "KZ", "UA"}
+    assert load_rule_set("new-start").party_problem("XX") == (
+        "party 'XX' is not a party of new-start (parties: US, RU)"
+    )
+    assert RuleSet.from_mapping(minimal()).party_problem("XX") is None  # no list: any party
+
+
+def definition(**fields: Any) -> dict[str, Any]:
+    data = minimal()
+    data["definitions"] = [
+        {
+            "id": "d1",
+            "text": "test launchers are non-deployed",
+            "source": "Art. I",
+            "select": {"kind": "icbm_launcher", "facility_type": "test_range"},
+            "status": "non_deployed",
+            **fields,
+        }
+    ]
+    return data
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"select": {"facility_type": "test_range"}}, "names the kinds it defines"),
+        ({"status": "stored"}, "status stored is not a status of a icbm_launcher"),
+        ({"armament": "nuclear"}, "armament is defined for heavy bombers only"),
+        ({"status": None}, "sets status, armament or both"),
+        ({"exclude": {"container_status": "deployed"}}, "container_status belongs in select"),
+        ({"source": ""}, "source"),
+        ({"id": "c1"}, "duplicate clause or definition id 'c1'"),
+    ],
+)
+def test_a_definition_that_cannot_mean_anything_is_an_error(
+    fields: dict[str, Any], message: str
+) -> None:
+    data = definition(**fields)
+    if fields.get("status", "x") is None:
+        del data["definitions"][0]["status"]
+    assert message in error_of(data)
+
+
+def test_every_built_in_definition_cites_its_source() -> None:
+    for name in rule_set_names():
+        for d in load_rule_set(name).definitions:
+            assert d.source.strip() and d.text.strip(), d.id
+
+
+def test_overlapping_clauses_are_reported_by_their_ids() -> None:
+    data = minimal()
+    data["categories"][0]["clauses"].append(
+        {
+            "id": "c2",
+            "text": "count ICBMs at bases",
+            "method": "count",
+            "select": {"kind": ["icbm", "slbm"], "facility_type": "icbm_base"},
+        }
+    )
+    [overlap] = overlapping_clauses(RuleSet.from_mapping(data))
+    assert (overlap.category, overlap.first, overlap.second, overlap.kind) == (
+        "c",
+        "c1",
+        "c2",
+        "icbm",
+    )
+    # an exclude that takes the shared items out removes the overlap
+    data["categories"][0]["clauses"][1]["exclude"] = {"status": "deployed"}
+    assert overlapping_clauses(RuleSet.from_mapping(data)) == []
+
+
+def test_selectors_on_fields_a_kind_never_has_do_not_overlap() -> None:
+    data = minimal()
+    data["categories"][0]["clauses"].append(
+        {
+            "id": "c2",
+            "text": "ALCM bombers",
+            "method": "count",
+            "select": {"armament": "lrna"},  # any kind, but only bombers have an armament
+        }
+    )
+    assert overlapping_clauses(RuleSet.from_mapping(data)) == []
+
+
+def test_no_built_in_rule_set_has_overlapping_clauses() -> None:
+    for name in rule_set_names():
+        assert rule_set_warnings(load_rule_set(name)) == [], name
