@@ -132,7 +132,12 @@ def authenticate(engine: Engine, token: str) -> Caller | None:
     """The active principal holding ``token``, or None."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > MAX_TOKEN_LENGTH:
         return None
-    digest = hash_token(token)
+    return authenticate_digest(engine, hash_token(token))
+
+
+def authenticate_digest(engine: Engine, digest: str) -> Caller | None:
+    """The active principal whose token has SHA-256 ``digest`` (a browser session keeps the
+    digest, never the token, to re-check that its principal was not revoked)."""
     found = principals.active_by_token_hash(engine, digest)
     if found is None or not hmac.compare_digest(found[2], digest):
         return None

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -170,3 +170,67 @@ def workspace_inventory(
         records = load_records(ws.engine)
     state = replay(records, policy) if as_of is None else state_at(records, policy, as_of)
     return state.inventory(party)
+
+
+#: the most notifications one page of ``notification_page`` returns
+MAX_PAGE = 200
+
+
+@dataclass(frozen=True)
+class NotificationQuery:
+    """Which of a party's notifications to list: kinds (any if empty), effective dates from
+    ``since`` to ``until`` inclusive (UTC days), only late ones."""
+
+    party: str
+    kinds: tuple[str, ...] = ()
+    since: date | None = None
+    until: date | None = None
+    late_only: bool = False
+
+
+def notification_page(
+    engine: Engine, query: NotificationQuery, *, offset: int = 0, limit: int = 50
+) -> tuple[int, list[StoredNotification]]:
+    """(how many match, the page of them from ``offset``, newest sequence first); at most
+    ``MAX_PAGE`` a page, whatever is asked."""
+    limit = max(1, min(limit, MAX_PAGE))
+    conditions = [NotificationRow.party == query.party]
+    if query.kinds:
+        conditions.append(NotificationRow.kind.in_(query.kinds))
+    if query.since is not None:
+        start = datetime.combine(query.since, datetime.min.time(), UTC)
+        conditions.append(NotificationRow.effective_time >= start)
+    if query.until is not None:
+        end = datetime.combine(query.until + timedelta(days=1), datetime.min.time(), UTC)
+        conditions.append(NotificationRow.effective_time < end)
+    if query.late_only:
+        conditions.append(NotificationRow.late.is_(True))
+    with engine.connect() as conn:
+        total = conn.execute(select(func.count()).where(*conditions)).scalar_one()
+        rows = conn.execute(
+            select(NotificationRow)
+            .where(*conditions)
+            .order_by(NotificationRow.sequence.desc())
+            .offset(max(0, offset))
+            .limit(limit)
+        ).all()
+    return int(total), [_stored(row) for row in rows]
+
+
+def stored_notification(engine: Engine, party: str, sequence: int) -> StoredNotification | None:
+    """One stored notification by party and sequence."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(NotificationRow).where(
+                NotificationRow.party == party, NotificationRow.sequence == sequence
+            )
+        ).first()
+    return None if row is None else _stored(row)
+
+
+def materialized_item(engine: Engine, party: str, uid: str) -> Item | None:
+    """The current state of ``party``'s item ``uid`` from the materialized items table."""
+    query = select(ItemRow.body).where(ItemRow.party == party, ItemRow.uid == uid)
+    with engine.connect() as conn:
+        body = conn.execute(query).scalar_one_or_none()
+    return None if body is None else Item.model_validate_json(body)

@@ -47,6 +47,12 @@ Anyone = Annotated[Caller, Security(guard(*EVERYONE))]
     summary="Aggregates per data date, compliance per limit, the latest cosigned checkpoint",
 )
 def public_summary(node: Node, _caller: Anyone, treaty: TreatyDep, as_of: AsOf) -> PublicSummary:
+    return observer_summary(node, treaty, as_of)
+
+
+def observer_summary(node: NodeContext, treaty: Treaty, as_of: date) -> PublicSummary:
+    """The observer view as of ``as_of``: what ``GET /v1/public/summary`` answers and the
+    dashboard's observer page shows (one computation, one set of bounds)."""
     from treatyledger.node import logview
 
     # The aggregates change only when the log grows: reuse them until then, so the public

@@ -1,0 +1,256 @@
+"""The dashboard in headless Chromium against a node on loopback (SQLite, then PostgreSQL):
+each role sees only its pages, the observer page holds no item-level field in its rendered
+DOM, forms without the session's CSRF token are refused, no token is ever in a URL, and the
+pages render with the network cut off. Screenshots of every page go to artifacts/browser/."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from browser.harness import offline_context, screenshot
+from browser.pages import assert_offline_clean, charts_drawn, log_in, open_page
+from browser.scenario import Scenario
+from treatyledger.files import load_rule_set
+from treatyledger.files.aggregates import read_new_start_aggregates
+from treatyledger.node.auth import Role, revoke_principal
+
+pytestmark = pytest.mark.slow
+
+PARTY_PAGES = [
+    "/party",
+    "/party/forces",
+    "/party/notifications",
+    "/party/inspections",
+]
+# Written out here, not read from the dashboard's own table: the role matrix of the issue.
+MAY_OPEN = {
+    Role.OWNER: {*PARTY_PAGES, "/party/sync"},
+    Role.PEER: set(PARTY_PAGES),
+    Role.INSPECTOR: set(PARTY_PAGES),
+    Role.WITNESS: set(),
+    Role.OBSERVER: set(),
+}
+ALL_PARTY_PAGES = [*PARTY_PAGES, "/party/sync"]
+
+
+def _backend(scenario: Scenario) -> str:
+    return scenario.workspace.engine.dialect.name
+
+
+def test_observer_page_needs_no_login_and_holds_no_item_level_field(
+    browser: Any, scenario: Scenario
+) -> None:
+    with offline_context(browser) as (context, network):
+        page = context.new_page()
+        response = open_page(page, f"{scenario.url}/observer")
+        assert response.status == 200
+        assert page.url.endswith("/observer")
+        html = page.content()  # the rendered DOM, including the charts plotly.js drew
+        text = page.inner_text("body")
+        # the oracle: every UID and facility the US and RU streams named
+        for party in ("US", "RU"):
+            for value in scenario.uids(party) | scenario.facilities(party):
+                assert value not in html, f"item-level value {value!r} on the observer page"
+        for field in ("uid", "facility", "system_type", "contained_in", "items_examined"):
+            assert not re.search(rf"\b{field}\b", html), f"item field name {field!r} in the DOM"
+        assert "Compliance with the limits" in text
+        assert charts_drawn(page) == 1
+        screenshot(page, f"observer-{_backend(scenario)}")
+        assert_offline_clean(network)
+
+
+def test_observer_page_shows_the_official_aggregates(browser: Any, scenario: Scenario) -> None:
+    """The synthetic stream is sized from the official New START aggregates, so the page's
+    table must show them at every data date (the official figures are the oracle)."""
+    official = {p.date.isoformat(): p for p in read_new_start_aggregates(party="US")}
+    names = {c.name: c.id for c in load_rule_set("new-start").categories}
+    with offline_context(browser) as (context, _network):
+        page = context.new_page()
+        open_page(page, f"{scenario.url}/observer?as_of=2012-09-01")
+        header = page.locator("table.aggregates thead th").all_inner_texts()[1:]
+        columns = [names[h.strip()] for h in header]
+        rows = page.locator("table.aggregates tbody tr")
+        seen = 0
+        for index in range(rows.count()):
+            row = rows.nth(index)
+            when = row.locator("th").inner_text().strip()
+            cells = [int(c.inner_text().split()[0].replace(",", "")) for c in row.locator("td").all()]
+            if when in official:
+                point = official[when]
+                assert cells == [getattr(point, column) for column in columns], when
+                seen += 1
+        assert seen >= 3
+
+
+@pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
+def test_each_role_sees_only_what_it_may(browser: Any, scenario: Scenario, role: Role) -> None:
+    with offline_context(browser) as (context, network):
+        page = context.new_page()
+        landed = log_in(page, scenario.url, scenario.tokens[role])
+        assert landed.status == 200
+        expected_landing = "/party" if MAY_OPEN[role] else "/observer"
+        assert page.url == f"{scenario.url}{expected_landing}"
+        assert role.value in page.inner_text("header .who")
+        for path in ALL_PARTY_PAGES:
+            response = open_page(page, f"{scenario.url}{path}")
+            if path in MAY_OPEN[role]:
+                assert response.status == 200, (role, path)
+                if path == "/party/forces":
+                    assert charts_drawn(page) == 3
+                name = path.strip("/").replace("/", "-")
+                screenshot(page, f"{name}-{role.value}-{_backend(scenario)}")
+            else:
+                assert response.status == 403, (role, path)
+                assert "Not for this role" in page.inner_text("main")
+        links = {a.get_attribute("href") for a in page.locator("header nav a").all()}
+        assert links == {"/observer", *MAY_OPEN[role]}
+        assert_offline_clean(network)
+
+
+def test_only_the_owner_sees_the_other_partys_mirror(browser: Any, scenario: Scenario) -> None:
+    ru_uids = sorted(scenario.uids("RU"))[:3]
+    for role, sees_ru in ((Role.OWNER, True), (Role.PEER, False), (Role.INSPECTOR, False)):
+        with offline_context(browser) as (context, _network):
+            page = context.new_page()
+            log_in(page, scenario.url, scenario.tokens[role])
+            open_page(page, f"{scenario.url}/party/forces")
+            headings = page.locator("main h2").all_inner_texts()
+            assert any(h.startswith("RU") for h in headings) is sees_ru, role
+            open_page(page, f"{scenario.url}/party/notifications?party=RU")
+            shown = page.locator("table.notifications tbody").inner_text()
+            assert ("RU#" in shown) is sees_ru, role
+            for uid in ru_uids:
+                response = open_page(page, f"{scenario.url}/party/items/{uid}")
+                assert response.status == (200 if sees_ru else 404), (role, uid)
+
+
+def test_item_history_and_issue_evidence(browser: Any, scenario: Scenario) -> None:
+    with offline_context(browser) as (context, network):
+        page = context.new_page()
+        log_in(page, scenario.url, scenario.tokens[Role.INSPECTOR])
+        open_page(page, f"{scenario.url}/party/inspections")
+        issue = page.locator("table.issues tbody tr").first
+        assert "open" in issue.inner_text()
+        item_uid = issue.locator("td").nth(2).inner_text().strip()
+        assert item_uid in scenario.uids("US")
+        screenshot(page, f"inspections-evidence-{_backend(scenario)}")
+        with page.expect_navigation(wait_until="domcontentloaded"):
+            issue.locator("td a[href^='/party/notifications/US/']").first.click()
+        assert page.locator("h1").inner_text().startswith("Notification US#")
+        # the item's history, by typing its UID into the overview's form
+        open_page(page, f"{scenario.url}/party")
+        page.fill("#uid", item_uid)
+        with page.expect_navigation(wait_until="domcontentloaded"):
+            page.press("#uid", "Enter")
+        assert page.url.endswith(f"/party/items/{item_uid}")
+        rows = page.locator("table.notifications tbody tr")
+        assert rows.count() >= 1
+        assert "US#1" in rows.first.inner_text()  # declared in the baseline
+        screenshot(page, f"item-history-{_backend(scenario)}")
+        assert_offline_clean(network)
+
+
+def test_notification_filters(browser: Any, scenario: Scenario) -> None:
+    declares = sum(1 for r in scenario.records["US"] if r["kind"] == "declare")
+    with offline_context(browser) as (context, _network):
+        page = context.new_page()
+        log_in(page, scenario.url, scenario.tokens[Role.OWNER])
+        open_page(page, f"{scenario.url}/party/notifications")
+        page.select_option("#f-kind", "declare")
+        with page.expect_navigation(wait_until="domcontentloaded"):
+            page.click("form.filters button[type=submit]")
+        caption = page.locator("table.notifications caption").inner_text()
+        assert caption.startswith(f"{declares:,} notifications of US match")
+        kinds = page.locator("table.notifications tbody td:nth-child(2)").all_inner_texts()
+        assert kinds and set(kinds) == {"declare"}
+        screenshot(page, f"notifications-filtered-{_backend(scenario)}")
+
+
+def test_forms_without_the_sessions_csrf_token_are_refused(
+    browser: Any, scenario: Scenario
+) -> None:
+    with offline_context(browser) as (context, _network):
+        page = context.new_page()
+        log_in(page, scenario.url, scenario.tokens[Role.OWNER])
+        # forged token: the logout form posts, is refused, and the session lives on
+        page.eval_on_selector("form[action='/logout'] input[name=csrf_token]", "e => e.value = 'forged'")
+        with page.expect_navigation(wait_until="domcontentloaded") as refused:
+            page.click("form[action='/logout'] button")
+        assert refused.value.status == 403
+        assert "CSRF token is missing or does not match" in page.inner_text("main")
+        assert open_page(page, f"{scenario.url}/party").status == 200
+        # missing token
+        page.eval_on_selector("form[action='/logout'] input[name=csrf_token]", "e => e.remove()")
+        with page.expect_navigation(wait_until="domcontentloaded") as refused:
+            page.click("form[action='/logout'] button")
+        assert refused.value.status == 403
+        assert open_page(page, f"{scenario.url}/party").status == 200
+        # another origin posting into this session (the browser sends the cookie only where
+        # SameSite allows; the Origin check and the token refuse it even then)
+        forged = context.request.post(
+            f"{scenario.url}/logout",
+            form={"csrf_token": "x"},
+            headers={"Origin": "http://attacker.example"},
+            max_redirects=0,
+        )
+        assert forged.status == 403
+        assert open_page(page, f"{scenario.url}/party").status == 200
+        # the real form logs out
+        with page.expect_navigation(wait_until="domcontentloaded"):
+            page.click("form[action='/logout'] button")
+        assert page.url.endswith("/observer")
+        response = open_page(page, f"{scenario.url}/party")
+        assert page.url.startswith(f"{scenario.url}/login?next=")
+        assert response.status == 200
+
+
+def test_a_forged_login_form_is_refused(browser: Any, scenario: Scenario) -> None:
+    with offline_context(browser) as (context, _network):
+        page = context.new_page()
+        page.goto(f"{scenario.url}/login")
+        page.fill("#token", scenario.tokens[Role.OWNER])
+        page.eval_on_selector("form.login input[name=csrf_token]", "e => e.value = 'forged'")
+        with page.expect_navigation(wait_until="domcontentloaded") as refused:
+            page.click("form.login button[type=submit]")
+        assert refused.value.status == 403
+        assert not [c for c in context.cookies() if c["name"] == "tl_session"]
+
+
+def test_no_token_in_any_url_and_the_session_cookie_is_httponly(
+    browser: Any, scenario: Scenario
+) -> None:
+    token = scenario.tokens[Role.OWNER]
+    with offline_context(browser) as (context, _network):
+        urls: list[str] = []
+        context.on("request", lambda request: urls.append(request.url))
+        page = context.new_page()
+        log_in(page, scenario.url, token)
+        for path in ALL_PARTY_PAGES:
+            open_page(page, f"{scenario.url}{path}")
+            assert token not in page.content()
+        assert urls and not [u for u in urls if token in u]
+        (cookie,) = [c for c in context.cookies() if c["name"] == "tl_session"]
+        assert cookie["httpOnly"] is True
+        assert cookie["sameSite"] == "Strict"
+        assert token not in cookie["value"]
+        assert page.evaluate("document.cookie") == ""
+
+
+def test_wrong_token_and_revoked_principal(browser: Any, scenario: Scenario) -> None:
+    from treatyledger.node.auth import add_principal
+
+    with offline_context(browser) as (context, _network):
+        page = context.new_page()
+        failed = log_in(page, scenario.url, "tl_" + "A" * 43)
+        assert failed.status == 401
+        assert "unknown or has been revoked" in page.inner_text("main")
+        token = add_principal(scenario.workspace.engine, f"temp-{_backend(scenario)}", Role.PEER)
+        log_in(page, scenario.url, token)
+        assert open_page(page, f"{scenario.url}/party").status == 200
+        revoke_principal(scenario.workspace.engine, f"temp-{_backend(scenario)}")
+        page.wait_for_timeout(1_200)  # sessions re-check their principal every second
+        open_page(page, f"{scenario.url}/party")
+        assert page.url.startswith(f"{scenario.url}/login")
