@@ -19,7 +19,9 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def scenario(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
+def scenario(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Scenario]:
     """The two-node scenario with the US node on SQLite, then on PostgreSQL."""
     with ExitStack() as stack:
         db_url = None

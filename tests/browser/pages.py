@@ -28,12 +28,16 @@ def assert_offline_clean(network: OffNetwork) -> None:
 
 
 def charts_drawn(page: Any) -> int:
-    """How many interactive charts plotly.js drew on the page (it is served by the node)."""
+    """How many interactive charts plotly.js (served by the node) drew on the page, once every
+    chart figure says it is drawn."""
     page.wait_for_function(
         "() => [...document.querySelectorAll('figure.chart')].every("
         "f => f.getAttribute('data-drawn') === 'true')",
-        timeout=15_000,
+        timeout=30_000,
     )
-    return int(page.locator("figure.chart[data-drawn=true] .main-svg").count() > 0) and int(
-        page.locator("figure.chart[data-drawn=true]").count()
+    return int(
+        page.evaluate(
+            "[...document.querySelectorAll('figure.chart')]"
+            ".filter(f => f.querySelector('.plot svg.main-svg')).length"
+        )
     )

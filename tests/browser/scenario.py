@@ -77,7 +77,9 @@ def _stream(party: str, key: Any) -> list[dict[str, Any]]:
 def _submit(url: str, token: str, records: list[dict[str, Any]]) -> None:
     with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=120) as c:
         for start in range(0, len(records), 250):
-            response = c.post("/v1/notifications", json={"notifications": records[start:start + 250]})
+            response = c.post(
+                "/v1/notifications", json={"notifications": records[start : start + 250]}
+            )
             assert response.status_code == 200, response.text
             assert response.json()["rejected"] == 0
 

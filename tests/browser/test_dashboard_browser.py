@@ -77,7 +77,9 @@ def test_observer_page_shows_the_official_aggregates(browser: Any, scenario: Sce
         for index in range(rows.count()):
             row = rows.nth(index)
             when = row.locator("th").inner_text().strip()
-            cells = [int(c.inner_text().split()[0].replace(",", "")) for c in row.locator("td").all()]
+            cells = [
+                int(c.inner_text().split()[0].replace(",", "")) for c in row.locator("td").all()
+            ]
             if when in official:
                 point = official[when]
                 assert cells == [getattr(point, column) for column in columns], when
@@ -176,7 +178,9 @@ def test_forms_without_the_sessions_csrf_token_are_refused(
         page = context.new_page()
         log_in(page, scenario.url, scenario.tokens[Role.OWNER])
         # forged token: the logout form posts, is refused, and the session lives on
-        page.eval_on_selector("form[action='/logout'] input[name=csrf_token]", "e => e.value = 'forged'")
+        page.eval_on_selector(
+            "form[action='/logout'] input[name=csrf_token]", "e => e.value = 'forged'"
+        )
         with page.expect_navigation(wait_until="domcontentloaded") as refused:
             page.click("form[action='/logout'] button")
         assert refused.value.status == 403

@@ -11,7 +11,12 @@ from typing import Any
 from treatyledger.node.context import NodeContext
 from treatyledger.node.keys import log_signer
 from treatyledger.node.routers.public import observer_summary
-from treatyledger.node.schemas import CheckpointResponse, LimitStatus, PublicSummary
+from treatyledger.node.schemas import (
+    CheckpointResponse,
+    LimitProofStatus,
+    LimitStatus,
+    PublicSummary,
+)
 from treatyledger.node.views import Treaty, final_limits, treaty
 from treatyledger.report.dashboard import plots
 
@@ -68,6 +73,8 @@ class ObserverPage:
     checkpoint: CheckpointView | None
     log_vkey: str
     chart: plots.Chart
+    #: published zero-knowledge limit proofs as this node checked them (newest first)
+    limit_proofs: list[LimitProofStatus]
 
     @property
     def plot(self) -> dict[str, Any]:
@@ -110,6 +117,9 @@ def page_from_summary(summary: PublicSummary, current: Treaty, log_vkey: str) ->
         open_issues=dict(sorted(summary.open_issues.items())),
         checkpoint=_checkpoint(summary.checkpoint),
         log_vkey=log_vkey,
+        limit_proofs=sorted(
+            summary.limit_proofs, key=lambda p: (p.as_of, p.party, p.sequence), reverse=True
+        ),
         chart=plots.aggregates_chart(summary.party, categories, series, limits),
     )
 

@@ -23,8 +23,12 @@ from treatyledger.node.auth import Role
 from treatyledger.node.context import NodeContext
 from treatyledger.node.views import Treaty, data_dates, final_limits, party_records, series, treaty
 from treatyledger.report.dashboard import plots
-from treatyledger.store.inspection_store import StoredInspection, StoredIssue
-from treatyledger.store.inspection_store import list_inspections, list_issues
+from treatyledger.store.inspection_store import (
+    StoredInspection,
+    StoredIssue,
+    list_inspections,
+    list_issues,
+)
 from treatyledger.store.ledger_reads import (
     NotificationQuery,
     StoredNotification,
@@ -44,6 +48,8 @@ UIDS_SHOWN = 5
 #: how much of a notification's JSON its page shows
 MAX_SHOWN_JSON = 64 * 1024
 CACHE_LIMIT = 64
+#: data dates a force-level chart shows at most (the API's series bound)
+MAX_SERIES_DATES = 200
 
 T = TypeVar("T")
 
@@ -113,9 +119,7 @@ def forces_page(node: NodeContext, parties: list[str], as_of: date) -> ForcesPag
     categories = [(c.id, c.name) for c in current.rule_set.categories]
     limits = {cid: (limit.value, limit.from_) for cid, limit in limited.items()}
     shown = [_party_forces(node, current, party, as_of) for party in parties]
-    charts = [
-        _category_chart(cid, names[cid], shown, limits.get(cid)) for cid, _ in categories
-    ]
+    charts = [_category_chart(cid, names[cid], shown, limits.get(cid)) for cid, _ in categories]
     official = (
         "Official aggregates: New START fact sheets (State Department, Russian MFA); sources "
         "per row in src/treatyledger/data/reference/new_start_aggregates.csv."
@@ -138,7 +142,7 @@ def _party_forces(node: NodeContext, current: Treaty, party: str, as_of: date) -
 
     def compute() -> list[tuple[date, dict[str, int]]]:
         records = party_records(node.engine, party)
-        dates = data_dates(records, until=as_of)
+        dates = data_dates(records, current.rule_set, until=as_of)[-MAX_SERIES_DATES:]
         return series(records, current, party, dates) if dates else []
 
     points = cached(node, ("series", party, version, current.name, as_of), compute)
@@ -191,7 +195,11 @@ def _category_chart(
         start = max(binding_from, min(dates))
         lines.append(
             plots.Series(
-                f"limit {value:,}", [start, max(max(dates), start)], [value, value], "limit", "#4d4d4d"
+                f"limit {value:,}",
+                [start, max(max(dates), start)],
+                [value, value],
+                "limit",
+                "#4d4d4d",
             )
         )
     return plots.Chart(name, "total", lines)

@@ -92,8 +92,13 @@ def forces_png(
             return Response(
                 plots.to_png(chart), media_type="image/png", headers=page_headers(private=True)
             )
-    return page("missing.html", session=session, status_code=404, title="No such chart",
-                what=f"category {category}")
+    return page(
+        "missing.html",
+        session=session,
+        status_code=404,
+        title="No such chart",
+        what=f"category {category}",
+    )
 
 
 @router.get("/notifications")
@@ -133,8 +138,13 @@ def notification(
     parties = party.visible_parties(node, session.caller.role)
     detail = party.notification_detail(node, parties, party_id, sequence)
     if detail is None:
-        return page("missing.html", session=session, status_code=404, title="Not found",
-                    what=f"notification {party_id}#{sequence}")
+        return page(
+            "missing.html",
+            session=session,
+            status_code=404,
+            title="Not found",
+            what=f"notification {party_id}#{sequence}",
+        )
     return page(
         "notification.html",
         session=session,

@@ -51,8 +51,9 @@ def write_pages(
         write(filename, render(template, site=STATIC, session=None, nav=nav, **context))
 
     observer = observer_page(node, when)
-    html("observer", "observer.html", title=f"{observer.party}: public fact sheet",
-         observer=observer)
+    html(
+        "observer", "observer.html", title=f"{observer.party}: public fact sheet", observer=observer
+    )
     write("observer.png", plots.to_png(observer.chart))
     if party_pages:
         _party_pages(node, when, html, write)
@@ -66,15 +67,32 @@ def write_pages(
 
 def _party_pages(node: NodeContext, when: date, html: Any, write: Any) -> None:
     parties = party.visible_parties(node, Role.OWNER)
-    html("party", "party.html", title=f"{node.party} node: overview", node_party=node.party,
-         as_of=when, alerts=status.alerts(node, parties, Role.OWNER, when), parties=parties)
+    html(
+        "party",
+        "party.html",
+        title=f"{node.party} node: overview",
+        node_party=node.party,
+        as_of=when,
+        alerts=status.alerts(node, parties, Role.OWNER, when),
+        parties=parties,
+    )
     forces = party.forces_page(node, parties, when)
     html("forces", "forces.html", title="Force levels over time", forces=forces, as_of=when)
     for (cid, _name), chart in zip(forces.categories, forces.charts, strict=True):
         write(f"forces-{cid}.png", plots.to_png(chart))
     listing = party.notifications_page(node, parties, NotificationQuery(party=node.party))
     html("notifications", "notifications.html", title="Notifications", listing=listing)
-    html("inspections", "inspections.html", title="Inspections and compliance issues",
-         content=party.inspections_page(node), evidence_link=party.evidence_link)
-    html("sync", "sync.html", title="Sync and witnesses", node_party=node.party,
-         peers=status.peer_statuses(node, parties))
+    html(
+        "inspections",
+        "inspections.html",
+        title="Inspections and compliance issues",
+        content=party.inspections_page(node),
+        evidence_link=party.evidence_link,
+    )
+    html(
+        "sync",
+        "sync.html",
+        title="Sync and witnesses",
+        node_party=node.party,
+        peers=status.peer_statuses(node, parties),
+    )

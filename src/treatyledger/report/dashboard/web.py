@@ -14,8 +14,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from treatyledger.node.auth import Caller, Role, authenticate_digest
-from treatyledger.report.dashboard.access import PAGE_ROLES, PARTY_READERS, pages_for
 from treatyledger.node.context import NodeContext
+from treatyledger.report.dashboard.access import PAGE_ROLES, PARTY_READERS, pages_for
 from treatyledger.report.dashboard.render import SERVED, render
 from treatyledger.report.dashboard.sessions import (
     SESSION_COOKIE,

@@ -1,0 +1,180 @@
+"""The dashboard's pages as a person uses them (SQLite; the storage-dependent checks run on
+both backends in test_dashboard_browser): headers and redirects over plain HTTP, keyboard
+navigation, text contrast, the printed fact sheet, the pages without JavaScript, and the
+static copy the demo writes, opened from disk with the network cut off."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from browser.harness import artifacts_dir, offline_context, screenshot
+from browser.pages import assert_offline_clean, charts_drawn, log_in, open_page
+from browser.scenario import Scenario
+from treatyledger.node.auth import Role
+from treatyledger.report.dashboard import write_pages
+
+pytestmark = pytest.mark.slow
+
+# WCAG 2.x contrast of every element with text of its own (an implementation of the WCAG
+# formula in the page, independent of the stylesheet's own claims)
+CONTRAST_JS = (Path(__file__).parent / "contrast.js").read_text(encoding="utf-8")
+
+
+def test_pages_send_security_headers_and_guard_every_party_page(
+    sqlite_scenario: Scenario,
+) -> None:
+    with httpx.Client(base_url=sqlite_scenario.url, timeout=60) as client:
+        observer = client.get("/observer")
+        assert observer.status_code == 200
+        policy = observer.headers["content-security-policy"]
+        assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+        assert observer.headers["x-content-type-options"] == "nosniff"
+        for path in (
+            "/party",
+            "/party/forces",
+            "/party/notifications",
+            "/party/sync",
+            "/party/items/US-X-1",
+            "/party/notifications/US/1",
+        ):
+            response = client.get(path)
+            assert response.status_code == 303, path
+            assert response.headers["location"].startswith("/login?next=%2Fparty")
+        # a bearer token opens the API, never the pages: the pages know only sessions
+        bearer = {"Authorization": f"Bearer {sqlite_scenario.tokens[Role.OWNER]}"}
+        assert client.get("/party", headers=bearer).status_code == 303
+        assert client.get("/assets/../../etc/passwd").status_code == 404
+        assert client.get("/assets/other.js").status_code == 404
+        served = client.get("/assets/plotly.min.js")
+        from importlib.resources import files
+
+        shipped = files("plotly").joinpath("package_data", "plotly.min.js").read_bytes()
+        assert served.content == shipped  # the plotly package's own file, nothing fetched
+
+
+def test_keyboard_reaches_everything_with_a_visible_focus(
+    browser: Any, sqlite_scenario: Scenario
+) -> None:
+    with offline_context(browser) as (context, _network):
+        page = context.new_page()
+        log_in(page, sqlite_scenario.url, sqlite_scenario.tokens[Role.OWNER])
+        open_page(page, f"{sqlite_scenario.url}/party")
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.className") == "skip-link"
+        assert page.evaluate("getComputedStyle(document.activeElement).left") != "-9999px"
+        page.keyboard.press("Enter")
+        assert page.url.endswith("#main")
+        page.keyboard.press("Shift+Tab")
+        reached = []
+        open_page(page, f"{sqlite_scenario.url}/party")
+        for _ in range(12):
+            page.keyboard.press("Tab")
+            focused = page.evaluate(
+                "(() => { const e = document.activeElement; const s = getComputedStyle(e);"
+                " return [e.tagName, e.getAttribute('href') || e.textContent.trim(),"
+                " s.outlineStyle, s.outlineWidth]; })()"
+            )
+            reached.append(focused[1])
+            if focused[0] == "A" and focused[1] != "#main":
+                assert focused[2] != "none" and focused[3] != "0px", focused
+        for href in ("/observer", "/party/forces", "/party/notifications", "/party/sync"):
+            assert href in reached, reached
+        assert "Log out" in reached
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/observer",
+        "/party",
+        "/party/forces",
+        "/party/notifications",
+        "/party/inspections",
+        "/party/sync",
+    ],
+)
+def test_text_contrast_meets_wcag_aa(browser: Any, sqlite_scenario: Scenario, path: str) -> None:
+    with offline_context(browser) as (context, _network):
+        page = context.new_page()
+        log_in(page, sqlite_scenario.url, sqlite_scenario.tokens[Role.OWNER])
+        open_page(page, f"{sqlite_scenario.url}{path}")
+        checked, failing = page.evaluate(CONTRAST_JS)
+        assert checked > 20  # the check saw the page's text
+        assert failing == []
+
+
+def test_the_observer_page_prints_as_a_fact_sheet(browser: Any, sqlite_scenario: Scenario) -> None:
+    with offline_context(browser) as (context, network):
+        page = context.new_page()
+        open_page(page, f"{sqlite_scenario.url}/observer", until="load")
+        charts_drawn(page)
+        page.emulate_media(media="print")
+        hidden = page.evaluate(
+            "['header nav', 'form.as-of', 'figure.chart .plot'].map("
+            "s => getComputedStyle(document.querySelector(s)).display)"
+        )
+        assert hidden == ["none", "none", "none"]
+        image = page.locator("figure.chart img.plot-fallback")
+        assert image.is_visible()
+        assert page.evaluate("document.querySelector('img.plot-fallback').naturalWidth") > 0
+        pdf = page.pdf(format="A4")
+        assert pdf.startswith(b"%PDF")
+        (artifacts_dir() / "observer-fact-sheet.pdf").write_bytes(pdf)
+        screenshot(page, "observer-print")
+        assert_offline_clean(network)
+
+
+def test_without_javascript_the_charts_fall_back_to_png(
+    browser: Any, sqlite_scenario: Scenario
+) -> None:
+    with offline_context(browser, java_script_enabled=False) as (context, _network):
+        page = context.new_page()
+        log_in(page, sqlite_scenario.url, sqlite_scenario.tokens[Role.PEER])
+        open_page(page, f"{sqlite_scenario.url}/party/forces", until="load")
+        images = page.locator("figure.chart img.plot-fallback")
+        assert images.count() == 3
+        for index in range(3):
+            assert images.nth(index).is_visible()
+            assert images.nth(index).evaluate("i => i.naturalWidth") > 0
+        screenshot(page, "forces-no-javascript")
+
+
+def test_the_static_copy_opens_from_disk_offline(
+    browser: Any, sqlite_scenario: Scenario, tmp_path: Path
+) -> None:
+    out = tmp_path / "pages"
+    written = write_pages(sqlite_scenario.workspace, out, as_of=sqlite_scenario.as_of)
+    assert written[0] == out / "index.html"
+    names = {p.name for p in written}
+    assert {
+        "index.html",
+        "forces.html",
+        "notifications.html",
+        "inspections.html",
+        "sync.html",
+        "party.html",
+        "observer.png",
+        "plotly.min.js",
+    } <= names
+    for html in out.glob("*.html"):
+        text = html.read_text(encoding="utf-8")
+        # every link is relative: no page of the copy points at a server
+        assert not re.search(r'(href|src|action)="/', text), html.name
+        assert "<form" not in text, html.name  # nothing to submit without a node
+    observer = (out / "index.html").read_text(encoding="utf-8")
+    for uid in list(sqlite_scenario.uids("US"))[:50]:
+        assert uid not in observer
+    with offline_context(browser) as (context, network):
+        page = context.new_page()
+        for name in ("index.html", "forces.html", "notifications.html"):
+            page.goto((out / name).as_uri(), wait_until="load")
+            assert charts_drawn(page) == (
+                0 if name == "notifications.html" else (1 if name == "index.html" else 3)
+            )
+            screenshot(page, f"static-{name.removesuffix('.html')}")
+        assert_offline_clean(network)
