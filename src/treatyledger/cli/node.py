@@ -28,7 +28,7 @@ def serve(
     max_body_bytes: int = typer.Option(1 << 20, help="largest request body accepted"),
 ) -> None:
     """Serve the party node for WORKSPACE over HTTP until interrupted."""
-    from treatyledger.node.app import create_app
+    from treatyledger.report.dashboard import create_node_app
     from treatyledger.node.context import NodeContext
     from treatyledger.node.server import bind, make_server, url_of
     from treatyledger.store.workspace import Workspace
@@ -36,10 +36,11 @@ def serve(
     ws = Workspace.open(workspace, db_url=db)
     try:
         context = NodeContext.from_workspace(ws, max_body_bytes=max_body_bytes, freeze_gc=True)
-        application = create_app(context)
+        application = create_node_app(context)  # the API under /v1 and the dashboard
         sock = bind(host, port)
         # The first line names the real address (useful with --port 0); flushed at once.
         print(f"serving party {ws.party} on {url_of(sock)}", flush=True)
+        print(f"dashboard: {url_of(sock)}/observer (log in at /login)", flush=True)
         make_server(application, log_level="warning").run(sockets=[sock])
     finally:
         ws.close()
