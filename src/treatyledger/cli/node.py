@@ -28,9 +28,9 @@ def serve(
     max_body_bytes: int = typer.Option(1 << 20, help="largest request body accepted"),
 ) -> None:
     """Serve the party node for WORKSPACE over HTTP until interrupted."""
-    from treatyledger.report.dashboard import create_node_app
     from treatyledger.node.context import NodeContext
     from treatyledger.node.server import bind, make_server, url_of
+    from treatyledger.report.dashboard import create_node_app
     from treatyledger.store.workspace import Workspace
 
     ws = Workspace.open(workspace, db_url=db)
