@@ -12,8 +12,10 @@ from browser.scenario import Scenario, two_nodes
 from pg import fresh_database, postgres_reachable
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    # Module scope, not session: Playwright's sync API keeps an event loop running in this
+    # thread while it is open, and the next module on the same worker may call asyncio.run().
     with chromium() as launched:
         yield launched
 

@@ -102,8 +102,8 @@ def test_each_role_sees_only_what_it_may(browser: Any, scenario: Scenario, role:
                 assert response.status == 200, (role, path)
                 if path == "/party/forces":
                     assert charts_drawn(page) == 3
-                name = path.strip("/").replace("/", "-")
-                screenshot(page, f"{name}-{role.value}-{_backend(scenario)}")
+                if _backend(scenario) == "sqlite":  # one set of screenshots is enough
+                    screenshot(page, f"{path.strip('/').replace('/', '-')}-{role.value}")
             else:
                 assert response.status == 403, (role, path)
                 assert "Not for this role" in page.inner_text("main")
@@ -113,8 +113,9 @@ def test_each_role_sees_only_what_it_may(browser: Any, scenario: Scenario, role:
 
 
 def test_only_the_owner_sees_the_other_partys_mirror(browser: Any, scenario: Scenario) -> None:
-    ru_uids = sorted(scenario.uids("RU"))[:3]
-    for role, sees_ru in ((Role.OWNER, True), (Role.PEER, False), (Role.INSPECTOR, False)):
+    ru_uids = sorted(scenario.uids("RU"))[:1]
+    # the peer and inspectors take the same path (not the owner): the peer stands for both
+    for role, sees_ru in ((Role.OWNER, True), (Role.PEER, False)):
         with offline_context(browser) as (context, _network):
             page = context.new_page()
             log_in(page, scenario.url, scenario.tokens[role])
