@@ -3,6 +3,18 @@ file position it concerns, what was expected and what was found."""
 
 from __future__ import annotations
 
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """What every command's exit status means (one vocabulary for the CLI and the verifiers)."""
+
+    VALID = 0  # done / verified / within the limits
+    INVALID = 1  # checked and did not verify (a bad proof, a fork, a failed audit)
+    MALFORMED = 2  # a usage mistake or an input that cannot be read
+    REJECTED = 3  # well-formed but refused by a rule (over a limit, a rejected notification)
+    UNAVAILABLE = 4  # a peer, node, lock or database could not be reached or is held
+
 
 class TreatyLedgerError(Exception):
     """Base of every error TreatyLedger raises on purpose.

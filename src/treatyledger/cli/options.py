@@ -4,8 +4,20 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
+from pathlib import Path
+
+import typer
 
 from treatyledger.errors import TreatyLedgerError
+
+# The one way a command names its workspace: -w/--workspace, or TREATYLEDGER_WORKSPACE.
+WORKSPACE_ENV = "TREATYLEDGER_WORKSPACE"
+
+
+def workspace_option(help_text: str = "The party's workspace directory.") -> Path:
+    """A required ``-w/--workspace DIR`` option (also read from TREATYLEDGER_WORKSPACE)."""
+    result: Path = typer.Option(..., "--workspace", "-w", envvar=WORKSPACE_ENV, help=help_text)
+    return result
 
 
 class CommandLineError(TreatyLedgerError):
