@@ -18,8 +18,9 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
-from matplotlib.dates import date2num
 from matplotlib.figure import Figure
+
+from treatyledger.report.plot_dates import day_number
 
 #: The three New START central categories, in the order the fact sheets print them.
 CATEGORIES = (
@@ -61,7 +62,7 @@ def warheads_figure(
     for party in sorted({r.party for r in rows}):
         mine = sorted((r for r in rows if r.party == party), key=lambda r: r.data_date)
         (line,) = axes.plot(
-            [float(date2num(r.data_date)) for r in mine],
+            [day_number(r.data_date) for r in mine],
             [r.counted.get("deployed_warheads", 0) for r in mine],
             marker="o",
             markersize=3,
@@ -69,7 +70,7 @@ def warheads_figure(
         )
         official = [r for r in mine if r.official is not None]
         axes.scatter(
-            [float(date2num(r.data_date)) for r in official],
+            [day_number(r.data_date) for r in official],
             [r.official["deployed_warheads"] for r in official if r.official is not None],
             marker="x",
             s=40,
@@ -80,12 +81,10 @@ def warheads_figure(
     first = min(r.data_date for r in rows)
     axes.axhline(limit, color="grey", linestyle=":", linewidth=1)
     last = max(r.data_date for r in rows)
-    axes.hlines(
-        limit, float(date2num(binding_from)), float(date2num(last)), color="red", linewidth=2
-    )
+    axes.hlines(limit, day_number(binding_from), day_number(last), color="red", linewidth=2)
     axes.annotate(
         f"limit {limit:,} (binding from {binding_from.isoformat()})",
-        (float(date2num(first)), limit),
+        (day_number(first), limit),
         textcoords="offset points",
         xytext=(0, 5),
         fontsize=8,

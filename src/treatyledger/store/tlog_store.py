@@ -28,7 +28,7 @@ from treatyledger.store.tlog_tables import (
 )
 from treatyledger.tlog.checkpoint import Checkpoint, parse_checkpoint, sign_checkpoint
 from treatyledger.tlog.compact import CompactRange, NodeId
-from treatyledger.tlog.entries import MAX_INLINE_ENTRY, check_leaf
+from treatyledger.tlog.entries import check_leaf
 from treatyledger.tlog.hashing import RFC6962, Hasher
 from treatyledger.tlog.note import Signer, add_signature_lines, parse_note
 from treatyledger.tlog.proofs import ProofError, consistency_proof, inclusion_proof, root_at
@@ -43,6 +43,7 @@ from treatyledger.tlog.tiles import (
     tile_of,
 )
 from treatyledger.tlog.verifier import (
+    MAX_INLINE_ENTRY,
     SIG_TYPE_COSIGNATURE,
     SIG_TYPE_MLDSA44,
     VerificationError,

@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from treatyledger.tlog.compact import NodeId
-from treatyledger.tlog.entries import MAX_INLINE_ENTRY, check_leaf
+from treatyledger.tlog.entries import check_leaf
 from treatyledger.tlog.hashing import RFC6962, Hasher
 from treatyledger.tlog.proofs import ProofError, consistency_proof, inclusion_proof, root_at
+from treatyledger.tlog.verifier import MAX_INLINE_ENTRY
 
 
 class MemoryLog:

@@ -105,13 +105,14 @@ def _draw_png(chart: Chart) -> bytes:
     import matplotlib
 
     matplotlib.use("Agg")
-    from matplotlib.dates import date2num
     from matplotlib.figure import Figure
+
+    from treatyledger.report.plot_dates import day_number
 
     figure = Figure(figsize=(8, 4.2), dpi=100)
     axes = figure.subplots()
     for s in chart.series:
-        x = [float(date2num(d)) for d in s.x]
+        x = [day_number(d) for d in s.x]
         if s.style == "line":
             axes.plot(x, s.y, marker="o", markersize=3, color=s.colour, label=s.name)
         elif s.style == "markers":
