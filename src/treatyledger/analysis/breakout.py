@@ -380,7 +380,31 @@ def breakout_of(force: Force, params: UploadParameters, catalog: Catalog) -> Bre
     current = float(force.current_warheads)
     step_days = {s.day for s in steps}
     breaks = sorted({0.0} | {r.start for r in ramps} | {r.end for r in ramps} | step_days)
-    # (day, placed total); a supply step on a day with open slots is a jump: two points
+    points = _timeline_points(evaluator, breaks, step_days)
+    days = tuple(p[0] for p in points)
+    by_leg_lists = _deployed_by_leg(force, evaluator, days, step_days)
+    deployed = tuple(current + p[1] for p in points)
+    lead = {
+        type_id: sp.lead_days.value
+        for type_id, sp in system_parameters_by_id(params, catalog).items()
+    }
+    stages = _stages(days, deployed, evaluator, force, lead)
+    return BreakoutTimeline(
+        party=force.party,
+        leg_of={t: s.leg for t, s in force.systems.items()},
+        days=days,
+        deployed=deployed,
+        by_leg={leg: tuple(v) for leg, v in by_leg_lists.items()},
+        stages=tuple(stages),
+        ramps=tuple(ramps),
+    )
+
+
+def _timeline_points(
+    evaluator: _Evaluator, breaks: list[float], step_days: set[float]
+) -> list[tuple[float, float]]:
+    """(day, placed total) at every break, refined between them; a supply step on a day with
+    open slots is a jump, so it gets two points."""
     points: list[tuple[float, float]] = []
     budget = [_REFINE_BUDGET]
     for i, day in enumerate(breaks):
@@ -392,7 +416,13 @@ def breakout_of(force: Force, params: UploadParameters, catalog: Catalog) -> Bre
             fa = points[-1][1]
             fb = evaluator.total(nxt, before=True)
             points.extend(_refine(lambda t: evaluator.total(t), day, fa, nxt, fb, budget))
-    days = tuple(p[0] for p in points)
+    return points
+
+
+def _deployed_by_leg(
+    force: Force, evaluator: _Evaluator, days: tuple[float, ...], step_days: set[float]
+) -> dict[str, list[float]]:
+    """Deployed warheads per leg of the triad on each of ``days``."""
     by_leg_lists: dict[str, list[float]] = {
         leg: [] for leg in LEGS if any(s.leg == leg for s in force.systems.values())
     }
@@ -409,21 +439,7 @@ def breakout_of(force: Force, params: UploadParameters, catalog: Catalog) -> Bre
                 )
             )
         previous_day = day
-    deployed = tuple(current + p[1] for p in points)
-    lead = {
-        type_id: sp.lead_days.value
-        for type_id, sp in system_parameters_by_id(params, catalog).items()
-    }
-    stages = _stages(days, deployed, evaluator, force, lead)
-    return BreakoutTimeline(
-        party=force.party,
-        leg_of={t: s.leg for t, s in force.systems.items()},
-        days=days,
-        deployed=deployed,
-        by_leg={leg: tuple(v) for leg, v in by_leg_lists.items()},
-        stages=tuple(stages),
-        ramps=tuple(ramps),
-    )
+    return by_leg_lists
 
 
 def _stages(

@@ -42,31 +42,7 @@ def place(
                 capacity[group_node[g]][system_node[s]] = unbounded
     for s in systems:
         capacity[system_node[s]][sink] = slots[s]
-    flow = [[0.0] * size for _ in range(size)]
-    while True:
-        parent = [-1] * size
-        parent[source] = source
-        queue = deque([source])
-        while queue and parent[sink] < 0:
-            node = queue.popleft()
-            for nxt in range(size):
-                if parent[nxt] < 0 and capacity[node][nxt] - flow[node][nxt] > EPSILON:
-                    parent[nxt] = node
-                    queue.append(nxt)
-        if parent[sink] < 0:
-            break
-        push = float("inf")
-        node = sink
-        while node != source:
-            prev = parent[node]
-            push = min(push, capacity[prev][node] - flow[prev][node])
-            node = prev
-        node = sink
-        while node != source:
-            prev = parent[node]
-            flow[prev][node] += push
-            flow[node][prev] -= push
-            node = prev
+    flow = _max_flow(capacity, source, sink)
     placed: dict[tuple[str, str], float] = {}
     for g in groups:
         for s in systems:
@@ -74,3 +50,37 @@ def place(
             if amount > EPSILON:
                 placed[(g, s)] = amount
     return placed
+
+
+def _max_flow(capacity: list[list[float]], source: int, sink: int) -> list[list[float]]:
+    """Edmonds-Karp: augment along shortest residual paths until none is left."""
+    size = len(capacity)
+    flow = [[0.0] * size for _ in range(size)]
+    while (parent := _shortest_augmenting_path(capacity, flow, source, sink)) is not None:
+        path = []
+        node = sink
+        while node != source:
+            path.append((parent[node], node))
+            node = parent[node]
+        push = min(capacity[a][b] - flow[a][b] for a, b in path)
+        for a, b in path:
+            flow[a][b] += push
+            flow[b][a] -= push
+    return flow
+
+
+def _shortest_augmenting_path(
+    capacity: list[list[float]], flow: list[list[float]], source: int, sink: int
+) -> list[int] | None:
+    """Breadth-first search of the residual graph: each node's parent, or None at the end."""
+    size = len(capacity)
+    parent = [-1] * size
+    parent[source] = source
+    queue = deque([source])
+    while queue and parent[sink] < 0:
+        node = queue.popleft()
+        for nxt in range(size):
+            if parent[nxt] < 0 and capacity[node][nxt] - flow[node][nxt] > EPSILON:
+                parent[nxt] = node
+                queue.append(nxt)
+    return parent if parent[sink] >= 0 else None

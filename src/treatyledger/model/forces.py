@@ -120,15 +120,30 @@ class Force(_Strict):
 
     @model_validator(mode="after")
     def _references(self) -> Force:
-        sources = {s.id for s in self.sources}
+        self._check_sources()
+        groups = self._check_groups()
         facilities = {f.id for f in self.facilities}
-        groups: dict[str, Group] = {}
+        for move in self.moves:
+            if move.group not in groups:
+                raise ValueError(f"move of unknown group {move.group!r}")
+            if move.facility is not None and move.facility not in facilities:
+                raise ValueError(f"move of {move.group}: unknown facility {move.facility!r}")
+        return self
+
+    def _check_sources(self) -> None:
+        """Every source a facility, group, move or check cites is listed."""
+        sources = {s.id for s in self.sources}
         cited = [s for f in self.facilities for s in f.sources]
         cited += [s for g in self.groups for s in g.sources]
         cited += [s for m in self.moves for s in m.sources] + [c.source for c in self.checks]
         for source in cited:
             if source not in sources:
                 raise ValueError(f"unknown source {source!r}")
+
+    def _check_groups(self) -> dict[str, Group]:
+        """Groups are unique, sit at a known facility or in an earlier group that can hold them."""
+        facilities = {f.id for f in self.facilities}
+        groups: dict[str, Group] = {}
         for group in self.groups:
             if group.id in groups:
                 raise ValueError(f"duplicate group {group.id!r}")
@@ -145,12 +160,7 @@ class Force(_Strict):
                         f"group {group.id}: a {group.kind} cannot sit in a {holder.kind}"
                     )
             groups[group.id] = group
-        for move in self.moves:
-            if move.group not in groups:
-                raise ValueError(f"move of unknown group {move.group!r}")
-            if move.facility is not None and move.facility not in facilities:
-                raise ValueError(f"move of {move.group}: unknown facility {move.facility!r}")
-        return self
+        return groups
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], *, source: str = "force") -> Force:

@@ -227,30 +227,13 @@ class InventoryTable:
                 type_code[system_type.id] = len(types)
                 types.append(system_type)
             _check_bounds(item, system_type)
-            armament = effective_armament(item, system_type)
-            basing = effective_basing(item, system_type)
-            capacity = effective_lrna_capacity(item, system_type)
-            role = codes["role"].get(item.role, NO_ROLE) if item.role else NO_ROLE
-            container = _container_row(item, row_of_uid)
-            columns["party"].append(party_code[item.party])
-            columns["kind"].append(codes["kind"][item.kind])
-            columns["status"].append(codes["status"][item.status])
-            columns["armament"].append(
-                NO_ARMAMENT if armament is None else codes["armament"][armament]
-            )
-            columns["basing"].append(NO_BASING if basing is None else codes["basing"][basing])
-            columns["role"].append(role)
-            columns["contained"].append(item.contained_in is not None)
-            columns["identified"].append(item.uid is not None)
-            columns["container"].append(container)
-            columns["loaded"].append(row in holds or bool(item.warheads))
-            columns["type_index"].append(
-                NO_TYPE if system_type is None else type_code[system_type.id]
-            )
-            columns["quantity"].append(item.quantity)
-            columns["warheads"].append(item.warheads or 0)
-            columns["warheads_declared"].append(item.warheads is not None)
-            columns["lrna_capacity"].append(NO_CAPACITY if capacity is None else capacity)
+            type_index = NO_TYPE if system_type is None else type_code[system_type.id]
+            values = _row_columns(item, system_type, type_index, codes)
+            values["party"] = party_code[item.party]
+            values["container"] = _container_row(item, row_of_uid)
+            values["loaded"] = row in holds or bool(item.warheads)
+            for name, value in values.items():
+                columns[name].append(value)
         facility_ids = _facilities_of(items, row_of_uid)
         columns["facility_type"] = [
             _facility_type_code(inventory, facility, codes["facility_type"])
@@ -266,6 +249,29 @@ class InventoryTable:
             facility_ids=facility_ids,
             **arrays,
         )
+
+
+def _row_columns(
+    item: Item, system_type: SystemType | None, type_index: int, codes: dict[str, dict[Any, int]]
+) -> dict[str, Any]:
+    """One row's column values that follow from the item and its type alone."""
+    armament = effective_armament(item, system_type)
+    basing = effective_basing(item, system_type)
+    capacity = effective_lrna_capacity(item, system_type)
+    return {
+        "kind": codes["kind"][item.kind],
+        "status": codes["status"][item.status],
+        "armament": NO_ARMAMENT if armament is None else codes["armament"][armament],
+        "basing": NO_BASING if basing is None else codes["basing"][basing],
+        "role": codes["role"].get(item.role, NO_ROLE) if item.role else NO_ROLE,
+        "contained": item.contained_in is not None,
+        "identified": item.uid is not None,
+        "type_index": type_index,
+        "quantity": item.quantity,
+        "warheads": item.warheads or 0,
+        "warheads_declared": item.warheads is not None,
+        "lrna_capacity": NO_CAPACITY if capacity is None else capacity,
+    }
 
 
 def _enum_codes() -> dict[str, dict[Any, int]]:
