@@ -13,7 +13,7 @@ database need not list them, but if it lists one, its fields are compared like a
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +21,7 @@ from treatyledger.errors import TreatyLedgerError
 from treatyledger.ledger.policy import LedgerPolicy
 from treatyledger.ledger.records import mentioned_uids, parse_time
 from treatyledger.ledger.replay import state_at
+from treatyledger.ledger.state import LedgerState
 from treatyledger.model.items import Item
 from treatyledger.model.kinds import TERMINAL_STATUSES
 from treatyledger.model.notifications import LEDGER_NEUTRAL_KINDS
@@ -97,15 +98,7 @@ def reconcile(
     """Compare ``party``'s database notification at ``database_sequence`` (default: its latest)
     with the replay of its notifications before it, as of the database's date."""
     own = [r for r in records if r["party"] == party]
-    databases = [r for r in own if r["kind"] == "database"]
-    if database_sequence is not None:
-        databases = [r for r in databases if r["sequence"] <= database_sequence]
-        if not databases or databases[-1]["sequence"] != database_sequence:
-            raise ReconcileError(f"{party}#{database_sequence} is not a database notification")
-    if not databases:
-        raise ReconcileError(f"{party} has sent no database notification")
-    database = databases[-1]
-    previous = databases[-2] if len(databases) > 1 else None
+    database, previous = _databases(own, party, database_sequence)
     db_sequence = database["sequence"]
     since = previous["sequence"] if previous else 0
     as_of_text = database["payload"]["as_of"]
@@ -124,6 +117,40 @@ def reconcile(
         item = Item.model_validate(raw)
         if item.uid is not None:
             declared[item.uid] = item
+    found = _discrepancies(state, declared, party, involved)
+    order = {kind: i for i, kind in enumerate(KINDS)}
+    found.sort(key=lambda d: (order[d.kind], d.uid))
+    return Reconciliation(
+        party=party,
+        database=f"{party}#{db_sequence}",
+        as_of=as_of_text,
+        previous_database=f"{party}#{previous['sequence']}" if previous else None,
+        discrepancies=tuple(found),
+    )
+
+
+def _databases(
+    own: Sequence[Record], party: str, database_sequence: int | None
+) -> tuple[Record, Record | None]:
+    """The database notification to reconcile (``database_sequence`` or the latest) and the
+    one before it."""
+    databases = [r for r in own if r["kind"] == "database"]
+    if database_sequence is not None:
+        databases = [r for r in databases if r["sequence"] <= database_sequence]
+        if not databases or databases[-1]["sequence"] != database_sequence:
+            raise ReconcileError(f"{party}#{database_sequence} is not a database notification")
+    if not databases:
+        raise ReconcileError(f"{party} has sent no database notification")
+    return databases[-1], (databases[-2] if len(databases) > 1 else None)
+
+
+def _discrepancies(
+    state: LedgerState,
+    declared: dict[str, Item],
+    party: str,
+    involved: Callable[[str], tuple[str, ...]],
+) -> list[Discrepancy]:
+    """Items the replay holds that the database lacks or states otherwise, and the reverse."""
     found: list[Discrepancy] = []
     for uid in state.uids():
         ledger_item = state.item(uid)
@@ -139,15 +166,7 @@ def reconcile(
     for uid, db_item in declared.items():
         if state.item(uid) is None:
             found.append(Discrepancy(EXTRA, uid, None, _summary(db_item), involved(uid)))
-    order = {kind: i for i, kind in enumerate(KINDS)}
-    found.sort(key=lambda d: (order[d.kind], d.uid))
-    return Reconciliation(
-        party=party,
-        database=f"{party}#{db_sequence}",
-        as_of=as_of_text,
-        previous_database=f"{party}#{previous['sequence']}" if previous else None,
-        discrepancies=tuple(found),
-    )
+    return found
 
 
 def _compare(uid: str, ledger: Item, database: Item, notes: tuple[str, ...]) -> list[Discrepancy]:
