@@ -114,6 +114,18 @@ def _placeholder(conn: Connection) -> str:
     return "?" if conn.dialect.paramstyle == "qmark" else "%s"
 
 
+def tiles_query(conn: Connection, count: int) -> str:
+    """The SQL reading ``count`` tiles of one log, parameters (log, level, idx) per tile.
+
+    Each tile is its own fully keyed term, so both SQLite (MULTI-INDEX OR) and PostgreSQL
+    (BitmapOr) plan point lookups on the primary key at any log size; factoring ``log = ?``
+    out of the OR made SQLite scan the log's tiles instead (tests/store check the plan)."""
+    mark = _placeholder(conn)
+    term = f"(log = {mark} AND level = {mark} AND idx = {mark})"
+    where = " OR ".join([term] * count)
+    return f"SELECT level, idx, width, hashes FROM tlog_tiles WHERE {where}"
+
+
 def _read_tiles(
     conn: Connection, log_pk: int, ids: Sequence[TileId]
 ) -> dict[TileId, tuple[int, bytes]]:
@@ -121,15 +133,10 @@ def _read_tiles(
     and building a SQLAlchemy expression per proof would cost more than the read itself."""
     if not ids:
         return {}
-    mark = _placeholder(conn)
-    where = " OR ".join([f"(level = {mark} AND idx = {mark})"] * len(ids))
-    params: list[int] = [log_pk]
+    params: list[int] = []
     for level, index in ids:
-        params += (level, index)
-    rows = conn.exec_driver_sql(
-        f"SELECT level, idx, width, hashes FROM tlog_tiles WHERE log = {mark} AND ({where})",
-        tuple(params),
-    )
+        params += (log_pk, level, index)
+    rows = conn.exec_driver_sql(tiles_query(conn, len(ids)), tuple(params))
     return {(r[0], r[1]): (r[2], bytes(r[3])) for r in rows}
 
 
