@@ -69,6 +69,12 @@ SAMPLE_PAYLOADS = {
             }
         ],
     },
+    "regime_status": {
+        "treaty": "new-start",
+        "event": "suspension",
+        "party": "RU",
+        "reference": "Federal Law No. 38-FZ of 2023-02-28",
+    },
 }
 
 

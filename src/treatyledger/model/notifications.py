@@ -62,6 +62,7 @@ class NotificationKind(StrEnum):
     RANDOMNESS_REVEAL = "randomness_reveal"
     ESCROW_COMMITMENT = "escrow_commitment"
     ZK_LIMIT_PROOF = "zk_limit_proof"
+    REGIME_STATUS = "regime_status"
 
 
 #: Kinds that record facts outside the inventory: they never change item state.
@@ -72,6 +73,7 @@ LEDGER_NEUTRAL_KINDS = frozenset(
         NotificationKind.RANDOMNESS_REVEAL,
         NotificationKind.ESCROW_COMMITMENT,
         NotificationKind.ZK_LIMIT_PROOF,
+        NotificationKind.REGIME_STATUS,
     }
 )
 
@@ -317,6 +319,52 @@ class ZkLimitProofPayload(_Payload):
     categories: list[ZkCategoryPayload] = Field(min_length=1, max_length=MAX_ZK_CATEGORIES)
 
 
+class RegimeEvent(StrEnum):
+    """What happened to a treaty: the events of its life that every count respects."""
+
+    ENTRY_INTO_FORCE = "entry_into_force"
+    EXTENSION = "extension"  # the term extended to ``until``
+    SUSPENSION = "suspension"  # ``party`` stops providing data and receiving inspections
+    RESUMPTION = "resumption"  # ``party`` takes its obligations up again
+    EXPIRY = "expiry"  # the treaty ended (its term ran out, or a withdrawal took effect)
+    SUPERSESSION = "supersession"  # replaced by ``superseded_by``; its limits end that day
+
+
+#: Events done by one party; the others concern the treaty as a whole.
+PARTY_REGIME_EVENTS = frozenset({RegimeEvent.SUSPENSION, RegimeEvent.RESUMPTION})
+REGIME_TREATY_PATTERN = r"^[a-z0-9][a-z0-9_.\-]{0,63}$"
+
+
+class RegimeStatusPayload(_Payload):
+    """An event in a treaty's life, in force from the envelope's effective time (a date: the
+    day it takes effect). ``treaty`` is the treaty's regime id (``RuleSet.regime_id``: the
+    rule-set id, or the id rule sets of one treaty share, such as ``sort``). A suspension or
+    resumption names the ``party`` that suspends or resumes (another party may record it in
+    its own log, e.g. the note it received); ``reference`` names the diplomatic note, law or
+    document. It records a fact outside the inventory and changes no item."""
+
+    treaty: str = Field(pattern=REGIME_TREATY_PATTERN)
+    event: RegimeEvent
+    party: PartyId | None = None
+    until: date | None = None
+    superseded_by: str | None = Field(default=None, pattern=REGIME_TREATY_PATTERN)
+    reference: str = Field(default="", max_length=MAX_TEXT)
+
+    @model_validator(mode="after")
+    def _fields_of_the_event(self) -> RegimeStatusPayload:
+        if (self.party is not None) != (self.event in PARTY_REGIME_EVENTS):
+            raise ValueError(
+                "party is required by, and only allowed with, suspension and resumption"
+            )
+        if (self.until is not None) != (self.event is RegimeEvent.EXTENSION):
+            raise ValueError("until is required by, and only allowed with, extension")
+        if (self.superseded_by is not None) != (self.event is RegimeEvent.SUPERSESSION):
+            raise ValueError("superseded_by is required by, and only allowed with, supersession")
+        if self.superseded_by == self.treaty:
+            raise ValueError("a treaty cannot supersede itself")
+        return self
+
+
 PAYLOAD_MODELS: dict[NotificationKind, type[_Payload]] = {
     NotificationKind.DECLARE: DeclarePayload,
     NotificationKind.MOVE: MovePayload,
@@ -334,6 +382,7 @@ PAYLOAD_MODELS: dict[NotificationKind, type[_Payload]] = {
     NotificationKind.RANDOMNESS_REVEAL: RandomnessRevealPayload,
     NotificationKind.ESCROW_COMMITMENT: EscrowCommitmentPayload,
     NotificationKind.ZK_LIMIT_PROOF: ZkLimitProofPayload,
+    NotificationKind.REGIME_STATUS: RegimeStatusPayload,
 }
 
 Payload = (
@@ -353,6 +402,7 @@ Payload = (
     | RandomnessRevealPayload
     | EscrowCommitmentPayload
     | ZkLimitProofPayload
+    | RegimeStatusPayload
 )
 
 

@@ -212,6 +212,9 @@ class Treaty(_Strict):
     #: The parties bound by the treaty; an item of any other party is an error when counting.
     #: Empty: any party.
     parties: tuple[str, ...] = ()
+    #: The treaty's id in ``regime_status`` notifications (entry into force, suspension,
+    #: expiry...): rule sets that read one treaty differently share it. Default: ``id``.
+    regime: str | None = Field(default=None, pattern=ID_PATTERN)
 
     @field_validator("parties")
     @classmethod
@@ -353,6 +356,11 @@ class RuleSet(_Strict):
     @property
     def id(self) -> str:
         return self.treaty.id
+
+    @property
+    def regime_id(self) -> str:
+        """The treaty's id in regime-status notifications (``treaty.regime``, else ``id``)."""
+        return self.treaty.regime or self.treaty.id
 
     def party_problem(self, party: str) -> str | None:
         """Why ``party`` cannot be counted under this rule set (None: it can)."""
