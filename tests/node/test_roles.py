@@ -46,6 +46,8 @@ class Endpoint:
     media: str = "application/json"
     #: the OpenAPI path when ``path`` fills in path parameters
     template: str | None = None
+    #: answered without a token (C2SP tlog-tiles: "Hash tiles are public")
+    public: bool = False
 
     @property
     def id(self) -> str:
@@ -128,6 +130,7 @@ ENDPOINTS = [
         "/v1/tlog/checkpoint",
         frozenset({OWNER, PEER, INSPECTOR, WITNESS, OBSERVER}),
         media="text/plain; charset=utf-8",
+        public=True,
     ),
     Endpoint(
         "GET",
@@ -135,6 +138,7 @@ ENDPOINTS = [
         frozenset({OWNER, PEER, INSPECTOR, WITNESS, OBSERVER}),
         media=OCTETS,
         template="/v1/tlog/tile/{path}",
+        public=True,
     ),
     Endpoint(
         "GET",
@@ -164,8 +168,10 @@ ENDPOINTS = [
         media=PROBLEM,
     ),
 ]
-#: The one documented route that needs no token.
+#: The documented route outside the matrix (no token, no role).
 PUBLIC_ROUTES = {"GET /v1/health"}
+GUARDED_ENDPOINTS = [e for e in ENDPOINTS if not e.public]
+PUBLIC_ENDPOINTS = [e for e in ENDPOINTS if e.public]
 
 
 def test_the_matrix_covers_every_route_of_the_app(seeded: ServedNode) -> None:
@@ -245,7 +251,7 @@ def test_role_is_allowed_or_refused_as_declared(
         assert fingerprint(seeded) == before
 
 
-@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=[e.id for e in ENDPOINTS])
+@pytest.mark.parametrize("endpoint", GUARDED_ENDPOINTS, ids=[e.id for e in GUARDED_ENDPOINTS])
 @pytest.mark.parametrize("token", [None, "tl_not-a-real-token", "garbage"])
 def test_missing_or_unknown_token_is_a_401_problem_and_changes_nothing(
     seeded: ServedNode, endpoint: Endpoint, token: str | None
@@ -256,6 +262,26 @@ def test_missing_or_unknown_token_is_a_401_problem_and_changes_nothing(
     assert response.headers["content-type"] == PROBLEM
     assert response.headers["www-authenticate"].startswith("Bearer")
     assert fingerprint(seeded) == before
+
+
+@pytest.mark.parametrize("endpoint", PUBLIC_ENDPOINTS, ids=[e.id for e in PUBLIC_ENDPOINTS])
+@pytest.mark.parametrize("token", [None, "tl_not-a-real-token", "garbage"])
+def test_public_routes_answer_without_a_token(
+    seeded: ServedNode, endpoint: Endpoint, token: str | None
+) -> None:
+    """The checkpoint and hash tiles answer anyone, with the same bytes a principal gets."""
+    response = _call(seeded, endpoint, None, token)
+    assert response.status_code == endpoint.ok, response.text
+    assert response.headers["content-type"] == endpoint.media
+    assert response.content == _call(seeded, endpoint, Role.OWNER).content
+
+
+def test_public_hash_tiles_are_cached_long_and_the_checkpoint_briefly(seeded: ServedNode) -> None:
+    tile = seeded.client().get(f"/v1/tlog/tile/0/000.p/{SEEDED}")
+    assert tile.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert seeded.client().get("/v1/tlog/checkpoint").headers["cache-control"] == "max-age=2"
+    # an entry bundle under the same prefix stays behind the role rules
+    assert seeded.client().get(f"/v1/tlog/tile/entries/000.p/{SEEDED}").status_code == 401
 
 
 def test_refused_caller_with_a_malformed_body_still_gets_403(seeded: ServedNode) -> None:

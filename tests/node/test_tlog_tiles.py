@@ -98,6 +98,10 @@ def test_caching_headers(node: ServedNode) -> None:
     assert "immutable" in peer.get(f"{PREFIX}/tile/0/000.p/3").headers["cache-control"]
     entries = peer.get(f"{PREFIX}/tile/entries/000.p/3").headers["cache-control"]
     assert entries.startswith("private") and "immutable" in entries
+    assert node.submit(stream(node.workspace.party, 256, first=4)).status_code == 200
+    full = node.client().get(f"{PREFIX}/tile/0/000")  # a full tile, public and final
+    assert full.status_code == 200 and len(full.content) == 256 * 32
+    assert full.headers["cache-control"] == "public, max-age=31536000, immutable"
 
 
 @pytest.mark.parametrize(
@@ -128,4 +132,10 @@ def test_role_rules_hash_tiles_for_all_entries_item_level_only(
     assert client.get(f"{PREFIX}/tile/0/000.p/3").status_code == 200
     expected = 200 if role in (Role.OWNER, Role.PEER, Role.INSPECTOR) else 403
     assert client.get(f"{PREFIX}/tile/entries/000.p/3").status_code == expected
-    assert node.client().get(f"{PREFIX}/tile/0/000.p/3").status_code == 401
+    anyone = node.client()  # no token: hash tiles and the checkpoint are public
+    assert (
+        anyone.get(f"{PREFIX}/tile/0/000.p/3").content
+        == client.get(f"{PREFIX}/tile/0/000.p/3").content
+    )
+    assert anyone.get(f"{PREFIX}/checkpoint").status_code == 200
+    assert anyone.get(f"{PREFIX}/tile/entries/000.p/3").status_code == 401

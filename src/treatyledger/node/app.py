@@ -119,5 +119,6 @@ def _routers() -> list[APIRouter]:
         public.router,
         inspections.router,
         tiles.router,
+        tiles.public_router,  # after tiles.router: see there
         witness.router,
     ]

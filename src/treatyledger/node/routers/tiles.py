@@ -2,7 +2,8 @@
 ``/v1/tlog``: ``checkpoint`` (the signed note, text/plain), ``tile/<L>/<N>[.p/<W>]`` (hash
 tiles), ``tile/entries/<N>[.p/<W>]`` (entry bundles) and ``blob/sha256/<hex>`` (the full
 notification behind a digest leaf; a TreatyLedger addition at its own URL, as the spec
-allows). Hash tiles and the checkpoint reveal nothing item-level: every role reads them.
+allows). Hash tiles and the checkpoint reveal nothing item-level and are public, as the spec
+says ("Hash tiles are public"): no token, so any tlog client, mirror or cache reads them.
 Entry bundles and blobs are notifications: owner, peer and inspector only, never observers
 (and not witnesses, who check consistency from hash tiles alone)."""
 
@@ -11,24 +12,27 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from fastapi import Path, Security
+from fastapi import APIRouter, Path, Security
 from fastapi.responses import Response
 
 from treatyledger.node import logview
 from treatyledger.node.auth import Caller, Role
 from treatyledger.node.problems import Problem, problem_responses
-from treatyledger.node.routers.deps import EVERYONE, Node, guard, guarded_router
+from treatyledger.node.routers.deps import Node, guard, guarded_router
 from treatyledger.store import tlog_c2sp
 from treatyledger.tlog.c2sp_tiles import TilePath, TilePathError, parse_tile_path
 
 PREFIX = "/tlog"
 router = guarded_router(prefix=PREFIX, tags=["tlog-tiles"])
-Anyone = Annotated[Caller, Security(guard(*EVERYONE))]
+#: The public routes, no token. Included after ``router``: its entry-bundle route must match
+#: ``tile/entries/...`` before the hash-tile route's ``tile/{path}`` (which refuses entries).
+public_router = APIRouter(prefix=PREFIX, tags=["tlog-tiles"], responses=problem_responses(422))
 #: entry bundles carry item-level notifications
 ENTRY_READERS = (Role.OWNER, Role.PEER, Role.INSPECTOR)
 EntryReader = Annotated[Caller, Security(guard(*ENTRY_READERS))]
 
-IMMUTABLE = {"Cache-Control": "max-age=31536000, immutable"}
+#: a tile of a given width never changes (a full one is final, a partial one is a prefix)
+IMMUTABLE = {"Cache-Control": "public, max-age=31536000, immutable"}
 PRIVATE_IMMUTABLE = {"Cache-Control": "private, max-age=31536000, immutable"}
 OCTETS = "application/octet-stream"
 NOT_FOUND = problem_responses(404)
@@ -47,13 +51,13 @@ def _missing(path: str) -> Problem:
     return Problem(404, f"this log has no {path} (yet)", problem="no-such-tile")
 
 
-@router.get(
+@public_router.get(
     "/checkpoint",
     response_class=Response,
     responses={200: {"content": {"text/plain": {}}, "description": "the signed checkpoint"}},
-    summary="The latest signed checkpoint as a C2SP signed note, with its cosignatures",
+    summary="The latest signed checkpoint as a C2SP signed note, with its cosignatures (public)",
 )
-def checkpoint(node: Node, _caller: Anyone) -> Response:
+def checkpoint(node: Node) -> Response:
     note = logview.current_checkpoint_note(node)
     return Response(
         note, media_type="text/plain; charset=utf-8", headers={"Cache-Control": "max-age=2"}
@@ -74,13 +78,13 @@ def entries(node: Node, _caller: EntryReader, path: TilePathParam) -> Response:
     return Response(data, media_type=OCTETS, headers=PRIVATE_IMMUTABLE)
 
 
-@router.get(
+@public_router.get(
     "/tile/{path:path}",
     response_class=Response,
     responses={**NOT_FOUND, 200: {"content": {OCTETS: {}}, "description": "a hash tile"}},
-    summary="A hash tile: up to 256 Merkle tree hashes of tree level 8L",
+    summary="A hash tile: up to 256 Merkle tree hashes of tree level 8L (public)",
 )
-def hash_tile(node: Node, _caller: Anyone, path: TilePathParam) -> Response:
+def hash_tile(node: Node, path: TilePathParam) -> Response:
     tile = _tile(path)
     if tile.is_entries:
         raise _missing(tile.path())
