@@ -37,7 +37,9 @@ from treatyledger.model.kinds import (
     Role,
     Status,
 )
+from treatyledger.model.notifications import NotificationKind
 from treatyledger.model.parties import IDENTIFIER_PATTERN
+from treatyledger.rules.catalogue import NotificationCategory, Schedule, check_catalogue
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9_.\-]{0,63}$"
 
@@ -239,8 +241,31 @@ class Treaty(_Strict):
 
 
 class Notifications(_Strict):
-    deadline_days: int = Field(ge=0, le=3650)
+    """``deadline_days``: the change-notification deadline the ledger flags late by;
+    ``categories``: the notification catalogue (``rules.catalogue``); ``outside``: the
+    ledger's kinds that are no treaty notification (e.g. escrow commitments), so a test can
+    hold every kind to a category or this list."""
+
+    deadline_days: int | None = Field(default=None, ge=0, le=3650)
     source: str = ""
+    categories: tuple[NotificationCategory, ...] = Field(default=(), max_length=64)
+    outside: tuple[NotificationKind, ...] = ()
+    notes: str = Field(default="", max_length=4000)
+
+    @model_validator(mode="after")
+    def _catalogue(self) -> Notifications:
+        check_catalogue(self.categories, self.outside)
+        return self
+
+    def category(self, category_id: str) -> NotificationCategory:
+        for category in self.categories:
+            if category.id == category_id:
+                return category
+        raise RuleSetError(f"unknown notification category {category_id!r}")
+
+    def scheduled(self, schedule: Schedule) -> NotificationCategory | None:
+        """The once or periodic category (a catalogue has at most one of each)."""
+        return next((c for c in self.categories if c.schedule is schedule), None)
 
 
 class DataExchange(_Strict):
@@ -423,6 +448,13 @@ class RuleSet(_Strict):
         _no_duplicates("limit (category, from)", [(li.category, li.from_) for li in self.limits])
         if self.inspections is not None:
             _no_duplicates("inspection type id", [t.id for t in self.inspections.types])
+        notifications = self.notifications
+        periodic = notifications.scheduled(Schedule.PERIODIC) if notifications else None
+        if periodic is not None and self.data_exchange is None:
+            raise ValueError(
+                f"notification category {periodic.id!r} is periodic: the rule set needs a "
+                "[data_exchange] with the data dates"
+            )
         return self
 
     @property
