@@ -33,6 +33,7 @@ import httpx
 from treatyledger.ledger import sign
 from treatyledger.model.notifications import Notification
 from treatyledger.node.auth import Role, add_principal
+from treatyledger.node.submission import submission_body
 from treatyledger.store.workspace import Workspace
 
 TARGET_RATE = 500.0
@@ -69,7 +70,7 @@ def presign(party: str, key: Any, count: int) -> list[bytes]:
     bodies = []
     for sequence in range(1, count + 1):
         signed = sign(Notification.model_validate(notification(party, sequence)), key)
-        bodies.append(json.dumps({"notifications": [signed.to_json_dict()]}).encode())
+        bodies.append(submission_body([signed]))
     return bodies
 
 

@@ -43,6 +43,7 @@ from treatyledger.node.context import NodeContext
 from treatyledger.node.keys import cosigner_vkey
 from treatyledger.node.peer import SyncReport, sync_peer
 from treatyledger.node.server import RunningNode, serve_in_thread
+from treatyledger.node.submission import submission_body
 from treatyledger.node.views import final_limits, party_records, series, treaty
 from treatyledger.report.summary import (
     CATEGORIES,
@@ -292,7 +293,9 @@ def _submit(node: _Node, signed: list[dict[str, Any]]) -> int:
     with httpx.Client(base_url=node.running.url, headers=headers, timeout=120) as client:
         for start in range(0, len(signed), BATCH):
             response = client.post(
-                "/v1/notifications", json={"notifications": signed[start : start + BATCH]}
+                "/v1/notifications",
+                content=submission_body(signed[start : start + BATCH]),
+                headers={"Content-Type": "application/json"},
             )
             response.raise_for_status()
             body = response.json()

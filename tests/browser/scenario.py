@@ -28,6 +28,7 @@ from treatyledger.node.context import NodeContext
 from treatyledger.node.keys import cosigner_vkey
 from treatyledger.node.peer import sync_peer
 from treatyledger.node.server import RunningNode, serve_in_thread
+from treatyledger.node.submission import submission_body
 from treatyledger.report.dashboard import create_node_app
 from treatyledger.store.workspace import Workspace
 
@@ -78,7 +79,9 @@ def _submit(url: str, token: str, records: list[dict[str, Any]]) -> None:
     with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=120) as c:
         for start in range(0, len(records), 250):
             response = c.post(
-                "/v1/notifications", json={"notifications": records[start : start + 250]}
+                "/v1/notifications",
+                content=submission_body(records[start : start + 250]),
+                headers={"Content-Type": "application/json"},
             )
             assert response.status_code == 200, response.text
             assert response.json()["rejected"] == 0

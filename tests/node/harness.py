@@ -20,6 +20,7 @@ from treatyledger.node.auth import Role, add_principal
 from treatyledger.node.context import NodeContext
 from treatyledger.node.keys import cosigner_for
 from treatyledger.node.server import RunningNode, serve_in_thread
+from treatyledger.node.submission import submission_body
 from treatyledger.store.workspace import Workspace
 from treatyledger.tlog.note import NoteSigner
 from treatyledger.tlog.verifier import SIG_TYPE_COSIGNATURE
@@ -50,8 +51,17 @@ class ServedNode:
 
     def submit(self, records: list[dict[str, Any]]) -> httpx.Response:
         """Sign ``records`` with the node's party key and submit them as the owner."""
-        body = {"notifications": signed(records, self.workspace.signing_key)}
-        return self.client(Role.OWNER).post("/v1/notifications", json=body)
+        return self.post_notifications(signed(records, self.workspace.signing_key))
+
+    def post_notifications(
+        self, notifications: list[dict[str, Any]], role: Role = Role.OWNER
+    ) -> httpx.Response:
+        """POST already signed notifications, each in its canonical bytes, as ``role``."""
+        return self.client(role).post(
+            "/v1/notifications",
+            content=submission_body(notifications),
+            headers={"Content-Type": "application/json"},
+        )
 
     def seed(self, count: int) -> None:
         response = self.submit(stream(self.workspace.party, count))

@@ -24,6 +24,7 @@ from treatyledger.node.auth import Role, add_principal
 from treatyledger.node.keys import cosigner_vkey
 from treatyledger.node.peer import sync_peer
 from treatyledger.node.peer_client import ForkDetected, PeerUnavailable
+from treatyledger.node.submission import submission_body
 from treatyledger.store.ledger_tables import NotificationRow
 from treatyledger.store.node_tables import PeerSyncState
 from treatyledger.store.workspace import Workspace
@@ -189,14 +190,14 @@ def test_sync_interrupted_by_killing_the_node_resumes_without_duplicates(
         peer = add_principal(
             us.engine, "ru", Role.PEER, vkey=str(cosigner_vkey("RU", ru.public_key))
         )
-        body = {"notifications": signed(stream("US", 40), us.signing_key)}
+        body = submission_body(signed(stream("US", 40), us.signing_key))
         ru.register_party_key("US", us.public_key)
     process, url = _serve(us_path)
     try:
         response = httpx.post(
             url + "/v1/notifications",
-            json=body,
-            headers={"Authorization": f"Bearer {owner}"},
+            content=body,
+            headers={"Authorization": f"Bearer {owner}", "Content-Type": "application/json"},
             timeout=30,
         )
         assert response.json()["accepted"] == 40

@@ -5,6 +5,7 @@ anything."""
 from __future__ import annotations
 
 import itertools
+import json
 import os
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
@@ -21,6 +22,7 @@ from pg import fresh_database, postgres_reachable
 from treatyledger.ledger import sign
 from treatyledger.model.notifications import Notification
 from treatyledger.node.auth import Role
+from treatyledger.node.submission import submission_body
 from treatyledger.store.inspection_tables import ComplianceIssueRow, InspectionRecordRow
 from treatyledger.store.ledger_tables import NotificationRow
 from treatyledger.store.node_tables import Principal
@@ -54,12 +56,12 @@ class Endpoint:
         return f"{self.method} {self.template or self.path.split('?')[0]}"
 
 
-def _next_notification(node: ServedNode, _role: Role) -> dict[str, Any]:
+def _next_notification(node: ServedNode, _role: Role) -> bytes:
     with node.workspace.engine.connect() as conn:
         last = conn.execute(select(func.max(NotificationRow.sequence))).scalar() or 0
     record = stream(node.workspace.party, 1, first=last + 1)[0]
     note = sign(Notification.model_validate(record), node.workspace.signing_key)
-    return {"notifications": [note.to_json_dict()]}
+    return submission_body([note])
 
 
 def _add_checkpoint(_node: ServedNode, _role: Role) -> str:
@@ -226,6 +228,9 @@ def _call(node: ServedNode, endpoint: Endpoint, role: Role | None, token: str | 
     client = node.client(role) if role is not None else node.client(token=token)
     body_role = role if role in endpoint.allowed else next(iter(sorted(endpoint.allowed)))
     body = endpoint.body(node, body_role) if endpoint.body else None
+    if isinstance(body, bytes):
+        headers = {"Content-Type": "application/json"}
+        return client.request(endpoint.method, endpoint.path, content=body, headers=headers)
     if isinstance(body, str):
         return client.request(endpoint.method, endpoint.path, content=body)
     return client.request(endpoint.method, endpoint.path, json=body)
@@ -295,11 +300,11 @@ def test_owner_token_does_not_make_a_foreign_signature_valid(seeded: ServedNode)
     """A notification signed with any key but the party's is rejected, even from the owner."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    body = _next_notification(seeded, Role.OWNER)
+    body = json.loads(_next_notification(seeded, Role.OWNER))
     record = Notification.model_validate(body["notifications"][0]).unsigned()
     forged = sign(record, Ed25519PrivateKey.generate()).to_json_dict()
     before = fingerprint(seeded)
-    response = seeded.client(Role.OWNER).post("/v1/notifications", json={"notifications": [forged]})
+    response = seeded.post_notifications([forged])
     assert response.status_code == 422
     assert response.json()["results"][0]["status"] == "rejected"
     assert fingerprint(seeded) == before
@@ -309,9 +314,7 @@ def test_another_partys_notification_is_refused_even_for_the_owner(seeded: Serve
     record = stream("RU", 1)[0]
     foreign = sign(Notification.model_validate(record), seeded.peer_key).to_json_dict()
     before = fingerprint(seeded)
-    response = seeded.client(Role.OWNER).post(
-        "/v1/notifications", json={"notifications": [foreign]}
-    )
+    response = seeded.post_notifications([foreign])
     assert response.status_code in (403, 422)
     assert response.headers["content-type"] == PROBLEM
     assert fingerprint(seeded) == before

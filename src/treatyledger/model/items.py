@@ -21,6 +21,11 @@ from treatyledger.model.parties import IDENTIFIER_PATTERN, Facility
 
 UID_PATTERN = IDENTIFIER_PATTERN
 
+#: The largest integer JSON carries exactly everywhere (IEEE doubles; RFC 8785 refuses more).
+#: Every integer of a notification is bounded by it at the schema, so none beyond it reaches
+#: canonicalization or storage.
+MAX_JSON_INT = 2**53 - 1
+
 
 class Item(BaseModel):
     """One accountable item, or ``quantity`` identical items without UIDs (public data is
@@ -38,10 +43,10 @@ class Item(BaseModel):
     kind: ItemKind
     system_type: str | None = Field(default=None, min_length=1, max_length=64)
     status: Status
-    quantity: int = Field(default=1, ge=0)
-    warheads: int | None = Field(default=None, ge=0)
+    quantity: int = Field(default=1, ge=0, le=MAX_JSON_INT)
+    warheads: int | None = Field(default=None, ge=0, le=MAX_JSON_INT)
     armament: Armament | None = None
-    lrna_capacity: int | None = Field(default=None, ge=0)
+    lrna_capacity: int | None = Field(default=None, ge=0, le=MAX_JSON_INT)
     basing: Basing | None = None
     facility: str | None = Field(default=None, pattern=IDENTIFIER_PATTERN)
     contained_in: str | None = Field(default=None, pattern=UID_PATTERN)

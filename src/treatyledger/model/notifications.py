@@ -27,7 +27,7 @@ from pydantic import (
 )
 
 from treatyledger.errors import TreatyLedgerError
-from treatyledger.model.items import UID_PATTERN, Item
+from treatyledger.model.items import MAX_JSON_INT, UID_PATTERN, Item
 from treatyledger.model.kinds import Status
 from treatyledger.model.parties import IDENTIFIER_PATTERN, Facility
 
@@ -37,7 +37,7 @@ MAX_ITEMS_PER_DECLARATION = 50_000
 MAX_ITEMS_PER_LOAD = 64
 MAX_FACILITIES = 5_000
 MAX_TEXT = 1_000
-MAX_SEQUENCE = 2**53 - 1  # exact in every JSON implementation
+MAX_SEQUENCE = MAX_JSON_INT  # exact in every JSON implementation
 
 Uid = Annotated[str, Field(pattern=UID_PATTERN)]
 PartyId = Annotated[str, Field(pattern=IDENTIFIER_PATTERN)]
@@ -246,7 +246,7 @@ class EscrowCommitmentPayload(_Payload):
     categories: list[EscrowCategoryPayload] = Field(
         default_factory=list, max_length=MAX_ESCROW_CATEGORIES
     )
-    totals: dict[PartyId, Annotated[int, Field(ge=0, lt=1 << 63)]] = Field(
+    totals: dict[PartyId, Annotated[int, Field(ge=0, le=MAX_JSON_INT)]] = Field(
         default_factory=dict, max_length=MAX_ESCROW_CATEGORIES
     )
     root: HexSha256
@@ -294,14 +294,14 @@ class ZkBaseCommitmentPayload(_Payload):
 
 class ZkCategoryPayload(_Payload):
     category: str = Field(pattern=ZK_RULE_ID_PATTERN)
-    limit: int = Field(ge=0, lt=1 << 64)
+    limit: int = Field(ge=0, le=MAX_JSON_INT)
     bases: list[ZkBaseCommitmentPayload] = Field(max_length=MAX_ZK_BASES)
     proof: ZkRangeProofPayload
 
 
 class ZkCheckpointPayload(_Payload):
     origin: str = Field(min_length=1, max_length=256)
-    size: int = Field(ge=0, le=2**63 - 1)
+    size: int = Field(ge=0, le=MAX_JSON_INT)
     root: str = Field(pattern=r"^[A-Za-z0-9+/]{43}=$")
 
 
@@ -314,7 +314,7 @@ class ZkLimitProofPayload(_Payload):
     rule_set: str = Field(pattern=ZK_RULE_ID_PATTERN)
     as_of: date
     by: Literal["facility", "system_type"]
-    bits: int = Field(ge=1, le=64)
+    bits: Literal[8, 16, 32, 64]
     checkpoint: ZkCheckpointPayload | None = None
     categories: list[ZkCategoryPayload] = Field(min_length=1, max_length=MAX_ZK_CATEGORIES)
 

@@ -10,12 +10,14 @@ import asyncio
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from treatyledger import __version__
-from treatyledger.model.notifications import Notification
+from treatyledger.ledger.canonical import Received
+from treatyledger.ledger.outcomes import Rule
 from treatyledger.node.auth import AuthCache, AuthFirstRoute
 from treatyledger.node.context import NodeContext
 from treatyledger.node.limits import BodySizeLimit
@@ -30,6 +32,7 @@ from treatyledger.node.routers import (
     tiles,
     witness,
 )
+from treatyledger.node.submission import openapi_components
 from treatyledger.node.views import treaty
 from treatyledger.node.writer import GroupCommitWriter
 
@@ -55,10 +58,12 @@ def create_app(context: NodeContext) -> FastAPI:
 
         store = await run_in_threadpool(open_store)
 
-        def submit_batch(batch: list[Notification]) -> list[Ack]:
+        def submit_batch(batch: list[Received]) -> list[Ack]:
             return store.submit(batch)
 
-        writer = GroupCommitWriter(submit_batch, lambda: store.next_sequence(context.party))
+        writer = GroupCommitWriter(
+            submit_batch, lambda: store.next_sequence(context.party), is_gap=_is_gap
+        )
         # The ledger state lives as long as the process and only grows: keep the cycle
         # collector from rescanning it (full collections over a large state otherwise stall
         # every request, longer as the log grows). Collect what is young, then freeze the
@@ -98,7 +103,28 @@ def create_app(context: NodeContext) -> FastAPI:
     for router in _routers():
         v1.include_router(router)
     app.include_router(v1)
+    _document_submission_body(app)
     return app
+
+
+def _document_submission_body(app: FastAPI) -> None:
+    """Add the submission body's models to the OpenAPI document (its route reads bytes)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = generate()
+            schema.setdefault("components", {}).setdefault("schemas", {}).update(
+                openapi_components()
+            )
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _is_gap(ack: Any) -> bool:
+    return bool(ack.status == "rejected" and ack.rule == Rule.SEQUENCE_GAP.value)
 
 
 FREEZE_EVERY_S = 5.0

@@ -8,7 +8,10 @@ notification whose predecessor has not arrived yet is held while the sequence ke
 advancing; once neither it nor the sequence has moved for ``reorder_wait`` seconds, it goes
 to the store anyway, which rejects it as a gap. Under load the wait therefore stretches with
 the queue instead of turning a slow predecessor into a cascade of rejections. Nothing is
-reordered past what the store's own validation would accept."""
+reordered past what the store's own validation would accept. A notification that claimed the
+expected sequence and was rejected does not fill it: those after it that the store then
+found to be gaps are held again (``is_gap``), so one invalid notification never fails the
+valid ones queued behind it."""
 
 from __future__ import annotations
 
@@ -37,6 +40,8 @@ class _Pending(Generic[N, R]):
     arrived: float = field(compare=False)
     notification: N = field(compare=False)
     future: asyncio.Future[R] = field(compare=False)
+    #: handed to the store after the reorder wait: whatever it answers is final
+    forced: bool = field(default=False, compare=False)
 
 
 class GroupCommitWriter(Generic[N, R]):
@@ -51,8 +56,10 @@ class GroupCommitWriter(Generic[N, R]):
         *,
         max_batch: int = 1_000,
         reorder_wait: float = 5.0,
+        is_gap: Callable[[R], bool] | None = None,
     ):
         self._submit_batch = submit_batch
+        self._is_gap = is_gap
         self._next_sequence = next_sequence
         self._max_batch = max_batch
         self._reorder_wait = reorder_wait
@@ -115,8 +122,21 @@ class GroupCommitWriter(Generic[N, R]):
                 continue
             self.batches += 1
             for item, outcome in zip(batch, outcomes, strict=True):
-                if not item.future.done():
+                if self._held_again(item, outcome, expected):
+                    held.append(item)
+                elif not item.future.done():
                     item.future.set_result(outcome)
+
+    def _held_again(self, item: _Pending[N, R], outcome: R, expected: int) -> bool:
+        """A gap the store found because a predecessor in the same batch was rejected (it
+        claimed the sequence, and failed): the notification waits for its real predecessor
+        again, within the same reorder wait, instead of failing for another's fault."""
+        return (
+            self._is_gap is not None
+            and not item.forced
+            and item.sequence > expected
+            and self._is_gap(outcome)
+        )
 
     def _ready(
         self, held: list[_Pending[N, R]], expected: int
@@ -134,6 +154,7 @@ class GroupCommitWriter(Generic[N, R]):
                 batch.append(item)
                 expected += 1
             elif now - max(item.arrived, self._progress) >= self._reorder_wait:
+                item.forced = True
                 batch.append(item)  # nothing moved for long enough: the store rejects the gap
             else:
                 waiting.append(item)

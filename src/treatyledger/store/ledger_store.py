@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
+import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -32,6 +34,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from treatyledger.errors import TreatyLedgerError
+from treatyledger.ledger.canonical import Received, canonical_problem
 from treatyledger.ledger.outcomes import NotificationRejected, Outcome, Rule
 from treatyledger.ledger.policy import LedgerPolicy
 from treatyledger.ledger.records import parse_time
@@ -69,6 +72,8 @@ from treatyledger.store.tlog_store import append_leaves
 from treatyledger.store.workspace import Workspace
 from treatyledger.tlog.checkpoint import DEFAULT_NAMESPACE, origin_for_party
 from treatyledger.tlog.entries import leaf_for_entry
+
+log = logging.getLogger(__name__)
 
 #: Bound on one batch (hostile input; memory). The CLI submits files in batches of this or less.
 MAX_BATCH = 10_000
@@ -147,6 +152,10 @@ class LedgerStore:
         self.state = LedgerState(policy)
         self._parties: set[str] = set()
         self._stale = False
+        #: an error of ours interrupted a notification's validation: reload before the next batch
+        self._reload_after = False
+        #: how many times the state was rebuilt from the database (tests, the benchmark)
+        self.reloads = 0
         self.reload()
 
     # ------------------------------------------------------------------ loading
@@ -162,6 +171,7 @@ class LedgerStore:
             state.replay_records(iter_records(conn, None))
         self.state = state
         self._parties = parties
+        self.reloads += 1
 
     def register_key(self, party: str, public_key: str) -> None:
         """Make a key registered in the database (e.g. by Workspace.register_party_key)
@@ -174,14 +184,21 @@ class LedgerStore:
 
     # ------------------------------------------------------------------ submission
 
-    def submit(self, notifications: Iterable[Notification | Mapping[str, Any]]) -> list[Ack]:
+    def submit(
+        self, notifications: Iterable[Notification | Mapping[str, Any] | Received]
+    ) -> list[Ack]:
         """Validate and durably store a batch; returns one Ack per notification, in order,
-        after the commit. Raises StoreError (nothing acknowledged) if the write fails."""
+        after the commit. Raises StoreError (nothing acknowledged) if the write fails.
+
+        A ``Received`` notification (bytes off the wire) must be the RFC 8785 canonical form
+        of what it decodes to, and its signature is checked over those very bytes."""
         batch = list(notifications)
         if len(batch) > MAX_BATCH:
             raise StoreError(f"a batch holds at most {MAX_BATCH} notifications, got {len(batch)}")
-        if self._stale:  # an earlier batch failed after touching the in-memory state
+        if self._stale or self._reload_after:
+            # an earlier batch failed after touching the in-memory state
             self.reload()
+            self._reload_after = False
         # From here the in-memory state may run ahead of the database until the commit.
         self._stale = True
         try:
@@ -216,46 +233,20 @@ class LedgerStore:
         return [a for a in acks if a is not None]
 
     def _validate(
-        self, batch: list[Notification | Mapping[str, Any]]
+        self, batch: list[Notification | Mapping[str, Any] | Received]
     ) -> tuple[list[Ack | None], list[_Pending], list[tuple[int, Outcome]]]:
         """Apply the batch to the in-memory state: the acks of rejected notifications, the
-        accepted ones to persist, the duplicates."""
+        accepted ones to persist, the duplicates. Each notification is judged alone: one that
+        fails in any way (schema, encoding, signature, a rule, or an error of ours) is rejected
+        by itself and the rest of the batch goes on."""
         acks: list[Ack | None] = [None] * len(batch)
         pending: list[_Pending] = []
         duplicates: list[tuple[int, Outcome]] = []
-        state = self.state
-        verify = self.verify_signatures
         for position, each in enumerate(batch):
             try:
-                notification = each if isinstance(each, Notification) else parse_notification(each)
-            except NotificationSchemaError as exc:
-                party, sequence = _ref_of(each)
-                acks[position] = Ack(
-                    party, sequence, "rejected", rule=Rule.SCHEMA.value, reason=str(exc)
-                )
-                continue
-            record = notification.to_json_dict()
-            party = record["party"]
-            if party not in self._parties:
-                acks[position] = Ack(
-                    party,
-                    record["sequence"],
-                    "rejected",
-                    rule=Rule.UNKNOWN_SIGNER.value,
-                    reason=f"party {party} is not registered in this ledger (register its key)",
-                )
-                continue
-            signed: bytes | None = None
-            message: bytes | None = None
-            if verify:  # one canonicalization gives the log leaf and the signed message
-                signed = leaf_bytes(record)
-                message = canonical_bytes_of_leaf(record, signed)
-            try:
-                # no digest passed: the ledger hashes content only to tell a duplicate from a
-                # replay, which is rare; hashing every notification for it is not
-                outcome = state.apply_record(record, trusted=not verify, message=message)
+                result = self._validate_one(each)
             except NotificationRejected as exc:
-                acks[position] = Ack(
+                result = Ack(
                     exc.party,
                     exc.sequence,
                     "rejected",
@@ -263,15 +254,79 @@ class LedgerStore:
                     item=exc.item,
                     reason=exc.reason,
                 )
-                continue
-            if outcome.status == "duplicate":
-                duplicates.append((position, outcome))
-                continue
-            if signed is None:
-                signed = leaf_bytes(record)
-            touched = _changed_items(state, record, outcome)
-            pending.append(_Pending(record, signed, outcome, position, touched))
+            except MemoryError:  # the machine is in trouble, not this notification
+                raise
+            except Exception:  # a failure of ours must not take the batch down
+                party, sequence = _ref_of(each)
+                incident = secrets.token_hex(8)
+                log.exception("incident %s: validating %s#%s failed", incident, party, sequence)
+                # the state may hold part of what failed: rebuild it before the next batch
+                self._reload_after = True
+                result = Ack(
+                    party,
+                    sequence,
+                    "rejected",
+                    rule=Rule.INTERNAL.value,
+                    reason=f"the node could not validate this notification (incident {incident})",
+                )
+            if isinstance(result, Ack):
+                acks[position] = result
+            elif isinstance(result, Outcome):
+                duplicates.append((position, result))
+            else:
+                result.position = position
+                pending.append(result)
         return acks, pending, duplicates
+
+    def _validate_one(
+        self, each: Notification | Mapping[str, Any] | Received
+    ) -> Ack | Outcome | _Pending:
+        """One notification: a rejection, a duplicate's outcome, or what to persist."""
+        received = each if isinstance(each, Received) else None
+        if received is not None:
+            if received.problem is not None:
+                return Ack(
+                    received.party,
+                    received.sequence or None,
+                    "rejected",
+                    rule=received.problem.rule.value,
+                    reason=received.problem.reason,
+                )
+            each = received.value
+        try:
+            notification = each if isinstance(each, Notification) else parse_notification(each)
+        except NotificationSchemaError as exc:
+            party, sequence = _ref_of(each)
+            return Ack(party, sequence, "rejected", rule=Rule.SCHEMA.value, reason=str(exc))
+        record = notification.to_json_dict()
+        party = record["party"]
+        sequence = record["sequence"]
+        if party not in self._parties:
+            return Ack(
+                party,
+                sequence,
+                "rejected",
+                rule=Rule.UNKNOWN_SIGNER.value,
+                reason=f"party {party} is not registered in this ledger (register its key)",
+            )
+        # one canonicalization gives the log leaf and the signed message, before the state
+        # changes: whatever fails here leaves the state as it was
+        signed = leaf_bytes(record)
+        if received is not None:
+            problem = canonical_problem(received.raw, received.value, record)
+            if problem is not None:
+                return Ack(
+                    party, sequence, "rejected", rule=Rule.NOT_CANONICAL.value, reason=problem
+                )
+        verify = self.verify_signatures
+        message = canonical_bytes_of_leaf(record, signed) if verify else None
+        # no digest passed: the ledger hashes content only to tell a duplicate from a
+        # replay, which is rare; hashing every notification for it is not
+        outcome = self.state.apply_record(record, trusted=not verify, message=message)
+        if outcome.status == "duplicate":
+            return outcome
+        touched = _changed_items(self.state, record, outcome)
+        return _Pending(record, signed, outcome, -1, touched)
 
     def _persist(self, pending: list[_Pending]) -> None:
         now = datetime.now(UTC)
@@ -363,6 +418,10 @@ def open_ledger(
 
 
 def _ref_of(data: Any) -> tuple[str, int | None]:
+    if isinstance(data, Received):
+        data = data.value
+    if isinstance(data, Notification):
+        return data.party, data.sequence
     if isinstance(data, Mapping):
         party = data.get("party")
         sequence = data.get("sequence")

@@ -8,9 +8,11 @@ from typing import Annotated
 from fastapi import Request, Security
 
 from treatyledger.node.auth import Caller, Role
+from treatyledger.node.context import MAX_BATCH
 from treatyledger.node.problems import Problem, problem_responses
 from treatyledger.node.routers.deps import Node, guard, guarded_router
-from treatyledger.node.schemas import SubmitRequest, SubmitResponse, SubmitResult
+from treatyledger.node.schemas import SubmitResponse, SubmitResult
+from treatyledger.node.submission import SCHEMA_PREFIX, BatchError, split_batch
 
 router = guarded_router(tags=["notifications"])
 Owner = Annotated[Caller, Security(guard(Role.OWNER))]
@@ -24,28 +26,43 @@ log = logging.getLogger(__name__)
     description=(
         "Each notification must be of this node's party and carry a valid signature by one of "
         "its registered keys, whoever the caller is. A notification is acknowledged only after "
-        "it is durably stored and appended to the party's log. A batch in which nothing is "
-        "accepted (or already stored) is answered 422 with the per-notification results."
+        "it is durably stored and appended to the party's log. Each notification is sent as "
+        "its RFC 8785 canonical JSON (the signed bytes are the bytes received) and judged "
+        "alone: one that is malformed, not canonical or invalid is rejected with its rule and "
+        "the others go on. A batch in which nothing is accepted (or already stored) is "
+        "answered 422 with the per-notification results."
     ),
     responses=problem_responses(503),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {"$ref": f"#/components/schemas/{SCHEMA_PREFIX}SubmitRequest"}
+                }
+            },
+        }
+    },
 )
-async def submit(
-    node: Node, _caller: Owner, body: SubmitRequest, request: Request
-) -> SubmitResponse:
-    foreign = [n for n in body.notifications if n.party != node.party]
+async def submit(node: Node, _caller: Owner, request: Request) -> SubmitResponse:
+    try:
+        received = split_batch(await request.body(), MAX_BATCH)
+    except BatchError as exc:
+        raise Problem(422, f"body: {exc}", problem="invalid-request") from None
+    foreign = [r for r in received if r.party not in (node.party, "?")]
     if foreign:
         raise Problem(
             403,
-            f"this node writes only party {node.party}'s log; notification {foreign[0].ref} "
-            f"is of party {foreign[0].party}",
+            f"this node writes only party {node.party}'s log; notification "
+            f"{foreign[0].party}#{foreign[0].sequence} is of party {foreign[0].party}",
             problem="foreign-party",
         )
     writer = request.app.state.writer
     try:
-        acks = await writer.submit(body.notifications)
+        acks = await writer.submit(received)
     except Exception:  # the store failed; nothing of the batch was acknowledged
         # what failed stays in the node's log: an answer never quotes an internal exception
-        log.exception("a batch of %d notifications could not be stored", len(body.notifications))
+        log.exception("a batch of %d notifications could not be stored", len(received))
         raise Problem(
             503,
             "the notifications could not be stored; nothing of the batch was acknowledged",
