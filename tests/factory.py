@@ -157,3 +157,42 @@ def stream(party: str, count: int, first: int = 1) -> list[dict[str, Any]]:
 
 def signed(records: list[dict[str, Any]], key: Ed25519PrivateKey) -> list[dict[str, Any]]:
     return [sign(Notification.model_validate(r), key).to_json_dict() for r in records]
+
+
+def inspection_site_force(party: str = "US", sequence: int = 1) -> dict[str, Any]:
+    """A declaration with typed facilities for the inspection procedure: an ICBM base with
+    two deployed silos (a Minuteman III with one RV in each) and an empty silo, an air base
+    with two deployed B-52H, a storage site with a non-deployed missile, and a formerly
+    declared site (a conversion or elimination facility holding nothing)."""
+    base, air, store, former = (f"{party}-{n}" for n in ("ICBM-BASE", "AIR-BASE", "STORE", "CEF"))
+    facilities = [
+        {"id": base, "party": party, "type": "icbm_base", "name": "ICBM base"},
+        {"id": air, "party": party, "type": "air_base", "name": "air base"},
+        {"id": store, "party": party, "type": "storage", "name": "storage"},
+        {"id": former, "party": party, "type": "conversion_elimination", "name": "former CEF"},
+    ]
+    items = []
+    for n in (1, 2):
+        items.append(item(f"{party}-SILO-{n}", "icbm_launcher", "deployed", party, facility=base))
+        items.append(
+            item(
+                f"{party}-MM-{n}",
+                "icbm",
+                "deployed",
+                party,
+                warheads=1,
+                contained_in=f"{party}-SILO-{n}",
+                facility=base,
+            )
+        )
+        items.append(item(f"{party}-BMR-{n}", "heavy_bomber", "deployed", party, facility=air))
+    items.append(item(f"{party}-SILO-3", "icbm_launcher", "non_deployed", party, facility=base))
+    items.append(item(f"{party}-MM-9", "icbm", "non_deployed", party, warheads=0, facility=store))
+    return notification_data(
+        party,
+        sequence,
+        "declare",
+        {"items": items, "facilities": facilities},
+        effective=T0,
+        issued=T0 + timedelta(hours=1),
+    )

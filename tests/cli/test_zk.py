@@ -86,7 +86,7 @@ def test_verify_exits_2_for_a_malformed_document(
     broken.write_text("{not json")
     assert run(capsys, "zk", "verify", str(broken))[0] == 2
     data = json.loads(proven.read_text())
-    data["bits"] = 12
+    data["bits"] = 65
     broken.write_text(json.dumps(data))
     code, _, err = run(capsys, "zk", "verify", str(broken))
     assert code == 2

@@ -267,12 +267,13 @@ def test_an_out_of_order_notification_about_other_items_is_accepted(ledger: Ledg
 
 
 def test_late_notification_is_accepted_and_flagged(ledger: Ledger) -> None:
-    effective = T0 + timedelta(days=1)
+    # received on the sixth day after the change: late (dates of receipt, Part Four I.2)
+    effective = T0 + timedelta(days=1, hours=20)
     outcome = ledger.send(
         "declare",
         {"items": [item("W1", "warhead", "stored")]},
         effective=effective,
-        issued=effective + timedelta(days=5, seconds=1),
+        issued=T0 + timedelta(days=7),
     )
     assert outcome.status == "accepted"
     assert outcome.late and "deadline.late" in outcome.flags
@@ -286,6 +287,19 @@ def test_notification_exactly_at_the_deadline_is_not_late(ledger: Ledger) -> Non
         {"items": [item("W1", "warhead", "stored")]},
         effective=effective,
         issued=effective + timedelta(days=5),
+    )
+    assert not outcome.late
+
+
+def test_the_deadline_counts_dates_not_hours(ledger: Ledger) -> None:
+    # a change at 01:00 notified at 23:59 on the fifth day after: more than 5 x 24 hours,
+    # still on time, because "the date of provision is the date of receipt"
+    effective = T0 + timedelta(days=1, hours=1)
+    outcome = ledger.send(
+        "declare",
+        {"items": [item("W1", "warhead", "stored")]},
+        effective=effective,
+        issued=T0 + timedelta(days=6, hours=23, minutes=59),
     )
     assert not outcome.late
 

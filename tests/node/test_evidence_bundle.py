@@ -11,18 +11,25 @@ import json
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import treatyledger.tlog.verifier as verifier
 from node.harness import ServedNode
 from treatyledger.cli import main
+from treatyledger.ledger.signing import jcs
 from treatyledger.node.auth import Role
 from treatyledger.node.keys import log_signer
 from treatyledger.store.evidence_store import EvidenceRequestError, inspection_records
-from treatyledger.tlog.cosignature import cosignature_line, cosigner_from_seed
+from treatyledger.tlog.bundle import build_bundle
+from treatyledger.tlog.checkpoint import Checkpoint, sign_checkpoint
+from treatyledger.tlog.cosignature import cosign, cosignature_line, cosigner_from_seed
+from treatyledger.tlog.memory import MemoryLog
 from treatyledger.tlog.note import parse_note
+from treatyledger.tlog.verifier import TlogProof
 
 
 def standalone(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -82,6 +89,12 @@ def test_bundle_verifies_offline_with_the_standalone_verifier(
     assert result.returncode == 0, result.stdout + result.stderr
     summary = json.loads(result.stdout)
     assert summary["valid"] and summary["policy_trusted"]
+    # each notification's signature checked, by the party key the trusted policy names
+    assert summary["signatures"] == [
+        {"index": 2, "party": "US", "sequence": 3},
+        {"index": 6, "party": "US", "sequence": 7},
+    ]
+    assert summary["keys_trusted"] is True
     assert (summary["origin"], summary["size"]) == ("treatyledger.example/US", 12)
     assert summary["cosigners"] == ["treatyledger.example/RU"]
     entries = [
@@ -141,3 +154,93 @@ def test_unknown_notifications_and_records_are_refused(
     assert not (tmp_path / "x.json").exists()
     with pytest.raises(EvidenceRequestError, match="no inspection record"):
         inspection_records(node.workspace.engine, "US", ["INSP-404"])
+
+
+def _relogged(node: ServedNode, change: Callable[[dict[str, Any]], bytes]) -> dict[str, Any]:
+    return _relogged_log(node, change)[0]
+
+
+def _relogged_log(
+    node: ServedNode, change: Callable[[dict[str, Any]], bytes]
+) -> tuple[dict[str, Any], tuple[int, bytes, list[bytes]]]:
+    """A bundle of entry 4 from a log that holds the node's 12 notifications but entry 4 as
+    ``change`` rewrote it (signature kept), signed by the node's own log key and cosigned by
+    RU: inclusion and quorum hold, so only the notification's signature can refuse it."""
+    answer = node.client(Role.PEER).get("/v1/log/entries", params={"start": 0, "end": 12})
+    entries = [base64.b64decode(e["leaf"]) for e in answer.json()["entries"]]
+    entries[4] = change(json.loads(entries[4]))
+    log = MemoryLog()
+    log.append_many(entries)
+    signer = log_signer("US", node.workspace.signing_key)
+    note = sign_checkpoint(Checkpoint(signer.name, 12, log.root()), signer)
+    note = cosign(note, node.cosigners[Role.PEER], 1_700_000_000)
+    proof = TlogProof(4, tuple(log.inclusion_proof(4)), note).text()
+    keys = list(node.workspace.party_keys("US").values())
+    document = {
+        "format": verifier.BUNDLE_FORMAT,
+        "checkpoint": note,
+        "policy": "",
+        "party_keys": {"US": keys},
+        "entries": [{"entry": base64.b64encode(entries[4]).decode(), "proof": proof}],
+    }
+    return document, (4, entries[4], log.inclusion_proof(4))
+
+
+def _altered_payload(data: dict[str, Any]) -> bytes:
+    data["effective_time"] = "2011-02-06T00:00:00Z"
+    return jcs(data)
+
+
+def test_a_notification_altered_before_logging_fails_its_signature_in_a_separate_process(
+    cosigned: tuple[ServedNode, Path], tmp_path: Path
+) -> None:
+    node, policy = cosigned
+    document, entry = _relogged_log(node, _altered_payload)
+    document["policy"] = policy.read_text()
+    out = tmp_path / "altered.json"
+    out.write_text(json.dumps(document))
+    result = standalone(tmp_path, "bundle", str(out), "--policy", str(policy))
+    assert result.returncode == 1, result.stdout + result.stderr
+    error = json.loads(result.stdout)["error"]
+    assert "bundle entry 0 (index 4)" in error and "signature does not verify" in error
+    # the same log with entry 4 as it was signed verifies: the alteration is what fails
+    honest = _relogged(node, jcs)
+    honest["policy"] = policy.read_text()
+    out.write_text(json.dumps(honest))
+    assert standalone(tmp_path, "bundle", str(out), "--policy", str(policy)).returncode == 0
+    with pytest.raises(verifier.BundleError, match="signature does not verify"):
+        build_bundle(
+            document["checkpoint"], policy.read_text(), [entry], party_keys=document["party_keys"]
+        )
+
+
+def test_an_entry_that_is_not_canonical_is_refused(
+    cosigned: tuple[ServedNode, Path], tmp_path: Path
+) -> None:
+    node, policy = cosigned
+    document = _relogged(node, lambda d: json.dumps(d, indent=1).encode())
+    with pytest.raises(verifier.BundleError, match="not the RFC 8785 form"):
+        verifier.verify_bundle(document, verifier.parse_policy(policy.read_text()))
+
+
+def test_keys_the_verifier_brings_decide_and_a_wrong_one_is_refused(
+    cosigned: tuple[ServedNode, Path], tmp_path: Path
+) -> None:
+    node, policy = cosigned
+    out = tmp_path / "evidence.json"
+    assert bundle(node, out, "--sequence", "2", "--policy", str(policy)) == 0
+    (key,) = node.workspace.party_keys("US").values()
+    result = standalone(tmp_path, "bundle", str(out), "--party-key", f"US={key}")
+    assert result.returncode == 0, result.stdout + result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["keys_trusted"] is True and summary["policy_trusted"] is False
+    other = base64.b64encode(bytes(range(32))).decode()
+    result = standalone(tmp_path, "bundle", str(out), "--party-key", f"US={other}")
+    assert result.returncode == 1
+    assert "no key of US with key id" in json.loads(result.stdout)["error"]
+    assert standalone(tmp_path, "bundle", str(out), "--party-key", "US=short").returncode == 2
+    # without keys of its own, the bundle's keys verify it but are not trusted
+    document = json.loads(out.read_text())
+    document["party_keys"] = {"US": [other]}
+    summary = verifier.verify_bundle(document)  # the log key in the bundle's policy signs
+    assert summary.keys_trusted is False and summary.policy_trusted is False

@@ -191,7 +191,7 @@ def test_a_forged_proof_for_an_over_limit_total_fails() -> None:
     proof = prove_range(
         [1000, 560, 0, 0],  # claims slack 0, in range
         [*blindings, -sum(blindings), 0],
-        range_commitments(category),
+        range_commitments(category, 16),
         16,
         category_transcript(statement, 0),
         seeded_random(7),
@@ -304,8 +304,11 @@ def test_an_opening_with_another_value_or_blinding_fails() -> None:
     [
         (lambda d: d.update(format="other"), "format"),
         (lambda d: d.update(extra=1), "expected the fields"),
-        (lambda d: d.update(bits=12), "bits"),
+        (lambda d: d.update(bits=0), "bits"),
+        (lambda d: d.update(bits=65), "bits"),
         (lambda d: d.update(bits=True), "bits"),
+        # 12 bits are proven at 16 with every value twice: one more round
+        (lambda d: d.update(bits=12), "expected 8 points"),
         (lambda d: d.update(as_of="2018-2-5"), "as_of"),
         (lambda d: d["categories"][0].update(limit=True), "limit"),
         (lambda d: d["categories"][0].update(limit=70000), "limit"),

@@ -97,7 +97,7 @@ def rules_show(name: str = typer.Argument(..., help="Rule set name or TOML file.
             limits.add_row(limit.category, f"{limit.value:,}", str(limit.from_), limit.source)
         console.print(limits)
     if rule_set.notifications is not None:
-        console.print(f"notification deadline: {rule_set.notifications.deadline_days} days")
+        print_catalogue(rule_set)
     if rule_set.inspections is not None:
         quotas = Table("type", "per year", "facility types", title="Inspections")
         for kind in rule_set.inspections.types:
@@ -106,6 +106,28 @@ def rules_show(name: str = typer.Argument(..., help="Rule set name or TOML file.
     if rule_set.transfers is not None:
         forbidden = rule_set.transfers.third_state_forbidden
         console.print(f"transfers to third states: {'forbidden' if forbidden else 'not limited'}")
+
+
+def print_catalogue(rule_set: RuleSet) -> None:
+    """The notification catalogue: each category's schedule, deadline and source."""
+    notifications = rule_set.notifications
+    if notifications is None:
+        return
+    if notifications.deadline_days is not None:
+        console.print(f"change notification deadline: {notifications.deadline_days} days")
+    if notifications.notes:
+        console.print(notifications.notes, highlight=False, markup=False)
+    if not notifications.categories:
+        return
+    table = Table(
+        "category", "schedule", "deadline", "ledger kinds", "source", title="Notifications"
+    )
+    for category in notifications.categories:
+        deadline = category.deadline
+        when = f"{deadline.days} days from {deadline.counted_from}" if deadline else "none"
+        kinds = ", ".join(category.kinds) or "(not modelled)"
+        table.add_row(category.id, category.schedule, when, kinds, category.source)
+    console.print(table)
 
 
 def load_inventory(

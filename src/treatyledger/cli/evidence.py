@@ -89,6 +89,7 @@ def bundle_command(
         except VerificationError as exc:
             raise MalformedInputError(f"--policy: {exc}") from None
         records = inspection_records(ws.engine, ws.party, inspection)
+        keys = {ws.party: list(ws.party_keys(ws.party).values())}
     try:
         document, summary = build_bundle(
             note,
@@ -97,6 +98,7 @@ def bundle_command(
             openings=openings,
             inspections=records,
             created=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            party_keys=keys,
         )
     except VerificationError as exc:
         raise InvalidBundleError(f"the bundle would not verify: {exc}") from None

@@ -177,7 +177,7 @@ def prove_command(
     party: str = typer.Option(..., "--party", help="The party whose force is proven."),
     by: str = typer.Option("facility", "--by", help="Bases: facility or system_type."),
     as_of: str | None = typer.Option(None, "--as-of", help="Date YYYY-MM-DD (default today)."),
-    bits: int = typer.Option(DEFAULT_BITS, "--bits", help="Range of each value: 8, 16, 32, 64."),
+    bits: int = typer.Option(DEFAULT_BITS, "--bits", help="Bits k: values in [0, 2^k), 1..64."),
     out: Path = typer.Option(..., "--out", help="Write the proof document here."),
     secret: Path | None = typer.Option(
         None, "--secret", help="Write the secret here (default: OUT with .secret.json)."

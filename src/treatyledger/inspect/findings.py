@@ -61,6 +61,53 @@ class IssueKind(StrEnum):
     ITEM_NOT_AT_DECLARED_SITE = "item_not_at_declared_site"
     COUNT_MISMATCH = "count_mismatch"
     ARMAMENT_MISMATCH = "armament_mismatch"
+    #: a movement or RV/armament work notified while pre-inspection restrictions held
+    MOVEMENT_DURING_RESTRICTIONS = "movement_during_restrictions"
+    #: an exhibited item whose declared state contradicts what was exhibited
+    EXHIBITION_MISMATCH = "exhibition_mismatch"
+    #: inspectors counted another number at a base than the party committed to (zk opening)
+    OPENED_VALUE_MISMATCH = "opened_value_mismatch"
+    #: raised by a party in the Bilateral Consultative Commission, not found by a procedure
+    RAISED = "raised"
+
+
+#: The rule each kind of finding applies (stored with every issue as its ``rule``).
+RULE_OF: dict[IssueKind, str] = {
+    IssueKind.REENTRY_VEHICLE_MISMATCH: (
+        "New START Art. III (warheads on a deployed ICBM or SLBM: the actual number of "
+        "reentry vehicles); Protocol Part Five, Section VI (Type One: confirm the declared "
+        "number on a designated deployed missile)"
+    ),
+    IssueKind.UNDECLARED_ITEM: (
+        "New START Protocol Part Two (the database: every ICBM, SLBM and heavy bomber with "
+        "its unique identifier)"
+    ),
+    IssueKind.ITEM_NOT_AT_DECLARED_SITE: (
+        "New START Protocol Part Four (change notifications, within 5 days: an item's location)"
+    ),
+    IssueKind.COUNT_MISMATCH: (
+        "New START Protocol Part Five, Section VI (confirm the numbers declared for the site)"
+    ),
+    IssueKind.ARMAMENT_MISMATCH: (
+        "New START Protocol Part Five, Section VI (Type One: the armaments on deployed heavy "
+        "bombers); Part Three (conversion to non-nuclear armaments)"
+    ),
+    IssueKind.MOVEMENT_DURING_RESTRICTIONS: (
+        "Annex on Inspection Activities, Part Six, Section I, paragraph 1 (pre-inspection "
+        "restrictions: no removal of missiles, launchers or bombers from the site, no RV or "
+        "armament work, until the items are designated)"
+    ),
+    IssueKind.EXHIBITION_MISMATCH: (
+        "New START Protocol Part Five (exhibitions of new types and of converted items)"
+    ),
+    IssueKind.OPENED_VALUE_MISMATCH: (
+        "treatyledger zk: an opened commitment of the party's limit proof (the commitment "
+        "binds the party to the value it published)"
+    ),
+    IssueKind.RAISED: (
+        "New START Art. XII and Protocol Part Six (Bilateral Consultative Commission)"
+    ),
+}
 
 
 class Evidence(BaseModel):
@@ -85,6 +132,8 @@ class ComplianceIssue(BaseModel):
     found: str
     message: str
     evidence: Evidence
+    #: the treaty rule the finding applies (``RULE_OF``)
+    rule: str = ""
 
 
 def reconcile(
@@ -120,6 +169,7 @@ def reconcile(
                 found=found,
                 message=f"{record.id} at {record.site}: {message}",
                 evidence=Evidence(notifications=tuple(cited), finding=record),
+                rule=RULE_OF[kind],
             )
         )
 

@@ -23,8 +23,13 @@ class TransferExemption:
 
 @dataclass(frozen=True)
 class LedgerPolicy:
-    """``deadline_days``: notifications issued later than this after their effective time are
-    flagged late (None: never late). ``third_state_transfer_forbidden``: a transfer to a party
+    """``deadline_days``: a change notification received (``issued_time``) on a date more
+    than this many days after the date it takes effect is flagged late (None: never late;
+    dates in UTC, as the treaty counts them: New START Protocol Part Four, Section I.2).
+    ``reported_in_update``: item kinds whose changes the treaty has reported only in the
+    periodic update (New START: warheads), so a notification about only such items is never
+    late by ``deadline_days`` (``ledger.calendar`` judges it against the update's deadline).
+    ``third_state_transfer_forbidden``: a transfer to a party
     outside ``treaty_parties`` of an item of ``transfer_kinds`` (every kind if None) is
     flagged as a violation unless a ``transfer_exemptions`` entry covers it (an empty
     ``treaty_parties`` treats every other party as a third state). ``require_signatures``:
@@ -38,6 +43,7 @@ class LedgerPolicy:
     require_signatures: bool = True
     transfer_kinds: frozenset[str] | None = None
     transfer_exemptions: tuple[TransferExemption, ...] = ()
+    reported_in_update: frozenset[str] = frozenset()
 
     def forbidden_transfer(
         self, from_party: str, to_party: str, kind: str, location: str | None
@@ -80,12 +86,19 @@ def policy_from_rule_set(rule_set: Any, catalog: Catalog, **overrides: Any) -> L
     )
     treaty = getattr(rule_set, "treaty", None)
     parties = frozenset(getattr(treaty, "parties", ()))
+    in_update = frozenset(
+        str(kind)
+        for category in getattr(notifications, "categories", ())
+        if category.reported_in_update
+        for kind in category.items
+    )
     fields: dict[str, Any] = {
         "catalog": catalog,
         "deadline_days": deadline,
         "third_state_transfer_forbidden": forbidden,
         "transfer_kinds": None if kinds is None else frozenset(str(k) for k in kinds),
         "transfer_exemptions": exemptions,
+        "reported_in_update": in_update,
     }
     fields.update(overrides)
     fields["treaty_parties"] = parties | frozenset(overrides.get("treaty_parties", ()))

@@ -25,9 +25,10 @@ Rules the machine enforces (rule ids in ``Rule``):
   launcher (load and unload change both statuses);
 - an item's notifications are in effective-time order: a notification may not take effect
   before one already accepted for any item it touches (this keeps replay as of a date sound);
-- a notification issued more than the policy's deadline after its effective time is accepted
-  and flagged late; a transfer to a third state is accepted and flagged as a violation where the
-  policy forbids it.
+- a notification received (issued) on a date more than the policy's deadline after the date it
+  takes effect is accepted and flagged late (unless it is about items the treaty reports only
+  in the periodic update); a transfer to a third state is accepted and flagged as a violation
+  where the policy forbids it.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ from treatyledger.ledger.signing import canonical_bytes, content_hash, key_id
 from treatyledger.ledger.step import Step
 from treatyledger.model.items import Inventory, Item
 from treatyledger.model.notifications import LEDGER_NEUTRAL_KINDS, Notification, NotificationKind
+from treatyledger.model.subjects import subject_kinds
 
 #: (party, corrected sequence) -> (effective time, payload) of the correction in effect
 Corrections = dict[tuple[str, int], tuple[str, Mapping[str, Any]]]
@@ -329,13 +331,28 @@ class LedgerState:
         late = False
         deadline = self._deadline
         if deadline is not None and kind not in _NEUTRAL:
-            late = _fromiso(record["issued_time"]) - effective > deadline
+            # by dates of receipt, as the treaty counts (Part Four, Section I.2)
+            late = _fromiso(record["issued_time"]).date() - effective.date() > deadline
+            if late and self.policy.reported_in_update:
+                late = not self._reported_in_update(record, payload)
             if late:
                 self.late.add((party, sequence))
         if step.flags:
             for rule, item in step.flags:
                 self.violations.append((party, sequence, rule, item))
         return late, step
+
+    def _reported_in_update(self, record: Record, payload: Mapping[str, Any]) -> bool:
+        """Whether everything ``record`` is about is of kinds the policy has reported only in
+        the periodic update (then no change deadline applies)."""
+        records = self._index.records
+
+        def kind_of(uid: str) -> str | None:
+            found = records.get(uid)
+            return None if found is None else str(found["kind"])
+
+        subject = subject_kinds({"kind": record["kind"], "payload": payload}, kind_of)
+        return bool(subject) and subject <= self.policy.reported_in_update
 
     def _correct(self, record: Record) -> Step:
         """Apply a correction: the target's corrected version takes its place in sequence

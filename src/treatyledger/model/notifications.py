@@ -314,7 +314,7 @@ class ZkLimitProofPayload(_Payload):
     rule_set: str = Field(pattern=ZK_RULE_ID_PATTERN)
     as_of: date
     by: Literal["facility", "system_type"]
-    bits: Literal[8, 16, 32, 64]
+    bits: int = Field(ge=1, le=64)
     checkpoint: ZkCheckpointPayload | None = None
     categories: list[ZkCategoryPayload] = Field(min_length=1, max_length=MAX_ZK_CATEGORIES)
 

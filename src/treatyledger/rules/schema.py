@@ -37,7 +37,9 @@ from treatyledger.model.kinds import (
     Role,
     Status,
 )
+from treatyledger.model.notifications import NotificationKind
 from treatyledger.model.parties import IDENTIFIER_PATTERN
+from treatyledger.rules.catalogue import NotificationCategory, Schedule, check_catalogue
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9_.\-]{0,63}$"
 
@@ -239,8 +241,31 @@ class Treaty(_Strict):
 
 
 class Notifications(_Strict):
-    deadline_days: int = Field(ge=0, le=3650)
+    """``deadline_days``: the change-notification deadline the ledger flags late by;
+    ``categories``: the notification catalogue (``rules.catalogue``); ``outside``: the
+    ledger's kinds that are no treaty notification (e.g. escrow commitments), so a test can
+    hold every kind to a category or this list."""
+
+    deadline_days: int | None = Field(default=None, ge=0, le=3650)
     source: str = ""
+    categories: tuple[NotificationCategory, ...] = Field(default=(), max_length=64)
+    outside: tuple[NotificationKind, ...] = ()
+    notes: str = Field(default="", max_length=4000)
+
+    @model_validator(mode="after")
+    def _catalogue(self) -> Notifications:
+        check_catalogue(self.categories, self.outside)
+        return self
+
+    def category(self, category_id: str) -> NotificationCategory:
+        for category in self.categories:
+            if category.id == category_id:
+                return category
+        raise RuleSetError(f"unknown notification category {category_id!r}")
+
+    def scheduled(self, schedule: Schedule) -> NotificationCategory | None:
+        """The once or periodic category (a catalogue has at most one of each)."""
+        return next((c for c in self.categories if c.schedule is schedule), None)
 
 
 class DataExchange(_Strict):
@@ -282,6 +307,15 @@ class DataExchange(_Strict):
         return next(d for year in (day.year, day.year + 1) for d in self._days(year) if d >= day)
 
 
+class SelectionMethod(StrEnum):
+    """Who chooses what an inspection examines: the inspecting Party designates the site,
+    then the items (New START Protocol Part Five), or both are drawn from a jointly random,
+    unbiasable seed (``treatyledger.inspect.randomness``)."""
+
+    DESIGNATION = "designation"
+    JOINT_RANDOM = "joint_random"
+
+
 class InspectionType(_Strict):
     id: str = Field(pattern=ID_PATTERN)
     name: str = ""
@@ -290,14 +324,77 @@ class InspectionType(_Strict):
     item_kinds: tuple[ItemKind, ...] = ()
     examines: str = ""  # what inspectors confirm, in words
     source: str = ""
+    #: at most this many items designated at the site (None: every eligible item there)
+    max_items: int | None = Field(default=None, ge=1, le=1_000)
+    #: designated deployed ICBMs/SLBMs whose reentry vehicles are counted (Type One: one)
+    reentry_vehicle_inspections: int = Field(default=0, ge=0, le=16)
+    #: a facility that holds no accountable item any more may be inspected (formerly declared)
+    formerly_declared: bool = False
+    #: overrides the rule set's ``[inspections] selection`` for this type
+    selection: SelectionMethod | None = None
+
+
+class TimeLimit(_Strict):
+    """One time limit of the inspection procedure, in hours, with where it comes from;
+    ``confirmed = false`` marks a figure not yet read in the treaty text itself."""
+
+    hours: float = Field(gt=0, le=24 * 60)
+    source: str = Field(min_length=1)
+    confirmed: bool = False
+
+
+class InspectionTiming(_Strict):
+    """The procedure's time limits: the notification of arrival at least ``arrival_notice``
+    before the arrival at the point of entry; the site designated within ``site_designation``
+    of that arrival; pre-inspection restrictions in force within ``restrictions`` of the
+    site's designation and held until the items are designated; the items designated within
+    ``item_designation`` of the site's designation; findings within ``in_country`` of the
+    arrival."""
+
+    arrival_notice: TimeLimit
+    site_designation: TimeLimit
+    restrictions: TimeLimit
+    item_designation: TimeLimit
+    in_country: TimeLimit
+
+
+class ExhibitionKind(StrEnum):
+    NEW_TYPE = "new_type"
+    CONVERTED_ITEM = "converted_item"
+
+
+class Exhibition(_Strict):
+    """An exhibition the treaty provides for (no quota): of a new type, or of items converted
+    (e.g. heavy bombers converted to non-nuclear armaments), to confirm its declared
+    characteristics or the result of the conversion."""
+
+    kind: ExhibitionKind
+    item_kinds: tuple[ItemKind, ...] = Field(min_length=1)
+    examines: str = ""
+    source: str = Field(min_length=1)
 
 
 class Inspections(_Strict):
     types: tuple[InspectionType, ...] = Field(min_length=1)
+    selection: SelectionMethod = SelectionMethod.DESIGNATION
+    selection_source: str = ""
+    timing: InspectionTiming | None = None
+    exhibitions: tuple[Exhibition, ...] = ()
 
     @property
     def annual_total(self) -> int:
         return sum(t.annual_quota for t in self.types)
+
+    def type(self, type_id: str) -> InspectionType | None:
+        return next((t for t in self.types if t.id == type_id), None)
+
+    def selection_of(self, type_id: str) -> SelectionMethod:
+        """How the site and items of an inspection of this type are chosen."""
+        found = self.type(type_id)
+        return found.selection if found and found.selection else self.selection
+
+    def exhibition(self, kind: ExhibitionKind) -> Exhibition | None:
+        return next((e for e in self.exhibitions if e.kind is kind), None)
 
 
 class TransferException(_Strict):
@@ -351,6 +448,13 @@ class RuleSet(_Strict):
         _no_duplicates("limit (category, from)", [(li.category, li.from_) for li in self.limits])
         if self.inspections is not None:
             _no_duplicates("inspection type id", [t.id for t in self.inspections.types])
+        notifications = self.notifications
+        periodic = notifications.scheduled(Schedule.PERIODIC) if notifications else None
+        if periodic is not None and self.data_exchange is None:
+            raise ValueError(
+                f"notification category {periodic.id!r} is periodic: the rule set needs a "
+                "[data_exchange] with the data dates"
+            )
         return self
 
     @property

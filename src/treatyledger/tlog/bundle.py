@@ -3,10 +3,11 @@ party verifies on an air-gapped machine with the standalone verifier alone
 (``verifier.verify_bundle``, or ``python verifier.py bundle FILE --policy POLICY``).
 
 It carries the checkpoint with its cosignatures, the verifier policy (C2SP tlog-policy: who
-the log is, which witnesses count, the quorum), and per notification asked for its signed
-bytes and a C2SP tlog-proof under that checkpoint; optionally commitment openings (each
-naming the sequence of its logged ``escrow_commitment``) and inspection records. Built only
-after it verifies. Pure."""
+the log is, which witnesses count, the quorum), the party's registered public keys (which
+the verifier checks each notification's signature with, unless it brings its own), and per
+notification asked for its signed bytes and a C2SP tlog-proof under that checkpoint;
+optionally commitment openings (each naming the sequence of its logged
+``escrow_commitment``) and inspection records. Built only after it verifies. Pure."""
 
 from __future__ import annotations
 
@@ -34,14 +35,17 @@ def build_bundle(
     openings: Sequence[Mapping[str, Any]] = (),
     inspections: Sequence[Mapping[str, Any]] = (),
     created: str | None = None,
+    party_keys: Mapping[str, Sequence[str]] | None = None,
 ) -> tuple[dict[str, Any], BundleSummary]:
     """The bundle of ``entries`` ((leaf index, entry bytes, inclusion proof) each, proofs
     to the checkpoint's size) and its verified summary; raises if it does not verify under
-    ``policy_text``."""
+    ``policy_text``. ``party_keys``: party -> base64 raw Ed25519 keys its notifications are
+    signed with."""
     document: dict[str, Any] = {
         "format": BUNDLE_FORMAT,
         "checkpoint": checkpoint_note,
         "policy": policy_text,
+        "party_keys": {party: sorted(keys) for party, keys in (party_keys or {}).items()},
         "entries": [
             {
                 "entry": base64.b64encode(entry).decode(),

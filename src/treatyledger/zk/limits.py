@@ -32,6 +32,7 @@ from treatyledger.zk.verifier import (
     BASE_PATTERN,
     GROUPINGS,
     MAX_BASES,
+    MAX_BITS,
     MAX_BITS_TOTAL,
     BaseCommitment,
     CategoryOpening,
@@ -41,8 +42,10 @@ from treatyledger.zk.verifier import (
     LimitStatement,
     Opening,
     category_transcript,
-    padded_values,
+    range_bits,
     range_commitments,
+    range_shift,
+    range_values,
 )
 
 SECRET_FORMAT = "treatyledger-zk-secret/v1"
@@ -110,6 +113,20 @@ def _base_of(item: Item, by: str, catalog: Catalog) -> str | None:
     return item.system_type if known is None else known.id
 
 
+def bounded_openings(
+    values: Sequence[int], blindings: Sequence[int], bits: int
+) -> tuple[list[int], list[int]]:
+    """The openings of ``verifier.bounded_commitments``: the values, their copies shifted by
+    2^m - 2^k (same blindings) where k is not a power of two, then zeros."""
+    shift = range_shift(bits)
+    out_values, out_blindings = list(values), list(blindings)
+    if shift:
+        out_values += [v + shift for v in values]
+        out_blindings += list(blindings)
+    padding = range_values(len(values) - 1, bits) - len(out_values)
+    return out_values + [0] * padding, out_blindings + [0] * padding
+
+
 @dataclass(frozen=True)
 class CategoryInput:
     category: str
@@ -129,6 +146,8 @@ def prove_statement(
     random_bytes: RandomBytes,
 ) -> tuple[LimitProof, LimitSecret]:
     """Commit to every value and prove the limit statement; refuses an over-limit total."""
+    if isinstance(bits, bool) or not 1 <= bits <= MAX_BITS:
+        raise ZkError(f"the bit length is 1 .. {MAX_BITS}, got {bits!r}")
     for entry in categories:
         total = sum(entry.values.values())
         if total > entry.limit:
@@ -137,7 +156,7 @@ def prove_statement(
             raise ZkError(f"category {entry.category}: limit {entry.limit} needs more bits")
         if len(entry.values) > MAX_BASES:
             raise ZkError(f"category {entry.category}: more than {MAX_BASES} bases")
-        if bits * padded_values(len(entry.values)) > MAX_BITS_TOTAL:
+        if range_bits(bits) * range_values(len(entry.values), bits) > MAX_BITS_TOTAL:
             raise ZkError(f"category {entry.category}: too many bases for {bits} bits")
         for base, value in entry.values.items():
             if not 0 <= value < 1 << bits:
@@ -169,15 +188,15 @@ def prove_statement(
     for index, (entry, secret) in enumerate(zip(categories, kept, strict=True)):
         values = [b.value for b in secret.bases]
         blindings = [b.blinding for b in secret.bases]
-        padding = padded_values(len(values)) - len(values) - 1
-        values += [entry.limit - sum(values)] + [0] * padding
-        blindings += [-sum(blindings) % ORDER] + [0] * padding
+        values.append(entry.limit - sum(values))
+        blindings.append(-sum(blindings) % ORDER)
+        values, blindings = bounded_openings(values, blindings, bits)
         proofs.append(
             prove_range(
                 values,
                 blindings,
-                range_commitments(statement.categories[index]),
-                bits,
+                range_commitments(statement.categories[index], bits),
+                range_bits(bits),
                 category_transcript(statement, index),
                 random_bytes,
             )

@@ -26,8 +26,9 @@ from treatyledger.zk.generators import G, H, U, vector_generators
 from treatyledger.zk.ristretto import ORDER, GroupError, inverse
 from treatyledger.zk.transcript import Transcript
 
-#: Bits per value: n must be a power of two for the inner-product argument's halving.
-ALLOWED_BITS = (8, 16, 32, 64)
+#: Bits per value: n must be a power of two for the inner-product argument's halving (a
+#: statement of any other bit length k is proven at the next power of two, ``zk.verifier``).
+ALLOWED_BITS = (1, 2, 4, 8, 16, 32, 64)
 
 
 class RangeProofError(GroupError):

@@ -15,7 +15,16 @@ The proof shows, without revealing any v_i:
 
 Per category one aggregated Bulletproofs range proof covers the n + 1 values (padded with
 commitments to 0 to a power of two). Since n * 2^k and L stay far below the group order, the
-congruences are integer facts: sum v_i <= L. Every proof's Fiat-Shamir transcript begins with
+congruences are integer facts: sum v_i <= L.
+
+Bulletproofs prove ranges [0, 2^m) with m a power of two. For any other k (1 <= k <= 64) the
+proof runs at m, the next power of two, and covers each value twice: v in [0, 2^m) and
+v + 2^m - 2^k in [0, 2^m), which together say v in [0, 2^k). The second commitment is
+C + (2^m - 2^k) G, computed here from the first, never supplied. This is the standard
+reduction of an arbitrary interval to power-of-base ones: Camenisch, Chaabouni and shelat,
+"Efficient protocols for set membership and range proofs", ASIACRYPT 2008, section 4 (x in
+[a, b] from x - b + u^l and x - a in [0, u^l)); the Bulletproofs paper (section 4.3) assumes
+m a power of two. Every proof's Fiat-Shamir transcript begins with
 the whole statement (``LimitStatement.canonical``: every field and commitment of every
 category), then the category's position, so a proof is bound to party, rule set, date,
 checkpoint, limit and every commitment, and cannot be moved to another document.
@@ -38,7 +47,6 @@ from typing import Any
 from treatyledger.zk import ristretto as group
 from treatyledger.zk.generators import commit
 from treatyledger.zk.rangeproof import (
-    ALLOWED_BITS,
     RangeProof,
     RangeProofError,
     verify_range_proof,
@@ -51,9 +59,12 @@ OPENING_FORMAT = "treatyledger-zk-opening/v1"
 TRANSCRIPT_DOMAIN = b"treatyledger/zk/limit-proof/v1"
 GROUPINGS = ("facility", "system_type")
 MAX_CATEGORIES = 16
+#: the bit length k of a statement: 1 .. MAX_BITS
+MAX_BITS = 64
 #: bases per category: n + 1 values pad to at most 2048
 MAX_BASES = 2047
-#: bits per proof (k times the padded number of values): bounds a hostile document's work
+#: bits per range proof (its bits per value times its padded number of values): bounds a
+#: hostile document's work
 MAX_BITS_TOTAL = 1 << 15
 _IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,127}$")
 #: a facility id, or a system type id (which may hold spaces: "MM III")
@@ -165,18 +176,46 @@ def category_transcript(statement: LimitStatement, index: int) -> Transcript:
     return transcript
 
 
-def padded_values(count: int) -> int:
-    """The values of a category's range proof: ``count`` bases plus the slack, to 2^j."""
-    return 1 << count.bit_length()  # the smallest power of two above count, i.e. >= count + 1
+def range_bits(bits: int) -> int:
+    """m, the bits per value of the range proof for a k-bit statement: the smallest power of
+    two >= k."""
+    if isinstance(bits, bool) or not 1 <= bits <= MAX_BITS:
+        raise LimitProofError(f"a statement's bit length is 1 .. {MAX_BITS}, got {bits!r}")
+    return 1 << (bits - 1).bit_length()
 
 
-def range_commitments(category: CategoryStatement) -> list[bytes]:
-    """C_1 .. C_n, then L*G - sum C_i (the slack, computed here, never supplied), then the
-    identity (a commitment to 0 with blinding 0) up to a power of two."""
+def range_shift(bits: int) -> int:
+    """2^m - 2^k: what the second copy of each value is shifted by (0 when k is m)."""
+    return (1 << range_bits(bits)) - (1 << bits)
+
+
+def range_values(count: int, bits: int) -> int:
+    """The values of a category's range proof: ``count`` bases plus the slack, twice where k
+    is not a power of two, padded to a power of two."""
+    values = (count + 1) * (2 if range_shift(bits) else 1)
+    return 1 << (values - 1).bit_length()
+
+
+def bounded_commitments(commitments: Sequence[bytes], bits: int) -> list[bytes]:
+    """What a range proof at ``range_bits(bits)`` covers so that every commitment holds a
+    value in [0, 2^bits): the commitments, then (k not a power of two) each plus
+    (2^m - 2^k) G, then the identity (a commitment to 0 with blinding 0) up to
+    ``range_values``."""
+    values = list(commitments)
+    shift = range_shift(bits)
+    if shift:
+        shift_point = group.mul_base(shift)
+        values += [group.add(c, shift_point) for c in commitments]
+    padding = range_values(len(commitments) - 1, bits) - len(values)
+    return [*values, *([group.IDENTITY] * padding)]
+
+
+def range_commitments(category: CategoryStatement, bits: int) -> list[bytes]:
+    """C_1 .. C_n and L*G - sum C_i (the slack, computed here, never supplied), bounded to
+    [0, 2^bits) by ``bounded_commitments``."""
     commitments = [b.commitment for b in category.bases]
     slack = group.sub(group.mul_base(category.limit), group.sum_points(commitments))
-    padding = padded_values(len(commitments)) - len(commitments) - 1
-    return [*commitments, slack, *([group.IDENTITY] * padding)]
+    return bounded_commitments([*commitments, slack], bits)
 
 
 def verify_limit_proof(proof: LimitProof, limits: Mapping[str, int | None] | None = None) -> None:
@@ -195,8 +234,8 @@ def verify_limit_proof(proof: LimitProof, limits: Mapping[str, int | None] | Non
         try:
             verify_range_proof(
                 proof.proofs[index],
-                range_commitments(category),
-                statement.bits,
+                range_commitments(category, statement.bits),
+                range_bits(statement.bits),
                 category_transcript(statement, index),
             )
         except RangeProofError as exc:
@@ -322,10 +361,10 @@ def _category(value: Any, where: str, bits: int) -> tuple[CategoryStatement, Ran
     names = [b.base for b in bases]
     if names != sorted(set(names)):
         raise _fail(f"{where}.bases", "bases must be listed once each, sorted")
-    values = padded_values(len(bases))
-    if bits * values > MAX_BITS_TOTAL:
+    total_bits = range_bits(bits) * range_values(len(bases), bits)
+    if total_bits > MAX_BITS_TOTAL:
         raise _fail(where, f"{len(bases)} bases of {bits} bits exceed {MAX_BITS_TOTAL} bits")
-    rounds = (bits * values).bit_length() - 1
+    rounds = total_bits.bit_length() - 1
     category = _text(data["category"], f"{where}.category", _RULE_ID)
     return (
         CategoryStatement(category, limit, tuple(bases)),
@@ -339,9 +378,7 @@ def parse_limit_proof(data: Any) -> LimitProof:
     doc = _object(data, "limit proof", keys)
     if doc["format"] != PROOF_FORMAT:
         raise _fail("format", f"expected {PROOF_FORMAT}, got {doc['format']!r}")
-    bits = doc["bits"]
-    if bits not in ALLOWED_BITS or isinstance(bits, bool):
-        raise _fail("bits", f"expected one of {ALLOWED_BITS}, got {bits!r}")
+    bits = _int(doc["bits"], "bits", 1, MAX_BITS)
     if doc["by"] not in GROUPINGS:
         raise _fail("by", f"expected one of {GROUPINGS}, got {doc['by']!r}")
     entries = _list(doc["categories"], "categories", MAX_CATEGORIES)

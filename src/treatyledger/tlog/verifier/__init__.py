@@ -99,6 +99,14 @@ from .proofs import (
     verify_consistency,
     verify_inclusion,
 )
+from .signatures import (
+    NotificationSignatureError,
+    SignedBy,
+    canonical_json,
+    notification_key_id,
+    parse_party_keys,
+    verify_notification_signature,
+)
 
 __all__ = [
     "BUNDLE_FORMAT",
@@ -125,6 +133,7 @@ __all__ = [
     "Hasher",
     "NoteError",
     "NoteSignature",
+    "NotificationSignatureError",
     "ParsedNote",
     "Policy",
     "PolicyError",
@@ -133,19 +142,23 @@ __all__ = [
     "RootMismatchError",
     "Sha256Hasher",
     "SignatureError",
+    "SignedBy",
     "TlogProof",
     "VerificationError",
     "VerifiedCheckpoint",
     "VerifiedNote",
     "VerifierKey",
+    "canonical_json",
     "compute_key_id",
     "consistency_proof_roots",
     "cosignature_message",
     "decode_hash",
     "entry_leaf",
+    "notification_key_id",
     "parse_checkpoint",
     "parse_decimal",
     "parse_note",
+    "parse_party_keys",
     "parse_policy",
     "parse_tlog_proof",
     "parse_vkey",
@@ -158,5 +171,6 @@ __all__ = [
     "verify_evidence",
     "verify_inclusion",
     "verify_note",
+    "verify_notification_signature",
     "verify_tlog_proof",
 ]

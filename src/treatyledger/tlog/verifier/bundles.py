@@ -1,6 +1,8 @@
 """TreatyLedger offline evidence bundles (``treatyledger/evidence-bundle/v1``): notifications
-with their tlog-proofs under one checkpoint, the checkpoint's cosignatures and the verifier
-policy, checked on an air-gapped machine with this package alone."""
+with their tlog-proofs under one checkpoint, the checkpoint's cosignatures, the verifier
+policy and the party keys, checked on an air-gapped machine with this package alone: the
+checkpoint against the policy, each entry's inclusion, and each notification's signature by
+its party's key."""
 
 from __future__ import annotations
 
@@ -15,6 +17,12 @@ from .checkpoints import _b64_or, parse_tlog_proof
 from .notes import parse_note
 from .policy import Policy, parse_policy
 from .proofs import RFC6962, verify_inclusion
+from .signatures import (
+    NotificationSignatureError,
+    SignedBy,
+    parse_party_keys,
+    verify_notification_signature,
+)
 
 BUNDLE_FORMAT = "treatyledger/evidence-bundle/v1"
 MAX_BUNDLE_BYTES = 64 << 20
@@ -41,13 +49,15 @@ class BundleError(VerificationError):
 class BundleEntry:
     index: int
     entry: bytes
+    signed_by: SignedBy | None = None
 
 
 @dataclass(frozen=True)
 class BundleSummary:
     """What a verified bundle proves: ``entries`` are in the log ``origin`` at the signed
     ``size``, under a checkpoint that meets the policy (``policy_trusted``: the caller's own
-    policy, not the one the bundle carries)."""
+    policy, not the one the bundle carries), each signed by its party (``keys_trusted``: by
+    keys the caller gave, or by the log key of the caller's policy, which is the party's)."""
 
     origin: str
     size: int
@@ -56,6 +66,7 @@ class BundleSummary:
     entries: tuple[BundleEntry, ...]
     policy_trusted: bool
     attachments: dict[str, int]
+    keys_trusted: bool = False
 
     def to_json_dict(self) -> dict[str, Any]:
         return {
@@ -66,6 +77,12 @@ class BundleSummary:
             "cosigners": list(self.cosigners),
             "entries": [e.index for e in self.entries],
             "policy_trusted": self.policy_trusted,
+            "signatures": [
+                {"index": e.index, "party": e.signed_by.party, "sequence": e.signed_by.sequence}
+                for e in self.entries
+                if e.signed_by is not None
+            ],
+            "keys_trusted": self.keys_trusted,
             "attachments": self.attachments,
         }
 
@@ -103,14 +120,65 @@ def _bundle_entry(item: Any, position: int, note_text: str, size: int, root: byt
     return BundleEntry(proof.index, entry)
 
 
+def _signed(
+    entry: BundleEntry, position: int, keys: dict[str, list[bytes]], log_keys: list[bytes]
+) -> BundleEntry:
+    try:
+        signed_by = verify_notification_signature(entry.entry, keys, log_keys)
+    except NotificationSignatureError as exc:
+        raise BundleError(f"bundle entry {position} (index {entry.index}): {exc}") from exc
+    return BundleEntry(entry.index, entry.entry, signed_by)
+
+
+def _party_keys(document: dict[str, Any]) -> dict[str, list[bytes]]:
+    try:
+        return parse_party_keys(document.get("party_keys", {}), "bundle party_keys")
+    except NotificationSignatureError as exc:
+        raise BundleError(str(exc)) from exc
+
+
+def _signing_keys(
+    document: dict[str, Any],
+    policy: Policy,
+    origin: str,
+    trusted_policy: Policy | None,
+    trusted_keys: dict[str, list[bytes]] | None,
+) -> tuple[dict[str, list[bytes]], list[bytes], set[bytes]]:
+    """Keys by party, the log's own Ed25519 keys (any party's entry of this log may name
+    them) and which of all these the verifier brought itself."""
+    keys = trusted_keys if trusted_keys is not None else _party_keys(document)
+    log_keys = [k.public_key for k in policy.logs if k.name == origin and k.sig_type == 0x01]
+    if trusted_keys is not None and trusted_policy is None:
+        log_keys = []  # an untrusted policy's log key must not sign in the trusted keys' name
+    trusted = {k for ks in (trusted_keys or {}).values() for k in ks}
+    if trusted_policy is not None:
+        trusted.update(log_keys)
+    return keys, log_keys, trusted
+
+
+def _attachments(document: dict[str, Any]) -> dict[str, int]:
+    attachments = {}
+    for key in ("openings", "inspections"):
+        value = document.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            raise BundleError(f"bundle: {key} must be a list of objects")
+        attachments[key] = len(value)
+    return attachments
+
+
 def verify_bundle(
-    data: bytes | str | dict[str, Any], trusted_policy: Policy | None = None
+    data: bytes | str | dict[str, Any],
+    trusted_policy: Policy | None = None,
+    trusted_keys: dict[str, list[bytes]] | None = None,
 ) -> BundleSummary:
     """Verify an offline evidence bundle: its checkpoint meets the policy (``trusted_policy``,
     which a careful verifier brings; else the one the bundle carries, reported as not
-    trusted), and every entry is in the log at that checkpoint by its tlog-proof. Attached
-    openings and inspection records are counted here; ``treatyledger evidence verify`` checks
-    openings against their logged commitments."""
+    trusted), every entry is in the log at that checkpoint by its tlog-proof, and every
+    notification is signed by a key of its party: one of ``trusted_keys`` (party -> raw
+    Ed25519 keys) if given, else of the bundle's ``party_keys``, or the log's own Ed25519 key
+    from the policy (a party's key signs its notifications and its log). Attached openings
+    and inspection records are counted here; ``treatyledger evidence verify`` checks openings
+    against their logged commitments."""
     document = _bundle_document(data)
     policy = trusted_policy if trusted_policy is not None else parse_policy(document["policy"])
     try:
@@ -118,16 +186,19 @@ def verify_bundle(
     except VerificationError as exc:
         raise BundleError(f"bundle checkpoint: {exc}") from exc
     checkpoint = verified.checkpoint
+    keys, log_keys, trusted = _signing_keys(document, policy, checkpoint.origin, trusted_policy,
+                                            trusted_keys)  # fmt: skip
     entries = tuple(
-        _bundle_entry(item, i, verified.note.text, checkpoint.size, checkpoint.root)
+        _signed(
+            _bundle_entry(item, i, verified.note.text, checkpoint.size, checkpoint.root),
+            i,
+            keys,
+            log_keys,
+        )
         for i, item in enumerate(document["entries"])
     )
-    attachments = {}
-    for key in ("openings", "inspections"):
-        value = document.get(key, [])
-        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-            raise BundleError(f"bundle: {key} must be a list of objects")
-        attachments[key] = len(value)
+    keys_trusted = all(e.signed_by is not None and e.signed_by.key in trusted for e in entries)
+    attachments = _attachments(document)
     return BundleSummary(
         checkpoint.origin,
         checkpoint.size,
@@ -136,4 +207,5 @@ def verify_bundle(
         entries,
         trusted_policy is not None,
         attachments,
+        keys_trusted,
     )
