@@ -85,6 +85,11 @@ def test_revoked_token_is_refused_with_401(node: ServedNode) -> None:
     assert response.headers["www-authenticate"].startswith("Bearer")
 
 
+#: Answered without a token: health, and C2SP tlog-tiles' checkpoint and hash tiles
+#: ("Hash tiles are public"); tests/node/test_roles.py checks they answer without one.
+UNGUARDED_PATHS = {"/v1/health", "/v1/tlog/checkpoint", "/v1/tlog/tile/{path}"}
+
+
 def test_openapi_document_lists_every_route_with_problem_responses(node: ServedNode) -> None:
     spec = httpx.get(node.url + "/v1/openapi.json").json()
     assert spec["openapi"].startswith("3.")
@@ -97,7 +102,10 @@ def test_openapi_document_lists_every_route_with_problem_responses(node: ServedN
                     continue  # tlog-witness prescribes text/x.tlog.size: the held size
                 content = responses[code].get("content", {})
                 assert "application/problem+json" in content, (method, path, code)
-            if path != "/v1/health":
+            if path in UNGUARDED_PATHS:
+                # public by design: no token, and the document must not ask for one
+                assert not operation.get("security"), f"{method} {path} asks for a token"
+            else:
                 assert operation.get("security"), f"{method} {path} has no security"
                 assert "401" in responses and "403" in responses, (method, path)
 
