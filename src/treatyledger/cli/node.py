@@ -104,7 +104,8 @@ def peer_sync(
         None,
         "--tiles",
         help="follow the log through C2SP tlog-tiles alone: a node's .../v1/tlog URL or a "
-        "static copy (URL or directory) written by `log export-tiles`; nothing is cosigned",
+        "static copy (URL or directory) written by `log export-tiles`; a node's tiles with "
+        "--token get the cosignature, a static copy none",
     ),
     page_size: int = typer.Option(256, min=1, max=1000, help="entries fetched per request"),
     evidence_dir: Path | None = typer.Option(
@@ -126,7 +127,7 @@ def peer_sync(
     with Workspace.open(workspace, db_url=db) as ws:
         if tiles is not None:
             with TilesSource(tiles, token) as source:
-                report = sync_from_tiles(ws, source)
+                report = sync_from_tiles(ws, source, evidence_dir=evidence_dir)
         else:
             if token is None:
                 raise CommandLineError("--peer needs --token (this party's token on that node)")

@@ -9,12 +9,21 @@ signed root of the new checkpoint, which proves at once that every new entry is 
 tree and that the tree extends what was mirrored before. Then the same bundles are read
 again, each leaf checked against its hash from the first pass, and replayed into the mirror
 (signatures and lifecycle rules) page by page; the mirror's root must again be the signed
-one; the peer's published zk limit proofs are checked as the JSON sync checks them. A static
-copy has nowhere to take a cosignature: a log that wants this node's cosignature pushes its
-checkpoints to it (``POST /v1/witness/add-checkpoint``)."""
+one; the peer's published zk limit proofs are checked as the JSON sync checks them.
+
+As the JSON sync does, it then cosigns the checkpoint (the note body received, byte for
+byte) and hands the cosignature back when the source is a node's ``.../v1/tlog`` with a
+token (``POST /v1/log/cosignatures``); a static copy, or a node followed without a token,
+has nowhere to take it (a log that wants it pushes its checkpoints here:
+``POST /v1/witness/add-checkpoint``). Where the served entries do not extend what was
+mirrored (or the checkpoint an interrupted sync verified against) to the signed root, the
+whole tree is rebuilt from the source's entries: if it has the signed root, the log signed
+two trees that cannot both be true, and the evidence is written by the JSON sync's writer
+(``peer_client.fork_detected``); otherwise the copy is tampered and refused."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,8 +31,11 @@ from typing import TYPE_CHECKING
 
 import httpx
 
+from treatyledger.node.keys import cosigner_for
 from treatyledger.node.peer import (
+    MAX_FORK_REBUILD,
     SyncReport,
+    VerifiedCheckpoint,
     check_published_limit_proofs,
     identify_peer,
     verify_peer_checkpoint,
@@ -33,6 +45,7 @@ from treatyledger.node.peer_client import (
     PeerError,
     PeerUnavailable,
     PeerVerificationFailed,
+    fork_detected,
 )
 from treatyledger.store.peer_sync import load_peer_sync, save_peer_sync
 from treatyledger.store.tlog_c2sp import border_hashes
@@ -45,11 +58,14 @@ from treatyledger.tlog.c2sp_tiles import (
 )
 from treatyledger.tlog.checkpoint import origin_for_party
 from treatyledger.tlog.compact import CompactRange
+from treatyledger.tlog.cosignature import cosignature_line
 from treatyledger.tlog.entries import is_digest_leaf, leaf_matches_entry
+from treatyledger.tlog.evidence import inconsistency_evidence
 from treatyledger.tlog.hashing import RFC6962
+from treatyledger.tlog.memory import MemoryLog
 from treatyledger.tlog.note import parse_note
 from treatyledger.tlog.tiles import TILE_WIDTH
-from treatyledger.tlog.verifier import VerificationError, parse_checkpoint
+from treatyledger.tlog.verifier import VerificationError, parse_checkpoint, verify_checkpoint
 
 if TYPE_CHECKING:
     from treatyledger.store.workspace import Workspace
@@ -61,6 +77,7 @@ class TilesSource:
     def __init__(self, base: str, token: str | None = None, *, timeout: float = 30.0):
         self.base = base.rstrip("/")
         self.remote = self.base.startswith(("http://", "https://"))
+        self.token = token
         self._client = (
             httpx.Client(
                 headers={"Authorization": f"Bearer {token}"} if token else {}, timeout=timeout
@@ -102,6 +119,25 @@ class TilesSource:
             raise PeerError(f"{self.base} answered {len(response.content)} bytes to {path}")
         return response.content
 
+    def cosign(self, checkpoint_text: str, line: str) -> bool:
+        """Hand a cosignature back to the node serving these tiles; False where there is
+        none to take it (a static copy, no token, or a token whose role does not cosign)."""
+        node = self.base.removesuffix("/tlog")
+        if self._client is None or self.token is None or node == self.base:
+            return False
+        body = {"checkpoint": checkpoint_text, "cosignature": line}
+        try:
+            response = self._client.post(f"{node}/log/cosignatures", json=body)
+        except httpx.TransportError as exc:
+            raise PeerUnavailable(f"{node} unreachable for the cosignature: {exc}") from None
+        if response.status_code >= 500:
+            raise PeerUnavailable(f"{node} failed the cosignature: {response.status_code}")
+        if response.status_code == 403:  # a role that reads but does not cosign (inspector)
+            return False
+        if response.status_code != 200:
+            raise PeerError(f"{node} refused the cosignature: {response.status_code}")
+        return True
+
     def checkpoint(self) -> str:
         try:
             return self.get("checkpoint").decode("utf-8")
@@ -131,10 +167,20 @@ class TilesSource:
 class _Plan:
     party: str
     origin: str
-    note: str
-    size: int
-    root: bytes
+    verified: VerifiedCheckpoint
     mirrored: int
+    #: signed checkpoints the new one must extend: the trusted one, and the one an
+    #: interrupted sync verified entries against
+    held: tuple[str, ...]
+    evidence_home: Path
+
+    @property
+    def size(self) -> int:
+        return self.verified.checkpoint.size
+
+    @property
+    def root(self) -> bytes:
+        return self.verified.checkpoint.root
 
 
 def _peer_of(workspace: Workspace, note: str) -> str:
@@ -175,14 +221,17 @@ def sync_from_tiles(
     source: TilesSource,
     *,
     on_page: Callable[[int, int], None] | None = None,
+    evidence_dir: Path | None = None,
+    clock: Callable[[], float] = time.time,
 ) -> SyncReport:
-    """Verify and mirror the other party's log from a tlog-tiles prefix."""
+    """Verify, mirror and cosign the other party's log from a tlog-tiles prefix."""
     from treatyledger.node.mirror import Mirror
 
     note = source.checkpoint()
     log = identify_peer(workspace, _peer_of(workspace, note), source.base)
     party, origin = log.party, log.origin
-    new = verify_peer_checkpoint(note, log).checkpoint
+    verified = verify_peer_checkpoint(note, log)
+    new = verified.checkpoint
     if new.origin != origin:
         raise PeerVerificationFailed(f"checkpoint of log {new.origin!r}, expected {origin!r}")
     state = load_peer_sync(workspace.engine, origin)
@@ -192,7 +241,9 @@ def sync_from_tiles(
         raise PeerVerificationFailed(
             f"log {origin}: checkpoint size {new.size} is below the {mirrored} entries mirrored"
         )
-    plan = _Plan(party, origin, note, new.size, new.root, mirrored)
+    held = () if state is None else tuple(n for n in (state.checkpoint, state.pending) if n)
+    home = evidence_dir or Path(getattr(workspace, "path", "."))
+    plan = _Plan(party, origin, verified, mirrored, held, home)
     hashes = _verify_new_entries(workspace, source, plan)
     save_peer_sync(
         workspace.engine,
@@ -222,6 +273,8 @@ def sync_from_tiles(
             f"log {origin}: the mirrored entries do not hash to the checkpoint root"
         )
     limit_proofs = check_published_limit_proofs(workspace, party)
+    cosigner = cosigner_for(workspace.party, workspace.signing_key)
+    cosigned = source.cosign(new.text(), cosignature_line(cosigner, new.text(), int(clock())))
     save_peer_sync(
         workspace.engine,
         origin,
@@ -239,25 +292,63 @@ def sync_from_tiles(
         mirrored=new.size,
         replayed=replayed,
         counts=mirror.counts(party),
-        cosigned=False,
+        cosigned=cosigned,
         limit_proofs=limit_proofs,
     )
 
 
 def _verify_new_entries(workspace: Workspace, source: TilesSource, plan: _Plan) -> list[bytes]:
     """Pass one: the leaf hashes of entries [mirrored, size), proven to extend the mirror's
-    tree to the signed root."""
+    tree (and every held checkpoint at or above the mirrored size) to the signed root."""
     border = _mirror_border(workspace, plan.origin, plan.mirrored)
+    held_at = _held_sizes(plan)
     hashes: list[bytes] = []
+    consistent = True
     for index, width, first in _bundles(plan.mirrored, plan.size):
         for leaf, _entry in source.entries(index, width)[first:]:
             leaf_hash = RFC6962.hash_leaf(leaf)
             border.append(leaf_hash)
             hashes.append(leaf_hash)
-    if border.root() != plan.root:
-        raise PeerVerificationFailed(
-            f"log {plan.origin}: the mirrored tree extended by the served entries does not "
-            f"hash to the signed root of size {plan.size} (a tampered copy, or a fork of what "
-            "was mirrored before)"
-        )
+            expected = held_at.get(plan.mirrored + len(hashes))
+            if expected is not None and border.root() != expected:
+                consistent = False
+    if border.root() != plan.root or not consistent:
+        _fork_or_tampered(source, plan)
     return hashes
+
+
+def _held_sizes(plan: _Plan) -> dict[int, bytes]:
+    """size -> root of the held checkpoints above what the mirror holds (the mirror's own
+    tree already has the roots below it)."""
+    key = plan.verified.key
+    held = [verify_checkpoint(note, key).checkpoint for note in plan.held]
+    return {c.size: c.root for c in held if plan.mirrored < c.size <= plan.size}
+
+
+def _fork_or_tampered(source: TilesSource, plan: _Plan) -> None:
+    """The served entries do not give the signed root over what this node holds. Rebuild
+    the new tree from the source's entries alone: with the signed root, and a prefix that is
+    not a held signed root, the log forked (evidence written); otherwise the copy is bad."""
+    new = plan.verified.checkpoint
+    if new.size <= MAX_FORK_REBUILD:
+        tree = MemoryLog()
+        for index, width, _first in _bundles(0, new.size):
+            tree.append_many(leaf for leaf, _entry in source.entries(index, width))
+        if tree.size == new.size and tree.root(new.size) == new.root:
+            for note in plan.held:
+                held = verify_checkpoint(note, plan.verified.key).checkpoint
+                if 0 < held.size < new.size and tree.root(held.size) != held.root:
+                    evidence = inconsistency_evidence(
+                        plan.verified.key,
+                        note,
+                        plan.verified.note,
+                        tree.root(held.size),
+                        tree.consistency_proof(held.size, new.size),
+                    )
+                    reason = f"size {new.size} does not extend the signed size {held.size}"
+                    raise fork_detected(plan.origin, reason, evidence, plan.evidence_home)
+    raise PeerVerificationFailed(
+        f"log {plan.origin}: the mirrored tree extended by the served entries does not "
+        f"hash to the signed root of size {plan.size} (a tampered copy, or a fork of what "
+        "was mirrored before)"
+    )
