@@ -19,13 +19,38 @@ class ExitCode(IntEnum):
 class TreatyLedgerError(Exception):
     """Base of every error TreatyLedger raises on purpose.
 
-    The CLI turns these into one line and a non-zero exit, never a traceback.
+    The CLI turns these into one line and a non-zero exit, never a traceback. The exit status
+    is the class's ``exit_code``; derive from one of the four bases below to choose it.
     """
 
-    exit_code = 1
+    exit_code: int = ExitCode.INVALID
 
 
-class ModelValidationError(TreatyLedgerError):
+class InputError(TreatyLedgerError):
+    """A usage mistake or an input that cannot be read or means nothing (exit 2)."""
+
+    exit_code = ExitCode.MALFORMED
+
+
+class VerificationFailure(TreatyLedgerError):
+    """Something was checked and did not verify: a proof, a signature, a fork (exit 1)."""
+
+    exit_code = ExitCode.INVALID
+
+
+class Refused(TreatyLedgerError):
+    """Well-formed, but a rule refuses it: over a limit, a rejected notification (exit 3)."""
+
+    exit_code = ExitCode.REJECTED
+
+
+class Unavailable(TreatyLedgerError):
+    """A peer, node, lock or database could not be reached or is held (exit 4)."""
+
+    exit_code = ExitCode.UNAVAILABLE
+
+
+class ModelValidationError(InputError):
     """A domain value is invalid; names the item and the field."""
 
     def __init__(self, message: str, *, item: str | None = None, field: str | None = None):
@@ -37,7 +62,7 @@ class ModelValidationError(TreatyLedgerError):
         super().__init__(f"{where}: {message}" if where else message)
 
 
-class InputFileError(TreatyLedgerError):
+class InputFileError(InputError):
     """A user-supplied file is malformed; names file, line and column."""
 
     def __init__(
@@ -54,9 +79,9 @@ class InputFileError(TreatyLedgerError):
         super().__init__(f"{where}: {message}")
 
 
-class CatalogError(TreatyLedgerError):
+class CatalogError(InputError):
     """The system-type catalog is invalid or lacks a type."""
 
 
-class RuleSetError(TreatyLedgerError):
+class RuleSetError(InputError):
     """A rule set is missing or does not match the rule-set schema."""

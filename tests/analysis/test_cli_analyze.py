@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from treatyledger.cli import main
+from treatyledger.errors import ExitCode
 from treatyledger.files.analysis_params import HEDGE_INVENTORY
 
 SMALL = """party,system_type,kind,status,quantity,warheads,warhead_type
@@ -97,7 +98,7 @@ def test_unknown_scenario_is_one_line_error(
     capsys: pytest.CaptureFixture[str], small_inventory: Path
 ) -> None:
     code = main(["analyze", "compare", "--inventory", str(small_inventory), "--scenarios", "burn"])
-    assert code == 1
+    assert code == ExitCode.MALFORMED
     err = capsys.readouterr().err
     assert "unknown scenario 'burn'" in err
     assert "Traceback" not in err
@@ -115,12 +116,12 @@ def test_user_parameter_file_with_a_missing_source_is_rejected(
         "years = {value = 1, assumption = true}\nsystems = []\nwarheads = []\n"
     )
     code = main(["analyze", "upload", "--inventory", str(small_inventory), "--params", str(params)])
-    assert code == 1
+    assert code == ExitCode.MALFORMED
     assert "hedge.stored_return_days" in capsys.readouterr().err
 
 
 def test_missing_force_is_an_error(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["analyze", "upload"]) == 1
+    assert main(["analyze", "upload"]) == ExitCode.MALFORMED
     assert "--inventory FILE or --workspace DIR" in capsys.readouterr().err
 
 

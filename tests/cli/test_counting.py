@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from treatyledger.cli import main
+from treatyledger.errors import ExitCode
 
 ROOT = Path(__file__).parents[2]
 US_2020 = ROOT / "src" / "treatyledger" / "data" / "inventories" / "us-2020-09-01.csv"
@@ -136,7 +137,7 @@ def test_bad_inventory_cell_reports_file_line_and_column(
     inventory = tmp_path / "inv.csv"
     inventory.write_text("party,system_type,kind,status,quantity\nUS,MM III,icbm,deployed,-1\n")
     code, out, err = run(capsys, "count", "--rules", "new-start", "--inventory", str(inventory))
-    assert code == 1 and out == ""
+    assert code == ExitCode.MALFORMED and out == ""
     # Rich folds a long path at the console width; the message itself is one line
     assert "inv.csv:2 column quantity: expected a number >= 0, found -1" in err.replace("\n", "")
 
@@ -161,7 +162,7 @@ def test_installed_command_prints_no_traceback_on_error() -> None:
         text=True,
         timeout=60,
     )
-    assert completed.returncode == 1
+    assert completed.returncode == ExitCode.MALFORMED
     assert "Traceback" not in completed.stderr and "error:" in completed.stderr
 
 

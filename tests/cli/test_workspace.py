@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from treatyledger.cli import main
+from treatyledger.errors import ExitCode
 from treatyledger.files import load_catalog, rule_set_names
 from treatyledger.files.aggregates import read_new_start_aggregates
 from treatyledger.ledger.synthetic import synthetic_stream
@@ -91,7 +92,7 @@ def test_init_with_an_unknown_rule_set_is_a_one_line_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, _, err = run(capsys, "init", tmp_path / "ws", "--party", "US", "--rules", "nope")
-    assert code == 1
+    assert code == ExitCode.MALFORMED
     assert "unknown rule set" in err
     assert err.count("error:") == 1
     assert "Traceback" not in err
@@ -161,7 +162,7 @@ def test_import_of_another_partys_rows_is_an_error_and_declares_nothing(
     ws: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, _, err = run(capsys, "import-inventory", ws, RU_2020)
-    assert code == 1
+    assert code == ExitCode.MALFORMED
     assert "belongs to RU" in err
     _, out, _ = run(capsys, "inventory", ws, "--format", "json")
     assert json.loads(out)["items"] == []
@@ -187,16 +188,18 @@ def test_notify_signs_assigns_sequences_and_reports_late(
 ) -> None:
     file = jsonl(
         tmp_path / "n.jsonl",
-        [declare_line(), line("retire", {"uid": "US-W1"}, 1, issued_day=20)],
+        # a missile's change is due in 5 days (New START Part Four, Section II.3); warheads
+        # are reported only in the six-month update, so the late change is the ICBM's
+        [declare_line(), line("eliminate", {"uid": "US-M1"}, 1, issued_day=20)],
     )
     code, out, _ = run(capsys, "notify", ws, file)
     assert code == 0
     assert "accepted 2 (late 1, flagged 0), duplicate 0, rejected 0" in out
-    _, history, _ = run(capsys, "history", ws, "--uid", "US-W1", "--format", "json")
+    _, history, _ = run(capsys, "history", ws, "--uid", "US-M1", "--format", "json")
     entries = json.loads(history)
     assert [(e["sequence"], e["kind"], e["late"]) for e in entries] == [
         (1, "declare", False),
-        (2, "retire", True),
+        (2, "eliminate", True),
     ]
 
 
@@ -263,7 +266,7 @@ def test_notify_refuses_signed_lines_without_signed_flag(
 ) -> None:
     file = jsonl(tmp_path / "n.jsonl", [declare_line(signature="AAAA")])
     code, _, err = run(capsys, "notify", ws, file)
-    assert code == 1
+    assert code == ExitCode.MALFORMED
     assert "--signed" in err
 
 
@@ -271,7 +274,7 @@ def test_history_of_an_unknown_uid_is_an_error(
     ws: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, _, err = run(capsys, "history", ws, "--uid", "NOPE")
-    assert code == 1
+    assert code == ExitCode.MALFORMED
     assert "NOPE" in err
 
 
@@ -336,7 +339,7 @@ def test_schema_notification_gives_the_kinds_json_schema(
 
 def test_schema_of_an_unknown_kind_is_an_error(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "schema", "notification", "launch")
-    assert code == 1
+    assert code == ExitCode.MALFORMED
     assert "expected one of" in err
 
 

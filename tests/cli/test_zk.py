@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from treatyledger.cli import main
+from treatyledger.errors import ExitCode
 
 # Deployed Minuteman III at three ICBM bases (F. E. Warren, Malmstrom, Minot: 150 each in
 # 2020), one warhead each, plus two bombers at a bomber base. Facility ids are ours.
@@ -195,4 +196,4 @@ def test_a_count_contradicting_the_opened_value_is_a_compliance_issue(
     assert issue["evidence"]["limit_proof"]["as_of"] == "2018-02-05"
     bad = run(capsys, "zk", "verify-opening", "--proof", str(proven), "--opening",
               str(opening), "--found", "deployed_warheads")  # fmt: skip
-    assert bad[0] == 1 and "CATEGORY=N" in bad[2]
+    assert bad[0] == ExitCode.MALFORMED and "CATEGORY=N" in bad[2]

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from treatyledger.cli import main
+from treatyledger.errors import ExitCode
 
 INVENTORY = Path(__file__).parents[2] / "src/treatyledger/data/inventories/us-2020-hedge.csv"
 CATEGORIES = [
@@ -72,7 +73,7 @@ def test_commit_refuses_to_overwrite(committed: Path, capsys: pytest.CaptureFixt
     code, _, err = _run(
         capsys, "escrow", "commit", "--inventory", str(INVENTORY), "--out", str(committed)
     )
-    assert code == 1 and "exists" in err
+    assert code == ExitCode.MALFORMED and "exists" in err
 
 
 def test_open_then_verify_opening_exits_0(
@@ -289,4 +290,4 @@ def test_opening_an_unknown_uid_exits_1_naming_it(
     code, _, err = _run(
         capsys, "escrow", "open", "--secret", str(committed / "secret.json"), "--uid", "NO-SUCH"
     )
-    assert code == 1 and "NO-SUCH" in err
+    assert code == ExitCode.MALFORMED and "NO-SUCH" in err

@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from inspect_world import T0, declared_records
 
 from treatyledger.cli import main
+from treatyledger.errors import ExitCode
 from treatyledger.inspect.randomness import commitment_of
 from treatyledger.ledger.signing import public_key_raw, sign
 from treatyledger.model.notifications import Notification, parse_notification
@@ -123,7 +124,7 @@ def test_odds_refuses_both_sample_and_goal(capsys: pytest.CaptureFixture[str]) -
         "--goal",
         "0.9",
     )
-    assert code == 1
+    assert code == ExitCode.MALFORMED
     assert "exactly one of --sample and --goal" in err
 
 
@@ -210,7 +211,7 @@ def test_select_beyond_quota_is_refused(
         )
     )
     code, _, err = _select(capsys, notification_file, "--conducted", str(conducted))
-    assert code == 1
+    assert code == ExitCode.REJECTED
     assert "quota of 10 per treaty year already used" in err
 
 
@@ -269,7 +270,7 @@ def test_record_refuses_an_unknown_inspection_type(
     code, _, err = _run(
         capsys, "inspect", "record", str(finding), "--findings", str(tmp_path / "f.jsonl")
     )
-    assert code == 1
+    assert code == ExitCode.MALFORMED
     assert "no inspection type 'type-nine'" in err
 
 
@@ -305,7 +306,7 @@ def test_record_needs_exactly_one_of_findings_file_and_workspace(
     finding = tmp_path / "finding.json"
     finding.write_text("{}")
     code, _, err = _run(capsys, "inspect", "record", str(finding), *where)
-    assert code == 1
+    assert code == ExitCode.MALFORMED
     assert "either --findings FILE or --workspace" in err
 
 
@@ -313,7 +314,7 @@ def test_issues_of_a_findings_file_need_notification_files(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     code, _, err = _run(capsys, "inspect", "issues", "--findings", str(tmp_path / "f.jsonl"))
-    assert code == 1
+    assert code == ExitCode.MALFORMED
     assert "--findings with --notifications files, or --workspace" in err
 
 
@@ -322,7 +323,7 @@ def test_select_refuses_notification_files_without_a_key_for_their_party(
 ) -> None:
     keys = _key_option("US", TEST_KEYS["US"])
     code, _, err = _select(capsys, notification_file, keys=keys)
-    assert code == 1
+    assert code == ExitCode.MALFORMED
     assert "no --party-key for RU" in err
 
 
@@ -332,7 +333,7 @@ def test_select_refuses_a_notification_whose_signature_does_not_verify(
     impostor = Ed25519PrivateKey.from_private_bytes(hashlib.sha256(b"impostor").digest())
     keys = [*_key_option("US", impostor), *_key_option("RU", TEST_KEYS["RU"])]
     code, _, err = _select(capsys, notification_file, keys=keys)
-    assert code == 1
+    assert code == ExitCode.MALFORMED
     assert "signature does not verify with the --party-key of US" in err
 
 
@@ -344,5 +345,5 @@ def test_a_tampered_notification_in_a_file_is_refused(
     first["effective_time"] = AT  # content changed after signing
     notification_file.write_text("\n".join([json.dumps(first), *lines[1:]]) + "\n")
     code, _, err = _select(capsys, notification_file)
-    assert code == 1
+    assert code == ExitCode.MALFORMED
     assert "signature does not verify" in err

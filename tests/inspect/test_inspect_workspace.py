@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from inspect_world import T0, declared_records
 
 from treatyledger.cli import main
+from treatyledger.errors import ExitCode
 from treatyledger.inspect.randomness import commitment_of
 from treatyledger.ledger import sign
 from treatyledger.ledger.signing import public_key_raw
@@ -126,7 +127,7 @@ def test_a_finding_recorded_twice_in_a_workspace_is_refused(
 ) -> None:
     argv = ["inspect", "record", str(_finding(tmp_path)), "--workspace", str(workspace)]
     assert main(argv) == 0
-    assert main(argv) == 1
+    assert main(argv) == ExitCode.MALFORMED
     assert "insp-1 is already stored" in capsys.readouterr().err
 
 
@@ -139,7 +140,7 @@ def test_findings_recorded_in_a_workspace_count_toward_the_quota(
     capsys.readouterr()
     argv = ["inspect", "select", "--workspace", str(workspace), "--round", "r1"]
     argv += ["--parties", "US,RU", "--party", "US", "--type", "type-one", "--at", AT]
-    assert main(argv) == 1
+    assert main(argv) == ExitCode.REJECTED
     assert "quota of 10 per treaty year already used" in capsys.readouterr().err
 
 
@@ -147,7 +148,7 @@ def test_a_findings_file_with_a_workspace_is_refused(
     workspace: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     argv = ["inspect", "issues", "--workspace", str(workspace), "--findings", str(tmp_path)]
-    assert main(argv) == 1
+    assert main(argv) == ExitCode.MALFORMED
     assert "inspect record --workspace" in capsys.readouterr().err
 
 
@@ -164,5 +165,5 @@ def test_notifications_and_workspace_together_are_refused(
         "--findings",
         str(tmp_path / "f.jsonl"),
     ]
-    assert main(argv) == 1
+    assert main(argv) == ExitCode.MALFORMED
     assert "either --notifications files or --workspace" in capsys.readouterr().err

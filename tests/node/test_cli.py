@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from treatyledger.cli import main
+from treatyledger.errors import ExitCode
 from treatyledger.node.auth import hash_token
 from treatyledger.store.node_tables import Principal
 from treatyledger.store.workspace import Workspace
@@ -37,7 +38,7 @@ def test_principal_add_prints_the_token_once_and_stores_its_hash(
 def test_unknown_role_is_a_one_line_error(
     workspace: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["principal", "add", str(workspace), "x", "--role", "admin"]) == 1
+    assert main(["principal", "add", str(workspace), "x", "--role", "admin"]) == ExitCode.MALFORMED
     err = capsys.readouterr().err
     assert "unknown role 'admin'" in err and "Traceback" not in err
 
@@ -45,8 +46,9 @@ def test_unknown_role_is_a_one_line_error(
 def test_duplicate_principal_is_refused(
     workspace: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["principal", "add", str(workspace), "x", "--role", "observer"]) == 0
-    assert main(["principal", "add", str(workspace), "x", "--role", "observer"]) == 1
+    argv = ["principal", "add", str(workspace), "x", "--role", "observer"]
+    assert main(argv) == 0
+    assert main(argv) == ExitCode.MALFORMED
     assert "already exists" in capsys.readouterr().err
 
 
@@ -54,7 +56,7 @@ def test_malformed_verifier_key_is_refused(
     workspace: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code = main(["principal", "add", str(workspace), "w", "--role", "witness", "--vkey", "nope"])
-    assert code == 1
+    assert code == ExitCode.MALFORMED
     assert "--vkey" in capsys.readouterr().err
 
 

@@ -31,14 +31,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from treatyledger.errors import TreatyLedgerError
+from treatyledger.errors import InputError
 
 MAX_SYSTEMS = 200
 MAX_WARHEAD_TYPES = 200
 MAX_SUBMARINES = 1000  # one ramp per boat: a bound on the breakout's work
 
 
-class AnalysisParameterError(TreatyLedgerError):
+class AnalysisParameterError(InputError):
     """The upload-parameter data is malformed or does not fit the catalog or inventory."""
 
 

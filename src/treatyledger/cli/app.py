@@ -5,6 +5,8 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 
+from treatyledger import __version__
+
 app = typer.Typer(
     name="treatyledger",
     help="Accounting, transparency and verification of strategic arms-reduction agreements.",
@@ -12,5 +14,35 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-console = Console()
-err_console = Console(stderr=True)
+
+
+def _console(stderr: bool = False) -> Console:
+    # Piped output is not cut to 80 columns: without a terminal, tables and lines take the
+    # width they need (a terminal's own width still applies when there is one).
+    console = Console(stderr=stderr)
+    if not console.is_terminal:
+        console = Console(stderr=stderr, width=1000)
+    return console
+
+
+console = _console()
+err_console = _console(stderr=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"treatyledger {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def root(
+    version: bool = typer.Option(
+        False,
+        "--version",
+        callback=_version,
+        is_eager=True,
+        help="Print the version and exit.",
+    ),
+) -> None:
+    """Accounting, transparency and verification of strategic arms-reduction agreements."""

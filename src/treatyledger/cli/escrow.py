@@ -22,6 +22,8 @@ import typer
 from rich.markup import escape
 
 from treatyledger.cli.app import app, console, err_console
+from treatyledger.cli.options import CommandLineError
+from treatyledger.errors import ExitCode
 from treatyledger.escrow.accounting import account_between
 from treatyledger.escrow.categories import Category
 from treatyledger.escrow.commitment import (
@@ -54,7 +56,7 @@ escrow_app = typer.Typer(
 )
 app.add_typer(escrow_app, name="escrow")
 
-INVALID = 1
+INVALID = ExitCode.INVALID
 MAX_SMALL_FILE = 1 << 20  # commitments, openings, plans, category files
 MAX_LARGE_FILE = 1 << 30  # secrets and total proofs grow with the inventory
 COMMITMENT_FILE = "commitment.json"
@@ -128,6 +130,8 @@ def commit_command(
     ),
 ) -> None:
     """Commit to an inventory: public commitment.json, private secret.json (mode 0600)."""
+    if out.exists() and not out.is_dir():
+        raise CommandLineError(f"--out {out}: a file exists there; expected a directory")
     cats = _categories(categories)
     inv = read_inventory(inventory, load_catalog())
     if party is None:

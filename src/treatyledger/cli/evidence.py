@@ -15,7 +15,7 @@ from treatyledger.cli.app import app, console
 from treatyledger.cli.log import DB_OPTION, WORKSPACE, MalformedInputError, _read_text, _signer
 from treatyledger.cli.log import _workspace as open_workspace
 from treatyledger.cli.options import CommandLineError, OutputFormat
-from treatyledger.errors import TreatyLedgerError
+from treatyledger.errors import TreatyLedgerError, VerificationFailure
 from treatyledger.tlog.verifier import MAX_BUNDLE_BYTES, VerificationError, parse_policy
 
 evidence_app = typer.Typer(
@@ -25,8 +25,8 @@ evidence_app = typer.Typer(
 app.add_typer(evidence_app, name="evidence")
 
 
-class InvalidBundleError(TreatyLedgerError):
-    exit_code = 1
+class InvalidBundleError(VerificationFailure):
+    """A bundle or an opening in it does not verify (exit 1)."""
 
 
 def _opening_attachment(text: str) -> dict[str, Any]:

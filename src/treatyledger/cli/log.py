@@ -18,7 +18,7 @@ import typer
 from rich.markup import escape
 
 from treatyledger.cli.app import app, console, err_console
-from treatyledger.errors import TreatyLedgerError
+from treatyledger.errors import ExitCode, InputError
 from treatyledger.tlog.verifier import (
     RFC6962,
     NoteError,
@@ -52,14 +52,11 @@ WORKSPACE = typer.Argument(..., help="the party's workspace directory")
 DB_OPTION = typer.Option(None, "--db", help="database URL overriding the workspace's")
 MAX_INPUT_BYTES = 1 << 20
 
-MALFORMED = 2
-INVALID = 1
+INVALID = ExitCode.INVALID
 
 
-class MalformedInputError(TreatyLedgerError):
+class MalformedInputError(InputError):
     """An argument or file cannot be parsed (exit 2)."""
-
-    exit_code = MALFORMED
 
 
 def _fail(reason: str) -> typer.Exit:

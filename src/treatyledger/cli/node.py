@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from treatyledger.cli.app import app, console, err_console
+from treatyledger.errors import Unavailable
 
 principal_app = typer.Typer(
     help="Who may call this node, and with which role.", no_args_is_help=True
@@ -37,7 +38,10 @@ def serve(
     try:
         context = NodeContext.from_workspace(ws, max_body_bytes=max_body_bytes, freeze_gc=True)
         application = create_node_app(context)  # the API under /v1 and the dashboard
-        sock = bind(host, port)
+        try:
+            sock = bind(host, port)
+        except OSError as exc:
+            raise Unavailable(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
         # The first line names the real address (useful with --port 0); flushed at once.
         print(f"serving party {ws.party} on {url_of(sock)}", flush=True)
         print(f"dashboard: {url_of(sock)}/observer (log in at /login)", flush=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from treatyledger.errors import TreatyLedgerError
+from treatyledger.errors import InputError
 
 # The one way a command names its workspace: -w/--workspace, or TREATYLEDGER_WORKSPACE.
 WORKSPACE_ENV = "TREATYLEDGER_WORKSPACE"
@@ -20,7 +20,7 @@ def workspace_option(help_text: str = "The party's workspace directory.") -> Pat
     return result
 
 
-class CommandLineError(TreatyLedgerError):
+class CommandLineError(InputError):
     """An option value or input the command cannot use."""
 
 

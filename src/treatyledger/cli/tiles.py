@@ -13,6 +13,7 @@ from rich.table import Table
 from treatyledger.cli.app import console
 from treatyledger.cli.log import DB_OPTION, WORKSPACE, _signer, _workspace, log_app
 from treatyledger.cli.options import CommandLineError
+from treatyledger.errors import ExitCode
 from treatyledger.tlog.verifier import VerificationError, parse_vkey
 
 witness_app = typer.Typer(
@@ -123,4 +124,4 @@ def witness_push_command(workspace: Path = WORKSPACE, db: str | None = DB_OPTION
     if not results:
         raise CommandLineError("no witnesses configured; add one with `log witness add`")
     if any(r.error for r in results):
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.INVALID)

@@ -30,7 +30,7 @@ from rich.table import Table
 
 from treatyledger.cli.app import app, console, err_console
 from treatyledger.cli.options import CommandLineError, OutputFormat, parse_date
-from treatyledger.errors import InputFileError
+from treatyledger.errors import ExitCode, InputFileError
 from treatyledger.files import load_catalog, load_rule_set, read_inventory
 from treatyledger.files.inventory import COLUMNS as INVENTORY_COLUMNS
 from treatyledger.files.inventory import inventory_rows
@@ -53,7 +53,7 @@ MAX_LINE_BYTES = 32 << 20
 DEFAULT_BATCH = 1_000
 #: Files larger than this get a progress bar.
 PROGRESS_BYTES = 256 << 10
-EXIT_REJECTED = 3
+EXIT_REJECTED = ExitCode.REJECTED
 
 
 class InventoryFormat(StrEnum):

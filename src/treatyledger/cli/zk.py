@@ -22,7 +22,7 @@ from rich.markup import escape
 
 from treatyledger.cli.app import app, console, err_console
 from treatyledger.cli.options import CommandLineError, OutputFormat, parse_date
-from treatyledger.errors import TreatyLedgerError
+from treatyledger.errors import ExitCode, InputError, TreatyLedgerError
 from treatyledger.files import load_catalog, load_rule_set
 from treatyledger.rules.schema import RuleSet
 from treatyledger.zk.findings import contradictions
@@ -44,14 +44,12 @@ zk_app = typer.Typer(
 )
 app.add_typer(zk_app, name="zk")
 
-INVALID = 1
+INVALID = ExitCode.INVALID
 MAX_DOCUMENT = 16 << 20  # a limit proof of 16 categories of 2,047 bases is about 5 MiB
 
 
-class CannotVerify(TreatyLedgerError):
+class CannotVerify(InputError):
     """The verifier lacks what it needs (the rule set a document names)."""
-
-    exit_code = 2
 
 
 def read_json(path: Path, limit: int = MAX_DOCUMENT) -> Any:

@@ -17,10 +17,10 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import optimize, stats
 
-from treatyledger.errors import TreatyLedgerError
+from treatyledger.errors import InputError
 
 
-class GameError(TreatyLedgerError):
+class GameError(InputError):
     """Game parameters are out of range or the game could not be solved."""
 
 

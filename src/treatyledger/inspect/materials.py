@@ -19,10 +19,10 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import linalg, stats
 
-from treatyledger.errors import TreatyLedgerError
+from treatyledger.errors import InputError
 
 
-class MaterialBalanceError(TreatyLedgerError):
+class MaterialBalanceError(InputError):
     """Material-balance inputs are inconsistent (e.g. a covariance that is not positive)."""
 
 

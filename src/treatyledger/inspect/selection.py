@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
-from treatyledger.errors import TreatyLedgerError
+from treatyledger.errors import InputError, Refused, VerificationFailure
 from treatyledger.model.items import Inventory, Item
 from treatyledger.model.kinds import TERMINAL_STATUSES
 
@@ -39,15 +39,15 @@ class InspectionTypeLike(Protocol):
     def item_kinds(self) -> Collection[str]: ...
 
 
-class QuotaExceededError(TreatyLedgerError):
+class QuotaExceededError(Refused):
     """Planning an inspection beyond the annual quota of its type."""
 
 
-class NoEligibleSiteError(TreatyLedgerError):
+class NoEligibleSiteError(InputError):
     """No declared site qualifies for this inspection type."""
 
 
-class SelectionMismatchError(TreatyLedgerError):
+class SelectionMismatchError(VerificationFailure):
     """A claimed selection differs from the one recomputed from seed, inventory and rules."""
 
 

@@ -17,10 +17,10 @@ from enum import StrEnum
 import numpy as np
 from scipy import stats
 
-from treatyledger.errors import TreatyLedgerError
+from treatyledger.errors import InputError
 
 
-class SequentialTestError(TreatyLedgerError):
+class SequentialTestError(InputError):
     """Parameters of a sequential test are out of range."""
 
 

@@ -18,7 +18,7 @@ from itertools import product
 import numpy as np
 from scipy import stats
 
-from treatyledger.errors import TreatyLedgerError
+from treatyledger.errors import InputError
 
 #: Bound on the falsification splits a stratified plan enumerates.
 MAX_SPLITS = 1_000_000
@@ -33,7 +33,7 @@ _EXACT_LIMIT = 2_000
 _TIE_TOLERANCE = 1e-9
 
 
-class SamplingError(TreatyLedgerError):
+class SamplingError(InputError):
     """Sampling parameters are out of range (e.g. more non-compliant items than items)."""
 
 

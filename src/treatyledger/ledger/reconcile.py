@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from treatyledger.errors import TreatyLedgerError
+from treatyledger.errors import InputError
 from treatyledger.ledger.policy import LedgerPolicy
 from treatyledger.ledger.records import mentioned_uids, parse_time
 from treatyledger.ledger.replay import state_at
@@ -37,7 +37,7 @@ WARHEADS = "warheads"
 KINDS = (MISSING, EXTRA, STATUS, LOCATION, WARHEADS)
 
 
-class ReconcileError(TreatyLedgerError):
+class ReconcileError(InputError):
     """The database notification to reconcile does not exist."""
 
 

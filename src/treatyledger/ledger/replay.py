@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from treatyledger.ledger.policy import LedgerPolicy
@@ -77,9 +77,8 @@ def as_datetime(when: date | datetime) -> datetime:
         if when.tzinfo is None:
             raise ValueError(f"{when.isoformat()} has no time zone")
         return when.astimezone(UTC)
-    return datetime.combine(when + timedelta(days=1), time(), tzinfo=UTC) - timedelta(
-        microseconds=1
-    )
+    # the last microsecond of the day (no day after 9999-12-31 to count back from)
+    return datetime.combine(when, time.max, tzinfo=UTC)
 
 
 def _dated_order(records: Sequence[Record]) -> tuple[list[tuple[datetime, Record]], Corrections]:

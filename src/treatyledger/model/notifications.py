@@ -26,7 +26,7 @@ from pydantic import (
     model_validator,
 )
 
-from treatyledger.errors import TreatyLedgerError
+from treatyledger.errors import InputError
 from treatyledger.model.items import MAX_JSON_INT, UID_PATTERN, Item
 from treatyledger.model.kinds import Status
 from treatyledger.model.parties import IDENTIFIER_PATTERN, Facility
@@ -477,7 +477,7 @@ class Notification(BaseModel):
         return self.model_copy(update={"signature": None, "signer_key_id": None})
 
 
-class NotificationSchemaError(TreatyLedgerError):
+class NotificationSchemaError(InputError):
     """A notification does not match the notification schema; names the field."""
 
     def __init__(self, message: str, *, ref: str, field: str | None):

@@ -24,7 +24,7 @@ from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
-from treatyledger.errors import TreatyLedgerError
+from treatyledger.errors import InputError
 from treatyledger.node.problems import Problem
 from treatyledger.store import principals
 from treatyledger.store.base import Engine
@@ -45,7 +45,7 @@ class Role(StrEnum):
 ALL_ROLES = frozenset(Role)
 
 
-class PrincipalError(TreatyLedgerError):
+class PrincipalError(InputError):
     """A principal cannot be added or found."""
 
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from treatyledger.errors import TreatyLedgerError
+from treatyledger.errors import VerificationFailure
 from treatyledger.node.views import treaty
 from treatyledger.rules import count
 from treatyledger.store import log_entries
@@ -21,10 +21,8 @@ if TYPE_CHECKING:
     from treatyledger.store.workspace import Workspace
 
 
-class MirrorRejected(TreatyLedgerError):
+class MirrorRejected(VerificationFailure):
     """A notification in the peer's log does not validate: the peer logged something invalid."""
-
-    exit_code = 2
 
 
 class Mirror:

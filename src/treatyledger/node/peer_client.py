@@ -16,7 +16,7 @@ from typing import Any, Protocol, TypeVar
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from treatyledger.errors import TreatyLedgerError
+from treatyledger.errors import ExitCode, TreatyLedgerError
 from treatyledger.node.schemas import (
     CheckpointResponse,
     ConsistencyProofResponse,
@@ -38,17 +38,19 @@ class PeerError(TreatyLedgerError):
 class PeerUnavailable(PeerError):
     """The peer could not be reached or stopped answering; run the sync again to resume."""
 
+    exit_code = ExitCode.UNAVAILABLE
+
 
 class PeerVerificationFailed(PeerError):
     """A checkpoint, proof or entry from the peer does not verify."""
 
-    exit_code = 2
+    exit_code = ExitCode.INVALID
 
 
 class ForkDetected(PeerError):
     """The peer's log contradicts a checkpoint it signed earlier; evidence was written."""
 
-    exit_code = 3
+    exit_code = ExitCode.INVALID
 
     def __init__(self, message: str, evidence_path: Path):
         self.evidence_path = evidence_path

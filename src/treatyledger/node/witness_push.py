@@ -18,7 +18,7 @@ from pathlib import Path
 
 import httpx
 
-from treatyledger.errors import TreatyLedgerError
+from treatyledger.errors import Unavailable
 from treatyledger.node import logview
 from treatyledger.node.context import NodeContext
 from treatyledger.node.keys import log_signer
@@ -42,7 +42,7 @@ from treatyledger.tlog.witness import (
 MAX_ANSWER_BYTES = 1 << 20
 
 
-class WitnessPushError(TreatyLedgerError):
+class WitnessPushError(Unavailable):
     """A witness could not be reached or refused the checkpoint."""
 
 

@@ -11,6 +11,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 from treatyledger.inspect.simulation import SimulationResult
+from treatyledger.report.analysis_plots import save_figure
 
 
 def plot_detection_curve(
@@ -46,6 +47,5 @@ def plot_detection_curve(
     axes.grid(alpha=0.3)
     axes.legend(loc="lower right")
     figure.tight_layout()
-    figure.savefig(path, dpi=120)
-    plt.close(figure)
+    save_figure(figure, path)
     return path

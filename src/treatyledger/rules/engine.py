@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from treatyledger.errors import TreatyLedgerError
+from treatyledger.errors import InputError
 from treatyledger.model.catalog import Catalog
 from treatyledger.model.items import Inventory
 from treatyledger.rules.derive import Derivation, derive
@@ -28,7 +28,7 @@ from treatyledger.rules.table import NO_CAPACITY, IntArray, InventoryTable
 EXAMPLES = 3
 
 
-class CountingError(TreatyLedgerError):
+class CountingError(InputError):
     """A clause cannot be applied to a row (e.g. its type lacks the attributed figure), or a
     row's party is not bound by the treaty."""
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
-from treatyledger.errors import TreatyLedgerError
+from treatyledger.errors import InputError
 from treatyledger.store import checkpoints, tlog_store
 from treatyledger.store.inspection_store import list_inspections
 from treatyledger.store.ledger_reads import notification_history
@@ -25,7 +25,7 @@ __all__ = ["EvidenceRequestError", "default_policy", "gather_entries", "inspecti
 MAX_ENTRIES = 10_000
 
 
-class EvidenceRequestError(TreatyLedgerError):
+class EvidenceRequestError(InputError):
     """A notification or record asked for is not in the workspace."""
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from treatyledger.errors import TreatyLedgerError
+from treatyledger.errors import InputError
 from treatyledger.inspect.findings import ComplianceIssue, InspectionRecord, reconcile_with_ledger
 from treatyledger.ledger.policy import LedgerPolicy
 from treatyledger.store.inspection_tables import ComplianceIssueRow, InspectionRecordRow
@@ -22,7 +22,7 @@ from treatyledger.store.ledger_reads import load_records
 OPEN = "open"
 
 
-class InspectionRecordError(TreatyLedgerError):
+class InspectionRecordError(InputError):
     """A finding cannot be recorded: not this store's party, unknown type, or a duplicate."""
 
 

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from treatyledger.errors import TreatyLedgerError
+from treatyledger.errors import InputError
 from treatyledger.model.items import Inventory
 from treatyledger.model.kinds import ItemKind, Status
 
@@ -38,7 +38,7 @@ _KIND_TAGS = {
 _MISSILE_LAUNCHER = {ItemKind.ICBM: ItemKind.ICBM_LAUNCHER, ItemKind.SLBM: ItemKind.SLBM_LAUNCHER}
 
 
-class InventoryImportError(TreatyLedgerError):
+class InventoryImportError(InputError):
     """An inventory cannot become this workspace's notifications."""
 
 

@@ -10,11 +10,11 @@ from datetime import datetime
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from treatyledger.errors import TreatyLedgerError
+from treatyledger.errors import InputError
 from treatyledger.store.node_tables import Principal
 
 
-class DuplicatePrincipal(TreatyLedgerError):
+class DuplicatePrincipal(InputError):
     """A principal of that name (or, astronomically unlikely, that token) exists already."""
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine
 
-from treatyledger.errors import TreatyLedgerError
+from treatyledger.errors import InputError
 from treatyledger.store import tlog_c2sp, tlog_store
 from treatyledger.tlog.c2sp_tiles import TilePath, encode_entry_bundle, new_tiles
 from treatyledger.tlog.entries import is_digest_leaf
@@ -29,7 +29,7 @@ __all__ = ["ExportError", "ExportReport", "export_tiles"]
 MAX_CHECKPOINT_BYTES = 1 << 20
 
 
-class ExportError(TreatyLedgerError):
+class ExportError(InputError):
     """The directory cannot take this log's tiles."""
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
-from treatyledger.errors import TreatyLedgerError
+from treatyledger.errors import InputError
 from treatyledger.store import tlog_store
 from treatyledger.store.tlog_tables import TlogWitnessRow, TlogWitnessStateRow
 from treatyledger.tlog.note import Signer
@@ -30,7 +30,7 @@ __all__ = [
 ]
 
 
-class WitnessConfigError(TreatyLedgerError):
+class WitnessConfigError(InputError):
     """A configured witness is malformed or unknown."""
 
 

@@ -5,6 +5,7 @@ Layout of a workspace directory::
     config.toml        party, default rule set, database URL (absent: ledger.db here)
     ledger.db          the SQLite database (only when no other URL is configured)
     signing_key.pem    the party's Ed25519 private key, PKCS#8 PEM, mode 0600
+    .gitignore         ``*``: git never adds a workspace made inside a repository
 
 API (what the node, the log CLI and the inspection commands build on)::
 
@@ -40,8 +41,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 from sqlalchemy import Connection, Engine, delete, insert, select
+from sqlalchemy.exc import DatabaseError, OperationalError
 
-from treatyledger.errors import TreatyLedgerError
+from treatyledger.errors import InputError, Unavailable
 from treatyledger.ledger.signing import key_id as signer_key_id
 from treatyledger.ledger.signing import public_key_from_base64, public_key_raw
 from treatyledger.model.parties import IDENTIFIER_PATTERN, Party
@@ -52,15 +54,30 @@ from treatyledger.store.migrate import upgrade
 CONFIG_FILE = "config.toml"
 KEY_FILE = "signing_key.pem"
 DB_FILE = "ledger.db"
+IGNORE_FILE = ".gitignore"
 FORMAT_VERSION = 1
 MAX_CONFIG_BYTES = 64 * 1024
 
 
-class WorkspaceError(TreatyLedgerError):
+class WorkspaceError(InputError):
     """A workspace is missing, malformed, or does not fit the request."""
 
 
-class KeyRegistrationError(TreatyLedgerError):
+class DatabaseUnavailable(Unavailable):
+    """The workspace's database server cannot be reached."""
+
+
+def _database_error(root: Path, config: WorkspaceConfig, exc: DatabaseError) -> Exception:
+    """One line for a database that cannot be used: a server that does not answer is
+    unavailable (exit 4); a file that is not an SQLite database is an input error (exit 2)."""
+    reason = " ".join(str(exc.orig or exc).split())[:300]
+    if config.database_url is not None and isinstance(exc, OperationalError):
+        return DatabaseUnavailable(f"{root}: the database does not answer: {reason}")
+    where = root / DB_FILE if config.database_url is None else "the configured database"
+    return WorkspaceError(f"{where}: cannot use the database: {reason}")
+
+
+class KeyRegistrationError(InputError):
     """A public key is malformed or already belongs to another party."""
 
 
@@ -149,6 +166,9 @@ class Workspace:
         if root.exists() and not root.is_dir():
             raise WorkspaceError(f"{root}: expected a directory, found a file")
         root.mkdir(parents=True, exist_ok=True)
+        if not (root / IGNORE_FILE).exists():
+            # a workspace holds a private key: never committed by accident (git reads this)
+            (root / IGNORE_FILE).write_text("*\n", encoding="utf-8")
         if (root / KEY_FILE).exists():
             raise WorkspaceError(f"{root}: {KEY_FILE} already exists; refusing to overwrite")
 
@@ -167,6 +187,9 @@ class Workspace:
             with engine.begin() as conn:
                 _set_meta(conn, {"party": party, "format": str(FORMAT_VERSION)})
                 _register_key(conn, party, public_key_b64(key.public_key()), name="")
+        except DatabaseError as exc:
+            engine.dispose()
+            raise _database_error(root, config, exc) from None
         except BaseException:
             engine.dispose()
             raise
@@ -194,6 +217,9 @@ class Workspace:
             upgrade(engine)  # a newer release may bring new migrations
             with engine.connect() as conn:
                 owner = _meta(conn).get("party")
+        except DatabaseError as exc:
+            engine.dispose()
+            raise _database_error(root, config, exc) from None
         except BaseException:
             engine.dispose()
             raise
