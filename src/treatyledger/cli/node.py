@@ -27,8 +27,12 @@ def serve(
     port: int = typer.Option(8080, help="port to listen on (0: any free port)"),
     db: str | None = DB_OPTION,
     max_body_bytes: int = typer.Option(1 << 20, help="largest request body accepted"),
+    witness_push: float = typer.Option(
+        5.0, help="seconds between pushes of new checkpoints to the witnesses (0: off)"
+    ),
 ) -> None:
-    """Serve the party node for WORKSPACE over HTTP until interrupted."""
+    """Serve the party node for WORKSPACE over HTTP until interrupted; new checkpoints go to
+    the witnesses of `log witness add` in the background."""
     from treatyledger.node.context import NodeContext
     from treatyledger.node.server import bind, make_server, url_of
     from treatyledger.report.dashboard import create_node_app
@@ -36,7 +40,12 @@ def serve(
 
     ws = Workspace.open(workspace, db_url=db)
     try:
-        context = NodeContext.from_workspace(ws, max_body_bytes=max_body_bytes, freeze_gc=True)
+        context = NodeContext.from_workspace(
+            ws,
+            max_body_bytes=max_body_bytes,
+            freeze_gc=True,
+            witness_push_seconds=witness_push or None,
+        )
         application = create_node_app(context)  # the API under /v1 and the dashboard
         try:
             sock = bind(host, port)

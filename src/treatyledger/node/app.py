@@ -76,11 +76,20 @@ def create_app(context: NodeContext) -> FastAPI:
         app.state.store = store
         app.state.writer = writer
         writer.start()
+        pusher = None
+        if context.witness_push_seconds:
+            from treatyledger.node.witness_push import BackgroundPusher
+
+            app.state.witness_pusher = BackgroundPusher(
+                context, interval=context.witness_push_seconds
+            )
+            pusher = asyncio.get_running_loop().create_task(app.state.witness_pusher.run())
         try:
             yield
         finally:
-            if freezer is not None:
-                freezer.cancel()
+            for task in (freezer, pusher):
+                if task is not None:
+                    task.cancel()
             await writer.stop()
 
     app = FastAPI(

@@ -34,6 +34,9 @@ class NodeContext:
     freeze_gc: bool = False
     #: the observer view's aggregates per (log version, rule set, date); see routers.public
     summary_cache: dict[tuple[object, ...], Any] = field(default_factory=dict)
+    #: push new checkpoints to the configured witnesses every so many seconds (None: never;
+    #: ``treatyledger serve`` turns it on), see ``witness_push.BackgroundPusher``
+    witness_push_seconds: float | None = None
 
     @classmethod
     def from_workspace(
@@ -42,9 +45,11 @@ class NodeContext:
         *,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         freeze_gc: bool = False,
+        witness_push_seconds: float | None = None,
     ) -> NodeContext:
         return cls(
             freeze_gc=freeze_gc,
+            witness_push_seconds=witness_push_seconds,
             engine=workspace.engine,
             party=workspace.party,
             signing_key=workspace.signing_key,

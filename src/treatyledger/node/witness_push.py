@@ -6,13 +6,21 @@ omniwitness) can witness a treaty log.
 Per witness: send ``old <size it last cosigned>`` with the consistency proof from there; on
 a 409 the answer is the size it really holds, so the proof is rebuilt from that size and
 the request sent once more. Cosignature lines are verified with the witness's configured
-keys before they are stored (``tlog_store.add_cosignature`` verifies again)."""
+keys before they are stored (``tlog_store.add_cosignature`` verifies again).
+
+``BackgroundPusher`` is what ``treatyledger serve`` runs beside the API: every few seconds
+it pushes the current checkpoint to each witness that holds a smaller size, so every new
+checkpoint is witnessed without a command; a witness that fails is retried with exponential
+backoff (1 s, 2 s, 4 s ... at most 5 minutes), the others are not held up."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
-from collections.abc import Sequence
+import logging
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +48,7 @@ from treatyledger.tlog.witness import (
 )
 
 MAX_ANSWER_BYTES = 1 << 20
+log = logging.getLogger(__name__)
 
 
 class WitnessPushError(Unavailable):
@@ -142,3 +151,91 @@ def push_to_witnesses(node: NodeContext, *, timeout: float = 30.0) -> list[PushR
             except (WitnessPushError, tlog_store.TlogStoreError) as exc:
                 results.append(PushResult(witness.name, witness.size, 0, str(exc)))
     return results
+
+
+@dataclass
+class _Retry:
+    failures: int = 0
+    next_at: float = 0.0
+
+
+class BackgroundPusher:
+    """Push each new checkpoint to the configured witnesses, with backoff per witness."""
+
+    def __init__(
+        self,
+        node: NodeContext,
+        *,
+        interval: float = 5.0,
+        base_delay: float = 1.0,
+        max_delay: float = 300.0,
+        timeout: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.node = node
+        self.interval = interval
+        self.base_delay = base_delay
+        self.max_delay = max_delay
+        self.timeout = timeout
+        self.clock = clock
+        self.retries: dict[str, _Retry] = {}
+        #: the latest result per witness, for the node's operators and the tests
+        self.last: dict[str, PushResult] = {}
+
+    def delay(self, failures: int) -> float:
+        """Seconds before the next attempt after ``failures`` failures in a row."""
+        return float(min(self.max_delay, self.base_delay * 2.0 ** max(failures - 1, 0)))
+
+    def due(self) -> list[ConfiguredWitness]:
+        """Witnesses behind the log whose backoff has run out."""
+        size = logview.log_size(self.node)
+        now = self.clock()
+        return [
+            w
+            for w in list_witnesses(self.node.engine)
+            if w.size < size and self.retries.get(w.name, _Retry()).next_at <= now
+        ]
+
+    def run_once(self) -> list[PushResult]:
+        """One round: push to every due witness; record successes and failures."""
+        witnesses = self.due()
+        if not witnesses:
+            return []
+        results = []
+        with httpx.Client(timeout=self.timeout) as client:
+            for witness in witnesses:
+                try:
+                    result = push_to_witness(self.node, witness, client)
+                except (WitnessPushError, tlog_store.TlogStoreError) as exc:
+                    result = PushResult(witness.name, witness.size, 0, str(exc))
+                self._record(result)
+                results.append(result)
+        return results
+
+    def _record(self, result: PushResult) -> None:
+        self.last[result.witness] = result
+        retry = self.retries.setdefault(result.witness, _Retry())
+        if result.error is None:
+            retry.failures, retry.next_at = 0, 0.0
+            return
+        retry.failures += 1
+        retry.next_at = self.clock() + self.delay(retry.failures)
+        log.warning(
+            "witness %s: push failed (%d in a row, next in %.0f s): %s",
+            result.witness,
+            retry.failures,
+            self.delay(retry.failures),
+            result.error,
+        )
+
+    async def run(self) -> None:
+        """Rounds until cancelled; a round runs in a worker thread (it blocks on HTTP and
+        the database), and nothing a round raises stops the next."""
+        from starlette.concurrency import run_in_threadpool
+
+        while True:
+            try:
+                await run_in_threadpool(self.run_once)
+            except Exception:  # the node keeps serving; what failed goes to its log
+                log.exception("witness push round failed")
+            await asyncio.sleep(self.interval)
