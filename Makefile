@@ -14,8 +14,9 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+# `make demo SERVE=1` leaves the nodes serving (and prints their URLs) until Ctrl-C.
 demo: $(STAMP)
-	$(PY) -m treatyledger.demo
+	$(PY) -m treatyledger.demo $(if $(SERVE),--serve)
 
 test: $(STAMP)
 	$(PY) tests/check_postgres.py

@@ -10,19 +10,24 @@ sources) against the official figures they list, each labelled an independent ch
 figure follows from per-base and per-type sources alone) or a reproduction of the input (some
 number was fitted to an official figure).
 
-Section 3 runs a full treaty cycle between two party nodes (US and RU) on loopback, with
-SQLite workspaces under ./demo-out/ (``treatyledger.exercise``): each party's 2011 New START
-baseline and its reductions to 2018 are notified to its own node, each party verifies,
-mirrors, counts and cosigns the other's log, and the counts each verified are printed per
-data date beside the official aggregates and the limits; ./demo-out/summary.html has the plot.
-The servers stop when the demo ends, however it ends. Exit status 1 if any verified count
-or any force's figure differs from the official one.
+Section 3 runs the decade exercise between two party nodes (US and RU) on loopback, with
+SQLite workspaces under ./demo-out/ (``treatyledger.exercise``): New START from the 2011-02-05
+baseline to the expiry on 2026-02-05, both forces at item level (bases, UIDs, containment),
+some 20,000 notifications of reductions, maintenance, movements and exits, Russia's
+suspension of February 2023 (no Russian data after 2022-09-01); each party verifies, mirrors,
+counts and cosigns the other's log, and the counts each verified are printed per data date
+beside the official aggregates and the limits; ./demo-out/summary.html has the plot. The
+servers stop when the demo ends, however it ends, unless ``--serve`` (``make demo SERVE=1``)
+asks to keep them. Exit status 1 if any verified count or any force's figure differs from
+the official one.
 """
 
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -131,23 +136,48 @@ def forces_section(console: Console, catalog: Catalog) -> bool:
     return all_match
 
 
-def treaty_cycle_section(console: Console, out: Path = DEMO_OUT) -> bool:
-    """Two party nodes verify each other through New START 2011-2018; True if every count
-    one party verified equals the official aggregate."""
+def treaty_cycle_section(console: Console, out: Path = DEMO_OUT, *, serve: bool = False) -> bool:
+    """Two party nodes verify each other through New START 2011-2026; True if every count
+    one party verified equals the official aggregate. With ``serve`` the nodes keep serving
+    until the user interrupts."""
     from treatyledger.exercise import print_exercise, run_exercise
 
-    console.rule("Two party nodes: New START 2011-2018, notified, verified, cosigned")
-    result = run_exercise(out, say=lambda line: console.print(line, highlight=False))
+    console.rule("Two party nodes: New START 2011-2026, notified, verified, cosigned")
+    result = run_exercise(out, serve=serve, say=lambda line: console.print(line, highlight=False))
     print_exercise(console, result)
+    if serve:
+        _keep_serving(console, result)
     return result.all_match
 
 
-def main() -> None:
+def _keep_serving(console: Console, result: Any) -> None:
+    for party, url in result.serving.items():
+        console.print(
+            f"{party} node: {url}/observer (public page); party pages at {url}/party with the "
+            f"owner token in {out_token(result, party)}",
+            highlight=False,
+        )
+    console.print("Serving until Ctrl-C.", highlight=False)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        result.close()
+
+
+def out_token(result: Any, party: str) -> Path:
+    return Path(result.out) / party.lower() / "owner.token"
+
+
+def main(argv: list[str] | None = None) -> None:
+    serve = "--serve" in (sys.argv[1:] if argv is None else argv)
     console = Console(width=max(Console().width, 120))
     catalog = load_catalog()
     counting_section(console, catalog)
     forces_match = forces_section(console, catalog)
-    if not treaty_cycle_section(console) or not forces_match:
+    if not treaty_cycle_section(console, serve=serve) or not forces_match:
         sys.exit(1)
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from treatyledger.exercise import _points as official_points
+from treatyledger.exercise import official_points
 from treatyledger.files import load_catalog
 from treatyledger.ledger import sign
 from treatyledger.ledger.synthetic import synthetic_stream

@@ -159,3 +159,31 @@ def test_a_failed_issue_insert_leaves_no_record(
     with pytest.raises(IntegrityError):
         record(workspace, finding())
     assert list_inspections(workspace.engine) == []
+
+
+def test_inspections_in_time_order_see_what_a_full_replay_sees(
+    workspace: Workspace, declared: LedgerStore, us: Notifier
+) -> None:
+    """The store keeps the declared state between inspections (store.declared_cache): with
+    notifications stored between the inspections, and an inspection earlier than the last,
+    every answer is the full replay's."""
+    from treatyledger.inspect.findings import reconcile_with_ledger
+    from treatyledger.store.ledger_reads import load_records
+
+    policy = workspace_policy(workspace.engine, workspace.rules)
+    day = timedelta(days=1)
+
+    def same_as_full_replay(entry: InspectionRecord) -> list[Any]:
+        expected = reconcile_with_ledger(entry, load_records(workspace.engine, "US"), policy)
+        assert record(workspace, entry) == expected
+        return expected
+
+    assert same_as_full_replay(finding(id="A", time=(T0 + 10 * day).isoformat()))
+    unload = us.make("unload", {"container": "US-M1", "warheads": 2}, effective=T0 + 20 * day)
+    assert [a.status for a in declared.submit([unload])] == ["accepted"]
+    later = same_as_full_replay(
+        finding(id="B", time=(T0 + 30 * day).isoformat(), rvs_observed={"US-M1": 0})
+    )
+    assert later == []  # the unload stored after the first inspection is seen
+    earlier = same_as_full_replay(finding(id="C", time=(T0 + 15 * day).isoformat()))
+    assert earlier[0].expected == "2 reentry vehicles"

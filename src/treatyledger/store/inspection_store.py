@@ -14,10 +14,10 @@ from sqlalchemy import Connection, Engine, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from treatyledger.errors import InputError
-from treatyledger.inspect.findings import ComplianceIssue, InspectionRecord, reconcile_with_ledger
+from treatyledger.inspect.findings import ComplianceIssue, InspectionRecord
 from treatyledger.ledger.policy import LedgerPolicy
+from treatyledger.store.declared_cache import reconcile_inspection
 from treatyledger.store.inspection_tables import ComplianceIssueRow, InspectionRecordRow
-from treatyledger.store.ledger_reads import load_records
 
 OPEN = "open"
 
@@ -91,7 +91,7 @@ def record_inspection(
             f"inspection record {record.id}: expected an inspection type of the rule set "
             f"({', '.join(sorted(inspection_types)) or 'none'}), found {record.inspection_type!r}"
         )
-    issues = reconcile_with_ledger(record, load_records(engine, party), policy)
+    issues = reconcile_inspection(engine, record, party, policy)
     moment = submitted_at or datetime.now(UTC)
     try:
         with engine.begin() as conn:

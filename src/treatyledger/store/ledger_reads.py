@@ -39,10 +39,13 @@ class StoredNotification:
     record: dict[str, Any]  # the signed envelope in JSON form
 
 
-def load_records(engine: Engine, party: str | None = None) -> list[dict[str, Any]]:
-    """Every stored notification (of ``party``) in JSON form, in sequence order per party."""
+def load_records(
+    engine: Engine, party: str | None = None, *, after_sequence: int = 0
+) -> list[dict[str, Any]]:
+    """Every stored notification (of ``party``; with ``after_sequence``, only those of higher
+    sequence) in JSON form, in sequence order per party."""
     with engine.connect() as conn:
-        return list(iter_records(conn, party))
+        return list(iter_records(conn, party, after_sequence=after_sequence))
 
 
 def notifications_in_acceptance_order(engine: Engine) -> list[Notification]:
@@ -87,12 +90,16 @@ def records_version(engine: Engine, party: str) -> tuple[int, int]:
     return int(row[0]), int(row[1] or 0)
 
 
-def iter_records(conn: Connection, party: str | None) -> Iterator[dict[str, Any]]:
+def iter_records(
+    conn: Connection, party: str | None, *, after_sequence: int = 0
+) -> Iterator[dict[str, Any]]:
     query = select(NotificationRow.signed_bytes).order_by(
         NotificationRow.party, NotificationRow.sequence
     )
     if party is not None:
         query = query.where(NotificationRow.party == party)
+    if after_sequence:
+        query = query.where(NotificationRow.sequence > after_sequence)
     for (signed,) in conn.execution_options(yield_per=2000).execute(query):
         yield json.loads(bytes(signed))
 

@@ -1,0 +1,133 @@
+"""The exercise's nodes: one workspace per party (SQLite) under the output directory, keys
+exchanged out of band, each node served on loopback with the other party as its ``peer``
+(with its cosigner key), an ``observer`` and the other party's ``inspector`` principal; and
+the HTTP calls the exercise makes to them. ``Nodes.stop`` stops every server, whatever
+happened (the exercise calls it in a ``finally``)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from treatyledger.node.auth import Role, add_principal
+from treatyledger.node.context import NodeContext
+from treatyledger.node.keys import cosigner_vkey
+from treatyledger.node.server import RunningNode, serve_in_thread
+from treatyledger.node.submission import submission_body
+from treatyledger.report.dashboard import create_node_app
+from treatyledger.store.workspace import Workspace
+
+RULES = "new-start"
+BATCH = 500
+MAX_BODY_BYTES = 8 << 20  # the baseline declaration lists a whole force in one notification
+TIMEOUT = 300.0
+
+
+class ExerciseError(RuntimeError):
+    """A node refused what the exercise sent it (a bug: every notification is legal)."""
+
+
+@dataclass
+class PartyNode:
+    workspace: Workspace
+    running: RunningNode | None
+    #: role -> token of the principal the exercise uses on this node
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def party(self) -> str:
+        return self.workspace.party
+
+    @property
+    def url(self) -> str:
+        assert self.running is not None
+        return self.running.url
+
+    def client(self, role: str, timeout: float = TIMEOUT) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {self.tokens[role]}"}
+        return httpx.Client(base_url=self.url, headers=headers, timeout=timeout)
+
+    def submit(self, signed: list[dict[str, Any]]) -> int:
+        """Submit signed notifications in batches; every one must be accepted."""
+        accepted = 0
+        with self.client("owner") as client:
+            for start in range(0, len(signed), BATCH):
+                response = client.post(
+                    "/v1/notifications",
+                    content=submission_body(signed[start : start + BATCH]),
+                    headers={"Content-Type": "application/json"},
+                )
+                body = response.json()
+                if response.status_code >= 400 or body.get("rejected"):
+                    first = next(
+                        (r for r in body.get("results", ()) if r["status"] == "rejected"), body
+                    )
+                    raise ExerciseError(f"{self.party} node refused: {first}")
+                accepted += body["accepted"]
+        return accepted
+
+    def get(self, role: str, path: str, **params: Any) -> Any:
+        with self.client(role) as client:
+            response = client.get(path, params=params)
+        response.raise_for_status()
+        return response.json()
+
+
+class Nodes:
+    """The parties' workspaces and served nodes (``start``), stopped by ``stop``."""
+
+    def __init__(self, out: Path, parties: Iterable[str]):
+        self.out = out
+        self.parties = tuple(parties)
+        self.nodes: dict[str, PartyNode] = {}
+
+    def __getitem__(self, party: str) -> PartyNode:
+        return self.nodes[party]
+
+    def other(self, party: str) -> str:
+        return next(p for p in self.parties if p != party)
+
+    def create(self) -> None:
+        self.out.mkdir(parents=True, exist_ok=True)
+        for party in self.parties:
+            shutil.rmtree(self.out / party.lower(), ignore_errors=True)
+            workspace = Workspace.init(self.out / party.lower(), party, rules=RULES)
+            self.nodes[party] = PartyNode(workspace, None)
+        for party, node in self.nodes.items():  # keys are exchanged out of band, once
+            other = self.nodes[self.other(party)].workspace
+            node.workspace.register_party_key(other.party, other.public_key)
+            engine = node.workspace.engine
+            node.tokens = {
+                "owner": add_principal(engine, f"{party.lower()}-office", Role.OWNER),
+                "peer": add_principal(
+                    engine,
+                    f"{other.party.lower()}-office",
+                    Role.PEER,
+                    vkey=str(cosigner_vkey(other.party, other.public_key)),
+                ),
+                "inspector": add_principal(
+                    engine, f"{other.party.lower()}-inspectors", Role.INSPECTOR
+                ),
+                "observer": add_principal(engine, "public", Role.OBSERVER),
+            }
+
+    def start(self) -> None:
+        for node in self.nodes.values():
+            context = NodeContext.from_workspace(node.workspace, max_body_bytes=MAX_BODY_BYTES)
+            node.running = serve_in_thread(create_node_app(context))
+
+    def stop(self) -> None:
+        for node in self.nodes.values():
+            if node.running is not None:
+                node.running.stop()
+                node.running = None
+
+    def close(self) -> None:
+        self.stop()
+        for node in self.nodes.values():
+            node.workspace.close()
