@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from treatyledger import __version__
+from treatyledger.model.text import visible
 
 app = typer.Typer(
     name="treatyledger",
@@ -16,12 +20,21 @@ app = typer.Typer(
 )
 
 
-def _console(stderr: bool = False) -> Console:
+class VisibleConsole(Console):
+    """A console that shows control and bidirectional characters as ``<U+XXXX>`` in every
+    string it renders (messages, table cells): names and reasons come from the other party,
+    and a terminal escape or a right-to-left override must not act on the reader's screen."""
+
+    def render_str(self, text: str, **options: Any) -> Text:
+        return super().render_str(visible(text), **options)
+
+
+def _console(stderr: bool = False) -> VisibleConsole:
     # Piped output is not cut to 80 columns: without a terminal, tables and lines take the
     # width they need (a terminal's own width still applies when there is one).
-    console = Console(stderr=stderr)
+    console = VisibleConsole(stderr=stderr)
     if not console.is_terminal:
-        console = Console(stderr=stderr, width=1000)
+        console = VisibleConsole(stderr=stderr, width=1000)
     return console
 
 

@@ -33,7 +33,7 @@ from treatyledger.cli.options import CommandLineError, OutputFormat, parse_date
 from treatyledger.errors import ExitCode, InputFileError
 from treatyledger.files import load_catalog, load_rule_set, read_inventory
 from treatyledger.files.inventory import COLUMNS as INVENTORY_COLUMNS
-from treatyledger.files.inventory import inventory_rows
+from treatyledger.files.inventory import inventory_rows, visible_row
 from treatyledger.ledger import sign, time_series
 from treatyledger.ledger.reconcile import reconcile
 from treatyledger.model.notifications import (
@@ -307,7 +307,7 @@ def inventory_command(
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=list(INVENTORY_COLUMNS), lineterminator="\n")
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows(visible_row(row) for row in rows)
         typer.echo(buffer.getvalue(), nl=False)
     else:
         table = Table("uid", "kind", "system type", "status", "warheads", "facility", "in")

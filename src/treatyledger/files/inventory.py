@@ -34,6 +34,7 @@ from treatyledger.model.catalog import Catalog
 from treatyledger.model.items import Inventory, Item, capacity_problem, inventory_of, make_item
 from treatyledger.model.kinds import Armament, Basing, FacilityType, ItemKind, Role, Status
 from treatyledger.model.parties import Facility
+from treatyledger.model.text import visible
 
 MAX_INVENTORY_BYTES = 512 << 20
 MAX_ROWS = 5_000_000
@@ -505,5 +506,11 @@ def write_inventory_csv(inventory: Inventory) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(COLUMNS), lineterminator="\n")
     writer.writeheader()
-    writer.writerows(inventory_rows(inventory))
+    writer.writerows(visible_row(row) for row in inventory_rows(inventory))
     return buffer.getvalue()
+
+
+def visible_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A row for text output: control and bidirectional characters shown as ``<U+XXXX>``
+    (names refuse them; a row read from an older store may still hold one)."""
+    return {k: visible(v) if isinstance(v, str) else v for k, v in row.items()}

@@ -18,6 +18,7 @@ from treatyledger.model.kinds import (
     Status,
 )
 from treatyledger.model.parties import IDENTIFIER_PATTERN, Facility
+from treatyledger.model.text import Name
 
 UID_PATTERN = IDENTIFIER_PATTERN
 
@@ -41,7 +42,7 @@ class Item(BaseModel):
     uid: str | None = Field(default=None, pattern=UID_PATTERN)
     party: str = Field(pattern=IDENTIFIER_PATTERN)
     kind: ItemKind
-    system_type: str | None = Field(default=None, min_length=1, max_length=64)
+    system_type: Name | None = Field(default=None, min_length=1, max_length=64)
     status: Status
     quantity: int = Field(default=1, ge=0, le=MAX_JSON_INT)
     warheads: int | None = Field(default=None, ge=0, le=MAX_JSON_INT)
@@ -50,7 +51,7 @@ class Item(BaseModel):
     basing: Basing | None = None
     facility: str | None = Field(default=None, pattern=IDENTIFIER_PATTERN)
     contained_in: str | None = Field(default=None, pattern=UID_PATTERN)
-    warhead_type: str | None = Field(default=None, max_length=64)
+    warhead_type: Name | None = Field(default=None, max_length=64)
     role: Role | None = None
 
     @model_validator(mode="after")

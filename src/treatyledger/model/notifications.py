@@ -30,6 +30,7 @@ from treatyledger.errors import InputError
 from treatyledger.model.items import MAX_JSON_INT, UID_PATTERN, Item
 from treatyledger.model.kinds import Status
 from treatyledger.model.parties import IDENTIFIER_PATTERN, Facility
+from treatyledger.model.text import Name
 
 #: Bounds on hostile input. A declaration or database may list a whole force (New START
 #: parties held under 3,000 accountable items each); the bound leaves an order of magnitude.
@@ -221,7 +222,7 @@ MAX_ESCROW_CATEGORIES = 64
 MAX_ESCROW_ITEMS = 5_000_000
 MAX_ESCROW_WHERE_FIELDS = 16
 MAX_ESCROW_WHERE_VALUES = 1_000
-EscrowValue = Annotated[str, Field(min_length=1, max_length=128)]
+EscrowValue = Annotated[Name, Field(min_length=1, max_length=128)]
 
 
 class EscrowCategoryPayload(_Payload):
@@ -229,7 +230,7 @@ class EscrowCategoryPayload(_Payload):
 
     name: PartyId
     where: dict[
-        Annotated[str, Field(max_length=32)],
+        Annotated[Name, Field(max_length=32)],
         Annotated[list[EscrowValue], Field(min_length=1, max_length=MAX_ESCROW_WHERE_VALUES)],
     ] = Field(default_factory=dict, max_length=MAX_ESCROW_WHERE_FIELDS)
     measure: Literal["items", "warheads"] = "items"
@@ -300,7 +301,7 @@ class ZkCategoryPayload(_Payload):
 
 
 class ZkCheckpointPayload(_Payload):
-    origin: str = Field(min_length=1, max_length=256)
+    origin: Name = Field(min_length=1, max_length=256)
     size: int = Field(ge=0, le=MAX_JSON_INT)
     root: str = Field(pattern=r"^[A-Za-z0-9+/]{43}=$")
 

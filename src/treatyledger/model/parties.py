@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from treatyledger.model.kinds import FacilityType
+from treatyledger.model.text import Name
 
 #: Identifiers are short and printable: they appear in file names, log origins and URLs.
 IDENTIFIER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,127}$"
@@ -16,7 +17,7 @@ class Party(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     id: str = Field(pattern=IDENTIFIER_PATTERN)
-    name: str = Field(default="", max_length=200)
+    name: Name = Field(default="", max_length=200)
     public_keys: tuple[str, ...] = ()
 
 
@@ -28,6 +29,6 @@ class Facility(BaseModel):
     id: str = Field(pattern=IDENTIFIER_PATTERN)
     party: str = Field(pattern=IDENTIFIER_PATTERN)
     type: FacilityType
-    name: str = Field(default="", max_length=200)
+    name: Name = Field(default="", max_length=200)
     latitude: float | None = Field(default=None, ge=-90, le=90)
     longitude: float | None = Field(default=None, ge=-180, le=180)

@@ -191,6 +191,13 @@ async def _authenticate(request: Request, token: str) -> Caller | None:
 async def _caller_of(request: Request, roles: frozenset[Role]) -> Caller:
     cached = getattr(request.state, "caller", None)
     if cached is None:
+        if len(request.headers.getlist("authorization")) > 1:
+            # which one would count differs between proxies and servers: refuse both
+            raise Problem(
+                400,
+                "the request carries more than one Authorization header; send one",
+                problem="ambiguous-credentials",
+            )
         credentials: HTTPAuthorizationCredentials | None = await bearer_scheme(request)
         if credentials is None:
             raise Problem(

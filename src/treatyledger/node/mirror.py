@@ -5,12 +5,12 @@ peer's log leaf by leaf, so the mirror's tree root can be compared with the peer
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from treatyledger.errors import VerificationFailure
+from treatyledger.ledger.canonical import Received
 from treatyledger.node.views import treaty
 from treatyledger.rules import count
 from treatyledger.store import log_entries
@@ -36,15 +36,18 @@ class Mirror:
         log order); returns how many were new. Already mirrored ones are duplicates."""
         records = []
         for position, entry in enumerate(entries):
-            try:
-                record = json.loads(entry)
-            except (ValueError, UnicodeDecodeError):
-                raise MirrorRejected(f"entry {position} of the page is not JSON") from None
-            if not isinstance(record, dict) or record.get("party") != party:
+            # the leaf's own bytes: the store checks they are canonical and verifies the
+            # party's signature over them, as for a submission
+            received = Received.decode(bytes(entry))
+            if received.problem is not None:
+                raise MirrorRejected(
+                    f"entry {position} of the page is not JSON: {received.problem.reason}"
+                )
+            if not isinstance(received.value, dict) or received.value.get("party") != party:
                 raise MirrorRejected(
                     f"the log of {party} holds a notification of another party or none"
                 )
-            records.append(record)
+            records.append(received)
         acks = self.store.submit(records)
         for ack in acks:
             if ack.status == "rejected":
