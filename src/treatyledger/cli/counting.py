@@ -17,6 +17,7 @@ from treatyledger.model.items import Inventory
 from treatyledger.rules import (
     CountResult,
     Explanation,
+    InventoryTable,
     RuleSet,
     count,
     explain,
@@ -172,7 +173,15 @@ def count_command(
     as_of_date = parse_date(as_of, "--as-of")
     catalog = load_catalog(catalog_file)
     rule_set = load_checked_rule_set(rules)
-    force = load_inventory(inventory, catalog, workspace, as_of_date, rule_set)
+    if inventory is not None and workspace is None:
+        # a file is read straight into the counting table (no Item per row: issue 19)
+        from treatyledger.files.inventory_table import read_inventory_table
+
+        force: Inventory | InventoryTable = read_inventory_table(
+            inventory, catalog, rule_set.treaty.parties
+        )
+    else:
+        force = load_inventory(inventory, catalog, workspace, as_of_date, rule_set)
     result = count(force, rule_set, catalog, as_of=as_of_date)
     if output is OutputFormat.JSON:
         typer.echo(json.dumps(result.to_json_dict(), indent=2))

@@ -14,7 +14,7 @@ or carries warheads. A row without a UID stands for items whose containment is n
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -213,15 +213,42 @@ class InventoryTable:
         """Resolve every row's system type and fallbacks once. Unknown types, a load beyond a
         type's physical capacity and a container no row has are errors naming the item."""
         items = inventory.items
-        party_ids = tuple(sorted({item.party for item in items}))
+        return cls.from_templates(
+            items,
+            np.arange(len(items), dtype=np.intp),
+            RowIdentities(
+                uids=[item.uid for item in items],
+                facilities=[item.facility for item in items],
+                contained_in=[item.contained_in for item in items],
+            ),
+            {facility_id: f.type for facility_id, f in inventory.facilities.items()},
+            catalog,
+        )
+
+    @classmethod
+    def from_templates(
+        cls,
+        templates: Sequence[Item],
+        template_of_row: npt.NDArray[np.intp],
+        identities: RowIdentities,
+        facility_types: Mapping[str, FacilityType],
+        catalog: Catalog,
+    ) -> InventoryTable:
+        """A table whose rows share a few validated template items and differ only in their
+        identity (UID, facility, container), as the rows of a large inventory file do: the
+        type, fallbacks and bounds are resolved once per template, not once per row.
+        ``template_of_row[r]`` is row r's template; a template's own UID, facility and
+        container are not read (``identities`` gives every row's)."""
+        party_ids = tuple(sorted({item.party for item in templates}))
         party_code = {p: i for i, p in enumerate(party_ids)}
         types: list[SystemType] = []
         type_code: dict[str, int] = {}
         codes = _enum_codes()
-        row_of_uid = {item.uid: row for row, item in enumerate(items) if item.uid is not None}
-        holds = {row_of_uid[i.contained_in] for i in items if i.contained_in in row_of_uid}
-        columns: dict[str, list[Any]] = {name: [] for name in _COLUMN_DTYPES}
-        for row, item in enumerate(items):
+        # the columns a row takes from its template (the others follow from its identity)
+        per_template: dict[str, list[Any]] = {
+            name: [] for name in _COLUMN_DTYPES if name not in _IDENTITY_COLUMNS
+        }
+        for item in templates:
             system_type = _system_type(item, catalog)
             if system_type is not None and system_type.id not in type_code:
                 type_code[system_type.id] = len(types)
@@ -230,25 +257,53 @@ class InventoryTable:
             type_index = NO_TYPE if system_type is None else type_code[system_type.id]
             values = _row_columns(item, system_type, type_index, codes)
             values["party"] = party_code[item.party]
-            values["container"] = _container_row(item, row_of_uid)
-            values["loaded"] = row in holds or bool(item.warheads)
             for name, value in values.items():
-                columns[name].append(value)
-        facility_ids = _facilities_of(items, row_of_uid)
-        columns["facility_type"] = [
-            _facility_type_code(inventory, facility, codes["facility_type"])
-            for facility in facility_ids
-        ]
+                if name in per_template:
+                    per_template[name].append(value)
+        which = np.asarray(template_of_row, dtype=np.intp)
         arrays = {
-            name: np.array(values, dtype=_COLUMN_DTYPES[name]) for name, values in columns.items()
+            name: np.array(values, dtype=_COLUMN_DTYPES[name])[which]
+            for name, values in per_template.items()
         }
+        template_labels = [row_label(item) for item in templates]
+        labels = [
+            uid or template_labels[t]
+            for uid, t in zip(identities.uids, which.tolist(), strict=True)
+        ]
+        container = _container_rows(identities, labels)
+        arrays["container"] = container
+        arrays["identified"] = np.array([u is not None for u in identities.uids], dtype=np.bool_)
+        arrays["contained"] = container != NO_CONTAINER
+        loaded = arrays["warheads"] > 0
+        loaded[container[container != NO_CONTAINER]] = True
+        arrays["loaded"] = loaded
+        facility_ids = _facilities_of(identities.facilities, container)
+        type_codes = codes["facility_type"]
+        arrays["facility_type"] = np.array(
+            [
+                NO_FACILITY_TYPE
+                if facility is None or facility not in facility_types
+                else type_codes[facility_types[facility]]
+                for facility in facility_ids
+            ],
+            dtype=np.int8,
+        )
         return cls(
             party_ids=party_ids,
             system_types=tuple(types),
-            labels=[row_label(item) for item in items],
+            labels=labels,
             facility_ids=facility_ids,
             **arrays,
         )
+
+
+@dataclass(frozen=True)
+class RowIdentities:
+    """What tells one row of a table from another with the same template: parallel lists."""
+
+    uids: Sequence[str | None]
+    facilities: Sequence[str | None]
+    contained_in: Sequence[str | None]
 
 
 def _row_columns(
@@ -300,39 +355,44 @@ def _check_bounds(item: Item, system_type: SystemType | None) -> None:
         raise ModelValidationError(problem[1], item=item.label, field=problem[0])
 
 
-def _container_row(item: Item, row_of_uid: dict[str, int]) -> int:
-    if item.contained_in is None:
-        return NO_CONTAINER
-    row = row_of_uid.get(item.contained_in)
-    if row is None:
-        raise ModelValidationError(
-            f"contained_in names {item.contained_in!r}, which no item of the inventory has",
-            item=item.label,
-            field="contained_in",
-        )
-    return row
+def _container_rows(identities: RowIdentities, labels: Sequence[str]) -> npt.NDArray[np.int32]:
+    """Each row's container row (NO_CONTAINER: none); a container no row has is an error."""
+    row_of_uid = {uid: row for row, uid in enumerate(identities.uids) if uid is not None}
+    container = np.full(len(labels), NO_CONTAINER, dtype=np.int32)
+    for row, holder in enumerate(identities.contained_in):
+        if holder is None:
+            continue
+        found = row_of_uid.get(holder)
+        if found is None:
+            raise ModelValidationError(
+                f"contained_in names {holder!r}, which no item of the inventory has",
+                item=labels[row],
+                field="contained_in",
+            )
+        container[row] = found
+    return container
 
 
-def _facilities_of(items: Sequence[Item], row_of_uid: dict[str, int]) -> list[str | None]:
+def _facilities_of(
+    facilities: Sequence[str | None], container: npt.NDArray[np.int32]
+) -> list[str | None]:
     """Each row's facility: its own, else its outermost container's (containment chains are
     at most four deep: warhead, missile, launcher, submarine)."""
-    facilities: list[str | None] = []
-    for item in items:
-        facility = item.facility
-        holder = item
+    holders = container.tolist()
+    found: list[str | None] = []
+    for row, facility in enumerate(facilities):
+        holder = holders[row]
         for _ in range(len(KINDS)):
-            if facility is not None or holder.contained_in is None:
+            if facility is not None or holder == NO_CONTAINER:
                 break
-            holder = items[row_of_uid[holder.contained_in]]
-            facility = holder.facility
-        facilities.append(facility)
-    return facilities
+            facility = facilities[holder]
+            holder = holders[holder]
+        found.append(facility)
+    return found
 
 
-def _facility_type_code(inventory: Inventory, facility: str | None, codes: dict[Any, int]) -> int:
-    known = inventory.facilities.get(facility) if facility is not None else None
-    return NO_FACILITY_TYPE if known is None else codes[known.type]
-
+#: Columns computed from a row's UID, facility and container, not from its template.
+_IDENTITY_COLUMNS = frozenset({"container", "identified", "contained", "loaded", "facility_type"})
 
 _COLUMN_DTYPES: dict[str, type[np.generic]] = {
     "party": np.int32,

@@ -1,0 +1,214 @@
+"""The large-file reader (issue 19): a CSV read straight into the counting table must agree
+with the item-by-item reader on every column and every count, and refuse what it refuses
+with the same file, line and column."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from treatyledger.errors import InputFileError
+from treatyledger.files import load_catalog, load_rule_set, rule_set_names
+from treatyledger.files.inventory import read_inventory
+from treatyledger.files.inventory_table import read_inventory_table
+from treatyledger.rules import InventoryTable, count
+
+COLUMNS = [
+    "party",
+    "kind",
+    "status",
+    "system_type",
+    "quantity",
+    "warheads",
+    "armament",
+    "lrna_capacity",
+    "basing",
+    "uid",
+    "facility",
+    "facility_type",
+    "contained_in",
+    "role",
+]
+CATALOG = load_catalog()
+
+
+def write(tmp_path: Path, rows: list[dict[str, str]], name: str = "inv.csv") -> Path:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    path = tmp_path / name
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+    return path
+
+
+def base_force(bases: int = 3, per_base: int = 4) -> list[dict[str, str]]:
+    """Launchers at ICBM bases holding missiles holding warheads, stored missiles, bombers."""
+    rows: list[dict[str, str]] = []
+    for b in range(bases):
+        for n in range(per_base):
+            launcher, missile = f"L{b}-{n}", f"M{b}-{n}"
+            rows.append(
+                {
+                    "party": "US",
+                    "kind": "icbm_launcher",
+                    "status": "deployed",
+                    "system_type": "MM III",
+                    "uid": launcher,
+                    "facility": f"BASE-{b}",
+                    "facility_type": "icbm_base",
+                }
+            )
+            rows.append(
+                {
+                    "party": "US",
+                    "kind": "icbm",
+                    "status": "deployed",
+                    "system_type": "MM III",
+                    "uid": missile,
+                    "contained_in": launcher,
+                    "warheads": "1",
+                }
+            )
+            rows.append(
+                {
+                    "party": "US",
+                    "kind": "warhead",
+                    "status": "deployed",
+                    "uid": f"W{b}-{n}",
+                    "contained_in": missile,
+                }
+            )
+    rows.append(
+        {
+            "party": "US",
+            "kind": "icbm",
+            "status": "non_deployed",
+            "system_type": "MM III",
+            "quantity": "7",
+            "facility": "STORE",
+            "facility_type": "storage",
+        }
+    )
+    rows.append(
+        {
+            "party": "US",
+            "kind": "heavy_bomber",
+            "status": "deployed",
+            "system_type": "B-52H",
+            "uid": "B1",
+            "facility": "TEST",
+            "facility_type": "test_range",
+        }
+    )
+    return rows
+
+
+def assert_same_table(a: InventoryTable, b: InventoryTable) -> None:
+    for name in [
+        "party",
+        "kind",
+        "status",
+        "armament",
+        "basing",
+        "facility_type",
+        "contained",
+        "type_index",
+        "quantity",
+        "warheads",
+        "lrna_capacity",
+        "role",
+        "identified",
+        "container",
+        "loaded",
+        "warheads_declared",
+    ]:
+        assert np.array_equal(getattr(a, name), getattr(b, name)), name
+    assert a.party_ids == b.party_ids
+    assert [t.id for t in a.system_types] == [t.id for t in b.system_types]
+    assert list(a.labels or ()) == list(b.labels or ())
+    assert list(a.facility_ids or ()) == list(b.facility_ids or ())
+
+
+def test_the_table_equals_the_item_readers_table_and_counts_alike(tmp_path: Path) -> None:
+    path = write(tmp_path, base_force())
+    table = read_inventory_table(path, CATALOG)
+    inventory = read_inventory(path, CATALOG)
+    assert_same_table(table, InventoryTable.from_inventory(inventory, CATALOG))
+    for name in rule_set_names():
+        rule_set = load_rule_set(name)
+        assert count(table, rule_set, CATALOG) == count(inventory, rule_set, CATALOG), name
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.data())
+def test_any_mix_of_rows_reads_alike(
+    tmp_path_factory: pytest.TempPathFactory, data: st.DataObject
+) -> None:
+    """Any subset of rows, valid or not: both readers give the same table or the same error
+    (a row whose container was left out is refused by both, naming the same line)."""
+    rows = base_force(bases=2, per_base=2)
+    chosen = data.draw(st.lists(st.sampled_from(rows), min_size=1, max_size=len(rows)))
+    path = write(tmp_path_factory.mktemp("inv"), chosen)
+    try:
+        expected = InventoryTable.from_inventory(read_inventory(path, CATALOG), CATALOG)
+    except InputFileError as exc:
+        with pytest.raises(InputFileError) as by_table:
+            read_inventory_table(path, CATALOG)
+        assert str(by_table.value) == str(exc)
+        return
+    assert_same_table(read_inventory_table(path, CATALOG), expected)
+
+
+def errors_of(path: Path) -> tuple[str, str]:
+    with pytest.raises(InputFileError) as by_table:
+        read_inventory_table(path, CATALOG, ("US", "RU"))
+    with pytest.raises(InputFileError) as by_items:
+        read_inventory(path, CATALOG, ("US", "RU"))
+    return str(by_table.value), str(by_items.value)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"warheads": "99"},  # 99 RVs on one Minuteman III: beyond its capacity
+        {"party": "XX"},  # not a party of the treaty
+        {"uid": "L0-0"},  # a UID twice
+        {"uid": "bad uid!"},  # not a UID
+        {"contained_in": "NOWHERE"},  # a container no row has
+        {"facility_type": "air_base", "facility": "BASE-0"},  # BASE-0 declared twice, unlike
+        {"status": "exploded"},  # not a status
+        {"system_type": "Nonesuch"},  # not in the catalog
+    ],
+)
+def test_a_bad_row_is_refused_with_the_item_readers_error(
+    tmp_path: Path, change: dict[str, str]
+) -> None:
+    rows = base_force()
+    target = dict(rows[4])  # a missile in a launcher, line 6 of the file
+    target.update(change)
+    rows[4] = target
+    by_table, by_items = errors_of(write(tmp_path, rows))
+    assert by_table == by_items
+    assert ":6" in by_table
+
+
+def test_empty_and_header_only_files_are_errors(tmp_path: Path) -> None:
+    path = write(tmp_path, [])
+    by_table, by_items = errors_of(path)
+    assert by_table == by_items
+    assert "no items" in by_table
+
+
+def test_quoted_cells_take_the_general_reader(tmp_path: Path) -> None:
+    path = write(tmp_path, base_force())
+    text = path.read_text().replace("BASE-1", '"BASE-1"')
+    path.write_text("# a comment line\n\n" + text)
+    table = read_inventory_table(path, CATALOG)
+    assert_same_table(table, InventoryTable.from_inventory(read_inventory(path, CATALOG), CATALOG))
