@@ -197,3 +197,57 @@ def test_a_count_contradicting_the_opened_value_is_a_compliance_issue(
     bad = run(capsys, "zk", "verify-opening", "--proof", str(proven), "--opening",
               str(opening), "--found", "deployed_warheads")  # fmt: skip
     assert bad[0] == ExitCode.MALFORMED and "CATEGORY=N" in bad[2]
+
+
+def test_a_recorded_contradiction_lands_as_a_compliance_issue_in_the_store(
+    proven: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """RU's inspectors count 153 at WARREN where US committed to 150: with --record the
+    contradiction is a compliance issue in RU's store, about US, raised by RU, whose
+    evidence is the commitment and the limit proof; the Commission workflow takes it up."""
+    from treatyledger.store.workspace import Workspace
+
+    Workspace.init(tmp_path / "ru", "RU").close()
+    secret = proven.with_name("proof.secret.json")
+    opening = tmp_path / "warren.json"
+    assert run(capsys, "zk", "open", "--secret", str(secret), "--base", "WARREN",
+               "--out", str(opening))[0] == 0  # fmt: skip
+    code, out, _ = run(
+        capsys, "zk", "verify-opening", "--proof", str(proven), "--opening", str(opening),
+        "--found", "deployed_warheads=153", "--format", "json", "--record",
+        "-w", str(tmp_path / "ru"),
+    )  # fmt: skip
+    assert code == 1
+    [reported] = json.loads(out)["issues"]
+    assert reported["id"] == "RU-1"
+    code, out, err = run(capsys, "issue", "list", "-w", str(tmp_path / "ru"), "--format", "json")
+    assert code == 0, err
+    [stored] = json.loads(out)
+    assert (stored["id"], stored["kind"], stored["party"], stored["raised_by"]) == (
+        "RU-1",
+        "opened_value_mismatch",
+        "US",
+        "RU",
+    )
+    assert stored["evidence"]["commitment"] == reported["evidence"]["commitment"]
+    assert stored["evidence"]["limit_proof"]["as_of"] == "2018-02-05"
+    assert stored["found"] == "deployed_warheads 153 (counted by the inspectors)"
+    assert [e["action"] for e in stored["events"]] == ["raise"]
+
+
+def test_recording_a_contradiction_about_the_workspaces_own_party_is_refused(
+    proven: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from treatyledger.store.workspace import Workspace
+
+    Workspace.init(tmp_path / "us", "US").close()
+    secret = proven.with_name("proof.secret.json")
+    opening = tmp_path / "warren.json"
+    run(capsys, "zk", "open", "--secret", str(secret), "--base", "WARREN", "--out", str(opening))
+    code, _, err = run(
+        capsys, "zk", "verify-opening", "--proof", str(proven), "--opening", str(opening),
+        "--found", "deployed_warheads=153", "--record", "-w", str(tmp_path / "us"),
+    )  # fmt: skip
+    assert code != 0
+    assert "raises issues about the other" in err
+    assert "Traceback" not in err

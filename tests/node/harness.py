@@ -69,9 +69,9 @@ class ServedNode:
         assert response.json()["accepted"] == count
 
 
-def _cosigners(peer_key: Ed25519PrivateKey) -> dict[Role, NoteSigner]:
+def _cosigners(peer_key: Ed25519PrivateKey, peer_party: str) -> dict[Role, NoteSigner]:
     return {
-        Role.PEER: cosigner_for(PEER_PARTY, peer_key),
+        Role.PEER: cosigner_for(peer_party, peer_key),
         Role.WITNESS: NoteSigner(
             "witness.example/w1", Ed25519PrivateKey.generate(), SIG_TYPE_COSIGNATURE
         ),
@@ -86,15 +86,18 @@ def served_node(
     db_url: str | None = None,
     max_body_bytes: int = 1 << 20,
     peer_key: Ed25519PrivateKey | None = None,
+    peer_party: str | None = None,
 ) -> Iterator[ServedNode]:
     """Serve the workspace at ``path`` (created if it does not exist) with fresh principals;
-    ``peer_key`` is the other party's signing key (its cosignatures verify with it)."""
+    ``peer_key`` is the other party's signing key (its cosignatures verify with it) and
+    ``peer_party`` that party (default RU, or US for an RU node)."""
     if (path / "config.toml").exists():
         workspace = Workspace.open(path, db_url=db_url)
     else:
         workspace = Workspace.init(path, party, db_url=db_url)
     peer_key = peer_key or Ed25519PrivateKey.generate()
-    cosigners = _cosigners(peer_key)
+    other = peer_party or ("US" if workspace.party == PEER_PARTY else PEER_PARTY)
+    cosigners = _cosigners(peer_key, other)
     suffix = secrets.token_hex(4)
     tokens = {
         role: add_principal(

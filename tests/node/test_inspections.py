@@ -72,8 +72,11 @@ def test_inspector_finding_with_more_rvs_than_declared_is_a_cited_issue_the_peer
     assert issue["kind"] == "reentry_vehicle_mismatch"
     assert issue["item"] == "US-MS-1"
     assert (issue["expected"], issue["found"]) == ("2 reentry vehicles", "4 reentry vehicles")
-    assert issue["evidence"] == {"notifications": ["US#1", "US#3"], "finding": "INSP-2011-1"}
-    assert issue["status"] == "open"
+    assert issue["evidence"]["notifications"] == ["US#1", "US#3"]
+    assert issue["evidence"]["inspection"] == "INSP-2011-1"
+    assert (issue["party"], issue["raised_by"]) == ("US", "RU")  # RU's inspectors found it
+    assert [e["action"] for e in issue["events"]] == ["raise"]
+    assert "Part Five, Section VI" in issue["rule"]
 
     read = declared.client(Role.PEER).get("/v1/compliance-issues")
     assert read.status_code == 200

@@ -23,7 +23,12 @@ from treatyledger.ledger import sign
 from treatyledger.model.notifications import Notification
 from treatyledger.node.auth import Role
 from treatyledger.node.submission import submission_body
-from treatyledger.store.inspection_tables import ComplianceIssueRow, InspectionRecordRow
+from treatyledger.store.inspection_tables import (
+    ComplianceIssueEventRow,
+    ComplianceIssueRow,
+    InspectionRecordRow,
+    InspectionRunRow,
+)
 from treatyledger.store.ledger_tables import NotificationRow
 from treatyledger.store.node_tables import Principal
 from treatyledger.store.tlog_tables import TlogCheckpointRow, TlogCosignatureRow, TlogLeafRow
@@ -82,6 +87,45 @@ def _finding(_node: ServedNode, _role: Role) -> dict[str, Any]:
 
 
 _finding_ids = itertools.count(1)
+_run_ids = itertools.count(1)
+
+
+def _notice(_node: ServedNode, _role: Role) -> dict[str, Any]:
+    """A notification of arrival by RU's inspectors, a fresh id each call."""
+    return {
+        "id": f"RUN-{next(_run_ids)}",
+        "inspection_type": "type-one",
+        "inspecting_party": "RU",
+        "inspected_party": "US",
+        "arrival": "2011-04-01T08:00:00Z",
+        "notified_at": "2011-03-30T08:00:00Z",
+    }
+
+
+def _site(_node: ServedNode, _role: Role) -> dict[str, Any]:
+    return {"site": "US-BASE", "designated_at": "2011-04-01T09:00:00Z"}
+
+
+def _items(_node: ServedNode, _role: Role) -> dict[str, Any]:
+    return {"items": ["US-LN-1"], "designated_at": "2011-04-01T10:00:00Z"}
+
+
+def _run_findings(_node: ServedNode, _role: Role) -> dict[str, Any]:
+    return {
+        "id": "NO-SUCH-RUN",
+        "inspection_type": "type-one",
+        "inspected_party": "US",
+        "site": "US-BASE",
+        "time": "2011-04-01T12:00:00Z",
+    }
+
+
+def _raise(_node: ServedNode, _role: Role) -> dict[str, Any]:
+    return {"message": "a question for the Commission"}
+
+
+def _answer(_node: ServedNode, _role: Role) -> dict[str, Any]:
+    return {"text": "an answer"}
 
 
 def _cosignature(node: ServedNode, role: Role) -> dict[str, Any]:
@@ -127,6 +171,78 @@ ENDPOINTS = [
     Endpoint("POST", "/v1/inspections", frozenset({INSPECTOR}), _finding, ok=201),
     Endpoint("GET", "/v1/inspections", frozenset({OWNER, PEER, INSPECTOR})),
     Endpoint("GET", "/v1/compliance-issues", frozenset({OWNER, PEER, INSPECTOR})),
+    # the Commission workflow: observers (and witnesses) see the counts only
+    Endpoint(
+        "GET",
+        "/v1/compliance-issues/counts",
+        frozenset({OWNER, PEER, INSPECTOR, WITNESS, OBSERVER}),
+    ),
+    Endpoint(
+        "GET",
+        "/v1/compliance-issues/US-999",
+        frozenset({OWNER, PEER, INSPECTOR}),
+        ok=404,
+        media=PROBLEM,
+        template="/v1/compliance-issues/{issue_id}",
+    ),
+    Endpoint("POST", "/v1/compliance-issues", frozenset({OWNER, PEER, INSPECTOR}), _raise, ok=201),
+    Endpoint(
+        "POST",
+        "/v1/compliance-issues/US-999/answer",
+        frozenset({OWNER, PEER}),
+        _answer,
+        ok=404,
+        media=PROBLEM,
+        template="/v1/compliance-issues/{issue_id}/answer",
+    ),
+    Endpoint(
+        "POST",
+        "/v1/compliance-issues/US-999/resolve",
+        frozenset({OWNER, PEER}),
+        _answer,
+        ok=404,
+        media=PROBLEM,
+        template="/v1/compliance-issues/{issue_id}/resolve",
+    ),
+    # inspections as the Protocol runs them: inspectors act, item-level roles read; a step
+    # on an inspection that does not exist is the 404 of an unknown inspection
+    Endpoint("POST", "/v1/inspection-runs", frozenset({INSPECTOR}), _notice, ok=201),
+    Endpoint("GET", "/v1/inspection-runs", frozenset({OWNER, PEER, INSPECTOR})),
+    Endpoint(
+        "GET",
+        "/v1/inspection-runs/NO-SUCH-RUN",
+        frozenset({OWNER, PEER, INSPECTOR}),
+        ok=404,
+        media=PROBLEM,
+        template="/v1/inspection-runs/{run_id}",
+    ),
+    Endpoint(
+        "POST",
+        "/v1/inspection-runs/NO-SUCH-RUN/site",
+        frozenset({INSPECTOR}),
+        _site,
+        ok=404,
+        media=PROBLEM,
+        template="/v1/inspection-runs/{run_id}/site",
+    ),
+    Endpoint(
+        "POST",
+        "/v1/inspection-runs/NO-SUCH-RUN/items",
+        frozenset({INSPECTOR}),
+        _items,
+        ok=404,
+        media=PROBLEM,
+        template="/v1/inspection-runs/{run_id}/items",
+    ),
+    Endpoint(
+        "POST",
+        "/v1/inspection-runs/NO-SUCH-RUN/findings",
+        frozenset({INSPECTOR}),
+        _run_findings,
+        ok=404,
+        media=PROBLEM,
+        template="/v1/inspection-runs/{run_id}/findings",
+    ),
     Endpoint(
         "GET",
         "/v1/tlog/checkpoint",
@@ -209,7 +325,7 @@ def require_postgres() -> None:
 
 def fingerprint(node: ServedNode) -> tuple[int, ...]:
     """Everything a call could change: notifications, leaves, checkpoints' cosignatures,
-    principals, inspection records and compliance issues."""
+    principals, inspection records, compliance issues and their events, inspections."""
     with node.workspace.engine.connect() as conn:
         return tuple(
             conn.execute(select(func.count()).select_from(table)).scalar_one()
@@ -220,6 +336,8 @@ def fingerprint(node: ServedNode) -> tuple[int, ...]:
                 Principal,
                 InspectionRecordRow,
                 ComplianceIssueRow,
+                ComplianceIssueEventRow,
+                InspectionRunRow,
             )
         )
 

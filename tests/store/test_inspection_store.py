@@ -153,9 +153,12 @@ def test_a_failed_issue_insert_leaves_no_record(
 ) -> None:
     """Record and issues are one transaction: an issue that cannot be stored takes the
     record with it."""
-    from treatyledger.store import inspection_store
+    from types import SimpleNamespace
 
-    monkeypatch.setattr(inspection_store, "OPEN", None)  # violates NOT NULL on status
+    from treatyledger.store import issue_store
+
+    # a status of None violates NOT NULL on the issue row
+    monkeypatch.setattr(issue_store, "status_of", lambda _issue: SimpleNamespace(value=None))
     with pytest.raises(IntegrityError):
         record(workspace, finding())
     assert list_inspections(workspace.engine) == []

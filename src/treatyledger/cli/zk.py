@@ -21,11 +21,11 @@ import typer
 from rich.markup import escape
 
 from treatyledger.cli.app import app, console, err_console
-from treatyledger.cli.options import CommandLineError, OutputFormat, parse_date
+from treatyledger.cli.options import WORKSPACE_ENV, CommandLineError, OutputFormat, parse_date
 from treatyledger.errors import ExitCode, InputError, TreatyLedgerError
 from treatyledger.files import load_catalog, load_rule_set
 from treatyledger.rules.schema import RuleSet
-from treatyledger.zk.findings import contradictions
+from treatyledger.zk.findings import OpeningContradiction, contradictions
 from treatyledger.zk.limits import DEFAULT_BITS, LimitSecret, parse_secret, prove_limits
 from treatyledger.zk.verifier import (
     Checkpoint,
@@ -306,10 +306,20 @@ def verify_opening_command(
     ),
     rules: str | None = typer.Option(None, "--rules", help="Rule-set TOML, if not built in."),
     format: OutputFormat = typer.Option(OutputFormat.TABLE, "--format", help="Output format."),
+    record: bool = typer.Option(
+        False,
+        "--record",
+        help="Store each contradiction as a compliance issue in the workspace (-w), raised by "
+        "its party about the proof's party, with the commitment as evidence.",
+    ),
+    workspace: Path | None = typer.Option(
+        None, "--workspace", "-w", envvar=WORKSPACE_ENV, help="The workspace for --record."
+    ),
 ) -> None:
     """Check an opening against the proof's commitments (and the proof itself), and the
     inspectors' counts against it: 0 valid and matching, 1 invalid or a count contradicts
-    the opened value (a compliance issue, with the commitment as evidence), 2 malformed."""
+    the opened value (a compliance issue, with the commitment as evidence; stored in the
+    workspace with --record), 2 malformed."""
     proof = read_limit_proof(proof_file)
     try:
         opening = parse_opening(read_json(opening_file))
@@ -319,11 +329,18 @@ def verify_opening_command(
     try:
         verify_limit_proof(proof, rule_set_limits(proof, rules))
         values = verify_opening(proof.statement, opening)
-        issues = [c.issue() for c in contradictions(proof.statement, opening, counted)]
+        found_contradictions = contradictions(proof.statement, opening, counted)
     except MalformedLimitProof:
         raise
     except LimitProofError as exc:
         raise _fail(str(exc)) from None
+    issues = [c.issue() for c in found_contradictions]
+    if record:
+        if workspace is None:
+            raise CommandLineError("--record needs the workspace (-w/--workspace DIR)")
+        ids = record_contradictions(workspace, found_contradictions)
+        for issue, issue_id in zip(issues, ids, strict=True):
+            issue["id"] = issue_id
     if format is OutputFormat.JSON:
         result = {"valid": True, "base": opening.base, "values": values, "issues": issues}
         print(json.dumps(result, indent=2))
@@ -349,3 +366,45 @@ def _counts(found: list[str]) -> dict[str, int]:
             raise CommandLineError(f"--found: expected CATEGORY=N, found {entry!r}")
         counts[name.strip()] = int(number)
     return counts
+
+
+def record_contradictions(workspace: Path, found: list[OpeningContradiction]) -> list[str]:
+    """Each contradiction as a compliance issue in the workspace's store, raised by its party
+    about the proof's party; the evidence is the commitment and the limit proof."""
+    from treatyledger.inspect.consultation import CheckpointRef, IssueEvidence, LimitProofRef
+    from treatyledger.inspect.findings import IssueKind
+    from treatyledger.store.issue_store import raise_issue
+    from treatyledger.store.workspace import Workspace
+
+    ids = []
+    with Workspace.open(workspace) as opened:
+        for contradiction in found:
+            issue = contradiction.issue()
+            statement = contradiction.statement
+            checkpoint = statement.checkpoint
+            evidence = IssueEvidence(
+                commitment=contradiction.commitment.hex(),
+                limit_proof=LimitProofRef(
+                    party=statement.party,
+                    rule_set=statement.rule_set,
+                    as_of=statement.as_of.isoformat(),
+                    checkpoint=None
+                    if checkpoint is None
+                    else CheckpointRef.model_validate(checkpoint.to_json()),
+                ),
+            )
+            stored = raise_issue(
+                opened.engine,
+                origin=opened.party,
+                party=contradiction.party,
+                raised_by=opened.party,
+                by=f"zk verify-opening ({opened.party})",
+                message=issue["message"],
+                kind=IssueKind.OPENED_VALUE_MISMATCH,
+                site=contradiction.base,
+                expected=issue["expected"],
+                found=issue["found"],
+                evidence=evidence,
+            )
+            ids.append(stored.id)
+    return ids

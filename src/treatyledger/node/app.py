@@ -25,9 +25,11 @@ from treatyledger.node.problems import install_problem_handlers, problem_respons
 from treatyledger.node.routers import (
     health,
     inspections,
+    issues,
     log,
     notifications,
     public,
+    runs,
     state,
     tiles,
     witness,
@@ -153,6 +155,8 @@ def _routers() -> list[APIRouter]:
         state.router,
         public.router,
         inspections.router,
+        runs.router,
+        issues.router,
         tiles.router,
         tiles.public_router,  # after tiles.router: see there
         witness.router,

@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 import httpx
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, RootModel, ValidationError
 
 from treatyledger.errors import ExitCode, TreatyLedgerError
+from treatyledger.inspect.consultation import ComplianceIssueRecord
 from treatyledger.node.schemas import (
     CheckpointResponse,
     ConsistencyProofResponse,
@@ -29,6 +30,10 @@ from treatyledger.tlog.evidence import evidence_json
 MAX_RESPONSE_BYTES = 64 << 20
 
 Answer = TypeVar("Answer", bound=BaseModel)
+
+
+class _Issues(RootModel[list[ComplianceIssueRecord]]):
+    pass
 
 
 class PeerError(TreatyLedgerError):
@@ -141,6 +146,10 @@ class PeerClient:
 
     def health(self) -> Health:
         return self._request(Health, "GET", "/v1/health")
+
+    def compliance_issues(self) -> list[ComplianceIssueRecord]:
+        """Every compliance issue the peer node holds, with its events."""
+        return self._request(_Issues, "GET", "/v1/compliance-issues").root
 
     def checkpoint(self) -> str:
         """The signed note of the peer's latest checkpoint."""

@@ -5,7 +5,7 @@ one transaction) and list the records and compliance issues stored."""
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -14,12 +14,15 @@ from sqlalchemy import Connection, Engine, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from treatyledger.errors import InputError
+from treatyledger.inspect.consultation import other_party
 from treatyledger.inspect.findings import ComplianceIssue, InspectionRecord
 from treatyledger.ledger.policy import LedgerPolicy
 from treatyledger.store.declared_cache import reconcile_inspection
 from treatyledger.store.inspection_tables import ComplianceIssueRow, InspectionRecordRow
+from treatyledger.store.issue_store import store_findings
 
 OPEN = "open"
+RESOLVED = "resolved"
 
 
 class InspectionRecordError(InputError):
@@ -53,10 +56,16 @@ class StoredIssue:
     message: str
     notifications: tuple[str, ...]
     status: str
+    uid: str = ""
+    raised_by: str = ""
+    rule: str = ""
 
     def to_json_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
+            "uid": self.uid,
+            "raised_by": self.raised_by,
+            "rule": self.rule,
             "kind": self.kind,
             "party": self.party,
             "site": self.site,
@@ -78,9 +87,12 @@ def record_inspection(
     inspection_types: Collection[str],
     submitted_by: str,
     submitted_at: datetime | None = None,
+    raised_by: str | None = None,
 ) -> list[ComplianceIssue]:
     """Reconcile ``record`` with ``party``'s notifications replayed to its time and store the
-    record with the issues found, in one transaction. Returns the issues."""
+    record with the issues found, in one transaction. Returns the issues. The issues are
+    raised by ``raised_by`` (default: the treaty's other party, the inspecting one) and named
+    ``<party>-n`` (this store's party recorded them)."""
     if record.inspected_party != party:
         raise InspectionRecordError(
             f"inspection record {record.id}: expected inspected party {party} (this store's "
@@ -92,6 +104,31 @@ def record_inspection(
             f"({', '.join(sorted(inspection_types)) or 'none'}), found {record.inspection_type!r}"
         )
     issues = reconcile_inspection(engine, record, party, policy)
+    store_record(
+        engine,
+        record,
+        issues,
+        party=party,
+        raised_by=raised_by or other_party(sorted(policy.treaty_parties), party),
+        submitted_by=submitted_by,
+        submitted_at=submitted_at,
+    )
+    return issues
+
+
+def store_record(
+    engine: Engine,
+    record: InspectionRecord,
+    issues: Sequence[ComplianceIssue],
+    *,
+    party: str,
+    raised_by: str,
+    submitted_by: str,
+    submitted_at: datetime | None = None,
+    then: Callable[[Connection], None] | None = None,
+) -> None:
+    """Store a record as submitted and its issues in one transaction (``then`` runs in it
+    last: an inspection's phase moves with its findings)."""
     moment = submitted_at or datetime.now(UTC)
     try:
         with engine.begin() as conn:
@@ -109,33 +146,23 @@ def record_inspection(
                     submitted_at=moment,
                 )
             )
-            if issues:
-                conn.execute(
-                    insert(ComplianceIssueRow),
-                    [
-                        {
-                            "record_id": record.id,
-                            "position": position,
-                            "kind": issue.kind.value,
-                            "party": issue.party,
-                            "site": issue.site,
-                            "item": issue.item,
-                            "expected": issue.expected,
-                            "found": issue.found,
-                            "message": issue.message,
-                            "notifications": json.dumps(list(issue.evidence.notifications)),
-                            "status": OPEN,
-                        }
-                        for position, issue in enumerate(issues)
-                    ],
-                )
+            store_findings(
+                conn,
+                issues,
+                origin=party,
+                raised_by=raised_by,
+                by=submitted_by,
+                at=moment,
+                record_id=record.id,
+            )
+            if then is not None:
+                then(conn)
     except IntegrityError:
         if _stored(engine, record.id):  # a concurrent submission of the same id won the race
             raise DuplicateInspectionRecord(
                 f"inspection record {record.id} is already stored"
             ) from None
         raise
-    return issues
 
 
 def list_inspections(engine: Engine, party: str | None = None) -> list[StoredInspection]:
@@ -187,16 +214,20 @@ def list_issues(
             message=row.message,
             notifications=tuple(json.loads(row.notifications)),
             status=row.status,
+            uid=row.uid,
+            raised_by=row.raised_by,
+            rule=row.rule,
         )
         for row in rows
     ]
 
 
 def open_issue_counts(engine: Engine, party: str) -> dict[str, int]:
-    """Open compliance issues of ``party`` per issue kind: counts only, no item."""
+    """Unresolved (open or answered) compliance issues of ``party`` per issue kind: counts
+    only, no item."""
     query = (
         select(ComplianceIssueRow.kind, func.count())
-        .where(ComplianceIssueRow.party == party, ComplianceIssueRow.status == OPEN)
+        .where(ComplianceIssueRow.party == party, ComplianceIssueRow.status != RESOLVED)
         .group_by(ComplianceIssueRow.kind)
     )
     with engine.connect() as conn:
@@ -204,10 +235,12 @@ def open_issue_counts(engine: Engine, party: str) -> dict[str, int]:
 
 
 def _issue_counts(conn: Connection) -> dict[str, int]:
-    query = select(ComplianceIssueRow.record_id, func.count()).group_by(
-        ComplianceIssueRow.record_id
+    query = (
+        select(ComplianceIssueRow.record_id, func.count())
+        .where(ComplianceIssueRow.record_id.is_not(None))
+        .group_by(ComplianceIssueRow.record_id)
     )
-    return {record_id: int(n) for record_id, n in conn.execute(query)}
+    return {str(record_id): int(n) for record_id, n in conn.execute(query)}
 
 
 def _aware(moment: datetime) -> datetime:

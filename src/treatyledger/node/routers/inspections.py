@@ -1,18 +1,19 @@
 """Inspection findings: an inspector submits a record of what was seen at a site; the node
 reconciles it with its party's declared state at that time and stores the record with the
 compliance issues found (treatyledger.store.inspection_store). Item-level: the party, the
-other party and inspectors read records and issues; observers never."""
+other party and inspectors read records (issues: routers.issues); observers never. The
+Protocol's procedure (notification, designations, findings) is routers.runs."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Query, Security
+from fastapi import Security
 from pydantic import BaseModel, ConfigDict, Field
 
-from treatyledger.inspect.findings import InspectionRecord, IssueKind
-from treatyledger.model.parties import IDENTIFIER_PATTERN
+from treatyledger.inspect.consultation import ComplianceIssueRecord
+from treatyledger.inspect.findings import InspectionRecord
 from treatyledger.node.auth import Caller, Role
 from treatyledger.node.problems import Problem, problem_responses
 from treatyledger.node.routers.deps import ITEM_LEVEL, Node, guard, guarded_router
@@ -20,11 +21,10 @@ from treatyledger.node.views import treaty
 from treatyledger.store.inspection_store import (
     DuplicateInspectionRecord,
     InspectionRecordError,
-    StoredIssue,
     list_inspections,
-    list_issues,
     record_inspection,
 )
+from treatyledger.store.issue_store import issue_records
 
 router = guarded_router(tags=["inspections"])
 Inspector = Annotated[Caller, Security(guard(Role.INSPECTOR))]
@@ -35,29 +35,9 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class IssueEvidence(_Model):
-    notifications: list[str] = Field(
-        description="references (party#sequence) of the notifications behind the declared state"
-    )
-    finding: str = Field(description="id of the inspection record that contradicts it")
-
-
-class ComplianceIssueResponse(_Model):
-    id: int
-    kind: IssueKind
-    party: str
-    site: str
-    item: str | None
-    expected: str
-    found: str
-    message: str
-    status: str = Field(description="`open` when found")
-    evidence: IssueEvidence
-
-
 class InspectionSubmitted(_Model):
     record: str = Field(description="id of the stored inspection record")
-    issues: list[ComplianceIssueResponse]
+    issues: list[ComplianceIssueRecord]
 
 
 class StoredInspectionResponse(_Model):
@@ -65,10 +45,6 @@ class StoredInspectionResponse(_Model):
     submitted_by: str
     submitted_at: datetime
     issues: int = Field(description="compliance issues found in it")
-
-
-def _issue(issue: StoredIssue) -> ComplianceIssueResponse:
-    return ComplianceIssueResponse.model_validate(issue.to_json_dict())
 
 
 @router.post(
@@ -100,8 +76,7 @@ def submit_inspection(node: Node, caller: Inspector, body: InspectionRecord) -> 
         raise Problem(409, str(exc), problem="duplicate-inspection-record") from None
     except InspectionRecordError as exc:
         raise Problem(422, str(exc), problem="inspection-record-refused") from None
-    issues = list_issues(node.engine, record_id=body.id)
-    return InspectionSubmitted(record=body.id, issues=[_issue(i) for i in issues])
+    return InspectionSubmitted(record=body.id, issues=issue_records(node.engine, record_id=body.id))
 
 
 @router.get(
@@ -119,23 +94,3 @@ def inspections(node: Node, _caller: ItemLevel) -> list[StoredInspectionResponse
         )
         for s in list_inspections(node.engine, node.party)
     ]
-
-
-@router.get(
-    "/compliance-issues",
-    response_model=list[ComplianceIssueResponse],
-    summary="Compliance issues found by inspections, with their evidence",
-)
-def compliance_issues(
-    node: Node,
-    _caller: ItemLevel,
-    record: Annotated[
-        str | None,
-        Query(
-            max_length=128,
-            pattern=IDENTIFIER_PATTERN,
-            description="only the issues of this inspection record",
-        ),
-    ] = None,
-) -> list[ComplianceIssueResponse]:
-    return [_issue(i) for i in list_issues(node.engine, node.party, record_id=record)]
