@@ -25,6 +25,7 @@ from treatyledger.files.inspection import (
     read_selection,
 )
 from treatyledger.inspect import simulation, statistics
+from treatyledger.inspect.exhibitions import exhibition_of, exhibition_types
 from treatyledger.inspect.findings import (
     ComplianceIssue,
     InspectionRecord,
@@ -293,7 +294,8 @@ def record(
     rule_set = load_rule_set(rules)
     entries = read_inspection_records(finding)
     for entry in entries:
-        _inspection_type(rule_set, entry.inspection_type)
+        if exhibition_of(rule_set.inspections, entry.inspection_type) is None:
+            _inspection_type(rule_set, entry.inspection_type)
     if workspace is not None:
         _record_into_workspace(workspace, entries, rule_set, by)
         return
@@ -311,6 +313,7 @@ def _record_into_workspace(
     path: Path, entries: list[InspectionRecord], rule_set: RuleSet, by: str
 ) -> None:
     types = [t.id for t in rule_set.inspections.types] if rule_set.inspections else []
+    types += exhibition_types(rule_set.inspections)
     with Workspace.open(path) as opened:
         policy = workspace_policy(opened.engine, rule_set)
         for entry in entries:
@@ -321,6 +324,7 @@ def _record_into_workspace(
                 policy=policy,
                 inspection_types=types,
                 submitted_by=by,
+                inspections=rule_set.inspections,
             )
             console.print(
                 f"recorded {entry.id} ({entry.inspection_type} at {entry.site}): "

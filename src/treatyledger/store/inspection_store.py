@@ -15,11 +15,14 @@ from sqlalchemy.exc import IntegrityError
 
 from treatyledger.errors import InputError
 from treatyledger.inspect.consultation import other_party
-from treatyledger.inspect.findings import ComplianceIssue, InspectionRecord
+from treatyledger.inspect.exhibitions import exhibition_issues, exhibition_of
+from treatyledger.inspect.findings import ComplianceIssue, InspectionRecord, declared_state
 from treatyledger.ledger.policy import LedgerPolicy
+from treatyledger.rules.schema import Inspections
 from treatyledger.store.declared_cache import reconcile_inspection
 from treatyledger.store.inspection_tables import ComplianceIssueRow, InspectionRecordRow
 from treatyledger.store.issue_store import store_findings
+from treatyledger.store.ledger_reads import load_records
 
 OPEN = "open"
 RESOLVED = "resolved"
@@ -88,11 +91,13 @@ def record_inspection(
     submitted_by: str,
     submitted_at: datetime | None = None,
     raised_by: str | None = None,
+    inspections: Inspections | None = None,
 ) -> list[ComplianceIssue]:
     """Reconcile ``record`` with ``party``'s notifications replayed to its time and store the
     record with the issues found, in one transaction. Returns the issues. The issues are
     raised by ``raised_by`` (default: the treaty's other party, the inspecting one) and named
-    ``<party>-n`` (this store's party recorded them)."""
+    ``<party>-n`` (this store's party recorded them). With the rule set's ``inspections``, a
+    record of an exhibition (``exhibition.<kind>``) gains the exhibition's own findings."""
     if record.inspected_party != party:
         raise InspectionRecordError(
             f"inspection record {record.id}: expected inspected party {party} (this store's "
@@ -104,6 +109,10 @@ def record_inspection(
             f"({', '.join(sorted(inspection_types)) or 'none'}), found {record.inspection_type!r}"
         )
     issues = reconcile_inspection(engine, record, party, policy)
+    exhibition = exhibition_of(inspections, record.inspection_type)
+    if exhibition is not None:  # rare: a fresh replay is fine
+        declared = declared_state(load_records(engine, party), policy, party, record.time)
+        issues += exhibition_issues(record, declared.inventory, declared.history, exhibition)
     store_record(
         engine,
         record,

@@ -13,6 +13,7 @@ from fastapi import Security
 from pydantic import BaseModel, ConfigDict, Field
 
 from treatyledger.inspect.consultation import ComplianceIssueRecord
+from treatyledger.inspect.exhibitions import exhibition_types
 from treatyledger.inspect.findings import InspectionRecord
 from treatyledger.node.auth import Caller, Role
 from treatyledger.node.problems import Problem, problem_responses
@@ -69,8 +70,9 @@ def submit_inspection(node: Node, caller: Inspector, body: InspectionRecord) -> 
             body,
             party=node.party,
             policy=current.policy,
-            inspection_types=types,
+            inspection_types=[*types, *exhibition_types(inspections)],
             submitted_by=caller.name,
+            inspections=inspections,
         )
     except DuplicateInspectionRecord as exc:
         raise Problem(409, str(exc), problem="duplicate-inspection-record") from None
