@@ -49,7 +49,7 @@ def test_raise_answer_resolve_from_the_command_line(
     # RU cannot answer its own issue: the party it concerns answers (here on RU's copy, as US
     # would after a sync)
     code, _, err = run(capsys, "issue", "answer", "RU-1", "-w", str(ru), "--text", "no")
-    assert code == ExitCode.INVALID and "answered by the party it concerns (US)" in err
+    assert code == ExitCode.REJECTED and "answered by the party it concerns (US)" in err
     assert "Traceback" not in err
     code, out, err = run(capsys, "issue", "resolve", "RU-1", "-w", str(ru), "--by", "ru-bcc")
     assert code == 0, err

@@ -26,7 +26,7 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, computed_field, model_validator
 
-from treatyledger.errors import TreatyLedgerError
+from treatyledger.errors import Refused
 from treatyledger.inspect.findings import RULE_OF, ComplianceIssue, IssueKind
 from treatyledger.model.parties import IDENTIFIER_PATTERN
 
@@ -36,7 +36,7 @@ MAX_TEXT = 4_000
 MAX_EVENTS = 1_000
 
 
-class IssueError(TreatyLedgerError):
+class IssueError(Refused):
     """A workflow step the Commission's procedure does not allow; names the issue."""
 
 

@@ -31,7 +31,7 @@ from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from treatyledger.errors import TreatyLedgerError
+from treatyledger.errors import Refused
 from treatyledger.inspect.findings import (
     RULE_OF,
     ComplianceIssue,
@@ -56,7 +56,7 @@ Uid = Annotated[str, Field(pattern=UID_PATTERN)]
 MAX_DESIGNATED = 1_000
 
 
-class ProcedureError(TreatyLedgerError):
+class ProcedureError(Refused):
     """A step of an inspection the Protocol (as the rule set encodes it) does not allow."""
 
 

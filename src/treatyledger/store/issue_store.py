@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from treatyledger.errors import TreatyLedgerError
+from treatyledger.errors import InputError
 from treatyledger.inspect.consultation import (
     ComplianceIssueRecord,
     IssueAction,
@@ -38,7 +38,7 @@ MAX_LISTED = 10_000
 _RETRIES = 5
 
 
-class IssueNotFound(TreatyLedgerError):
+class IssueNotFound(InputError):
     """No compliance issue with this id is stored."""
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from treatyledger.errors import TreatyLedgerError
+from treatyledger.errors import InputError, Refused
 from treatyledger.inspect.consultation import other_party
 from treatyledger.inspect.findings import ComplianceIssue, InspectionRecord, declared_state
 from treatyledger.inspect.procedure import (
@@ -37,15 +37,15 @@ from treatyledger.store.inspection_tables import InspectionRunRow
 from treatyledger.store.ledger_reads import load_records, notifications_in_acceptance_order
 
 
-class RunNotFound(TreatyLedgerError):
+class RunNotFound(InputError):
     """No inspection with this id is stored."""
 
 
-class DuplicateRun(TreatyLedgerError):
+class DuplicateRun(Refused):
     """An inspection with this id is already stored."""
 
 
-class RunConflict(TreatyLedgerError):
+class RunConflict(Refused):
     """Another step of the same inspection was saved first."""
 
 
