@@ -22,6 +22,7 @@ from treatyledger.cli import (  # noqa: F401
     evidence,
     inspect,
     issue,
+    keys,
     log,
     node,
     records,

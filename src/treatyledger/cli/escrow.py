@@ -426,7 +426,7 @@ def publish_command(
     from treatyledger.ledger import sign
     from treatyledger.ledger.signing import leaf_bytes
     from treatyledger.model.notifications import NotificationKind, parse_notification
-    from treatyledger.node.keys import log_signer
+    from treatyledger.node.keys import log_signers
     from treatyledger.store import tlog_store
     from treatyledger.store.ledger_store import open_ledger
     from treatyledger.store.workspace import Workspace
@@ -467,7 +467,9 @@ def publish_command(
             return
         origin = origin_for_party(ws.party)
         with ws.engine.begin() as conn:
-            tlog_store.publish_checkpoint(conn, origin, log_signer(ws.party, ws.signing_key))
+            tlog_store.publish_checkpoint(
+                conn, origin, log_signers(ws.party, ws.signing_key, ws.mldsa_seed)
+            )
         with ws.engine.connect() as conn:
             size = tlog_store.log_size(conn, origin)
             reader = tlog_store.TlogReader(conn, origin)

@@ -12,7 +12,14 @@ from typing import Any
 import typer
 
 from treatyledger.cli.app import app, console
-from treatyledger.cli.log import DB_OPTION, WORKSPACE, MalformedInputError, _read_text, _signer
+from treatyledger.cli.log import (
+    DB_OPTION,
+    WORKSPACE,
+    MalformedInputError,
+    _read_text,
+    _signer,
+    _signers,
+)
 from treatyledger.cli.log import _workspace as open_workspace
 from treatyledger.cli.options import CommandLineError, OutputFormat
 from treatyledger.errors import TreatyLedgerError, VerificationFailure
@@ -77,12 +84,12 @@ def bundle_command(
         signer = _signer(ws)
         wanted = [*sequence, *(o["commitment_sequence"] for o in openings)]
         note, entries, _indexes = gather_entries(
-            ws.engine, ws.party, signer, sequences=wanted, uids=uid
+            ws.engine, ws.party, signer, sequences=wanted, uids=uid, signers=_signers(ws)
         )
         policy_text = (
             _read_text(policy)
             if policy is not None
-            else default_policy(ws.engine, signer.verifier_key())
+            else default_policy(ws.engine, [s.verifier_key() for s in _signers(ws)])
         )
         try:
             parse_policy(policy_text)

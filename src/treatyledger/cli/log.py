@@ -36,7 +36,7 @@ from treatyledger.tlog.verifier import (
 
 if TYPE_CHECKING:
     from treatyledger.store.workspace import Workspace
-    from treatyledger.tlog.note import NoteSigner
+    from treatyledger.tlog.note import NoteSigner, Signer
 
 log_app = typer.Typer(
     help="The transparency log: checkpoints, proofs, audit.", no_args_is_help=True
@@ -251,6 +251,13 @@ def _signer(ws: Workspace) -> NoteSigner:
     return log_signer(ws.party, ws.signing_key)
 
 
+def _signers(ws: Workspace) -> list[Signer]:
+    """Every key that signs the party's checkpoints (Ed25519, and ML-DSA-44 if added)."""
+    from treatyledger.node.keys import log_signers
+
+    return log_signers(ws.party, ws.signing_key, ws.mldsa_seed)
+
+
 @log_app.command("vkey")
 def vkey_command(workspace: Path = WORKSPACE, db: str | None = DB_OPTION) -> None:
     """Print the verifier key of the party's log (give it to whoever checks the log)."""
@@ -267,7 +274,7 @@ def checkpoint_command(workspace: Path = WORKSPACE, db: str | None = DB_OPTION) 
         engine = ws.engine
         with engine.begin() as conn:
             tlog_store.ensure_log(conn, origin)
-            tlog_store.publish_checkpoint(conn, origin, _signer(ws))
+            tlog_store.publish_checkpoint(conn, origin, _signers(ws))
         with engine.connect() as conn:
             note = tlog_store.latest_checkpoint(conn, origin)
     print(note, end="")
@@ -291,7 +298,7 @@ def prove_command(
             current = tlog_store.log_size(conn, origin)
             target = current if size is None else size
             if target == current and target > 0:
-                tlog_store.publish_checkpoint(conn, origin, _signer(ws))
+                tlog_store.publish_checkpoint(conn, origin, _signers(ws))
         with engine.connect() as conn:
             reader = tlog_store.TlogReader(conn, origin)
             proof = reader.inclusion_proof(index, target)

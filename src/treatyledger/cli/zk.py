@@ -112,7 +112,7 @@ def _categories(rule_set: RuleSet, names: list[str], as_of: dt.date) -> list[str
 
 def workspace_checkpoint(workspace: Path) -> Checkpoint:
     """The party log's current checkpoint (signed now if this size was not yet)."""
-    from treatyledger.node.keys import log_signer
+    from treatyledger.node.keys import log_signers
     from treatyledger.store import tlog_store
     from treatyledger.store.workspace import Workspace
     from treatyledger.tlog.checkpoint import origin_for_party
@@ -122,7 +122,9 @@ def workspace_checkpoint(workspace: Path) -> Checkpoint:
         origin = origin_for_party(ws.party)
         with ws.engine.begin() as conn:
             tlog_store.ensure_log(conn, origin)
-            note = tlog_store.publish_checkpoint(conn, origin, log_signer(ws.party, ws.signing_key))
+            note = tlog_store.publish_checkpoint(
+                conn, origin, log_signers(ws.party, ws.signing_key, ws.mldsa_seed)
+            )
     body = parse_checkpoint(note[: note.index("\n\n") + 1])
     return Checkpoint(body.origin, body.size, body.root)
 

@@ -37,6 +37,9 @@ class NodeContext:
     #: push new checkpoints to the configured witnesses every so many seconds (None: never;
     #: ``treatyledger serve`` turns it on), see ``witness_push.BackgroundPusher``
     witness_push_seconds: float | None = None
+    #: the node's ML-DSA-44 seed (``keys add --type mldsa44``): signs checkpoints and cosigns
+    #: beside the Ed25519 key
+    mldsa_seed: bytes | None = None
 
     @classmethod
     def from_workspace(
@@ -50,6 +53,7 @@ class NodeContext:
         return cls(
             freeze_gc=freeze_gc,
             witness_push_seconds=witness_push_seconds,
+            mldsa_seed=workspace.mldsa_seed,
             engine=workspace.engine,
             party=workspace.party,
             signing_key=workspace.signing_key,

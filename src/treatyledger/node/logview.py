@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 
 from treatyledger.node.context import NodeContext
-from treatyledger.node.keys import log_signer
+from treatyledger.node.keys import log_signers
 from treatyledger.node.schemas import CheckpointResponse, CosignatureInfo, LogEntry
 from treatyledger.store import checkpoints, log_entries
 from treatyledger.tlog.checkpoint import origin_for_party
@@ -29,8 +29,8 @@ def log_size(node: NodeContext) -> int:
 
 def current_checkpoint_note(node: NodeContext) -> str:
     """The signed checkpoint of the log's current size, with its cosignatures."""
-    signer = log_signer(node.party, node.signing_key)
-    return checkpoints.current_checkpoint(node.engine, origin_of(node), signer)
+    signers = log_signers(node.party, node.signing_key, node.mldsa_seed)
+    return checkpoints.current_checkpoint(node.engine, origin_of(node), signers)
 
 
 def checkpoint_response(node: NodeContext, note: str) -> CheckpointResponse:

@@ -29,7 +29,7 @@ import httpx
 from treatyledger.errors import Unavailable
 from treatyledger.node import logview
 from treatyledger.node.context import NodeContext
-from treatyledger.node.keys import log_signer
+from treatyledger.node.keys import log_signers
 from treatyledger.store import tlog_store
 from treatyledger.store.witness_store import (
     ConfiguredWitness,
@@ -103,7 +103,8 @@ def push_to_witness(
 ) -> PushResult:
     """One add-checkpoint exchange (two on a 409) for the current checkpoint."""
     origin = logview.origin_of(node)
-    note = checkpoint_to_push(node.engine, origin, log_signer(node.party, node.signing_key))
+    signers = log_signers(node.party, node.signing_key, node.mldsa_seed)
+    note = checkpoint_to_push(node.engine, origin, signers)
     checkpoint = parse_checkpoint(parse_note(note).text)
     held = witness.size
     for _attempt in range(2):

@@ -5,6 +5,7 @@ someone asks for the latest one, once per size."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, select
@@ -12,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from treatyledger.store import tlog_store
 from treatyledger.store.tlog_tables import TlogCosignatureRow, TlogLogRow
-from treatyledger.tlog.note import NoteSigner
+from treatyledger.tlog.note import Signer
 from treatyledger.tlog.verifier import VerifierKey
 
 _publish_lock = threading.Lock()
@@ -29,7 +30,7 @@ class CosignatureEntry:
     timestamp: int
 
 
-def current_checkpoint(engine: Engine, origin: str, signer: NoteSigner) -> str:
+def current_checkpoint(engine: Engine, origin: str, signer: Signer | Sequence[Signer]) -> str:
     """The signed checkpoint of the log's current size with its cosignatures; signed and
     stored now if this size has none yet (the log is created empty if it does not exist)."""
     with _publish_lock:

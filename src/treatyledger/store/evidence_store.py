@@ -5,7 +5,7 @@ policy, and inspection records by id. The bundle itself is ``treatyledger.tlog.b
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Engine, select
@@ -17,7 +17,7 @@ from treatyledger.store.ledger_reads import notification_history
 from treatyledger.store.ledger_tables import NotificationRow
 from treatyledger.store.witness_store import list_witnesses
 from treatyledger.tlog.entries import leaf_for_entry
-from treatyledger.tlog.note import NoteSigner, parse_note
+from treatyledger.tlog.note import NoteSigner, Signer, parse_note
 from treatyledger.tlog.verifier import VerifierKey, parse_checkpoint
 
 __all__ = ["EvidenceRequestError", "default_policy", "gather_entries", "inspection_records"]
@@ -36,9 +36,11 @@ def gather_entries(
     *,
     sequences: Iterable[int] = (),
     uids: Iterable[str] = (),
+    signers: Sequence[Signer] = (),
 ) -> tuple[str, list[tuple[int, bytes, list[bytes]]], dict[int, int]]:
     """(checkpoint note with cosignatures, [(leaf index, signed bytes, inclusion proof)],
-    sequence -> leaf index) for the notifications of ``party`` asked for."""
+    sequence -> leaf index) for the notifications of ``party`` asked for. ``signers``: every
+    log key that signs a new checkpoint (default: ``signer``)."""
     wanted = set(sequences)
     for uid in uids:
         found = notification_history(engine, uid, party)
@@ -50,7 +52,7 @@ def gather_entries(
     if len(wanted) > MAX_ENTRIES:
         raise EvidenceRequestError(f"{len(wanted)} notifications; at most {MAX_ENTRIES}")
     origin = signer.name
-    note = checkpoints.current_checkpoint(engine, origin, signer)
+    note = checkpoints.current_checkpoint(engine, origin, list(signers) or signer)
     size = parse_checkpoint(parse_note(note).text).size
     with engine.connect() as conn:
         rows = conn.execute(
@@ -79,10 +81,12 @@ def gather_entries(
     return note, entries, indexes
 
 
-def default_policy(engine: Engine, log_key: VerifierKey) -> str:
-    """A tlog-policy naming the log and the witnesses configured for it (``log witness
-    add``): any one of them must have cosigned; with none configured, no quorum."""
-    lines = [f"log {log_key}"]
+def default_policy(engine: Engine, log_key: VerifierKey | Sequence[VerifierKey]) -> str:
+    """A tlog-policy naming the log (each of its keys: Ed25519, ML-DSA-44) and the witnesses
+    configured for it (``log witness add``): any one of them must have cosigned; with none
+    configured, no quorum."""
+    keys = [log_key] if isinstance(log_key, VerifierKey) else list(log_key)
+    lines = [f"log {key}" for key in keys]
     names = []
     for number, witness in enumerate(list_witnesses(engine), 1):
         for k, key in enumerate(witness.vkeys, 1):

@@ -312,7 +312,7 @@ class TlogReader:
 # --------------------------------------------------------------------------- checkpoints
 
 
-def publish_checkpoint(conn: Connection, log_id: str, signer: Signer) -> str:
+def publish_checkpoint(conn: Connection, log_id: str, signer: Signer | Sequence[Signer]) -> str:
     """Sign and store the checkpoint of the log's current size (idempotent per size);
     returns the signed note. The signer's key name must be the origin ``log_id``."""
     reader = TlogReader(conn, log_id)

@@ -73,7 +73,7 @@ def witness_add_checkpoint(
     return lines
 
 
-def checkpoint_to_push(engine: Engine, origin: str, signer: Signer) -> str:
+def checkpoint_to_push(engine: Engine, origin: str, signer: Signer | Sequence[Signer]) -> str:
     """The log's current signed checkpoint without cosignatures: what goes to witnesses."""
     with engine.begin() as conn:
         tlog_store.ensure_log(conn, origin)

@@ -5,6 +5,8 @@ Layout of a workspace directory::
     config.toml        party, default rule set, database URL (absent: ledger.db here)
     ledger.db          the SQLite database (only when no other URL is configured)
     signing_key.pem    the party's Ed25519 private key, PKCS#8 PEM, mode 0600
+    mldsa44.key        optional (``keys add --type mldsa44``): the node's ML-DSA-44 seed, hex,
+                       mode 0600; config.toml's key_types then lists mldsa44
     .gitignore         ``*``: git never adds a workspace made inside a repository
 
 API (what the node, the log CLI and the inspection commands build on)::
@@ -14,6 +16,7 @@ API (what the node, the log CLI and the inspection commands build on)::
     ws.party, ws.rules, ws.engine, ws.config, ws.path
     ws.signing_key                        # Ed25519PrivateKey, loaded on first use
     ws.public_key                         # base64 raw 32-byte public key of the party
+    ws.mldsa_seed                         # the ML-DSA-44 seed, or None (ws.add_mldsa_key())
     ws.register_party_key("RU", pub_b64)  # a peer's key, to verify and mirror its log
     ws.party_keys("RU")                   # {key_id: public key (base64)}
     ws.close()                            # or use it as a context manager
@@ -24,6 +27,7 @@ The database is created and migrated only through Alembic (``store.migrate.upgra
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import os
 import re
@@ -53,6 +57,8 @@ from treatyledger.store.migrate import upgrade
 
 CONFIG_FILE = "config.toml"
 KEY_FILE = "signing_key.pem"
+MLDSA_KEY_FILE = "mldsa44.key"  # the 32-byte ML-DSA-44 seed (FIPS 204 xi), hex
+KEY_TYPES = ("ed25519", "mldsa44")
 DB_FILE = "ledger.db"
 IGNORE_FILE = ".gitignore"
 FORMAT_VERSION = 1
@@ -102,6 +108,9 @@ class WorkspaceConfig:
     rules: str
     database_url: str | None  # None: the SQLite file ledger.db inside the workspace
     format: int = FORMAT_VERSION
+    #: the node's note key types: always the party's Ed25519 key; "mldsa44" adds an ML-DSA-44
+    #: key (``mldsa44.key``) that signs checkpoints and cosigns beside it
+    key_types: tuple[str, ...] = ("ed25519",)
 
     def to_toml(self) -> str:
         # json.dumps writes strings TOML accepts as basic strings (ASCII, JSON escapes).
@@ -113,6 +122,8 @@ class WorkspaceConfig:
         ]
         if self.database_url is not None:
             lines.append(f"database_url = {json.dumps(self.database_url)}")
+        if self.key_types != ("ed25519",):
+            lines.append(f"key_types = {json.dumps(list(self.key_types))}")
         return "\n".join(lines) + "\n"
 
     @classmethod
@@ -121,7 +132,7 @@ class WorkspaceConfig:
             data: dict[str, Any] = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise WorkspaceError(f"{source}: not valid TOML: {exc}") from None
-        expected = {"format", "party", "rules", "database_url"}
+        expected = {"format", "party", "rules", "database_url", "key_types"}
         unknown = sorted(set(data) - expected)
         if unknown:
             raise WorkspaceError(f"{source}: unknown keys {unknown}, expected some of {expected}")
@@ -135,7 +146,19 @@ class WorkspaceConfig:
         url = data.get("database_url")
         if url is not None and not isinstance(url, str):
             raise WorkspaceError(f"{source}: database_url: expected a string")
-        return cls(party=data["party"], rules=data["rules"], database_url=url)
+        types = data.get("key_types", ["ed25519"])
+        if (
+            not isinstance(types, list)
+            or "ed25519" not in types
+            or not set(types) <= set(KEY_TYPES)
+            or len(set(types)) != len(types)
+        ):
+            raise WorkspaceError(
+                f"{source}: key_types: expected a list of {list(KEY_TYPES)} with ed25519"
+            )
+        return cls(
+            party=data["party"], rules=data["rules"], database_url=url, key_types=tuple(types)
+        )
 
 
 class Workspace:
@@ -146,6 +169,7 @@ class Workspace:
         self.config = config
         self.engine = engine
         self._signing_key: Ed25519PrivateKey | None = None
+        self._mldsa_seed: bytes | None = None
 
     # -- creation and opening ---------------------------------------------------------------
 
@@ -211,7 +235,7 @@ class Workspace:
             config_path.read_text(encoding="utf-8"), source=str(config_path)
         )
         if db_url is not None:
-            config = WorkspaceConfig(party=config.party, rules=config.rules, database_url=db_url)
+            config = dataclasses.replace(config, database_url=db_url)
         engine = make_engine(_database_url(root, config))
         try:
             upgrade(engine)  # a newer release may bring new migrations
@@ -269,6 +293,43 @@ class Workspace:
     @property
     def public_key(self) -> str:
         return public_key_b64(self.signing_key.public_key())
+
+    @property
+    def mldsa_seed(self) -> bytes | None:
+        """The node's ML-DSA-44 seed, if its key types include mldsa44 (``keys add``)."""
+        if "mldsa44" not in self.config.key_types:
+            return None
+        if self._mldsa_seed is None:
+            self._mldsa_seed = _read_seed(self.path / MLDSA_KEY_FILE)
+        return self._mldsa_seed
+
+    def add_mldsa_key(self, seed: bytes | None = None) -> bytes:
+        """Give the node an ML-DSA-44 key beside its Ed25519 one: a fresh seed in
+        ``mldsa44.key`` (0600, never overwritten) and ``mldsa44`` in the config's key types."""
+        if "mldsa44" in self.config.key_types:
+            raise WorkspaceError(f"{self.path}: the workspace has an ML-DSA-44 key already")
+        seed = seed if seed is not None else os.urandom(32)
+        if len(seed) != 32:
+            raise WorkspaceError(f"an ML-DSA-44 seed is 32 bytes, got {len(seed)}")
+        path = self.path / MLDSA_KEY_FILE
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            raise WorkspaceError(f"{path} exists; refusing to overwrite a key") from None
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(seed.hex() + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        types = (*self.config.key_types, "mldsa44")
+        self.config = dataclasses.replace(self.config, key_types=types)
+        on_disk = WorkspaceConfig.from_toml(
+            (self.path / CONFIG_FILE).read_text(encoding="utf-8"), source=str(self.path)
+        )
+        (self.path / CONFIG_FILE).write_text(
+            dataclasses.replace(on_disk, key_types=types).to_toml(), encoding="utf-8"
+        )
+        self._mldsa_seed = seed
+        return seed
 
     def register_party_key(self, party: str, public_key: str, name: str = "") -> str:
         """Register ``public_key`` (base64 raw) as a signer of ``party``; returns its key id.
@@ -381,6 +442,24 @@ def _write_private_key(path: Path, key: Ed25519PrivateKey) -> None:
         handle.write(pem)
         handle.flush()
         os.fsync(handle.fileno())
+
+
+def _read_seed(path: Path) -> bytes:
+    try:
+        mode = path.stat().st_mode
+        text = path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        raise WorkspaceError(f"{path}: ML-DSA-44 key not found (the config names one)") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise WorkspaceError(f"{path}: cannot read the ML-DSA-44 key: {exc}") from None
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise WorkspaceError(
+            f"{path}: permissions {stat.S_IMODE(mode):04o} are too open; expected 0600 "
+            f"(run: chmod 600 {path})"
+        )
+    if not re.fullmatch(r"[0-9a-f]{64}", text):
+        raise WorkspaceError(f"{path}: expected a 32-byte seed as 64 hex digits")
+    return bytes.fromhex(text)
 
 
 def _read_private_key(path: Path) -> Ed25519PrivateKey:

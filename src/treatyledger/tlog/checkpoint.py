@@ -3,6 +3,8 @@ and verification are the standalone verifier's (re-exported here)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from treatyledger.tlog.note import Signer, sign_note
 from treatyledger.tlog.verifier import (
     Checkpoint,
@@ -37,9 +39,10 @@ def origin_for_party(party_id: str, namespace: str = DEFAULT_NAMESPACE) -> str:
     return origin
 
 
-def sign_checkpoint(checkpoint: Checkpoint, signer: Signer) -> str:
-    """The signed note of ``checkpoint`` by an Ed25519 (0x01) or ML-DSA-44 (0x06) log key.
-    The key name SHOULD be the origin (TreatyLedger's logs do that), but need not be."""
+def sign_checkpoint(checkpoint: Checkpoint, signer: Signer | Sequence[Signer]) -> str:
+    """The signed note of ``checkpoint`` by an Ed25519 (0x01) or ML-DSA-44 (0x06) log key, or
+    by several (a line each, in order). The key name SHOULD be the origin (TreatyLedger's
+    logs do that), but need not be."""
     text = checkpoint.text()
     parse_checkpoint(text)
-    return sign_note(text, [signer])
+    return sign_note(text, list(signer) if isinstance(signer, Sequence) else [signer])

@@ -15,7 +15,7 @@ from fastapi import Request, Security
 from fastapi.responses import Response
 
 from treatyledger.node.auth import Caller, Role
-from treatyledger.node.keys import cosigner_for, log_vkey
+from treatyledger.node.keys import cosigners_for, log_vkey
 from treatyledger.node.problems import Problem, problem_responses
 from treatyledger.node.routers.deps import Node, guard, guarded_router
 from treatyledger.store.witness_store import witness_add_checkpoint
@@ -59,7 +59,7 @@ async def add_checkpoint(node: Node, _caller: Submitter, request: Request) -> Re
             for party, keys in all_party_keys(node.engine).items()
             if party != node.party
         }
-        cosigners = [cosigner_for(node.party, node.signing_key)]
+        cosigners = cosigners_for(node.party, node.signing_key, node.mldsa_seed)
         try:
             lines = witness_add_checkpoint(
                 node.engine, cosigners, log_keys, body, now=int(time.time())
