@@ -136,22 +136,22 @@ class ComplianceIssue(BaseModel):
     rule: str = ""
 
 
-def reconcile(
-    record: InspectionRecord,
-    declared: Inventory,
-    history: Mapping[str, Sequence[str]] | None = None,
-) -> list[ComplianceIssue]:
-    """Compare a finding with the declared inventory at the record's time.
+class _Reconciliation:
+    """One finding against one declared inventory; each check appends its issues."""
 
-    ``history`` maps a UID to the references (``party#sequence``) of the notifications that
-    made its declared state; a site-wide count cites the notifications of every item there.
-    """
-    history = history or {}
-    party = record.inspected_party
-    by_uid = {i.uid: i for i in declared.items if i.uid is not None}
-    issues: list[ComplianceIssue] = []
+    def __init__(
+        self, record: InspectionRecord, declared: Inventory, history: Mapping[str, Sequence[str]]
+    ):
+        self.record = record
+        self.declared = declared
+        self.history = history
+        self.party = record.inspected_party
+        self.by_uid = {i.uid: i for i in declared.items if i.uid is not None}
+        self.undeclared: set[str] = set()
+        self.issues: list[ComplianceIssue] = []
 
-    def issue(
+    def add(
+        self,
         kind: IssueKind,
         item: str | None,
         expected: str,
@@ -159,10 +159,11 @@ def reconcile(
         message: str,
         cited: Sequence[str],
     ) -> None:
-        issues.append(
+        record = self.record
+        self.issues.append(
             ComplianceIssue(
                 kind=kind,
-                party=party,
+                party=self.party,
                 site=record.site,
                 item=item,
                 expected=expected,
@@ -173,77 +174,96 @@ def reconcile(
             )
         )
 
-    seen_elsewhere: set[str] = set()
-    for uid in dict.fromkeys(
-        (*record.items_examined, *record.uids_read, *record.rvs_observed, *record.armament_observed)
-    ):
-        item = by_uid.get(uid)
-        if item is None or item.party != party or item.status in TERMINAL_STATUSES:
-            issue(
-                IssueKind.UNDECLARED_ITEM,
-                uid,
-                "no declared item with this UID",
-                f"item {uid} present",
-                f"item {uid} was found but is not declared by {party}",
-                (),
+    def presence(self) -> None:
+        """Every UID the inspectors met is declared by the party, and declared here."""
+        record = self.record
+        for uid in dict.fromkeys(
+            (
+                *record.items_examined,
+                *record.uids_read,
+                *record.rvs_observed,
+                *record.armament_observed,
             )
-            seen_elsewhere.add(uid)
-            continue
-        declared_site = site_of(item, by_uid)
-        if declared_site != record.site:
-            issue(
-                IssueKind.ITEM_NOT_AT_DECLARED_SITE,
-                uid,
-                f"at {declared_site}",
-                f"at {record.site}",
-                f"{item.kind} {uid} is declared at {declared_site}, found at {record.site}",
-                history.get(uid, ()),
-            )
-    for uid, observed in record.rvs_observed.items():
-        item = by_uid.get(uid)
-        if item is None or uid in seen_elsewhere:
-            continue
-        declared_rvs = item.warheads or 0
-        if observed != declared_rvs:
-            issue(
+        ):
+            item = self.by_uid.get(uid)
+            if item is None or item.party != self.party or item.status in TERMINAL_STATUSES:
+                self.add(
+                    IssueKind.UNDECLARED_ITEM,
+                    uid,
+                    "no declared item with this UID",
+                    f"item {uid} present",
+                    f"item {uid} was found but is not declared by {self.party}",
+                    (),
+                )
+                self.undeclared.add(uid)
+                continue
+            declared_site = site_of(item, self.by_uid)
+            if declared_site != record.site:
+                self.add(
+                    IssueKind.ITEM_NOT_AT_DECLARED_SITE,
+                    uid,
+                    f"at {declared_site}",
+                    f"at {record.site}",
+                    f"{item.kind} {uid} is declared at {declared_site}, found at {record.site}",
+                    self.history.get(uid, ()),
+                )
+
+    def _declared(self, uid: str) -> Any:
+        return None if uid in self.undeclared else self.by_uid.get(uid)
+
+    def reentry_vehicles(self) -> None:
+        for uid, observed in self.record.rvs_observed.items():
+            item = self._declared(uid)
+            if item is None or observed == (item.warheads or 0):
+                continue
+            declared_rvs = item.warheads or 0
+            self.add(
                 IssueKind.REENTRY_VEHICLE_MISMATCH,
                 uid,
                 f"{declared_rvs} reentry vehicles",
                 f"{observed} reentry vehicles",
                 f"{item.kind} {uid} carries {observed} reentry vehicles, declared {declared_rvs}",
-                history.get(uid, ()),
+                self.history.get(uid, ()),
             )
-    for uid, armament in record.armament_observed.items():
-        item = by_uid.get(uid)
-        if item is None or uid in seen_elsewhere:
-            continue
-        if item.armament != armament:
-            issue(
+
+    def armaments(self) -> None:
+        for uid, armament in self.record.armament_observed.items():
+            item = self._declared(uid)
+            if item is None or item.armament == armament:
+                continue
+            self.add(
                 IssueKind.ARMAMENT_MISMATCH,
                 uid,
                 f"armament {item.armament}",
                 f"armament {armament}",
                 f"{item.kind} {uid} is equipped {armament}, declared {item.armament} "
                 f"(status {item.status})",
-                history.get(uid, ()),
+                self.history.get(uid, ()),
             )
-    at_site = [
-        i
-        for i in declared.items
-        if i.party == party
-        and i.status not in TERMINAL_STATUSES
-        and site_of(i, by_uid) == record.site
-    ]
-    declared_counts = Counter[ItemKind]()
-    for i in at_site:
-        declared_counts[i.kind] += i.quantity
-    for kind, counted in record.items_counted.items():
-        expected = declared_counts[kind]
-        if counted != expected:
+
+    def counts(self) -> None:
+        """Items counted per kind at the site against the declared ones there."""
+        at_site = [
+            i
+            for i in self.declared.items
+            if i.party == self.party
+            and i.status not in TERMINAL_STATUSES
+            and site_of(i, self.by_uid) == self.record.site
+        ]
+        declared_counts = Counter[ItemKind]()
+        for i in at_site:
+            declared_counts[i.kind] += i.quantity
+        for kind, counted in self.record.items_counted.items():
+            expected = declared_counts[kind]
+            if counted == expected:
+                continue
             cited = [
-                ref for i in at_site if i.kind is kind and i.uid for ref in history.get(i.uid, ())
+                ref
+                for i in at_site
+                if i.kind is kind and i.uid
+                for ref in self.history.get(i.uid, ())
             ]
-            issue(
+            self.add(
                 IssueKind.COUNT_MISMATCH,
                 None,
                 f"{expected} {kind}",
@@ -251,7 +271,24 @@ def reconcile(
                 f"counted {counted} {kind} items, declared {expected}",
                 tuple(dict.fromkeys(cited)),
             )
-    return issues
+
+
+def reconcile(
+    record: InspectionRecord,
+    declared: Inventory,
+    history: Mapping[str, Sequence[str]] | None = None,
+) -> list[ComplianceIssue]:
+    """Compare a finding with the declared inventory at the record's time.
+
+    ``history`` maps a UID to the references (``party#sequence``) of the notifications that
+    made its declared state; a site-wide count cites the notifications of every item there.
+    """
+    check = _Reconciliation(record, declared, history or {})
+    check.presence()
+    check.reentry_vehicles()
+    check.armaments()
+    check.counts()
+    return check.issues
 
 
 @dataclass(frozen=True)
