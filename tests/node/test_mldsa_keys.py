@@ -118,11 +118,11 @@ def test_go_reads_the_ed25519_line_of_a_note_that_also_carries_ml_dsa(
 def test_a_witness_with_both_keys_cosigns_with_both_and_a_policy_counts_key_types(
     tmp_path: Path,
 ) -> None:
-    """RU witnesses US with Ed25519 and ML-DSA-44; US collects both cosignatures. A policy
-    that requires both of RU's key types holds, one that also requires a second
-    post-quantum witness does not."""
+    """RU witnesses US with Ed25519 and ML-DSA-44; US (whose checkpoints carry both log
+    signatures) collects both cosignatures. A policy that requires both of RU's key types
+    holds, one that also requires a second post-quantum witness does not."""
     with (
-        served_node(tmp_path / "us", "US") as us,
+        served_node(pq_workspace(tmp_path / "us", "US"), "US") as us,
         served_node(pq_workspace(tmp_path / "ru", "RU"), "RU") as ru,
     ):
         ru.workspace.register_party_key("US", us.workspace.public_key)
@@ -144,6 +144,10 @@ def test_a_witness_with_both_keys_cosigns_with_both_and_a_policy_counts_key_type
             "group both all ru-ed ru-pq\nquorum both\n"
         )
         assert len(both.verify_checkpoint(note).cosignatures) == 2
+        assert len(parse_note(note).signatures) == 4  # two log lines, two cosignatures
+        us_pq = mldsa_signer("US", us.workspace.mldsa_seed or b"").verifier_key()
+        pq_only = parse_policy(f"log {us_pq}\nwitness ru-pq {ru_pq}\nquorum ru-pq\n")
+        assert pq_only.verify_checkpoint(note).checkpoint.size == 5  # post-quantum alone
         other_pq = mldsa_signer("FR", bytes(32)).verifier_key()
         two_pq = parse_policy(
             f"log {log_key}\nwitness ru-pq {ru_pq}\nwitness fr-pq {other_pq}\n"
