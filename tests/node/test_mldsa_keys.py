@@ -20,6 +20,7 @@ from treatyledger.cli import main
 from treatyledger.node.auth import Role
 from treatyledger.node.context import NodeContext
 from treatyledger.node.keys import cosigner_for, log_signer, mldsa_signer
+from treatyledger.node.peer import sync_peer
 from treatyledger.node.witness_push import push_to_witnesses
 from treatyledger.store.witness_store import add_witness
 from treatyledger.store.workspace import Workspace, WorkspaceError
@@ -155,3 +156,20 @@ def test_a_witness_with_both_keys_cosigns_with_both_and_a_policy_counts_key_type
         )
         with pytest.raises((VerificationError, PolicyError), match="quorum"):
             two_pq.verify_checkpoint(note)
+
+
+def test_a_peer_syncs_and_cosigns_a_log_signed_with_both_keys(tmp_path: Path) -> None:
+    """The JSON peer sync reads the Ed25519 line of a two-key checkpoint and cosigns it; the
+    ML-DSA-44 line rides along, still verifiable by its own key."""
+    with Workspace.init(tmp_path / "ru", "RU") as ru:
+        path = pq_workspace(tmp_path / "us", "US")
+        with served_node(path, "US", peer_key=ru.signing_key) as us:
+            us.seed(4)
+            ru.register_party_key("US", us.workspace.public_key)
+            report = sync_peer(ru, us.url, us.tokens[Role.PEER])
+            note = us.client().get("/v1/tlog/checkpoint").text
+            _ed25519, mldsa = _keys(us)
+        assert (report.size, report.replayed, report.cosigned) == (4, 4, True)
+        ru_key = cosigner_for("RU", ru.signing_key).verifier_key()
+        verified = verify_checkpoint(note, mldsa, [ru_key])  # type: ignore[arg-type]
+        assert [c.name for c in verified.cosignatures] == ["treatyledger.example/RU"]
