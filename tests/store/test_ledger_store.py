@@ -183,9 +183,11 @@ def test_a_late_notification_is_accepted_and_stored_late(
     ledger_store: LedgerStore, us: Notifier
 ) -> None:
     on_time = us.declare(base_force(), effective=T0, issued=T0 + timedelta(days=5))
+    # a missile's move is a change in data (New START Part Four II.3: within five days);
+    # warhead numbers would wait for the six-month update, so no deadline would be missed
     late = us.make(
-        "retire",
-        {"uid": "US-W1"},
+        "move",
+        {"uid": "US-M1", "to_facility": "STORE"},
         effective=T0 + timedelta(days=1),
         issued=T0 + timedelta(days=7),
     )
