@@ -21,6 +21,7 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PY) tests/check_postgres.py
 	$(PY) tests/check_layers.py
+	$(PY) tests/check_complexity.py
 	$(PY) -m pytest -n 2 --dist loadfile -q
 
 bench: $(STAMP)
@@ -33,6 +34,7 @@ lint: $(STAMP)
 	$(PY) -m ruff format --check src tests bench
 	$(PY) -m mypy
 	$(PY) tests/check_layers.py
+	$(PY) tests/check_complexity.py
 
 clean:
 	rm -rf $(VENV) demo-out .pytest_cache .mypy_cache .ruff_cache
