@@ -91,7 +91,7 @@ UNGUARDED_PATHS = {"/v1/health", "/v1/tlog/checkpoint", "/v1/tlog/tile/{path}"}
 
 
 def test_openapi_document_lists_every_route_with_problem_responses(node: ServedNode) -> None:
-    spec = httpx.get(node.url + "/v1/openapi.json").json()
+    spec = httpx.get(node.url + "/v1/openapi.json", timeout=60).json()
     assert spec["openapi"].startswith("3.")
     for path, operations in spec["paths"].items():
         for method, operation in operations.items():
@@ -116,7 +116,7 @@ def test_body_that_is_not_utf8_json_is_a_documented_problem(node: ServedNode) ->
     )
     assert response.status_code in (400, 422)
     assert response.headers["content-type"] == PROBLEM
-    spec = httpx.get(node.url + "/v1/openapi.json").json()
+    spec = httpx.get(node.url + "/v1/openapi.json", timeout=60).json()
     assert str(response.status_code) in spec["paths"]["/v1/notifications"]["post"]["responses"]
 
 

@@ -87,7 +87,7 @@ def test_observer_responses_hold_no_item_level_field_or_uid(observed: ServedNode
 
 
 def test_observer_schemas_declare_no_item_level_property(observed: ServedNode) -> None:
-    spec = httpx.get(observed.url + "/v1/openapi.json").json()
+    spec = httpx.get(observed.url + "/v1/openapi.json", timeout=60).json()
     schemas = spec["components"]["schemas"]
 
     def properties(name: str, seen: set[str]) -> set[str]:
