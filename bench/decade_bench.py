@@ -49,7 +49,8 @@ def main() -> None:
     print(
         f"decade exercise: {notifications:,} notifications "
         f"({', '.join(f'{p} {n:,}' for p, n in result.notifications.items())}), "
-        f"{result.official_rows} official rows verified, all match: {result.all_match}"
+        f"{result.official_rows} official rows verified, all match: {result.all_match}, "
+        f"inspections agree: {not result.inspections.disagreements}"
     )
     print(f"{'phase':<14}{'wall s':>9}{'cpu s':>9}")
     for phase, wall in result.timings.items():

@@ -19,7 +19,8 @@ def test_two_nodes_verify_each_other_and_reproduce_the_official_aggregates(
 ) -> None:
     lines: list[str] = []
     out = tmp_path / "demo-out"
-    result = run_exercise(out, until=date(2013, 3, 1), volume=0.5, say=lines.append)
+    result = run_exercise(out, until=date(2013, 3, 1), volume=0.5, cheater=False, say=lines.append)
+    assert result.ok
     by_key = {(r.party, r.data_date): r for r in result.rows}
     official = [r for r in result.rows if r.provenance == "official"]
     # 2011-02-05, 2011-09-01, 2012-03-01 and 2013-03-01 for each party (reference set rows)
@@ -33,8 +34,25 @@ def test_two_nodes_verify_each_other_and_reproduce_the_official_aggregates(
     assert gap.provenance == "interpolated" and gap.official is None and gap.matches is None
     assert "no official figure" in gap.note
     assert all(r.verified_by != r.party for r in result.rows)
-    cosigned = {c.party: c.cosigners for c in result.checkpoints}
-    assert cosigned == {"US": ("treatyledger.example/RU",), "RU": ("treatyledger.example/US",)}
+    cosigned = {c.party: set(c.cosigners) for c in result.checkpoints}
+    witness = "treatyledger.example/WITNESS"  # the third node, over tlog-witness
+    assert cosigned["US"] == {"treatyledger.example/RU", witness}
+    assert cosigned["RU"] == {"treatyledger.example/US", witness}
+    # two pushes each: after the notifications and after the peer's sync (consistency checked)
+    assert result.witnessed == {p: [result.notifications[p]] * 2 for p in ("US", "RU")}
+    # inspections: every finding submitted over HTTP as inspector, all clean without a cheater
+    outcomes = result.exercise.campaign.outcomes
+    assert result.inspections.submitted == len(outcomes) == 72  # two treaty years, 2 x 18
+    assert result.inspections.issues == {"US": 0, "RU": 0}
+    assert result.inspections.disagreements == []
+    assert result.cheating is not None and result.cheating.description is None
+    # one evidence bundle per party, checked by the standalone verifier in another process
+    assert {b.party for b in result.bundles} == {"US", "RU"}
+    for check in result.bundles:
+        assert check.valid, check.answer
+        assert set(check.answer["cosigners"]) >= {witness}
+        assert check.answer["attachments"]["inspections"] == 3
+        assert check.bundle.exists() and "python -m verifier bundle" in check.commands[-1]
     assert {p: s.size for p, s in result.syncs.items()} == {
         "RU": result.notifications["US"],
         "US": result.notifications["RU"],

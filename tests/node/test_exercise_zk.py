@@ -37,3 +37,11 @@ def test_each_party_verifies_the_others_limit_proofs(tmp_path: Path) -> None:
     secret = folder / "limit-proof-2018-09-01.secret.json"
     assert stat.S_IMODE(secret.stat().st_mode) == 0o600
     assert any("within the limit, proven" in line for line in lines)
+    # the cheater of the seed, reported against the statistics, the nodes agreeing
+    assert result.cheating is not None and result.cheating.description
+    assert result.inspections.disagreements == []
+    caught = result.exercise.campaign.caught
+    party = result.cheating.party
+    assert party is not None
+    assert (result.inspections.issues.get(party, 0) > 0) == (caught is not None)
+    assert 0.0 <= result.cheating.predicted <= 1.0 and result.ok

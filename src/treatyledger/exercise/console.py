@@ -69,10 +69,27 @@ def print_exercise(console: Any, result: ExerciseResult) -> None:
             for c in compliance
         )
         console.print(f"{party} node's public view (observer token): {verdicts}", highlight=False)
+    _print_inspections(console, result)
     for checkpoint in result.checkpoints:
         console.print(
             f"{checkpoint.origin}: checkpoint of {checkpoint.size:,} entries, root "
             f"{checkpoint.root}, cosigned by {', '.join(checkpoint.cosigners) or 'nobody'}",
+            highlight=False,
+        )
+    for check in result.bundles:
+        answer = check.answer
+        verdict = (
+            f"[green]valid[/]: {len(answer.get('entries', []))} notifications and "
+            f"{answer.get('attachments', {}).get('inspections', 0)} inspection records under "
+            f"the checkpoint of size {answer.get('size', 0):,}, cosigned by "
+            f"{', '.join(answer.get('cosigners', []))} (the policy the checker brings)"
+            if check.valid
+            else f"[bold red]INVALID[/]: {answer.get('error')}"
+        )
+        again = check.commands[-1] if check.commands else ""
+        console.print(
+            f"{check.party}'s offline evidence bundle, checked by the standalone verifier in "
+            f"another process: {verdict}. Re-verify: {again}",
             highlight=False,
         )
     phases = ", ".join(f"{k} {v:.1f} s" for k, v in result.timings.items() if k != "total")
@@ -81,3 +98,43 @@ def print_exercise(console: Any, result: ExerciseResult) -> None:
         f"{result.summary_path}",
         highlight=False,
     )
+
+
+def _print_inspections(console: Any, result: ExerciseResult) -> None:
+    summary = result.inspections
+    outcomes = result.exercise.campaign.outcomes
+    clean = summary.submitted - sum(1 for o in outcomes if o.issues)
+    span = (
+        f"{outcomes[0].planned.arrival.date()} to {outcomes[-1].planned.arrival.date()}"
+        if outcomes
+        else "none"
+    )
+    agree = (
+        "every one reconciled by the node as by the exercise"
+        if not summary.disagreements
+        else f"[bold red]the node disagrees on {', '.join(summary.disagreements)}[/]"
+    )
+    console.print(
+        f"{summary.submitted} inspections ({span}; none after the pause of March 2020), "
+        f"findings submitted over HTTP by each party's inspectors: {clean} clean; {agree}.",
+        highlight=False,
+    )
+    cheating = result.cheating
+    if cheating is None or cheating.description is None:
+        console.print("No party cheated: every inspection was clean.", highlight=False)
+        return
+    console.print(
+        f"The cheater (unknown to the inspectors): {cheating.description}.", highlight=False
+    )
+    chance = (
+        f"the inspection statistics gave {cheating.predicted:.0%} for catching it in the "
+        f"{cheating.inspections_during} inspections of {cheating.party} while it lasted"
+    )
+    if cheating.caught_on:
+        console.print(
+            f"[bold]Caught[/] on {cheating.caught_on} by inspection {cheating.caught_by} "
+            f"({'; '.join(cheating.issues)}); {chance}.",
+            highlight=False,
+        )
+    else:
+        console.print(f"[bold]Never caught[/]; {chance}.", highlight=False)

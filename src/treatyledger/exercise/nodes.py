@@ -6,6 +6,7 @@ happened (the exercise calls it in a ``finally``)."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -16,10 +17,11 @@ import httpx
 
 from treatyledger.node.auth import Role, add_principal
 from treatyledger.node.context import NodeContext
-from treatyledger.node.keys import cosigner_vkey
+from treatyledger.node.keys import cosigner_for, cosigner_vkey
 from treatyledger.node.server import RunningNode, serve_in_thread
 from treatyledger.node.submission import submission_body
 from treatyledger.report.dashboard import create_node_app
+from treatyledger.store.witness_store import add_witness
 from treatyledger.store.workspace import Workspace
 
 RULES = "new-start"
@@ -78,13 +80,19 @@ class PartyNode:
         return response.json()
 
 
+#: The third node's party id: it witnesses both parties' logs (tlog-witness) and holds no force.
+WITNESS = "WITNESS"
+
+
 class Nodes:
-    """The parties' workspaces and served nodes (``start``), stopped by ``stop``."""
+    """The parties' workspaces and served nodes (``start``), and a third node that witnesses
+    both logs; stopped by ``stop``."""
 
     def __init__(self, out: Path, parties: Iterable[str]):
         self.out = out
         self.parties = tuple(parties)
         self.nodes: dict[str, PartyNode] = {}
+        self.witness: PartyNode | None = None
 
     def __getitem__(self, party: str) -> PartyNode:
         return self.nodes[party]
@@ -115,19 +123,51 @@ class Nodes:
                 ),
                 "observer": add_principal(engine, "public", Role.OBSERVER),
             }
+        self._create_witness()
+
+    def _create_witness(self) -> None:
+        """The witness knows both parties' log keys (out of band, like ``peer trust``) and
+        takes checkpoints from each party's node as a ``peer`` principal."""
+        shutil.rmtree(self.out / "witness", ignore_errors=True)
+        workspace = Workspace.init(self.out / "witness", WITNESS, rules=RULES)
+        witness = PartyNode(workspace, None)
+        for party, node in self.nodes.items():
+            workspace.register_party_key(party, node.workspace.public_key)
+            witness.tokens[party] = add_principal(
+                workspace.engine, f"{party.lower()}-log", Role.PEER
+            )
+        witness.tokens["observer"] = add_principal(workspace.engine, "public", Role.OBSERVER)
+        self.witness = witness
+
+    def all_nodes(self) -> list[PartyNode]:
+        return [*self.nodes.values(), *([self.witness] if self.witness else [])]
 
     def start(self) -> None:
-        for node in self.nodes.values():
+        for node in self.all_nodes():
             context = NodeContext.from_workspace(node.workspace, max_body_bytes=MAX_BODY_BYTES)
             node.running = serve_in_thread(create_node_app(context))
+        if self.witness is not None:
+            self._configure_witness(self.witness)
+
+    def _configure_witness(self, witness: PartyNode) -> None:
+        """Each party node pushes its checkpoints to the witness (``log witness add``): the
+        witness's URL, its cosigner key, the token it wants (a 0600 file)."""
+        key = cosigner_for(WITNESS, witness.workspace.signing_key).verifier_key()
+        for party, node in self.nodes.items():
+            token = node.workspace.path / "witness.token"
+            fd = os.open(token, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(witness.tokens[party] + "\n")
+            add_witness(node.workspace.engine, "witness", f"{witness.url}/v1/witness", [key],
+                        str(token))  # fmt: skip
 
     def stop(self) -> None:
-        for node in self.nodes.values():
+        for node in self.all_nodes():
             if node.running is not None:
                 node.running.stop()
                 node.running = None
 
     def close(self) -> None:
         self.stop()
-        for node in self.nodes.values():
+        for node in self.all_nodes():
             node.workspace.close()

@@ -22,8 +22,15 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from treatyledger.exercise.evidence import BundleCheck, push_checkpoints, write_bundles
+from treatyledger.exercise.inspections import (
+    CheatingOutcome,
+    InspectionSummary,
+    cheating_outcome,
+    submit_findings,
+)
 from treatyledger.exercise.nodes import RULES, Nodes, PartyNode
-from treatyledger.exercise.plan import PARTIES, generate, signed_records
+from treatyledger.exercise.plan import PARTIES, Exercise, play, signed_records
 from treatyledger.exercise.verified import CATEGORY_IDS, VerifiedRow, verified_rows
 from treatyledger.files import load_catalog, load_rule_set
 from treatyledger.inspect.cursor import DeclaredCursor
@@ -44,7 +51,7 @@ class ExerciseResult:
     """What the exercise did, filled in phase by phase."""
 
     out: Path
-    streams: dict[str, DecadeStream]
+    exercise: Exercise
     rows: list[VerifiedRow] = field(default_factory=list)
     checkpoints: list[CheckpointSummary] = field(default_factory=list)
     syncs: dict[str, SyncReport] = field(default_factory=dict)
@@ -61,6 +68,15 @@ class ExerciseResult:
     #: party -> URL, when the nodes were left serving
     serving: dict[str, str] = field(default_factory=dict)
     nodes: Nodes | None = None
+    inspections: InspectionSummary = field(default_factory=InspectionSummary)
+    cheating: CheatingOutcome | None = None
+    #: party -> the checkpoint sizes the witness node cosigned
+    witnessed: dict[str, list[int]] = field(default_factory=dict)
+    bundles: list[BundleCheck] = field(default_factory=list)
+
+    @property
+    def streams(self) -> dict[str, DecadeStream]:
+        return self.exercise.streams
 
     def close(self) -> None:
         """Stop the nodes left serving (``serve=True``)."""
@@ -73,29 +89,42 @@ class ExerciseResult:
         return all(row.matches is not False for row in self.rows)
 
     @property
+    def ok(self) -> bool:
+        """Every verified count equals its official figure and every node's reconciliation
+        of a finding agrees with the exercise's and every evidence bundle verifies."""
+        bundles = bool(self.bundles) and all(b.valid for b in self.bundles)
+        return self.all_match and not self.inspections.disagreements and bundles
+
+    @property
     def official_rows(self) -> int:
         return sum(1 for row in self.rows if row.matches is not None)
 
 
+def _cpu() -> float:
+    times = os.times()
+    return times.user + times.system + times.children_user + times.children_system
+
+
 class _Clock:
-    """Wall time per phase, and the process's CPU time (the nodes run in this process's
-    threads, so it covers them too: on a loaded machine the CPU time is the fairer figure)."""
+    """Wall time per phase, and the CPU time of the process and the processes it waited for
+    (the nodes run in this process's threads, so it covers them too: on a loaded machine the
+    CPU time is the fairer figure)."""
 
     def __init__(self) -> None:
         self.timings: dict[str, float] = {}
         self.cpu: dict[str, float] = {}
-        self._last = (time.perf_counter(), time.process_time())
+        self._last = (time.perf_counter(), _cpu())
         self._began = self._last
 
     def lap(self, phase: str) -> None:
-        now = (time.perf_counter(), time.process_time())
+        now = (time.perf_counter(), _cpu())
         self.timings[phase] = self.timings.get(phase, 0.0) + now[0] - self._last[0]
         self.cpu[phase] = self.cpu.get(phase, 0.0) + now[1] - self._last[1]
         self._last = now
 
     def total(self) -> None:
         self.timings["total"] = time.perf_counter() - self._began[0]
-        self.cpu["total"] = time.process_time() - self._began[1]
+        self.cpu["total"] = _cpu() - self._began[1]
 
 
 def run_exercise(
@@ -104,17 +133,20 @@ def run_exercise(
     until: date | None = None,
     seed: int = 2011,
     volume: float = 1.0,
+    cheater: bool = True,
     serve: bool = False,
     say: Callable[[str], None] = print,
 ) -> ExerciseResult:
     """Run the exercise into ``out`` (its party workspaces are replaced). ``until`` cuts the
-    treaty short (tests), ``volume`` scales the routine operations."""
+    treaty short (tests), ``volume`` scales the routine operations, ``cheater`` has one party
+    (drawn from ``seed``) cheat for part of the treaty."""
     clock = _Clock()
-    streams = generate(RULES, seed, until=until, volume=volume)
+    exercise = play(RULES, seed, until=until, volume=volume, cheater=cheater)
     nodes = Nodes(out, PARTIES)
     nodes.create()
+    streams = exercise.streams
     signed = {p: signed_records(streams[p], nodes[p].workspace.signing_key) for p in PARTIES}
-    result = ExerciseResult(out=out, streams=streams)
+    result = ExerciseResult(out=out, exercise=exercise)
     clock.lap("generation")
     keep = False  # the nodes keep serving only when asked, and only after a run that worked
     try:
@@ -124,10 +156,18 @@ def run_exercise(
             say(f"{party} node serving on {node.url} (workspace {node.workspace.path})")
         _notify(nodes, result, signed, say)
         clock.lap("notify")
+        _witness(nodes, result, say)
         _limit_proofs(nodes, result, say)
         clock.lap("limit_proofs")
         result.syncs = _sync(nodes, say)
         clock.lap("sync")
+        _witness(nodes, result, say)
+        clock.lap("witness")
+        result.inspections = submit_findings(nodes, exercise.campaign, say)
+        result.cheating = cheating_outcome(exercise.campaign)
+        clock.lap("inspections")
+        result.bundles = _bundles(nodes, result, say)
+        clock.lap("evidence")
         _count(nodes, result, until)
         clock.lap("counts")
         _reports(result)
@@ -158,6 +198,36 @@ def _notify(
             f"{calendar.points[0].date} to {calendar.stops} signed, submitted and acknowledged "
             f"({calendar.stop_reason})"
         )
+
+
+def _witness(nodes: Nodes, result: ExerciseResult, say: Callable[[str], None]) -> None:
+    for party, size in push_checkpoints(nodes, say).items():
+        result.witnessed.setdefault(party, []).append(size)
+
+
+def _bundles(nodes: Nodes, result: ExerciseResult, say: Callable[[str], None]) -> list[BundleCheck]:
+    """Per party: its baseline declaration, regime notes and limit proofs, and its
+    inspection records that raised issues with the first few clean ones."""
+    sequences, inspections = {}, {}
+    for party, stream in result.streams.items():
+        notes = [r["sequence"] for r in stream.records if r["kind"] == "regime_status"]
+        proofs = range(len(stream.records) + 1, result.notifications[party] + 1)
+        sequences[party] = [1, *notes, *proofs]
+        mine = [o for o in result.exercise.campaign.outcomes if o.planned.inspected == party]
+        chosen = [o for o in mine if o.issues] + [o for o in mine if not o.issues][:3]
+        inspections[party] = [o.record.id for o in chosen]
+    checks = write_bundles(nodes, result.out / "evidence", sequences, inspections)
+    for check in checks:
+        answer = check.answer
+        verdict = (
+            f"valid: {len(answer.get('entries', []))} notifications of {answer.get('origin')} "
+            f"under the checkpoint of size {answer.get('size'):,}, cosigned by "
+            f"{', '.join(answer.get('cosigners', []))}"
+            if check.valid
+            else f"INVALID: {answer.get('error')}"
+        )
+        say(f"{check.party}'s evidence bundle {check.bundle}, standalone verifier: {verdict}")
+    return checks
 
 
 def _limit_proofs(nodes: Nodes, result: ExerciseResult, say: Callable[[str], None]) -> None:
@@ -203,7 +273,27 @@ def _reports(result: ExerciseResult) -> None:
     result.summary_path = _write_summary(
         result.out, result.rows, result.limits, result.binding_from, result.checkpoints
     )
-    document = {"rows": [r.to_json_dict() for r in result.rows]}
+    document = {
+        "rows": [r.to_json_dict() for r in result.rows],
+        "cheating": result.cheating.to_json_dict() if result.cheating else None,
+        "bundles": [
+            {
+                "party": b.party,
+                "bundle": str(b.bundle),
+                "valid": b.valid,
+                "answer": b.answer,
+                "commands": list(b.commands),
+            }
+            for b in result.bundles
+        ],
+        "witnessed": result.witnessed,
+        "inspections": {
+            "submitted": result.inspections.submitted,
+            "issues": result.inspections.issues,
+            "by_type": result.inspections.by_type,
+            "disagreements": result.inspections.disagreements,
+        },
+    }
     (result.out / "exercise.json").write_text(json.dumps(document, indent=1) + "\n")
 
 

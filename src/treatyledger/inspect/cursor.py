@@ -40,6 +40,7 @@ class DeclaredCursor:
         self.seen = 0  # records taken in
         self._pending: list[tuple[datetime, int, Record]] = []
         self._history: dict[str, list[str]] = {}
+        self._inventory: Inventory | None = None  # as of ``time``, until something applies
         self.extend(records)
 
     def extend(self, records: Iterable[Record]) -> None:
@@ -66,6 +67,7 @@ class DeclaredCursor:
         pending = self._pending
         party = self.party
         while pending and pending[0][0] <= when:
+            self._inventory = None
             _effective, sequence, record = heapq.heappop(pending)
             self.state.apply_out_of_order(record)
             reference = f"{party}#{sequence}"
@@ -74,7 +76,9 @@ class DeclaredCursor:
         self.time = when
 
     def inventory(self) -> Inventory:
-        return self.state.inventory(self.party)
+        if self._inventory is None:
+            self._inventory = self.state.inventory(self.party)
+        return self._inventory
 
     @property
     def history(self) -> Mapping[str, Sequence[str]]:

@@ -120,18 +120,25 @@ def eligible_items_by_site(
     kinds = {str(k) for k in inspection_type.item_kinds}
     facility_types = {str(t) for t in inspection_type.facility_types}
     sites: dict[str, list[str]] = {}
+    # a StrEnum member hashes and compares as its value: no str() per item in the loop
+    allowed: dict[str, bool] = {}  # site -> whether its facility qualifies
+    facilities = inventory.facilities
     for item in inventory.items:
-        if item.uid is None or item.party != party or str(item.kind) not in kinds:
+        if item.uid is None or item.party != party or item.kind not in kinds:
             continue
         if item.status in TERMINAL_STATUSES:
             continue
-        site = site_of(item, by_uid)
-        facility = inventory.facilities.get(site) if site else None
-        if facility is None or facility.party != party:
+        site = item.facility if item.contained_in is None else site_of(item, by_uid)
+        if site is None:
             continue
-        if str(facility.type) not in facility_types:
-            continue
-        sites.setdefault(facility.id, []).append(item.uid)
+        qualifies = allowed.get(site)
+        if qualifies is None:
+            facility = facilities.get(site)
+            qualifies = allowed[site] = (
+                facility is not None and facility.party == party and facility.type in facility_types
+            )
+        if qualifies:
+            sites.setdefault(site, []).append(item.uid)
     return {site: sorted(uids) for site, uids in sorted(sites.items())}
 
 

@@ -11,6 +11,7 @@ date.
 
 from __future__ import annotations
 
+import bisect
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -72,8 +73,15 @@ def _midnight(day: date) -> datetime:
 
 class _Emitter:
     def __init__(
-        self, party: str, first_sequence: int, issue: IssuePolicy, rng: random.Random
+        self,
+        party: str,
+        first_sequence: int,
+        issue: IssuePolicy,
+        rng: random.Random,
+        quiet: Sequence[tuple[datetime, datetime]] = (),
     ) -> None:
+        self.quiet = sorted(quiet)
+        self.quiet_starts = [start for start, _ in self.quiet]
         self.party = party
         self.sequence = first_sequence
         self.issue = issue
@@ -124,7 +132,15 @@ class _Emitter:
                 order += 1
         timed.sort(key=lambda t: (t[0], t[1]))
         for offset, _order, step in timed:
-            self.emit(step, begin + timedelta(seconds=offset))
+            self.emit(step, self._outside_quiet(begin + timedelta(seconds=offset)))
+
+    def _outside_quiet(self, moment: datetime) -> datetime:
+        """A step due while the party keeps quiet (an inspection's restrictions) waits for
+        the end of the window; order is kept, since the windows do not overlap."""
+        index = bisect.bisect_right(self.quiet_starts, moment) - 1
+        if index >= 0 and moment < self.quiet[index][1]:
+            return self.quiet[index][1]
+        return moment
 
 
 def _reserve(world: World, reservation: Reservation) -> tuple[str, ...]:
@@ -161,12 +177,14 @@ def decade_stream(
     issue: IssuePolicy | None = None,
     first_sequence: int = 1,
     treaty: str = "new-start",
+    quiet: Sequence[tuple[datetime, datetime]] = (),
 ) -> DecadeStream:
-    """The notifications (JSON dicts, unsigned) of ``calendar.party`` for its whole calendar."""
+    """The notifications (JSON dicts, unsigned) of ``calendar.party`` for its whole calendar;
+    nothing takes effect inside the ``quiet`` windows (the exercise's inspections)."""
     structure = structure or STRUCTURES[calendar.party]
     volume = volume or RoutineVolume()
     world = World(structure, catalog, rng)
-    emitter = _Emitter(calendar.party, first_sequence, issue or within_days(5), rng)
+    emitter = _Emitter(calendar.party, first_sequence, issue or within_days(5), rng, quiet)
     points = list(calendar.points)
     first = points[0].point
     emitter.emit(
