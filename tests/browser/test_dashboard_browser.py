@@ -24,6 +24,7 @@ PARTY_PAGES = [
     "/party/forces",
     "/party/notifications",
     "/party/inspections",
+    "/party/calendar",
 ]
 # Written out here, not read from the dashboard's own table: the role matrix of the issue.
 MAY_OPEN = {
@@ -128,6 +129,40 @@ def test_only_the_owner_sees_the_other_partys_mirror(browser: Any, scenario: Sce
             for uid in ru_uids:
                 response = open_page(page, f"{scenario.url}/party/items/{uid}")
                 assert response.status == (200 if sees_ru else 404), (role, uid)
+
+
+def test_the_calendar_shows_an_overdue_database_and_the_overview_alerts_it(
+    browser: Any, scenario: Scenario
+) -> None:
+    # New START Protocol Part Four, Section II, paragraph 1: the initial database is due 45
+    # days after entry into force (2011-02-05), by 2011-03-22; the streams hold none
+    with offline_context(browser) as (context, network):
+        page = context.new_page()
+        log_in(page, scenario.url, scenario.tokens[Role.OWNER])
+        open_page(page, f"{scenario.url}/party/calendar?as_of=2011-04-01")
+        overdue = page.locator("section:has(h2#calendar-US) tr.calendar-overdue")
+        assert overdue.count() == 1
+        assert "2011-03-22" in overdue.inner_text() and "overdue" in overdue.inner_text()
+        assert page.locator("h2#calendar-RU").count() == 1  # the owner sees the mirror too
+        open_page(page, f"{scenario.url}/party?as_of=2011-04-01")
+        alerts = page.locator("ul.alerts li").all_inner_texts()
+        assert any(a.startswith("Overdue:") and "US:" in a for a in alerts), alerts
+        assert_offline_clean(network)
+
+
+def test_the_sync_page_shows_the_witnessing_of_both_logs(browser: Any, scenario: Scenario) -> None:
+    with offline_context(browser) as (context, network):
+        page = context.new_page()
+        log_in(page, scenario.url, scenario.tokens[Role.OWNER])
+        open_page(page, f"{scenario.url}/party/sync")
+        own = page.locator("section#witnessing-US").inner_text()
+        assert "No witness configured" in own
+        mirror = page.locator("section#witnessing-RU")
+        origin = mirror.locator("h3 code").inner_text()
+        # the RU checkpoint the US node verified carries at least RU's own log signature
+        signers = mirror.locator("p").inner_text()
+        assert signers.startswith("Signatures on the checkpoint") and origin in signers
+        assert_offline_clean(network)
 
 
 def test_item_history_and_issue_evidence(browser: Any, scenario: Scenario) -> None:

@@ -8,7 +8,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 
 from treatyledger.store import tlog_store
@@ -60,6 +60,46 @@ def cosignatures_at(engine: Engine, origin: str, size: int) -> list[CosignatureE
             .order_by(TlogCosignatureRow.cosigner)
         ).all()
     return [CosignatureEntry(name, key_id, timestamp) for name, key_id, timestamp in rows]
+
+
+@dataclass(frozen=True)
+class CosignerStatus:
+    """What one cosigner (witness or peer, one key) cosigned of a log: the largest size,
+    when (its cosignature's timestamp, Unix seconds), and how many checkpoints."""
+
+    name: str
+    key_id: int
+    latest_size: int
+    latest_timestamp: int
+    checkpoints: int
+
+
+def cosigner_statuses(engine: Engine, origin: str) -> list[CosignerStatus]:
+    """Per cosigner key of ``origin``'s stored checkpoints: the latest size it cosigned and
+    when, and how many it cosigned; by name (one grouped query)."""
+    row = TlogCosignatureRow
+    with engine.connect() as conn:
+        groups = conn.execute(
+            select(row.cosigner, row.key_id, func.max(row.size), func.count())
+            .join(TlogLogRow, TlogLogRow.id == row.log)
+            .where(TlogLogRow.origin == origin)
+            .group_by(row.cosigner, row.key_id)
+            .order_by(row.cosigner, row.key_id)
+        ).all()
+        found = []
+        for name, key_id, size, count in groups:
+            timestamp = conn.execute(
+                select(row.timestamp)
+                .join(TlogLogRow, TlogLogRow.id == row.log)
+                .where(
+                    TlogLogRow.origin == origin,
+                    row.cosigner == name,
+                    row.key_id == key_id,
+                    row.size == size,
+                )
+            ).scalar_one()
+            found.append(CosignerStatus(name, int(key_id), int(size), int(timestamp), int(count)))
+    return found
 
 
 def add_checkpoint_cosignature(

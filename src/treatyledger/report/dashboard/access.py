@@ -22,6 +22,7 @@ PAGE_ROLES: Mapping[str, frozenset[Role]] = {
     "notifications": PARTY_READERS,
     "items": PARTY_READERS,
     "inspections": PARTY_READERS,
+    "calendar": PARTY_READERS,
     "sync": OWNER_ONLY,
 }
 
@@ -32,6 +33,7 @@ NAV_LABELS: Mapping[str, str] = {
     "forces": "Force levels",
     "notifications": "Notifications",
     "inspections": "Inspections and issues",
+    "calendar": "Data-exchange calendar",
     "sync": "Sync and witnesses",
 }
 

@@ -15,7 +15,7 @@ from treatyledger.model.items import UID_PATTERN
 from treatyledger.model.notifications import NotificationKind
 from treatyledger.model.parties import IDENTIFIER_PATTERN
 from treatyledger.node.views import today
-from treatyledger.report.dashboard import party, plots, status
+from treatyledger.report.dashboard import calendar_view, party, plots, status, witness_view
 from treatyledger.report.dashboard.sessions import BrowserSession
 from treatyledger.report.dashboard.web import (
     PageGuard,
@@ -44,6 +44,7 @@ Notifications = Annotated[BrowserSession, _session("notifications")]
 Items = Annotated[BrowserSession, _session("items")]
 Inspections = Annotated[BrowserSession, _session("inspections")]
 Sync = Annotated[BrowserSession, _session("sync")]
+Calendar = Annotated[BrowserSession, _session("calendar")]
 
 
 @router.get("")
@@ -191,6 +192,19 @@ def inspections(request: Request, session: Inspections) -> Response:
     )
 
 
+@router.get("/calendar")
+def data_calendar(request: Request, session: Calendar, as_of: AsOf = None) -> Response:
+    node = node_of(request)
+    when = as_of or today()
+    parties = party.visible_parties(node, session.caller.role)
+    return page(
+        "calendar.html",
+        session=session,
+        title="Data-exchange calendar",
+        content=calendar_view.calendar_page(node, parties, when),
+    )
+
+
 @router.get("/sync")
 def sync(request: Request, session: Sync) -> Response:
     node = node_of(request)
@@ -201,4 +215,5 @@ def sync(request: Request, session: Sync) -> Response:
         title="Sync and witnesses",
         node_party=node.party,
         peers=status.peer_statuses(node, parties),
+        witnesses=witness_view.witnessing(node, parties),
     )

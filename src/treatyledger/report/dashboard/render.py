@@ -31,6 +31,7 @@ PAGES: Mapping[str, tuple[str, str | None]] = {
     "notifications": ("/party/notifications", "notifications.html"),
     "items": ("/party/items", None),
     "inspections": ("/party/inspections", "inspections.html"),
+    "calendar": ("/party/calendar", "calendar.html"),
     "sync": ("/party/sync", "sync.html"),
 }
 

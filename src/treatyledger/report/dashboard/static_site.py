@@ -15,14 +15,14 @@ from typing import Any
 from treatyledger.node.auth import Role
 from treatyledger.node.context import NodeContext
 from treatyledger.node.views import today
-from treatyledger.report.dashboard import party, plots, status
+from treatyledger.report.dashboard import calendar_view, party, plots, status, witness_view
 from treatyledger.report.dashboard.assets import ASSETS, read_asset
 from treatyledger.report.dashboard.observer import observer_page
 from treatyledger.report.dashboard.render import PAGES, STATIC, render
 from treatyledger.store.ledger_reads import NotificationQuery
 from treatyledger.store.workspace import Workspace
 
-STATIC_PARTY_PAGES = ("party", "forces", "notifications", "inspections", "sync")
+STATIC_PARTY_PAGES = ("party", "forces", "notifications", "inspections", "calendar", "sync")
 
 
 def write_pages(
@@ -90,9 +90,16 @@ def _party_pages(node: NodeContext, when: date, html: Any, write: Any) -> None:
         evidence_link=party.evidence_link,
     )
     html(
+        "calendar",
+        "calendar.html",
+        title="Data-exchange calendar",
+        content=calendar_view.calendar_page(node, parties, when),
+    )
+    html(
         "sync",
         "sync.html",
         title="Sync and witnesses",
         node_party=node.party,
         peers=status.peer_statuses(node, parties),
+        witnesses=witness_view.witnessing(node, parties),
     )

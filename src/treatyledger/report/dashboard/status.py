@@ -1,6 +1,7 @@
 """The owner's view of the other party's log (sync state, what this node mirrored and
 cosigned, fork evidence found and re-verified) and the alerts every party page shows: a
-total over the limit in force, a fork of the other party's log."""
+total over the limit in force, a fork of the other party's log, a database overdue on the
+data-exchange calendar."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from treatyledger.node.auth import Role
 from treatyledger.node.context import NodeContext
 from treatyledger.node.keys import log_vkey
 from treatyledger.node.views import party_records, series, treaty
+from treatyledger.report.dashboard.calendar_view import overdue_messages
 from treatyledger.report.dashboard.party import cached
 from treatyledger.store.ledger_reads import records_version
 from treatyledger.store.peer_sync import load_peer_sync
@@ -137,6 +139,10 @@ class Alert:
 
 def alerts(node: NodeContext, parties: list[str], role: Role, as_of: date) -> list[Alert]:
     found = _over_limit(node, parties, as_of)
+    found.extend(
+        Alert("overdue", who, message, "calendar")
+        for who, message in overdue_messages(node, parties, as_of)
+    )
     if role is Role.OWNER:
         for status in peer_statuses(node, parties):
             if status.forked:
