@@ -99,12 +99,14 @@ def rows(draw: st.DrawFn) -> dict[str, Any]:
     return fields
 
 
-#: The carrier warhead rows may sit in (a contained_in must name an item of the inventory).
-CARRIER = {"party": "US", "kind": "icbm", "status": "non_deployed", "system_type": "MM III"}
+#: The carrier warhead rows may sit in (a contained_in must name an item of the inventory,
+#: of the row's own party: a UID names an item within its party's namespace), one per party.
+CARRIER = {"kind": "icbm", "status": "non_deployed", "system_type": "MM III"}
 
 
 def build(fields_list: list[dict[str, Any]]) -> Inventory:
-    items = [make_item({**CARRIER, "uid": "carrier-1"}), *(make_item(f) for f in fields_list)]
+    carriers = [make_item({**CARRIER, "party": p, "uid": "carrier-1"}) for p in PARTIES]
+    items = [*carriers, *(make_item(f) for f in fields_list)]
     return inventory_of(items, FACILITIES)
 
 

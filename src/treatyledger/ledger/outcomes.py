@@ -25,6 +25,7 @@ class Rule(StrEnum):
     UID_UNKNOWN = "uid.unknown"
     UID_DUPLICATE = "uid.duplicate"
     UID_FOREIGN = "uid.foreign"
+    UID_OTHER_PARTY = "uid.other_party"
     SYSTEM_TYPE_UNKNOWN = "system_type.unknown"
     ILLEGAL_TRANSITION = "transition.illegal"
     TERMINAL = "transition.terminal"

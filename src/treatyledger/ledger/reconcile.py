@@ -152,11 +152,9 @@ def _discrepancies(
 ) -> list[Discrepancy]:
     """Items the replay holds that the database lacks or states otherwise, and the reverse."""
     found: list[Discrepancy] = []
-    for uid in state.uids():
-        ledger_item = state.item(uid)
+    for uid in state.uids(party):
+        ledger_item = state.item(uid, party)
         assert ledger_item is not None
-        if ledger_item.party != party:
-            continue
         db_item = declared.get(uid)
         if db_item is None:
             if ledger_item.status not in TERMINAL_STATUSES:
@@ -164,7 +162,7 @@ def _discrepancies(
             continue
         found.extend(_compare(uid, ledger_item, db_item, involved(uid)))
     for uid, db_item in declared.items():
-        if state.item(uid) is None:
+        if state.item(uid, party) is None:
             found.append(Discrepancy(EXTRA, uid, None, _summary(db_item), involved(uid)))
     return found
 

@@ -16,7 +16,10 @@ Rules the machine enforces (rule ids in ``Rule``):
 
 - per party, sequences start at 1 and have no gaps; the same sequence again with the same content
   is an idempotent duplicate, with other content a replay and rejected;
-- UIDs are declared once and then exist; an item belongs to the party that declared it;
+- UIDs are declared once and then exist; an item belongs to the party that declared it, and a
+  UID names an item within its party's namespace (each party has its own ``ItemIndex``: the
+  same UID declared by two parties names two items, and a party's notifications reach only
+  its own);
 - status changes follow ``TRANSITIONS``; an eliminated, dismantled or transferred item never
   comes back;
 - containment follows ``treatyledger.model.CONTAINER_KINDS``: an item sits in at most one
@@ -61,6 +64,7 @@ _CORRECTION = NotificationKind.CORRECTION.value
 #: kinds a correction may not replace (they are re-issued instead)
 _UNCORRECTABLE = frozenset({_CORRECTION, *(k.value for k in LEDGER_NEUTRAL_KINDS)})
 _NEUTRAL = frozenset(k.value for k in LEDGER_NEUTRAL_KINDS)
+_TRANSFERRED = "transferred"
 
 _fromiso = datetime.fromisoformat
 
@@ -84,7 +88,8 @@ class LedgerState:
         for party, party_keys in (keys or {}).items():
             for key in party_keys:
                 self.register_key(party, key)
-        self._index = ItemIndex()
+        #: party -> its items: a UID names an item within its party's namespace
+        self._indexes: dict[str, ItemIndex] = {}
         self._next: dict[str, int] = {}
         #: content hashes known so far (computed lazily for replayed records)
         self._hashes: dict[tuple[str, int], bytes] = {}
@@ -124,25 +129,86 @@ class LedgerState:
     def next_sequence(self, party: str) -> int:
         return self._next.get(party, 1)
 
-    def item(self, uid: str) -> Item | None:
-        """The current state of an item (eliminated, dismantled and transferred items stay)."""
-        return self._index.item(uid)
+    def _index_of(self, party: str) -> ItemIndex:
+        index = self._indexes.get(party)
+        if index is None:
+            index = self._indexes[party] = ItemIndex()
+        return index
 
-    def item_fields(self, uid: str) -> dict[str, Any] | None:
-        """The JSON form of ``item(uid)`` (``model_dump(mode="json", exclude_none=True)``)
-        without building the Item: the state keeps every item as that JSON form less the
-        quantity, which is 1 for every item with a uid."""
-        return self._index.fields(uid)
+    def _holding(self, uid: str, party: str | None) -> ItemIndex | None:
+        """The index of ``party`` (or, without one, of the only party that has ``uid``)."""
+        if party is not None:
+            return self._indexes.get(party)
+        found = [index for index in self._indexes.values() if uid in index.records]
+        if len(found) > 1:
+            owners = ", ".join(sorted(p for p, i in self._indexes.items() if uid in i.records))
+            raise ValueError(f"uid {uid} names an item of each of {owners}: name the party")
+        return found[0] if found else None
 
-    def uids(self) -> list[str]:
-        return list(self._index.records)
+    def item(self, uid: str, party: str | None = None) -> Item | None:
+        """The current state of ``party``'s item ``uid`` (eliminated, dismantled and
+        transferred items stay). Without ``party``: the item of the only party that has that
+        UID (ValueError when several have)."""
+        index = self._holding(uid, party)
+        return None if index is None else index.item(uid)
 
-    def contents(self, uid: str) -> tuple[str, ...]:
-        return tuple(self._index.contents.get(uid, ()))
+    def item_fields(self, uid: str, party: str | None = None) -> dict[str, Any] | None:
+        """The JSON form of ``item(uid, party)`` (``model_dump(mode="json",
+        exclude_none=True)``) without building the Item: the state keeps every item as that
+        JSON form less the quantity, which is 1 for every item with a uid."""
+        index = self._holding(uid, party)
+        return None if index is None else index.fields(uid)
+
+    def uids(self, party: str | None = None) -> list[str]:
+        """The UIDs of ``party``'s items (of every party's, one entry per item, if None)."""
+        if party is not None:
+            index = self._indexes.get(party)
+            return [] if index is None else list(index.records)
+        return [uid for index in self._indexes.values() for uid in index.records]
+
+    def item_keys(self) -> list[tuple[str, str]]:
+        """(party, uid) of every item: what names an item across parties."""
+        return [(p, uid) for p, index in self._indexes.items() for uid in index.records]
+
+    def contents(self, uid: str, party: str | None = None) -> tuple[str, ...]:
+        index = self._holding(uid, party)
+        return () if index is None else tuple(index.contents.get(uid, ()))
 
     def inventory(self, party: str | None = None) -> Inventory:
         """Every item (of ``party``, if given), for the counting engine."""
-        return self._index.inventory(party)
+        if party is not None:
+            index = self._indexes.get(party)
+            return Inventory() if index is None else index.inventory(party)
+        items: list[Item] = []
+        facilities: dict[str, Any] = {}
+        for index in self._indexes.values():
+            part = index.inventory()
+            items.extend(part.items)
+            facilities.update(part.facilities)
+        return Inventory(items=tuple(items), facilities=facilities)
+
+    def claimed_by_other_party(self, record: Record) -> tuple[str, str] | None:
+        """(uid, party) when ``record`` declares a UID that another party's item holds (and
+        that item was not transferred: the receiver then declares it). Not a ledger rule:
+        replay and the mirror accept it (each UID is in its party's namespace); a node uses
+        it to refuse its own party's declaration of a UID it knows as the other party's."""
+        payload = record["payload"]
+        kind = record["kind"]
+        if kind == _CORRECTION:
+            kind, payload = payload.get("kind"), payload.get("payload", {})
+        if kind != NotificationKind.DECLARE.value:
+            return None
+        party = record["party"]
+        others = [(p, index) for p, index in self._indexes.items() if p != party]
+        for entry in payload.get("items", ()):
+            uid = entry.get("uid") if isinstance(entry, Mapping) else None
+            if not isinstance(uid, str):
+                continue
+            for other, index in others:
+                held = index.records.get(uid)
+                if held is not None and held.get("status") != _TRANSFERRED:
+                    return uid, other
+        return None
 
     def log(self, party: str) -> list[Record]:
         """The accepted records of ``party`` in sequence order, as given."""
@@ -157,8 +223,15 @@ class LedgerState:
         return {**record, "effective_time": corrected[0], "payload": corrected[1]}
 
     def snapshot(self) -> dict[str, Any]:
-        """A comparable value of the whole item state (for tests and consistency checks)."""
-        return {**self._index.snapshot(), "next": dict(self._next)}
+        """A comparable value of the whole item state (for tests and consistency checks):
+        items and contents keyed ``party/uid``."""
+        items: dict[str, Any] = {}
+        contents: dict[str, Any] = {}
+        for party, index in sorted(self._indexes.items()):
+            part = index.snapshot()
+            items.update({f"{party}/{uid}": r for uid, r in part["items"].items()})
+            contents.update({f"{party}/{c}": v for c, v in part["contents"].items()})
+        return {"items": items, "contents": contents, "next": dict(self._next)}
 
     # ------------------------------------------------------------------ applying
 
@@ -255,6 +328,11 @@ class LedgerState:
             )
         return Outcome(party, sequence, "duplicate")
 
+    def check_signature(self, record: Record, message: bytes | None = None) -> None:
+        """Raise NotificationRejected unless ``record`` is signed by a registered key of its
+        party (over ``message``, its canonical bytes, if given). Changes nothing."""
+        self._check_signature(record, message)
+
     def _check_signature(self, record: Record, message: bytes | None = None) -> None:
         party = record["party"]
         sequence = record["sequence"]
@@ -321,11 +399,16 @@ class LedgerState:
                 sequence=sequence,
                 rule=Rule.SCHEMA,
             )
-        step = Step(self._index, self.policy, self._capacity, party, sequence, effective)
+        index = self._index_of(party)
+        step = Step(index, self.policy, self._capacity, party, sequence, effective)
         # Every handler checks everything, then returns the mutations to run.
-        for mutate in handler(step, payload):
+        try:
+            mutations = handler(step, payload)
+        except NotificationRejected as exc:
+            raise self._foreign(exc) from None
+        for mutate in mutations:
             mutate()
-        last_effective = self._index.last_effective
+        last_effective = index.last_effective
         for uid in step.touched:
             last_effective[uid] = effective
         late = False
@@ -342,10 +425,29 @@ class LedgerState:
                 self.violations.append((party, sequence, rule, item))
         return late, step
 
+    def _foreign(self, exc: NotificationRejected) -> NotificationRejected:
+        """An unknown UID that names another party's item: say so (``uid.foreign``). A
+        party's notifications reach only its own namespace either way."""
+        if exc.rule is not Rule.UID_UNKNOWN or exc.item is None:
+            return exc
+        owners = sorted(
+            p for p, index in self._indexes.items() if p != exc.party and exc.item in index.records
+        )
+        if not owners:
+            return exc
+        return NotificationRejected(
+            f"the item belongs to {owners[0]}, not {exc.party} (a party's notifications name "
+            "its own items)",
+            party=exc.party,
+            sequence=exc.sequence,
+            rule=Rule.UID_FOREIGN,
+            item=exc.item,
+        )
+
     def _reported_in_update(self, record: Record, payload: Mapping[str, Any]) -> bool:
         """Whether everything ``record`` is about is of kinds the policy has reported only in
         the periodic update (then no change deadline applies)."""
-        records = self._index.records
+        records = self._index_of(record["party"]).records
 
         def kind_of(uid: str) -> str | None:
             found = records.get(uid)
@@ -393,13 +495,13 @@ class LedgerState:
                 exc.item,
             ) from None
         # Accept: take over the rebuilt item state (the log and sequence stay ours).
-        self._index = rebuilt._index
+        self._indexes = rebuilt._indexes
         self._corrected = corrected
         self.late = rebuilt.late
         self.violations = rebuilt.violations
         touched = mentioned_uids(original["payload"]) | mentioned_uids(payload["payload"])
         step = Step(
-            self._index,
+            self._index_of(party),
             self.policy,
             self._capacity,
             party,

@@ -130,13 +130,15 @@ class Inventory(BaseModel):
 
     @model_validator(mode="after")
     def _unique_uids(self) -> Inventory:
-        seen: set[str] = set()
+        # a UID names an item within its party: two parties may use the same one
+        seen: set[tuple[str, str]] = set()
         for item in self.items:
             if item.uid is None:
                 continue
-            if item.uid in seen:
-                raise ValueError(f"duplicate uid {item.uid}")
-            seen.add(item.uid)
+            key = (item.party, item.uid)
+            if key in seen:
+                raise ValueError(f"duplicate uid {item.uid} of {item.party}")
+            seen.add(key)
         return self
 
     @property

@@ -56,7 +56,8 @@ def create_app(context: NodeContext) -> FastAPI:
         # One in-memory ledger state per node process (replayed from the database once),
         # written to by one group-commit writer: concurrent submissions share transactions.
         def open_store() -> LedgerStore:
-            return LedgerStore(context.engine, treaty(context.engine, context.rules).policy)
+            policy = treaty(context.engine, context.rules).policy
+            return LedgerStore(context.engine, policy, home_party=context.party)
 
         store = await run_in_threadpool(open_store)
 

@@ -29,7 +29,7 @@ class Mirror:
     def __init__(self, workspace: Workspace):
         self.workspace = workspace
         self.treaty = treaty(workspace.engine, workspace.rules)
-        self.store = LedgerStore(workspace.engine, self.treaty.policy)
+        self.store = LedgerStore(workspace.engine, self.treaty.policy, home_party=workspace.party)
 
     def replay(self, party: str, entries: Sequence[bytes]) -> int:
         """Validate and store ``entries`` (signed canonical notifications of ``party``, in

@@ -54,8 +54,8 @@ class Row(NamedTuple):
 def rows_of(inventory: Inventory, catalog: Catalog) -> list[Row]:
     rows = []
     items = inventory.items
-    index_of = {item.uid: i for i, item in enumerate(items) if item.uid}
-    holders = {item.contained_in for item in items if item.contained_in}
+    index_of = {(item.party, item.uid): i for i, item in enumerate(items) if item.uid}
+    holders = {(item.party, item.contained_in) for item in items if item.contained_in}
     for item in items:
         system_type = (
             catalog.resolve(item.system_type)
@@ -64,7 +64,7 @@ def rows_of(inventory: Inventory, catalog: Catalog) -> list[Row]:
         )
         place, holder = item.facility, item
         while place is None and holder.contained_in is not None:
-            holder = items[index_of[holder.contained_in]]
+            holder = items[index_of[(holder.party, holder.contained_in)]]
             place = holder.facility
         facility = inventory.facilities.get(place) if place else None
         rows.append(
@@ -82,8 +82,8 @@ def rows_of(inventory: Inventory, catalog: Catalog) -> list[Row]:
                 lrna_capacity=effective_lrna_capacity(item, system_type),
                 role=item.role,
                 identified=item.uid is not None,
-                container=index_of[item.contained_in] if item.contained_in else None,
-                loaded=item.uid in holders or bool(item.warheads),
+                container=index_of[(item.party, item.contained_in)] if item.contained_in else None,
+                loaded=(item.party, item.uid) in holders or bool(item.warheads),
             )
         )
     return rows

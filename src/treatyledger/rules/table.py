@@ -270,7 +270,7 @@ class InventoryTable:
             uid or template_labels[t]
             for uid, t in zip(identities.uids, which.tolist(), strict=True)
         ]
-        container = _container_rows(identities, labels)
+        container = _container_rows(identities, labels, arrays["party"])
         arrays["container"] = container
         arrays["identified"] = np.array([u is not None for u in identities.uids], dtype=np.bool_)
         arrays["contained"] = container != NO_CONTAINER
@@ -355,14 +355,21 @@ def _check_bounds(item: Item, system_type: SystemType | None) -> None:
         raise ModelValidationError(problem[1], item=item.label, field=problem[0])
 
 
-def _container_rows(identities: RowIdentities, labels: Sequence[str]) -> npt.NDArray[np.int32]:
-    """Each row's container row (NO_CONTAINER: none); a container no row has is an error."""
-    row_of_uid = {uid: row for row, uid in enumerate(identities.uids) if uid is not None}
+def _container_rows(
+    identities: RowIdentities, labels: Sequence[str], parties: npt.NDArray[Any]
+) -> npt.NDArray[np.int32]:
+    """Each row's container row (NO_CONTAINER: none); a container no row has is an error. A
+    UID names an item within its party, and containment never crosses parties: a row's
+    container is looked up by (its party, the UID)."""
+    party_of = parties.tolist()
+    row_of_uid = {
+        (party_of[row], uid): row for row, uid in enumerate(identities.uids) if uid is not None
+    }
     container = np.full(len(labels), NO_CONTAINER, dtype=np.int32)
     for row, holder in enumerate(identities.contained_in):
         if holder is None:
             continue
-        found = row_of_uid.get(holder)
+        found = row_of_uid.get((party_of[row], holder))
         if found is None:
             raise ModelValidationError(
                 f"contained_in names {holder!r}, which no item of the inventory has",

@@ -133,11 +133,16 @@ def stored_body(fields: Mapping[str, Any]) -> str:
     return json.dumps(fields, sort_keys=True)
 
 
-def materialized_items(conn: Connection, party: str | None = None) -> dict[str, Item]:
-    query = select(ItemRow.uid, ItemRow.body)
-    if party is not None:
-        query = query.where(ItemRow.party == party)
+def materialized_items(conn: Connection, party: str) -> dict[str, Item]:
+    """``party``'s materialized items by UID (a UID names an item within its party)."""
+    query = select(ItemRow.uid, ItemRow.body).where(ItemRow.party == party)
     return {uid: Item.model_validate_json(body) for uid, body in conn.execute(query)}
+
+
+def all_materialized_items(conn: Connection) -> dict[tuple[str, str], Item]:
+    """Every materialized item by (party, uid)."""
+    query = select(ItemRow.party, ItemRow.uid, ItemRow.body)
+    return {(p, uid): Item.model_validate_json(body) for p, uid, body in conn.execute(query)}
 
 
 def materialized_differences(engine: Engine, policy: LedgerPolicy) -> list[str]:
@@ -145,13 +150,16 @@ def materialized_differences(engine: Engine, policy: LedgerPolicy) -> list[str]:
     notifications (empty when consistent). The crash-safety test relies on this."""
     with engine.connect() as conn:
         records = list(iter_records(conn, None))
-        stored = {uid: item_body(item) for uid, item in materialized_items(conn).items()}
+        stored = {
+            f"{party}/{uid}": item_body(item)
+            for (party, uid), item in all_materialized_items(conn).items()
+        }
     state = replay(records, policy)
     replayed = {}
-    for uid in state.uids():
-        item = state.item(uid)
+    for party, uid in state.item_keys():
+        item = state.item(uid, party)
         assert item is not None
-        replayed[uid] = item_body(item)
+        replayed[f"{party}/{uid}"] = item_body(item)
     differences = [
         f"{uid}: missing from the items table" for uid in replayed.keys() - stored.keys()
     ]

@@ -54,6 +54,7 @@ from treatyledger.model.notifications import (
 from treatyledger.store.bulk import insert_many
 from treatyledger.store.ledger_reads import (
     StoredNotification,
+    all_materialized_items,
     iter_records,
     load_records,
     materialized_items,
@@ -143,8 +144,12 @@ class LedgerStore:
         *,
         verify_signatures: bool = True,
         namespace: str = DEFAULT_NAMESPACE,
+        home_party: str | None = None,
     ):
         self.engine = engine
+        #: the workspace's own party: its declarations of a UID this ledger holds as another
+        #: party's are refused (uid.other_party); the other parties' are mirrored as they are
+        self.home_party = home_party
         self.policy = policy
         #: False only for benchmarks and trusted bulk loads: signatures are not checked.
         self.verify_signatures = verify_signatures
@@ -258,7 +263,7 @@ class LedgerStore:
                 raise
             except Exception:  # a failure of ours must not take the batch down
                 party, sequence = _ref_of(each)
-                incident = secrets.token_hex(8)
+                incident = secrets.token_hex(8)  # as node.problems.new_incident
                 log.exception("incident %s: validating %s#%s failed", incident, party, sequence)
                 # the state may hold part of what failed: rebuild it before the next batch
                 self._reload_after = True
@@ -320,6 +325,20 @@ class LedgerStore:
                 )
         verify = self.verify_signatures
         message = canonical_bytes_of_leaf(record, signed) if verify else None
+        if party == self.home_party and sequence == self.state.next_sequence(party):
+            claimed = self.state.claimed_by_other_party(record)
+            if claimed is not None:
+                if verify:  # a forged notification hears why it is forged, not this
+                    self.state.check_signature(record, message)
+                return Ack(
+                    party,
+                    sequence,
+                    "rejected",
+                    rule=Rule.UID_OTHER_PARTY.value,
+                    item=claimed[0],
+                    reason=f"{claimed[0]} names an item of {claimed[1]} in this ledger; a party "
+                    "declares UIDs of its own",
+                )
         # no digest passed: the ledger hashes content only to tell a duplicate from a
         # replay, which is rare; hashing every notification for it is not
         outcome = self.state.apply_record(record, trusted=not verify, message=message)
@@ -398,9 +417,16 @@ class LedgerStore:
         return notification_history(self.engine, uid, party)
 
     def items(self, party: str | None = None) -> dict[str, Item]:
-        """The materialized current items (uid -> Item), read from the database."""
+        """``party``'s materialized current items (uid -> Item; default: the home party's),
+        read from the database."""
+        party = party or self.home_party
         with self.engine.connect() as conn:
-            return materialized_items(conn, party)
+            if party is not None:
+                return materialized_items(conn, party)
+            found = all_materialized_items(conn)
+        if len({uid for _, uid in found}) != len(found):
+            raise ValueError("several parties have items with the same UID: name the party")
+        return {uid: item for (_, uid), item in found.items()}
 
 
 # ---------------------------------------------------------------------- workspace glue
@@ -411,7 +437,12 @@ def open_ledger(
 ) -> LedgerStore:
     """The LedgerStore of a workspace, state loaded."""
     policy = workspace_policy(workspace.engine, workspace.rules, catalog=catalog)
-    return LedgerStore(workspace.engine, policy, verify_signatures=verify_signatures)
+    return LedgerStore(
+        workspace.engine,
+        policy,
+        verify_signatures=verify_signatures,
+        home_party=workspace.party,
+    )
 
 
 # ---------------------------------------------------------------------- helpers
@@ -433,25 +464,20 @@ def _ref_of(data: Any) -> tuple[str, int | None]:
 
 
 def _changed_items(state: LedgerState, record: Mapping[str, Any], outcome: Outcome) -> set[str]:
-    """The items whose state this accepted notification may have changed."""
+    """The items (UIDs of the notification's party) whose state it may have changed."""
+    party = record["party"]
     if record["kind"] == "correction":
         # a correction re-validates the whole log: any item of the party may have changed
-        party = record["party"]
-        return {uid for uid in state.uids() if _party_of(state, uid) == party}
+        return set(state.uids(party))
     touched = set(outcome.touched)
     # loading a container moves what it contains to the container's facility
-    stack = [c for uid in touched for c in state.contents(uid)]
+    stack = [c for uid in touched for c in state.contents(uid, party)]
     while stack:
         uid = stack.pop()
         if uid not in touched:
             touched.add(uid)
-            stack.extend(state.contents(uid))
+            stack.extend(state.contents(uid, party))
     return touched
-
-
-def _party_of(state: LedgerState, uid: str) -> str | None:
-    item = state.item(uid)
-    return None if item is None else item.party
 
 
 def _upsert_items(
@@ -461,7 +487,7 @@ def _upsert_items(
     for (party, uid), sequence in latest.items():
         # the state's JSON form of the item: building the Item only to dump it again would
         # cost more than the rest of the row
-        fields = state.item_fields(uid)
+        fields = state.item_fields(uid, party)
         if fields is None:  # pragma: no cover - touched items exist
             continue
         rows.append((party, uid, fields["kind"], fields["status"], stored_body(fields), sequence))
