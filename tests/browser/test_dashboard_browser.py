@@ -25,6 +25,7 @@ PARTY_PAGES = [
     "/party/notifications",
     "/party/inspections",
     "/party/calendar",
+    "/party/issues",
 ]
 # Written out here, not read from the dashboard's own table: the role matrix of the issue.
 MAY_OPEN = {
@@ -162,6 +163,20 @@ def test_the_sync_page_shows_the_witnessing_of_both_logs(browser: Any, scenario:
         # the RU checkpoint the US node verified carries at least RU's own log signature
         signers = mirror.locator("p").inner_text()
         assert signers.startswith("Signatures on the checkpoint") and origin in signers
+        assert_offline_clean(network)
+
+
+def test_an_issue_raised_through_the_form_is_listed(browser: Any, scenario: Scenario) -> None:
+    with offline_context(browser) as (context, network):
+        page = context.new_page()
+        log_in(page, scenario.url, scenario.tokens[Role.OWNER])
+        open_page(page, f"{scenario.url}/party/issues")
+        message = f"browser-raised {scenario.workspace.engine.dialect.name}"
+        page.fill("#message", message)
+        with page.expect_navigation(wait_until="domcontentloaded"):
+            page.click("form.raise button[type=submit]")
+        row = page.locator("table.bcc-issues tbody tr", has_text=message)
+        assert row.count() == 1 and "RU" in row.inner_text() and "open" in row.inner_text()
         assert_offline_clean(network)
 
 

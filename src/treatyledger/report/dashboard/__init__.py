@@ -13,7 +13,7 @@ from fastapi.responses import Response
 
 from treatyledger.node.app import create_app
 from treatyledger.node.context import NodeContext
-from treatyledger.report.dashboard import party_pages, public_pages
+from treatyledger.report.dashboard import issue_pages, party_pages, public_pages
 from treatyledger.report.dashboard.static_site import write_pages
 from treatyledger.report.dashboard.web import (
     FormRefused,
@@ -30,6 +30,7 @@ def install_dashboard(app: FastAPI) -> FastAPI:
     """Add the dashboard's pages and assets to the node app ``app``; returns it."""
     app.include_router(public_pages.router)
     app.include_router(party_pages.router)
+    app.include_router(issue_pages.router)
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(PageForbidden, _page_forbidden)
     app.add_exception_handler(FormRefused, _form_refused)

@@ -23,6 +23,7 @@ PAGE_ROLES: Mapping[str, frozenset[Role]] = {
     "items": PARTY_READERS,
     "inspections": PARTY_READERS,
     "calendar": PARTY_READERS,
+    "issues": PARTY_READERS,
     "sync": OWNER_ONLY,
 }
 
@@ -34,6 +35,7 @@ NAV_LABELS: Mapping[str, str] = {
     "notifications": "Notifications",
     "inspections": "Inspections and issues",
     "calendar": "Data-exchange calendar",
+    "issues": "Compliance issues (BCC)",
     "sync": "Sync and witnesses",
 }
 

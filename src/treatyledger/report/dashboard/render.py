@@ -32,6 +32,7 @@ PAGES: Mapping[str, tuple[str, str | None]] = {
     "items": ("/party/items", None),
     "inspections": ("/party/inspections", "inspections.html"),
     "calendar": ("/party/calendar", "calendar.html"),
+    "issues": ("/party/issues", None),
     "sync": ("/party/sync", "sync.html"),
 }
 

@@ -1,0 +1,131 @@
+"""The compliance issues of the Bilateral Consultative Commission workflow on the party
+pages: the list with each issue's events, a form to raise an issue about the other party
+(owner, peer, inspector) and a form to answer one (owner or peer, for the party the issue
+concerns), with the same rules as the API (``node.routers.issues``). Every form carries the
+session's CSRF token; ``check_form`` refuses it otherwise, before anything is stored."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Path, Request
+from fastapi.responses import Response
+
+from treatyledger.inspect.consultation import (
+    ISSUE_ID_PATTERN,
+    MAX_TEXT,
+    IssueAction,
+    IssueError,
+    other_party,
+    status_of,
+)
+from treatyledger.node.auth import Role
+from treatyledger.node.context import NodeContext
+from treatyledger.node.problems import Problem
+from treatyledger.node.routers.issues import acting_party
+from treatyledger.node.views import treaty
+from treatyledger.report.dashboard.sessions import BrowserSession
+from treatyledger.report.dashboard.web import PageGuard, check_form, node_of, page, redirect
+from treatyledger.store.issue_store import IssueNotFound, add_event, issue_records, raise_issue
+
+router = APIRouter(prefix="/party/issues", include_in_schema=False)
+Issues = Annotated[BrowserSession, Depends(PageGuard("issues"))]
+Text = Annotated[str, Form(max_length=MAX_TEXT)]
+Token = Annotated[str, Form(max_length=256)]
+#: issues a page lists at most (the store's own bound is higher)
+MAX_SHOWN = 500
+RAISERS = frozenset({Role.OWNER, Role.PEER, Role.INSPECTOR})
+ANSWERERS = frozenset({Role.OWNER, Role.PEER})
+
+
+def _acting(node: NodeContext, session: BrowserSession) -> str | None:
+    try:
+        return acting_party(node, session.caller)
+    except Problem:  # a rule set without two parties: nobody acts for the other one
+        return None
+
+
+@router.get("")
+def issues(request: Request, session: Issues) -> Response:
+    node = node_of(request)
+    acting = _acting(node, session)
+    records = issue_records(node.engine, limit=MAX_SHOWN)
+    return page(
+        "issues.html",
+        session=session,
+        title="Compliance issues (Bilateral Consultative Commission)",
+        issues=[(r, status_of(r).value) for r in records],
+        acting=acting,
+        may_raise=session.caller.role in RAISERS and acting is not None,
+        may_answer=session.caller.role in ANSWERERS,
+        max_text=MAX_TEXT,
+    )
+
+
+@router.post("")
+def raise_form(
+    request: Request,
+    session: Issues,
+    message: Text = "",
+    site: Annotated[str, Form(max_length=128)] = "",
+    item: Annotated[str, Form(max_length=128)] = "",
+    csrf_token: Token = "",
+) -> Response:
+    check_form(request, session.csrf, csrf_token)
+    node = node_of(request)
+    acting = _acting(node, session)
+    if session.caller.role not in RAISERS or acting is None:
+        return _refused(session, 403, "this role may not raise a compliance issue")
+    if not message.strip():
+        return _refused(session, 422, "an issue needs a message")
+    parties = sorted(treaty(node.engine, node.rules).rule_set.treaty.parties)
+    try:
+        issue = raise_issue(
+            node.engine,
+            origin=node.party,
+            party=other_party(parties, acting),
+            raised_by=acting,
+            by=session.caller.name,
+            message=message.strip(),
+            site=site.strip() or None,
+            item=item.strip() or None,
+        )
+    except (IssueError, ValueError) as exc:
+        return _refused(session, 422, str(exc))
+    return redirect(f"/party/issues#issue-{issue.id}")
+
+
+@router.post("/{issue_id}/answer")
+def answer_form(
+    request: Request,
+    session: Issues,
+    issue_id: Annotated[str, Path(max_length=128, pattern=ISSUE_ID_PATTERN)],
+    text: Text = "",
+    csrf_token: Token = "",
+) -> Response:
+    check_form(request, session.csrf, csrf_token)
+    node = node_of(request)
+    acting = _acting(node, session)
+    if session.caller.role not in ANSWERERS or acting is None:
+        return _refused(session, 403, "only the party concerned (owner or peer) answers")
+    try:
+        add_event(
+            node.engine,
+            issue_id,
+            IssueAction.ANSWER,
+            origin=node.party,
+            party=acting,
+            by=session.caller.name,
+            text=text.strip(),
+        )
+    except IssueNotFound as exc:
+        return _refused(session, 404, str(exc))
+    except (IssueError, ValueError) as exc:
+        return _refused(session, 409, str(exc))
+    return redirect(f"/party/issues#issue-{issue_id}")
+
+
+def _refused(session: BrowserSession, status: int, reason: str) -> Response:
+    return page(
+        "refused.html", session=session, status_code=status, title="Form refused", reason=reason
+    )
