@@ -54,7 +54,7 @@ def serve(
         # The first line names the real address (useful with --port 0); flushed at once.
         print(f"serving party {ws.party} on {url_of(sock)}", flush=True)
         print(f"dashboard: {url_of(sock)}/observer (log in at /login)", flush=True)
-        make_server(application, log_level="warning").run(sockets=[sock])
+        make_server(application, log_level="warning", access_log=True).run(sockets=[sock])
     finally:
         ws.close()
 
@@ -171,15 +171,17 @@ def peer_sync(
 def peer_trust(
     workspace: Path = WORKSPACE,
     party: str = typer.Argument(..., help="the other party's id"),
-    public_key: str = typer.Argument(..., help="its Ed25519 public key, base64 of 32 raw bytes"),
+    public_key: str = typer.Argument(
+        ..., help="its public key (base64) or log vkey, as its `keys show` prints them"
+    ),
     db: str | None = DB_OPTION,
 ) -> None:
     """Register the other party's public key: its checkpoints and notifications must verify."""
-    from treatyledger.node.keys import cosigner_vkey
+    from treatyledger.node.keys import cosigner_vkey, party_public_key
     from treatyledger.store.workspace import Workspace
 
     with Workspace.open(workspace, db_url=db) as ws:
-        key_id = ws.register_party_key(party, public_key)
+        key_id = ws.register_party_key(party, party_public_key(party, public_key))
         own = cosigner_vkey(ws.party, ws.public_key)
     console.print(f"registered key {key_id} for party {party}")
     err_console.print(f"give the other node this party's cosigner key: --vkey {own}")

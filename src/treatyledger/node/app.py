@@ -18,6 +18,8 @@ from starlette.concurrency import run_in_threadpool
 from treatyledger import __version__
 from treatyledger.ledger.canonical import Received
 from treatyledger.ledger.outcomes import Rule
+from treatyledger.node.access_log import AccessLog
+from treatyledger.node.apidocs import install_api_docs
 from treatyledger.node.auth import AuthCache, AuthFirstRoute
 from treatyledger.node.context import NodeContext
 from treatyledger.node.limits import BodySizeLimit
@@ -101,7 +103,7 @@ def create_app(context: NodeContext) -> FastAPI:
         version=__version__,
         description=DESCRIPTION,
         openapi_url="/v1/openapi.json",
-        docs_url="/v1/docs",
+        docs_url=None,  # served by node.apidocs from the package, not from a CDN
         redoc_url=None,
         responses=problem_responses(413, 500),
     )
@@ -109,13 +111,15 @@ def create_app(context: NodeContext) -> FastAPI:
     app.state.auth_cache = AuthCache(context.auth_cache_seconds)
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimit, max_body_bytes=context.max_body_bytes)
+    app.add_middleware(AccessLog)  # added last: outermost, so it times and sees every answer
 
     v1 = APIRouter(prefix="/v1", route_class=AuthFirstRoute)
-    v1.include_router(health.router)
-    for router in _routers():
+    routers = [health.router, *_routers()]
+    for router in routers:
         v1.include_router(router)
     app.include_router(v1)
     _document_submission_body(app)
+    install_api_docs(app, routers, prefix="/v1")  # wraps the document above: roles, examples
     return app
 
 

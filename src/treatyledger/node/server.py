@@ -4,13 +4,24 @@ address is known."""
 
 from __future__ import annotations
 
+import copy
+import os
 import socket
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
+from uvicorn.config import LOGGING_CONFIG
+
+from treatyledger.node.access_log import LOGGER_NAME
+
+#: Addresses of reverse proxies whose X-Forwarded-For/-Proto the node believes (comma-
+#: separated, as uvicorn's ``forwarded_allow_ips``). Unset: the headers are ignored, so a
+#: client cannot claim to have come over HTTPS or from another address.
+FORWARDED_ENV = "TREATYLEDGER_FORWARDED_ALLOW_IPS"
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -30,11 +41,51 @@ def url_of(sock: socket.socket) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
-def make_server(app: FastAPI, *, log_level: str = "warning") -> uvicorn.Server:
+def logging_config(access_log: bool) -> dict[str, Any]:
+    """uvicorn's logging configuration, plus the node's access log on stderr when wanted
+    (uvicorn's own access log stays off: it would log query strings)."""
+    config: dict[str, Any] = copy.deepcopy(LOGGING_CONFIG)
+    if access_log:
+        config["formatters"]["treatyledger_access"] = {
+            "format": "%(asctime)s access %(message)s",
+            "datefmt": "%Y-%m-%dT%H:%M:%S%z",
+        }
+        config["handlers"]["treatyledger_access"] = {
+            "formatter": "treatyledger_access",
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stderr",
+        }
+        config["loggers"][LOGGER_NAME] = {
+            "handlers": ["treatyledger_access"],
+            "level": "INFO",
+            "propagate": False,
+        }
+    return config
+
+
+def forwarded_allow_ips(given: str | None = None) -> str | None:
+    """The trusted proxy addresses: ``given``, else $TREATYLEDGER_FORWARDED_ALLOW_IPS."""
+    value = given if given is not None else os.environ.get(FORWARDED_ENV, "")
+    return value.strip() or None
+
+
+def make_server(
+    app: FastAPI,
+    *,
+    log_level: str = "warning",
+    access_log: bool = False,
+    trusted_proxies: str | None = None,
+) -> uvicorn.Server:
+    """``access_log``: the node's access lines on stderr (``treatyledger serve``).
+    ``trusted_proxies``: see FORWARDED_ENV; X-Forwarded-* are honoured only from them."""
+    proxies = forwarded_allow_ips(trusted_proxies)
     config = uvicorn.Config(
         app,
         log_level=log_level,
+        log_config=logging_config(access_log),
         access_log=False,
+        proxy_headers=proxies is not None,
+        forwarded_allow_ips=proxies,
         lifespan="on",
         timeout_graceful_shutdown=5,
         backlog=2048,
@@ -59,10 +110,12 @@ class RunningNode:
         self.stop()
 
 
-def serve_in_thread(app: FastAPI, host: str = "127.0.0.1", port: int = 0) -> RunningNode:
+def serve_in_thread(
+    app: FastAPI, host: str = "127.0.0.1", port: int = 0, *, trusted_proxies: str | None = None
+) -> RunningNode:
     """Start serving ``app`` in a daemon thread; returns once it accepts connections."""
     sock = bind(host, port)
-    server = make_server(app)
+    server = make_server(app, trusted_proxies=trusted_proxies)
     thread = threading.Thread(
         target=server.run, kwargs={"sockets": [sock]}, daemon=True, name="treatyledger-node"
     )

@@ -84,6 +84,7 @@ class PageGuard:
         if session is None:
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             raise LoginRequired(target)
+        request.state.page_caller = session.caller  # for the node's access log
         if session.caller.role not in self.roles:
             raise PageForbidden(session, self.page)
         return session
