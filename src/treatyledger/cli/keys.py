@@ -1,6 +1,8 @@
 """``treatyledger keys``: the node's note keys. Every node has the party's Ed25519 key; ``keys
 add --type mldsa44`` gives it an ML-DSA-44 key too, which then signs its checkpoints and
-cosigns as a witness beside the Ed25519 one (``node.keys``)."""
+cosigns as a witness beside the Ed25519 one (``node.keys``). ``keys show`` prints every form
+of the party key that the other party, its witnesses and verifiers take, so nothing has to
+be copied from ``init``'s output or pieced together from ``log vkey``."""
 
 from __future__ import annotations
 
@@ -64,3 +66,53 @@ def keys_list(
         return
     for row in rows:
         console.print(f"{row['use']}\t{row['type']}\t{row['vkey']}", highlight=False)
+
+
+SHOW_LABELS = {
+    "party": "party",
+    "origin": "log origin",
+    "public_key": "public key (Ed25519, base64; for `peer trust`)",
+    "key_id": "key id",
+    "fingerprint_sha256": "fingerprint (SHA-256 of the raw key)",
+    "log_vkey": "log vkey (for `peer trust`, `log verify --vkey`, witnesses)",
+    "cosigner_vkey": "cosigner vkey (for the other node's `principal add --vkey`)",
+    "mldsa44_log_vkey": "ML-DSA-44 log vkey (after `keys add --type mldsa44`)",
+    "mldsa44_cosigner_vkey": "ML-DSA-44 cosigner vkey",
+}
+
+
+@keys_app.command("show")
+def keys_show(
+    workspace: Path = workspace_option(),
+    output: OutputFormat = typer.Option(OutputFormat.TABLE, "--format", help="Output format."),
+    field: str | None = typer.Option(
+        None, "--field", help=f"print only this value, for a file: {', '.join(SHOW_LABELS)}"
+    ),
+) -> None:
+    """Print the party, its public key, log and cosigner verifier keys and fingerprints."""
+    from treatyledger.node.keys import peer_formats
+    from treatyledger.store.workspace import Workspace
+
+    if field is not None and field not in SHOW_LABELS:
+        raise CommandLineError(
+            f"--field: expected one of {', '.join(SHOW_LABELS)}, found {field!r}"
+        )
+    with Workspace.open(workspace) as ws:
+        formats = peer_formats(ws.party, ws.public_key)
+        has_mldsa = ws.mldsa_seed is not None
+    if has_mldsa:
+        for row in _vkeys(workspace):
+            if row["type"] == "mldsa44":
+                formats[f"mldsa44_{row['use']}_vkey"] = row["vkey"]
+    if field is not None:
+        if field not in formats:
+            raise CommandLineError(f"--field {field}: this workspace has no ML-DSA-44 key")
+        typer.echo(formats[field])
+        return
+    if output is OutputFormat.JSON:
+        typer.echo(json.dumps(formats, indent=2))
+        return
+    # plain lines, never cut to the terminal's width: the values are copied by hand
+    for key, label in SHOW_LABELS.items():
+        if key in formats:
+            typer.echo(f"{label}:\n  {formats[key]}")

@@ -15,7 +15,8 @@ from treatyledger.store.node_tables import Principal
 
 
 class DuplicatePrincipal(InputError):
-    """A principal of that name (or, astronomically unlikely, that token) exists already."""
+    """An active principal of that name (or, astronomically unlikely, that token) exists
+    already. A revoked principal's name is free: only active names are unique."""
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,9 @@ def insert_principal(
         with engine.begin() as conn:
             conn.execute(insert(Principal).values(**row))
     except IntegrityError:
-        raise DuplicatePrincipal(f"a principal named {name!r} already exists") from None
+        raise DuplicatePrincipal(
+            f"an active principal named {name!r} already exists (revoke it first to reuse the name)"
+        ) from None
 
 
 def active_vkey(engine: Engine, name: str) -> str | None:
@@ -68,10 +71,12 @@ def revoke(engine: Engine, name: str, when: datetime) -> bool:
 
 
 def all_principals(engine: Engine) -> list[PrincipalEntry]:
-    """Every principal, by name."""
+    """Every principal, by name, a reused name's revoked principals before its active one."""
     with engine.connect() as conn:
         rows = conn.execute(
-            select(Principal.name, Principal.role, Principal.revoked_at).order_by(Principal.name)
+            select(Principal.name, Principal.role, Principal.revoked_at).order_by(
+                Principal.name, Principal.id
+            )
         ).all()
     return [PrincipalEntry(name, role, revoked is None) for name, role, revoked in rows]
 
