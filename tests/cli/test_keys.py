@@ -126,3 +126,23 @@ def test_keys_show_field_prints_one_value_for_a_file(
         assert code == 0 and out == value + "\n"
     code, _, err = _run(capsys, "keys", "show", "-w", str(us), "--field", "secret")
     assert code != 0 and "--field" in err and "Traceback" not in err
+
+
+def test_keys_show_lists_the_mldsa_keys_that_keys_list_prints(
+    two: tuple[Path, Path, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    us, _, _ = two
+    _, out, _ = _run(capsys, "keys", "show", "-w", str(us), "--format", "json")
+    assert "mldsa44_log_vkey" not in json.loads(out)
+    code, _, err = _run(capsys, "keys", "show", "-w", str(us), "--field", "mldsa44_log_vkey")
+    assert code != 0 and "no ML-DSA-44 key" in err
+    assert main(["keys", "add", "-w", str(us), "--type", "mldsa44"]) == 0
+    capsys.readouterr()
+    _, out, _ = _run(capsys, "keys", "list", "-w", str(us), "--format", "json")
+    listed = {(r["use"], r["type"]): r["vkey"] for r in json.loads(out)}
+    _, out, _ = _run(capsys, "keys", "show", "-w", str(us), "--format", "json")
+    shown = json.loads(out)
+    assert shown["mldsa44_log_vkey"] == listed[("log", "mldsa44")]
+    assert shown["mldsa44_cosigner_vkey"] == listed[("cosigner", "mldsa44")]
+    assert shown["log_vkey"] == listed[("log", "ed25519")]
+    assert parse_vkey(shown["mldsa44_log_vkey"]).sig_type == 0x06
