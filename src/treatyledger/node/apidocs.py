@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Iterable
 from functools import cache
@@ -91,7 +92,9 @@ QUERY_EXAMPLES = {
     "dates": "2020-09-01",
     "record": "INSP-2020-001",
 }
-#: Example paths of the operations with path parameters, by path template.
+#: Example values of path parameters, by name.
+PATH_PARAM_EXAMPLES = {"run_id": "RUN-2021-001", "issue_id": "ISSUE-2021-001"}
+#: Example paths of the operations whose path parameter is a C2SP path, by path template.
 PATH_EXAMPLES = {
     "/v1/tlog/tile/{path}": "/v1/tlog/tile/0/000.p/10",
     "/v1/tlog/tile/entries/{path}": "/v1/tlog/tile/entries/000.p/10",
@@ -137,7 +140,9 @@ def roles_sentence(roles: frozenset[Role] | None) -> str:
 
 def example_request(path: str, method: str, operation: dict[str, Any]) -> str:
     """A curl command calling the operation with example values."""
-    url = PATH_EXAMPLES.get(path, path)
+    url = PATH_EXAMPLES.get(path) or re.sub(
+        r"\{([a-z_]+)\}", lambda m: PATH_PARAM_EXAMPLES[m.group(1)], path
+    )
     query = [
         f"{p['name']}={QUERY_EXAMPLES[p['name']]}"
         for p in operation.get("parameters", [])
