@@ -188,18 +188,22 @@ def test_notify_signs_assigns_sequences_and_reports_late(
 ) -> None:
     file = jsonl(
         tmp_path / "n.jsonl",
-        # a missile's change is due in 5 days (New START Part Four, Section II.3); warheads
-        # are reported only in the six-month update, so the late change is the ICBM's
-        [declare_line(), line("eliminate", {"uid": "US-M1"}, 1, issued_day=20)],
+        [
+            declare_line(),
+            # a missile moved, notified 19 days later: late (Part Four II.3, five days)
+            line("move", {"uid": "US-M1", "to_facility": "DEPOT"}, 1, issued_day=20),
+            # a warhead retired as late: reported with the six-month update, not late
+            line("retire", {"uid": "US-W1"}, 2, issued_day=20),
+        ],
     )
     code, out, _ = run(capsys, "notify", ws, file)
     assert code == 0
-    assert "accepted 2 (late 1, flagged 0), duplicate 0, rejected 0" in out
+    assert "accepted 3 (late 1, flagged 0), duplicate 0, rejected 0" in out
     _, history, _ = run(capsys, "history", ws, "--uid", "US-M1", "--format", "json")
     entries = json.loads(history)
     assert [(e["sequence"], e["kind"], e["late"]) for e in entries] == [
         (1, "declare", False),
-        (2, "eliminate", True),
+        (2, "move", True),
     ]
 
 

@@ -57,6 +57,7 @@ def test_summary_gives_aggregates_compliance_and_the_checkpoint(observed: Served
             "deployed_warheads": 1,
             "deployed_and_nondeployed_launchers": 1,
         },
+        "data": {"provided": True, "stale_since": None, "reason": ""},
     }
     assert [a["data_date"] for a in body["aggregates"]] == [
         "2011-02-05",

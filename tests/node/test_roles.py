@@ -167,6 +167,7 @@ ENDPOINTS = [
     Endpoint("GET", "/v1/inventory?as_of=2012-01-01", frozenset({OWNER, PEER, INSPECTOR})),
     Endpoint("GET", "/v1/counts?as_of=2012-01-01", frozenset({OWNER, PEER, INSPECTOR})),
     Endpoint("GET", "/v1/series", frozenset({OWNER, PEER, INSPECTOR})),
+    Endpoint("GET", "/v1/calendar?as_of=2012-01-01", frozenset({OWNER, PEER, INSPECTOR})),
     Endpoint("GET", "/v1/public/summary", frozenset({OWNER, PEER, INSPECTOR, WITNESS, OBSERVER})),
     Endpoint("POST", "/v1/inspections", frozenset({INSPECTOR}), _finding, ok=201),
     Endpoint("GET", "/v1/inspections", frozenset({OWNER, PEER, INSPECTOR})),

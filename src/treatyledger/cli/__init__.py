@@ -26,6 +26,7 @@ from treatyledger.cli import (  # noqa: F401
     log,
     node,
     records,
+    regime,
     tiles,
     workspace,
     zk,

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
@@ -12,6 +14,7 @@ from rich.table import Table
 from treatyledger.cli.app import app, console, err_console
 from treatyledger.cli.options import CommandLineError, OutputFormat, parse_date
 from treatyledger.files import load_catalog, load_rule_set, read_inventory, rule_set_names
+from treatyledger.ledger.calendar_records import DataState, RegimeSummary
 from treatyledger.model.catalog import Catalog
 from treatyledger.model.items import Inventory
 from treatyledger.rules import (
@@ -23,6 +26,9 @@ from treatyledger.rules import (
     explain,
     rule_set_warnings,
 )
+
+if TYPE_CHECKING:
+    from treatyledger.store.regime_view import RegimeView
 
 rules_app = typer.Typer(help="List and show the built-in treaty rule sets.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
@@ -182,12 +188,48 @@ def count_command(
         )
     else:
         force = load_inventory(inventory, catalog, workspace, as_of_date, rule_set)
-    result = count(force, rule_set, catalog, as_of=as_of_date)
+    view = workspace_regime(workspace, rule_set) if workspace is not None else None
+    counted = view.applied if view is not None else rule_set  # limits end with the treaty
+    result = count(force, counted, catalog, as_of=as_of_date)
+    day = as_of_date or (view.today if view is not None else None)
+    gaps = view.not_provided(list(result.parties), day) if view and day else {}
     if output is OutputFormat.JSON:
-        typer.echo(json.dumps(result.to_json_dict(), indent=2))
+        data = result.to_json_dict()
+        # what the regime changes is said; a count it changes nothing in reads like a file's
+        # (without --as-of the count is of the treaty's final limits: only gaps are said)
+        summary = view.summary(day) if view is not None and day is not None else None
+        if summary is not None and (gaps or (as_of_date and _regime_says(summary))):
+            data["regime"] = summary.model_dump(mode="json")
+        for party, gap in gaps.items():  # never re-show old figures as current
+            data["parties"][party] = {
+                "categories": {},
+                "provided": False,
+                **gap.model_dump(mode="json", include=GAP_FIELDS),
+            }
+        typer.echo(json.dumps(data, indent=2))
         return
-    console.print(count_table(result, rule_set))
+    console.print(count_table(result, counted, gaps))
+    reason = view.summary(as_of_date).no_limit_reason if view and as_of_date else None
+    if reason:
+        console.print(f"no limit in force: {reason}", highlight=False, markup=False)
     print_count_notes(result)
+
+
+GAP_FIELDS = {"stale_since", "reason"}
+
+
+def _regime_says(summary: RegimeSummary) -> bool:
+    """Whether the regime changes anything in a count (no limit, a suspension)."""
+    return bool(summary.no_limit_reason or summary.suspended_parties)
+
+
+def workspace_regime(workspace: Path, rule_set: RuleSet) -> RegimeView:
+    """The treaty's regime as the workspace's logs record it, overdue judged as of today."""
+    from treatyledger.store.regime_view import regime_view
+    from treatyledger.store.workspace import Workspace
+
+    with Workspace.open(workspace) as ws:
+        return regime_view(ws.engine, rule_set, datetime.now(UTC).date())
 
 
 def print_count_notes(result: CountResult) -> None:
@@ -208,11 +250,19 @@ def print_count_notes(result: CountResult) -> None:
         err_console.print(f"warning: {warning}", highlight=False, markup=False)
 
 
-def count_table(result: CountResult, rule_set: RuleSet) -> Table:
-    """A Rich table of a count: one row per party and category."""
+def count_table(
+    result: CountResult, rule_set: RuleSet, gaps: Mapping[str, DataState] | None = None
+) -> Table:
+    """A Rich table of a count: one row per party and category (one row "not provided" for
+    a party whose figures do not stand)."""
     when = f" as of {result.as_of}" if result.as_of else ""
     table = Table("party", "category", "total", "limit", "status", title=f"{rule_set.id}{when}")
     for party, party_count in result.parties.items():
+        gap = (gaps or {}).get(party)
+        if gap is not None:
+            since = f", stale since {gap.stale_since}" if gap.stale_since else ""
+            table.add_row(party, "(all)", "not provided", "", f"{gap.reason}{since}")
+            continue
         for category_id, category in party_count.categories.items():
             if category.within_limit is None:
                 status = ""

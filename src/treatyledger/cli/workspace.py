@@ -35,6 +35,7 @@ from treatyledger.files import load_catalog, load_rule_set, read_inventory
 from treatyledger.files.inventory import COLUMNS as INVENTORY_COLUMNS
 from treatyledger.files.inventory import inventory_rows, visible_row
 from treatyledger.ledger import sign, time_series
+from treatyledger.ledger.calendar_records import DataState
 from treatyledger.ledger.reconcile import reconcile
 from treatyledger.model.notifications import (
     NotificationKind,
@@ -46,6 +47,7 @@ from treatyledger.store.inventory_import import inventory_notifications
 from treatyledger.store.ledger_reads import load_records, notification_history, workspace_inventory
 from treatyledger.store.ledger_store import MAX_BATCH, Ack, LedgerStore, open_ledger
 from treatyledger.store.policy import workspace_policy
+from treatyledger.store.regime_view import RegimeView, regime_view
 from treatyledger.store.workspace import Workspace
 
 #: A notification line may carry a whole force's declaration; anything longer is refused.
@@ -428,6 +430,7 @@ def series_command(
         rule_set = load_rule_set(rules or ws.rules)
         policy = workspace_policy(ws.engine, rule_set)
         records = load_records(ws.engine)
+        regime = regime_view(ws.engine, rule_set, datetime.now(UTC).date())
     if dates is not None:
         wanted = [parse_date(text.strip(), "--dates") for text in dates.split(",") if text.strip()]
         when = [d for d in wanted if d is not None]
@@ -439,23 +442,48 @@ def series_command(
             date.fromisoformat(effective[0]), date.fromisoformat(effective[-1])
         )
     points = time_series(records, policy, rule_set, when)
+    # a party whose figures on a date do not stand (suspended, update overdue) is a gap there
+    gaps = [regime.not_provided(list(p.totals), _day(p.when)) for p in points]
     if output is OutputFormat.JSON:
-        typer.echo(
-            json.dumps(
-                {
-                    "rule_set": rule_set.id,
-                    "points": [{"date": str(p.when), "parties": p.totals} for p in points],
-                },
-                indent=2,
-            )
-        )
+        typer.echo(json.dumps(_series_json(rule_set.id, points, gaps, regime), indent=2))
         return
     categories = [c.id for c in rule_set.categories]
     table = Table("date", "party", *categories, title=f"{rule_set.id} over time")
-    for point in points:
+    for point, missing in zip(points, gaps, strict=True):
         for party_id, totals in point.totals.items():
+            gap = missing.get(party_id)
+            if gap is not None:
+                since = f"stale since {gap.stale_since}" if gap.stale_since else gap.reason
+                table.add_row(str(point.when), party_id, "not provided", since)
+                continue
             table.add_row(str(point.when), party_id, *(f"{totals.get(c, 0):,}" for c in categories))
     console.print(table)
+
+
+def _day(when: date | datetime) -> date:
+    return when.date() if isinstance(when, datetime) else when
+
+
+def _series_json(
+    rule_set: str, points: list[Any], gaps: list[dict[str, DataState]], regime: RegimeView
+) -> dict[str, Any]:
+    """``{"rule_set", "points": [{"date", "parties": {P: totals | null}}]}``; a point where
+    a party's figures do not stand adds ``"not_provided": {P: {stale_since, reason}}`` (its
+    totals null), one outside the treaty's life ``"limits_in_force": false``."""
+    out = []
+    for point, missing in zip(points, gaps, strict=True):
+        parties = {p: (None if p in missing else t) for p, t in point.totals.items()}
+        entry: dict[str, Any] = {"date": str(point.when), "parties": parties}
+        # said only where the regime changes something
+        if missing:
+            entry["not_provided"] = {
+                p: s.model_dump(mode="json", include={"stale_since", "reason"})
+                for p, s in missing.items()
+            }
+        if not regime.regime.in_force(_day(point.when)):
+            entry["limits_in_force"] = False
+        out.append(entry)
+    return {"rule_set": rule_set, "points": out}
 
 
 # ---------------------------------------------------------------------- schema

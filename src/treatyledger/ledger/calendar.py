@@ -119,8 +119,11 @@ def calendar(
     records: Sequence[Record],
     as_of: date,
     parties: Iterable[str],
+    *,
+    judge_events: bool = True,
 ) -> Calendar:
-    """The calendar of ``parties`` as of ``as_of`` (see the module doc)."""
+    """The calendar of ``parties`` as of ``as_of`` (see the module doc). Without
+    ``judge_events`` only the databases owed are listed (what ``data_state`` needs)."""
     known = [r for r in records if parse_time(r["issued_time"]).date() <= as_of]
     context = _Context(
         rule_set=rule_set,
@@ -137,7 +140,10 @@ def calendar(
     for party in wanted:
         mine = [r for r in known if r["party"] == party]
         scheduled = _scheduled_entries(context, party, mine)
-        events, tally, skipped = _event_entries(context, party, mine)
+        if judge_events:
+            events, tally, skipped = _event_entries(context, party, mine)
+        else:
+            events, tally, skipped = [], dict.fromkeys(ENTRY_STATUSES, 0), 0
         entries.extend(scheduled + events)
         unjudged += skipped
         for entry in scheduled:

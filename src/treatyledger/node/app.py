@@ -25,6 +25,7 @@ from treatyledger.node.context import NodeContext
 from treatyledger.node.limits import BodySizeLimit
 from treatyledger.node.problems import install_problem_handlers, problem_responses
 from treatyledger.node.routers import (
+    calendar,
     health,
     inspections,
     issues,
@@ -156,6 +157,7 @@ async def _freeze_survivors() -> None:
 def _routers() -> list[APIRouter]:
     return [
         notifications.router,
+        calendar.router,
         log.router,
         state.router,
         public.router,

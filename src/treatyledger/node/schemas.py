@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from treatyledger.ledger.calendar_records import RegimeSummary
 from treatyledger.model.items import Item
 from treatyledger.model.notifications import Notification
 from treatyledger.node.context import MAX_BATCH
@@ -135,22 +136,40 @@ class CategoryTotal(_Model):
     within_limit: bool | None
 
 
+class Provision(_Model):
+    """Whether the figures stand: ``provided``, else why not and since when they are stale
+    (the figures are then left out, never re-shown as current)."""
+
+    provided: bool = True
+    stale_since: date | None = Field(
+        default=None, description="the last data date whose figures stand, when not provided"
+    )
+    reason: str = Field(
+        default="", description="why not provided (a suspension, an overdue update)"
+    )
+
+
 class CountsResponse(_Model):
     party: str
     rule_set: str
     as_of: date
-    categories: dict[str, CategoryTotal]
+    categories: dict[str, CategoryTotal] = Field(description="empty when not provided")
+    data: Provision = Field(default_factory=Provision)
+    regime: RegimeSummary | None = None
 
 
 class SeriesPoint(_Model):
     date: date
-    totals: dict[str, int]
+    totals: dict[str, int] = Field(description="empty when not provided")
+    data: Provision = Field(default_factory=Provision)
+    limits_in_force: bool = True
 
 
 class SeriesResponse(_Model):
     party: str
     rule_set: str
     points: list[SeriesPoint]
+    regime: RegimeSummary | None = None
 
 
 # -- observer view (aggregates only) ---------------------------------------------------------
@@ -158,15 +177,22 @@ class SeriesResponse(_Model):
 
 class AggregatePoint(_Model):
     data_date: date
-    totals: dict[str, int] = Field(description="category id -> accountable total")
+    totals: dict[str, int] = Field(
+        description="category id -> accountable total; empty when not provided"
+    )
+    data: Provision = Field(default_factory=Provision)
 
 
 class LimitStatus(_Model):
     category: str
-    limit: int
+    limit: int = Field(description="the limit in force, else the treaty's central limit")
     binding_from: date
-    total: int
-    within_limit: bool | None = Field(description="null before the limit binds")
+    total: int | None = Field(description="null when the figures are not provided")
+    within_limit: bool | None = Field(
+        description="null before the limit binds, when no limit is in force (the treaty "
+        "expired or was superseded) and when the figures are not provided"
+    )
+    in_force: bool = Field(default=True, description="whether any limit is in force that day")
 
 
 class LimitProofCategory(_Model):
@@ -195,6 +221,8 @@ class PublicSummary(_Model):
     rule_set: str
     treaty: str
     as_of: date
+    regime: RegimeSummary | None = None
+    data: Provision = Field(default_factory=Provision, description="the figures as of as_of")
     aggregates: list[AggregatePoint]
     compliance: list[LimitStatus]
     checkpoint: CheckpointResponse | None

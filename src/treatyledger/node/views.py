@@ -17,8 +17,9 @@ from treatyledger.model.items import Item
 from treatyledger.rules import CountResult, RuleSet, count
 from treatyledger.rules.schema import Limit
 from treatyledger.store.base import Engine
-from treatyledger.store.ledger_reads import load_records
+from treatyledger.store.ledger_reads import ledger_version, load_records
 from treatyledger.store.policy import workspace_policy
+from treatyledger.store.regime_view import RegimeView, regime_view
 
 
 @dataclass(frozen=True)
@@ -108,3 +109,15 @@ def final_limits(rule_set: RuleSet) -> dict[str, Limit]:
 
 def today() -> date:
     return datetime.now(UTC).date()
+
+
+def regime_of(engine: Engine, treaty: Treaty, cache: dict[tuple[object, ...], Any]) -> RegimeView:
+    """The regime of ``treaty`` on the node's workspace (``store.regime_view``), overdue
+    judged as of today; reused until any log grows (a mirrored peer's suspension counts)."""
+    key = ("regime", ledger_version(engine), treaty.name, today())
+    view = cache.get(key)
+    if view is None:
+        if len(cache) >= 64:
+            cache.clear()
+        view = cache[key] = regime_view(engine, treaty.rule_set, today())
+    return view

@@ -497,8 +497,13 @@ class RuleSet(_Strict):
         return phases[-1] if phases else None
 
     def data_dates(self, first: date, last: date) -> list[date]:
-        """The data-exchange dates from ``first`` to ``last`` (none without a data exchange)."""
-        return self.data_exchange.dates(first, last) if self.data_exchange else []
+        """The data-exchange dates from ``first`` to ``last`` (none without a data exchange,
+        and none after the treaty's expiry: its data exchange ends with it)."""
+        if self.data_exchange is None:
+            return []
+        if self.treaty.expires is not None:
+            last = min(last, self.treaty.expires)
+        return self.data_exchange.dates(first, last)
 
     def series_dates(self, first: date, last: date) -> list[date]:
         """The dates a count over time from ``first`` to ``last`` is taken on: both ends and

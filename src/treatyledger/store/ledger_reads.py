@@ -48,6 +48,34 @@ def load_records(
         return list(iter_records(conn, party, after_sequence=after_sequence))
 
 
+def records_of_kinds(engine: Engine, kinds: set[str]) -> list[dict[str, Any]]:
+    """Every stored notification of these kinds, all parties, in sequence order per party
+    (the regime's events and databases, without decoding the rest of the log)."""
+    query = (
+        select(NotificationRow.signed_bytes)
+        .where(NotificationRow.kind.in_(sorted(kinds)))
+        .order_by(NotificationRow.party, NotificationRow.sequence)
+    )
+    with engine.connect() as conn:
+        return [json.loads(bytes(signed)) for (signed,) in conn.execute(query)]
+
+
+def recorded_parties(engine: Engine) -> list[str]:
+    """The parties with at least one stored notification (the workspace's own and mirrored)."""
+    query = select(NotificationRow.party).distinct().order_by(NotificationRow.party)
+    with engine.connect() as conn:
+        return [party for (party,) in conn.execute(query)]
+
+
+def ledger_version(engine: Engine) -> tuple[int, int]:
+    """(count, sum of last sequences) of every party's notifications: changes whenever any
+    log grows (a mirrored peer's included)."""
+    query = select(func.count(), func.coalesce(func.sum(NotificationRow.sequence), 0))
+    with engine.connect() as conn:
+        count, total = conn.execute(query).one()
+    return int(count), int(total)
+
+
 def notifications_in_acceptance_order(engine: Engine) -> list[Notification]:
     """Every stored notification, all parties, in the order the store accepted them (ties
     within one committed batch broken by party, then sequence)."""

@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import Security
 
+from treatyledger.ledger.calendar_records import DataState
 from treatyledger.node.auth import Caller
 from treatyledger.node.context import NodeContext
 from treatyledger.node.routers.deps import EVERYONE, AsOf, Node, TreatyDep, guard, guarded_router
@@ -17,6 +18,7 @@ from treatyledger.node.schemas import (
     LimitProofCategory,
     LimitProofStatus,
     LimitStatus,
+    Provision,
     PublicSummary,
 )
 from treatyledger.node.views import (
@@ -24,10 +26,13 @@ from treatyledger.node.views import (
     data_dates,
     final_limits,
     party_records,
+    regime_of,
     series,
+    today,
 )
 from treatyledger.store.inspection_store import open_issue_counts
-from treatyledger.store.ledger_reads import records_version
+from treatyledger.store.ledger_reads import ledger_version
+from treatyledger.store.regime_view import RegimeView
 from treatyledger.store.zk_store import (
     PROVEN,
     builtin_limits,
@@ -55,20 +60,25 @@ def observer_summary(node: NodeContext, treaty: Treaty, as_of: date) -> PublicSu
     dashboard's observer page shows (one computation, one set of bounds)."""
     from treatyledger.node import logview
 
-    # The aggregates change only when the log grows: reuse them until then, so the public
-    # view costs a replay per new notification, not per request.
-    key = (records_version(node.engine, node.party), treaty.name, as_of)
+    # The aggregates change only when a log grows (the node's own, or a mirrored peer's
+    # regime event): reuse them until then, so the public view costs a replay per new
+    # notification, not per request.
+    regime = regime_of(node.engine, treaty, node.summary_cache)
+    key = ("summary", ledger_version(node.engine), today(), treaty.name, as_of)
     cache = node.summary_cache
     if key not in cache:
         if len(cache) >= 64:
             cache.clear()
-        cache[key] = _aggregates_and_compliance(node, treaty, as_of)
+        cache[key] = _aggregates_and_compliance(node, treaty, regime, as_of)
     aggregates, compliance = cache[key]
+    state = regime.state(node.party, as_of)
     return PublicSummary(
         party=node.party,
         rule_set=treaty.name,
         treaty=treaty.rule_set.treaty.name,
         as_of=as_of,
+        regime=regime.summary(as_of),
+        data=_provision(state),
         aggregates=aggregates,
         compliance=compliance,
         checkpoint=logview.checkpoint_response(node, logview.current_checkpoint_note(node)),
@@ -98,28 +108,41 @@ def _limit_proofs(node: NodeContext) -> list[LimitProofStatus]:
     ]
 
 
+def _provision(state: DataState) -> Provision:
+    return Provision(provided=state.provided, stale_since=state.stale_since, reason=state.reason)
+
+
 def _aggregates_and_compliance(
-    node: NodeContext, treaty: Treaty, as_of: date
+    node: NodeContext, treaty: Treaty, regime: RegimeView, as_of: date
 ) -> tuple[list[AggregatePoint], list[LimitStatus]]:
     records = party_records(node.engine, node.party)
+    applied = regime.applied
     # bounded: a far-future as_of must not make the node count thousands of dates
-    dates = data_dates(records, treaty.rule_set, until=as_of)[-MAX_AGGREGATE_DATES:]
+    dates = data_dates(records, applied, until=as_of)[-MAX_AGGREGATE_DATES:]
     wanted = sorted({*dates, as_of})
     points = dict(series(records, treaty, node.party, wanted))
-    aggregates = [AggregatePoint(data_date=d, totals=points[d]) for d in dates]
+    aggregates = []
+    for day in dates:
+        state = regime.state(node.party, day)
+        totals = points[day] if state.provided else {}  # never old figures as current
+        aggregates.append(AggregatePoint(data_date=day, totals=totals, data=_provision(state)))
+    provided = regime.state(node.party, as_of).provided
     now = points[as_of]
     compliance = []
     for category, final in sorted(final_limits(treaty.rule_set).items()):
-        in_force = treaty.rule_set.limit_in_force(category, as_of)
-        shown = in_force or final  # before it binds (or after expiry) show the central limit
-        total = now.get(category, 0)
+        # no limit after the treaty's end (expiry, supersession), as the regime records it
+        in_force = applied.limit_in_force(category, as_of)
+        shown = in_force or final  # before it binds (or after the end) the central limit
+        total = now.get(category, 0) if provided else None
+        within = None if in_force is None or total is None else total <= in_force.value
         compliance.append(
             LimitStatus(
                 category=category,
                 limit=shown.value,
                 binding_from=shown.from_,
                 total=total,
-                within_limit=(total <= in_force.value) if in_force else None,
+                within_limit=within,
+                in_force=regime.regime.in_force(as_of),
             )
         )
     return aggregates, compliance

@@ -3,6 +3,7 @@ For the party itself, the other party and inspectors; never observers."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Annotated
 
@@ -15,6 +16,7 @@ from treatyledger.node.schemas import (
     CategoryTotal,
     CountsResponse,
     InventoryResponse,
+    Provision,
     SeriesPoint,
     SeriesResponse,
 )
@@ -22,10 +24,12 @@ from treatyledger.node.views import (
     counts_at,
     inventory_at,
     party_records,
+    regime_of,
     series,
     series_dates,
     treaty,
 )
+from treatyledger.store.regime_view import RegimeView
 
 router = guarded_router(tags=["state"])
 ItemLevel = Annotated[Caller, Security(guard(*ITEM_LEVEL))]
@@ -42,25 +46,38 @@ def inventory(node: Node, _caller: ItemLevel, as_of: AsOf) -> InventoryResponse:
 
 @router.get("/counts", response_model=CountsResponse, summary="Counts under a rule set")
 def counts(node: Node, _caller: ItemLevel, treaty: TreatyDep, as_of: AsOf) -> CountsResponse:
+    regime = regime_of(node.engine, treaty, node.summary_cache)
+    state = regime.state(node.party, as_of)
+    provision = Provision(
+        provided=state.provided, stale_since=state.stale_since, reason=state.reason
+    )
+    answer = CountsResponse(
+        party=node.party,
+        rule_set=treaty.name,
+        as_of=as_of,
+        categories={},
+        data=provision,
+        regime=regime.summary(as_of),
+    )
+    if not state.provided:  # never re-show old figures as current
+        return answer
+    applied = replace(treaty, rule_set=regime.applied)
     records = party_records(node.engine, node.party)
-    result = counts_at(records, treaty, node.party, as_of)
+    result = counts_at(records, applied, node.party, as_of)
     party = result.parties.get(node.party)
     categories = {
         cid: CategoryTotal(total=c.total, limit=c.limit, within_limit=c.within_limit)
         for cid, c in (party.categories.items() if party else ())
     }
     if not categories:  # nothing declared yet: every category is zero
-        categories = {}
-        for category in treaty.rule_set.categories:
-            binding = treaty.rule_set.limit_in_force(category.id, as_of)
+        for category in applied.rule_set.categories:
+            binding = applied.rule_set.limit_in_force(category.id, as_of)
             categories[category.id] = CategoryTotal(
                 total=0,
                 limit=binding.value if binding else None,
                 within_limit=True if binding else None,
             )
-    return CountsResponse(
-        party=node.party, rule_set=treaty.name, as_of=as_of, categories=categories
-    )
+    return answer.model_copy(update={"categories": categories})
 
 
 @router.get("/series", response_model=SeriesResponse, summary="Counts at each data date")
@@ -77,9 +94,21 @@ def time_series(
     wanted = sorted(set(dates)) if dates else series_dates(records, treaty.rule_set)
     if len(wanted) > MAX_SERIES_DATES:
         raise Problem(422, f"at most {MAX_SERIES_DATES} dates", problem="too-many-dates")
+    regime = regime_of(node.engine, treaty, node.summary_cache)
     points = series(records, treaty, node.party, wanted)
     return SeriesResponse(
         party=node.party,
         rule_set=treaty.name,
-        points=[SeriesPoint(date=d, totals=t) for d, t in points],
+        points=[_point(regime, node.party, d, t) for d, t in points],
+        regime=regime.summary(max(wanted)) if wanted else None,
+    )
+
+
+def _point(regime: RegimeView, party: str, day: date, totals: dict[str, int]) -> SeriesPoint:
+    state = regime.state(party, day)
+    return SeriesPoint(
+        date=day,
+        totals=totals if state.provided else {},
+        data=Provision(provided=state.provided, stale_since=state.stale_since, reason=state.reason),
+        limits_in_force=regime.regime.in_force(day),
     )

@@ -15,6 +15,7 @@ from treatyledger.node.schemas import (
     CheckpointResponse,
     LimitProofStatus,
     LimitStatus,
+    Provision,
     PublicSummary,
 )
 from treatyledger.node.views import Treaty, final_limits, treaty
@@ -31,13 +32,15 @@ class Cell:
 class AggregateRow:
     data_date: date
     cells: list[Cell]
+    #: "" when the figures stand; else "not provided, stale since DATE (why)"
+    not_provided: str = ""
 
 
 @dataclass(frozen=True)
 class ComplianceRow:
     category: str
     name: str
-    total: int
+    total: int | None  # None: not provided
     limit: int
     binding_from: date
     status: str  # within, over, not-binding
@@ -75,6 +78,10 @@ class ObserverPage:
     chart: plots.Chart
     #: published zero-knowledge limit proofs as this node checked them (newest first)
     limit_proofs: list[LimitProofStatus]
+    #: the regime in words: "" while the limits are in force, else why none is
+    no_limit: str = ""
+    #: the figures as of the page's date: "" when provided, else "not provided, stale since"
+    not_provided: str = ""
 
     @property
     def plot(self) -> dict[str, Any]:
@@ -96,15 +103,17 @@ def page_from_summary(summary: PublicSummary, current: Treaty, log_vkey: str) ->
     categories = [(cid, names[cid]) for cid in limited]
     rows = []
     for point in summary.aggregates:
+        if not point.data.provided:  # a gap, not the last figures again
+            rows.append(AggregateRow(point.data_date, [], _not_provided(point.data)))
+            continue
         cells = []
         for cid in limited:
             total = point.totals.get(cid, 0)
             in_force = rule_set.limit_in_force(cid, point.data_date)
             cells.append(Cell(total, in_force is not None and total > in_force.value))
         rows.append(AggregateRow(point.data_date, cells))
-    series = {
-        cid: [(p.data_date, p.totals.get(cid, 0)) for p in summary.aggregates] for cid in limited
-    }
+    provided = [p for p in summary.aggregates if p.data.provided]
+    series = {cid: [(p.data_date, p.totals.get(cid, 0)) for p in provided] for cid in limited}
     limits = {c.category: (c.limit, c.binding_from) for c in summary.compliance}
     return ObserverPage(
         party=summary.party,
@@ -121,16 +130,29 @@ def page_from_summary(summary: PublicSummary, current: Treaty, log_vkey: str) ->
             summary.limit_proofs, key=lambda p: (p.as_of, p.party, p.sequence), reverse=True
         ),
         chart=plots.aggregates_chart(summary.party, categories, series, limits),
+        no_limit=(summary.regime.no_limit_reason or "") if summary.regime else "",
+        not_provided=_not_provided(summary.data),
     )
 
 
+def _not_provided(data: Provision) -> str:
+    if data.provided:
+        return ""
+    since = f", stale since {data.stale_since}" if data.stale_since else ""
+    return f"not provided{since} ({data.reason})" if data.reason else f"not provided{since}"
+
+
 def _compliance(status: LimitStatus, names: dict[str, str]) -> ComplianceRow:
-    if status.within_limit is None:
+    if not status.in_force:
+        state, verdict = "not-binding", "no limit in force"
+    elif status.total is None:
+        state, verdict = "not-binding", "not provided"
+    elif status.within_limit is None:
         state, verdict = "not-binding", f"limit not in force (binds from {status.binding_from})"
     elif status.within_limit:
         state, verdict = "within", "within the limit"
     else:
-        state, verdict = "over", f"OVER the limit by {status.total - status.limit:,}"
+        state, verdict = "over", f"OVER the limit by {(status.total or 0) - status.limit:,}"
     return ComplianceRow(
         category=status.category,
         name=names.get(status.category, status.category),

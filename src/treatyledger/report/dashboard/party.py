@@ -21,7 +21,15 @@ from treatyledger.model.items import Item
 from treatyledger.model.notifications import NotificationKind
 from treatyledger.node.auth import Role
 from treatyledger.node.context import NodeContext
-from treatyledger.node.views import Treaty, data_dates, final_limits, party_records, series, treaty
+from treatyledger.node.views import (
+    Treaty,
+    data_dates,
+    final_limits,
+    party_records,
+    regime_of,
+    series,
+    treaty,
+)
 from treatyledger.report.dashboard import plots
 from treatyledger.store.inspection_store import (
     StoredInspection,
@@ -83,6 +91,8 @@ class ForceRow:
     data_date: date
     counted: dict[str, int]
     official: dict[str, int] | None
+    #: "" when the figures stand; else "not provided, stale since DATE (why)" (a gap)
+    not_provided: str = ""
 
     def differs(self, category: str) -> bool:
         return self.official is not None and self.official.get(category) != self.counted.get(
@@ -147,7 +157,16 @@ def _party_forces(node: NodeContext, current: Treaty, party: str, as_of: date) -
 
     points = cached(node, ("series", party, version, current.name, as_of), compute)
     official = _official(party) if current.name == OFFICIAL_FIGURES_RULE_SET else {}
-    rows = [ForceRow(d, totals, official.get(d)) for d, totals in points]
+    regime = regime_of(node.engine, current, node.summary_cache)
+    rows = []
+    for day, totals in points:
+        state = regime.state(party, day)
+        if state.provided:
+            rows.append(ForceRow(day, totals, official.get(day)))
+            continue
+        since = f", stale since {state.stale_since}" if state.stale_since else ""
+        gap = f"not provided{since} ({state.reason})"
+        rows.append(ForceRow(day, {}, official.get(day), not_provided=gap))
     return PartyForces(party, rows, mirrored=party != node.party)
 
 
@@ -168,7 +187,7 @@ def _category_chart(
     lines: list[plots.Series] = []
     for index, forces in enumerate(parties):
         colour = plots.PALETTE[index % len(plots.PALETTE)]
-        rows = forces.rows
+        rows = [r for r in forces.rows if not r.not_provided]  # gaps stay gaps
         lines.append(
             plots.Series(
                 f"{forces.party} counted from notifications",
