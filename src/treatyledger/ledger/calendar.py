@@ -108,7 +108,7 @@ class _Context:
     rule_set: RuleSet
     regime: RegimeStatus
     as_of: date
-    kinds: Mapping[str, str]
+    kinds: Mapping[tuple[str, str], str]
     corrected: Mapping[tuple[str, int], tuple[str, Any]]
     updates: list[date]
 
@@ -161,13 +161,14 @@ def calendar(
     )
 
 
-def _item_kinds(records: Iterable[Record]) -> dict[str, str]:
-    """uid -> item kind, from every declaration (an item's kind never changes)."""
-    kinds: dict[str, str] = {}
+def _item_kinds(records: Iterable[Record]) -> dict[tuple[str, str], str]:
+    """(party, uid) -> item kind, from every declaration (an item's kind never changes; UIDs
+    are party-scoped)."""
+    kinds: dict[tuple[str, str], str] = {}
     for record in records:
         if record["kind"] == "declare":
             for entry in record["payload"].get("items", ()):
-                kinds[entry["uid"]] = entry["kind"]
+                kinds[(record["party"], entry["uid"])] = entry["kind"]
     return kinds
 
 
@@ -267,6 +268,10 @@ def _event_entries(
         return [], tally, 0
     categories = catalogue.categories
     kinds = context.kinds
+
+    def kind_of(uid: str) -> str | None:
+        return kinds.get((party, uid))
+
     entries: list[CalendarEntry] = []
     unjudged = 0
     for record in party_records:
@@ -275,7 +280,7 @@ def _event_entries(
         corrected = context.corrected.get((party, record["sequence"]))
         effective_text = corrected[0] if corrected else record["effective_time"]
         payload = corrected[1] if corrected else record["payload"]
-        category = classify(categories, {"kind": record["kind"], "payload": payload}, kinds.get)
+        category = classify(categories, {"kind": record["kind"], "payload": payload}, kind_of)
         entry = _judged(context, party, record, category, parse_time(effective_text).date())
         if entry is None:
             unjudged += 1
