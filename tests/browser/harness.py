@@ -102,6 +102,10 @@ def offline_context(browser: Any, **options: Any) -> Iterator[tuple[Any, OffNetw
     """A fresh browser context (no cookies) whose requests off loopback are aborted."""
     network = OffNetwork()
     context = browser.new_context(viewport={"width": 1280, "height": 900}, **options)
+    # Playwright's 30 s default fails on a loaded 2-core CI machine (the owner's force page
+    # renders several plots); a page that never loads still fails
+    context.set_default_timeout(120_000)
+    context.set_default_navigation_timeout(120_000)
     context.route("**/*", network.route)
     try:
         yield context, network

@@ -35,14 +35,14 @@ def test_api_docs_render_the_operation_list_offline(browser: Any, docs_node: Ser
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         response = open_page(page, docs_node.url + "/v1/docs")
         assert response.status == 200
-        page.wait_for_selector(".opblock", timeout=30_000)
+        page.wait_for_selector(".opblock", timeout=120_000)
         assert page.locator(".opblock").count() == operations
         summaries = page.locator(".opblock-summary-path").all_inner_texts()
         assert any("/v1/log/checkpoint" in text for text in summaries), summaries
         # open one operation: its description carries the roles and the example
         page.locator("#operations-transparency_log-entries_v1_log_entries_get").click()
         body = page.locator("#operations-transparency_log-entries_v1_log_entries_get")
-        body.locator(".opblock-description-wrapper").wait_for(timeout=30_000)
+        body.locator(".opblock-description-wrapper").wait_for(timeout=120_000)
         text = body.inner_text()
         assert "Roles: owner, peer, inspector, witness." in text
         assert 'curl -sS -H "Authorization: Bearer $TOKEN"' in text

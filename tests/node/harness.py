@@ -45,7 +45,8 @@ class ServedNode:
             token = self.tokens[role]
         if token is not None:
             headers["Authorization"] = f"Bearer {token}"
-        client = httpx.Client(base_url=self.url, headers=headers, timeout=30)
+        # generous: a loaded 2-core CI machine answers slowly; a hang still fails
+        client = httpx.Client(base_url=self.url, headers=headers, timeout=120)
         self.clients.append(client)
         return client
 

@@ -160,7 +160,7 @@ def test_inspection_submission_answers_within_its_contract_for_an_inspector(
 ) -> None:
     """The shared schemathesis test calls with the owner's token (refused here); this one
     drives the submission with the inspector's."""
-    schema = schemathesis.openapi.from_url(declared.url + "/v1/openapi.json")
+    schema = schemathesis.openapi.from_url(declared.url + "/v1/openapi.json", timeout=120)
     operation = schema["/v1/inspections"]["POST"]
     headers = {"Authorization": f"Bearer {declared.tokens[Role.INSPECTOR]}"}
 

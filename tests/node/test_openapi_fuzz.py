@@ -42,7 +42,7 @@ def fuzzed_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedNode
 
 
 def _operations(node: ServedNode) -> list[schemathesis.APIOperation]:
-    schema = schemathesis.openapi.from_url(node.url + "/v1/openapi.json")
+    schema = schemathesis.openapi.from_url(node.url + "/v1/openapi.json", timeout=120)
     return [result.ok() for result in schema.get_all_operations()]
 
 
