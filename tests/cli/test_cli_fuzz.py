@@ -36,7 +36,7 @@ URL = "http://127.0.0.1:9"  # the discard port: connection refused at once
 DATE_OPTIONS = {"--as-of", "--from", "--to", "--at", "--dates"}
 # Path parameters that name a directory (the rest name files).
 DIRECTORY_PARAMS = {"workspace", "directory", "evidence_dir"}
-DIRECTORY_OPTIONS = {("escrow", "commit"): {"out"}}
+DIRECTORY_OPTIONS = {("escrow", "commit"): {"out"}, ("report",): {"out"}}
 
 
 def _commands(

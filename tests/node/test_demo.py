@@ -34,6 +34,16 @@ def test_demo_runs_unattended_and_reproduces_every_official_figure(tmp_path: Pat
     assert "cosigned by treatyledger.example/RU" in out
     assert "cosigned by treatyledger.example/US" in out
     assert "Bundled inventories under every built-in rule set" in out  # the first section
-    page = (tmp_path / "demo-out" / "summary.html").read_text()
-    assert "data:image/png;base64," in page
-    assert {p.name for p in (tmp_path / "demo-out").iterdir()} >= {"us", "ru", "summary.html"}
+    assert "standalone verifier in another process: valid" in out
+    assert "inspections" in out and "The cheater (unknown to the inspectors)" in out
+    page = (tmp_path / "demo-out" / "report" / "index.html").read_text()
+    assert "Counts per data date" in page and "not provided" in page
+    assert "The cheater" in page and (tmp_path / "demo-out/report/plots/detection.png").exists()
+    assert {p.name for p in (tmp_path / "demo-out").iterdir()} >= {
+        "us",
+        "ru",
+        "witness",
+        "report",
+        "evidence",
+        "exercise.json",
+    }

@@ -61,9 +61,14 @@ def test_two_nodes_verify_each_other_and_reproduce_the_official_aggregates(
     public = {c["category"]: c for c in result.public["US"]}
     assert public["deployed_warheads"]["total"] == 1654  # official 2013-03-01 figure
     assert public["deployed_warheads"]["within_limit"] is None  # binds from 2018-02-05
-    assert result.summary_path is not None
+    assert result.summary_path == out / "report" / "index.html"
     page = result.summary_path.read_text()
-    assert "data:image/png;base64," in page and "1,550" in page
+    assert "Counts per data date" in page and "1,800 / 1,800" in page  # US 2011-02-05
+    assert "reproduction of the input" in page and "independent check" in page
+    for name in ("deployed_warheads.png", "deployed_delivery_vehicles.png"):
+        assert (out / "report" / "plots" / name).read_bytes().startswith(b"\x89PNG")
+    assert (out / "report" / "pages" / "index.html").exists()  # the dashboard, static
+    assert "treatyledger log verify checkpoint" in page and "python -m verifier bundle" in page
     document = json.loads((out / "exercise.json").read_text())
     assert len(document["rows"]) == len(result.rows)
     urls = [line.split(" on ")[1].split()[0] for line in lines if "serving on" in line]

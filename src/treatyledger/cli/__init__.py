@@ -27,6 +27,7 @@ from treatyledger.cli import (  # noqa: F401
     node,
     records,
     regime,
+    report,
     tiles,
     workspace,
     zk,

@@ -94,8 +94,9 @@ def print_exercise(console: Any, result: ExerciseResult) -> None:
         )
     phases = ", ".join(f"{k} {v:.1f} s" for k, v in result.timings.items() if k != "total")
     console.print(
-        f"Exercise took {result.timings.get('total', 0):.0f} s ({phases}); HTML summary: "
-        f"{result.summary_path}",
+        f"Exercise took {result.timings.get('total', 0):.0f} s, {result.cpu.get('total', 0):.0f} s "
+        f"of CPU ({phases}); verification report "
+        f"(HTML, PNG plots, the dashboard's pages beside it): {result.summary_path}",
         highlight=False,
     )
 

@@ -140,7 +140,12 @@ def play(
         who = [p for p in PARTIES if p in inspected]
         party = rng.choice(who)
         last = min(cal[party].stops - timedelta(days=1), until or cal[party].stops)
-        cheat_plan: CheatPlan | None = choose_cheat(rng, [party], INSPECTIONS_BEGIN, last)
+        # it starts while inspections run (begun after the pause, no inspection could catch
+        # it: a plan can still say so); it may last beyond the pause
+        latest = INSPECTIONS_PAUSED - timedelta(days=365)
+        cheat_plan: CheatPlan | None = choose_cheat(
+            rng, [party], INSPECTIONS_BEGIN, last, latest_start=latest
+        )
     else:
         cheat_plan = cheater or None
     reservations = {cheat_plan.party: cheat_plan.reservations()} if cheat_plan else {}

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,7 +40,7 @@ from treatyledger.ledger.decade import DecadeStream
 from treatyledger.model.notifications import Notification, NotificationKind
 from treatyledger.node.peer import SyncReport, sync_peer
 from treatyledger.node.views import final_limits
-from treatyledger.report.summary import CheckpointSummary, DataDateRow, write_summary
+from treatyledger.report.summary import CheckpointSummary
 from treatyledger.tlog.verifier import parse_checkpoint
 from treatyledger.zk.limits import prove_limits
 from treatyledger.zk.published import proof_payload
@@ -170,7 +171,7 @@ def run_exercise(
         clock.lap("evidence")
         _count(nodes, result, until)
         clock.lap("counts")
-        _reports(result)
+        _reports(result, nodes)
         clock.lap("reports")
         if serve:
             result.serving = {p: nodes[p].url for p in PARTIES}
@@ -268,18 +269,30 @@ def _count(nodes: Nodes, result: ExerciseResult, until: date | None) -> None:
     result.binding_from = min(central[cid].from_ for cid in CATEGORY_IDS)
 
 
-def _reports(result: ExerciseResult) -> None:
-    assert result.binding_from is not None
-    result.summary_path = _write_summary(
-        result.out, result.rows, result.limits, result.binding_from, result.checkpoints
-    )
-    document = {
+def _reports(result: ExerciseResult, nodes: Nodes) -> None:
+    """``exercise.json`` (what only the exercise knows: how each figure was generated, the
+    cheat, every inspection, the bundles), then the verification report of the US
+    workspace (its own log and its verified mirror of Russia's) with the dashboard's static
+    pages beside it."""
+    from treatyledger.report.verification import write_report
+
+    document = exercise_document(result)
+    (result.out / "exercise.json").write_text(json.dumps(document, indent=1) + "\n")
+    report = result.out / "report"
+    shutil.rmtree(report, ignore_errors=True)
+    write_report(nodes["US"].workspace, report, exercise=document)
+    result.summary_path = report / "index.html"
+
+
+def exercise_document(result: ExerciseResult) -> dict[str, Any]:
+    outcomes = result.exercise.campaign.outcomes
+    return {
         "rows": [r.to_json_dict() for r in result.rows],
         "cheating": result.cheating.to_json_dict() if result.cheating else None,
         "bundles": [
             {
                 "party": b.party,
-                "bundle": str(b.bundle),
+                "bundle": str(b.bundle.relative_to(result.out)),
                 "valid": b.valid,
                 "answer": b.answer,
                 "commands": list(b.commands),
@@ -293,8 +306,20 @@ def _reports(result: ExerciseResult) -> None:
             "by_type": result.inspections.by_type,
             "disagreements": result.inspections.disagreements,
         },
+        "inspection_list": [
+            {
+                "id": o.planned.id,
+                "date": o.planned.arrival.date().isoformat(),
+                "type": o.planned.inspection_type,
+                "inspecting": o.planned.inspecting,
+                "inspected": o.planned.inspected,
+                "site": o.record.site,
+                "issues": [i.message for i in o.issues],
+                "miss": o.miss,
+            }
+            for o in outcomes
+        ],
     }
-    (result.out / "exercise.json").write_text(json.dumps(document, indent=1) + "\n")
 
 
 def _write_secret(path: Path, text: str) -> None:
@@ -393,31 +418,4 @@ def _checkpoint(node: PartyNode) -> CheckpointSummary:
         size=body["size"],
         root=body["root"],
         cosigners=tuple(c["name"] for c in body["cosignatures"]),
-    )
-
-
-def _write_summary(
-    out: Path,
-    rows: list[VerifiedRow],
-    limits: dict[str, int],
-    binding_from: date,
-    checkpoints: list[CheckpointSummary],
-) -> Path:
-    summary_rows = [
-        DataDateRow(r.data_date, r.party, r.counted, r.official)
-        for r in rows
-        if r.counted is not None
-    ]
-    return write_summary(
-        out / "summary.html",
-        summary_rows,
-        limits,
-        binding_from,
-        checkpoints,
-        sources=(
-            "Official figures: New START aggregate numbers (State Department fact sheets and the "
-            "Russian MFA, via the reprints cited per row in "
-            "src/treatyledger/data/reference/new_start_aggregates.csv). Bases, the split per "
-            "system type and the routine operations are assumptions (treatyledger.ledger.decade)."
-        ),
     )

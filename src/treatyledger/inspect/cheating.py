@@ -75,9 +75,11 @@ def choose_cheat(
     *,
     min_days: int = 365,
     max_days: int = 3 * 365,
+    latest_start: date | None = None,
 ) -> CheatPlan:
     """A party, a strategy, a size and a span of ``min_days`` to ``max_days`` (cut at
-    ``end``) starting between ``begin`` and ``end``, all uniformly at random."""
+    ``end``) starting between ``begin`` and ``end`` (or ``latest_start``), all uniformly at
+    random."""
     party = rng.choice(list(parties))
     strategy = rng.choice(list(Strategy))
     size = {
@@ -86,6 +88,8 @@ def choose_cheat(
         Strategy.UNNOTIFIED_MOVE: 1,
     }[strategy]
     latest = max(begin, end - timedelta(days=min_days))
+    if latest_start is not None:
+        latest = max(begin, min(latest, latest_start))
     start = begin + timedelta(days=rng.randrange((latest - begin).days + 1))
     length = timedelta(days=rng.randint(min_days, max_days))
     return CheatPlan(party, strategy, start, min(end, start + length), size)
