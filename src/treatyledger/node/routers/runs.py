@@ -14,7 +14,8 @@ Item-level roles read them; only inspectors act."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Path, Security
 from pydantic import BaseModel, ConfigDict
@@ -137,19 +138,7 @@ def inspection_run(node: Node, _caller: ItemLevel, run_id: RunId) -> Inspection:
 def designate_site(
     node: Node, caller: Inspector, run_id: RunId, body: SiteDesignation
 ) -> Inspection:
-    current = treaty(node.engine, node.rules)
-    try:
-        return designate_run_site(
-            node.engine,
-            run_id,
-            body,
-            party=node.party,
-            rule_set=current.rule_set,
-            policy=current.policy,
-            by=caller.name,
-        )
-    except _ERRORS as exc:
-        raise _problem(exc) from None
+    return _run_step(designate_run_site, node, caller, run_id, body)
 
 
 @router.post(
@@ -161,19 +150,7 @@ def designate_site(
 def designate_items(
     node: Node, caller: Inspector, run_id: RunId, body: ItemDesignation
 ) -> Inspection:
-    current = treaty(node.engine, node.rules)
-    try:
-        return designate_run_items(
-            node.engine,
-            run_id,
-            body,
-            party=node.party,
-            rule_set=current.rule_set,
-            policy=current.policy,
-            by=caller.name,
-        )
-    except _ERRORS as exc:
-        raise _problem(exc) from None
+    return _run_step(designate_run_items, node, caller, run_id, body)
 
 
 @router.post(
@@ -186,9 +163,21 @@ def designate_items(
 def submit_findings(
     node: Node, caller: Inspector, run_id: RunId, body: InspectionRecord
 ) -> RunFindings:
+    done, _ = _run_step(record_run_findings, node, caller, run_id, body)
+    return RunFindings(inspection=done, issues=issue_records(node.engine, record_id=body.id))
+
+
+_Step = TypeVar("_Step")
+
+
+def _run_step(
+    step: Callable[..., _Step], node: Node, caller: Caller, run_id: str, body: Any
+) -> _Step:
+    """One step of an inspection run under the treaty in force, by the calling inspector;
+    the procedure's refusals become problems."""
     current = treaty(node.engine, node.rules)
     try:
-        done, _ = record_run_findings(
+        return step(
             node.engine,
             run_id,
             body,
@@ -199,4 +188,3 @@ def submit_findings(
         )
     except _ERRORS as exc:
         raise _problem(exc) from None
-    return RunFindings(inspection=done, issues=issue_records(node.engine, record_id=body.id))
