@@ -75,7 +75,16 @@ def presign(party: str, key: Any, count: int) -> list[bytes]:
 
 
 def start_node(workspace: Path, db_url: str | None) -> tuple[subprocess.Popen[str], str]:
-    command = [sys.executable, "-m", "treatyledger.cli", "serve", str(workspace), "--port", "0"]
+    command = [
+        sys.executable,
+        "-m",
+        "treatyledger.cli",
+        "serve",
+        "-w",
+        str(workspace),
+        "--port",
+        "0",
+    ]
     if db_url:
         command += ["--db", db_url]
     process = subprocess.Popen(

@@ -50,7 +50,16 @@ SIGNATURES = 300
 
 def start_node(workspace: Path) -> tuple[subprocess.Popen[str], str]:
     """``treatyledger serve`` in its own process, as deployed (as bench/node_bench.py)."""
-    command = [sys.executable, "-m", "treatyledger.cli", "serve", str(workspace), "--port", "0"]
+    command = [
+        sys.executable,
+        "-m",
+        "treatyledger.cli",
+        "serve",
+        "-w",
+        str(workspace),
+        "--port",
+        "0",
+    ]
     process = subprocess.Popen(
         command,
         stdout=subprocess.PIPE,

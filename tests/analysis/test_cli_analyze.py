@@ -141,8 +141,8 @@ def us_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     stream = base / "stream.jsonl"
     stream.write_text("".join(json.dumps(r) + "\n" for r in records))
     workspace = base / "ws"
-    assert main(["init", str(workspace), "--party", "US"]) == 0
-    assert main(["notify", str(workspace), str(stream)]) == 0
+    assert main(["init", "-w", str(workspace), "--party", "US"]) == 0
+    assert main(["notify", "-w", str(workspace), str(stream)]) == 0
     return workspace
 
 

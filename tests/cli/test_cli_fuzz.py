@@ -267,7 +267,7 @@ def test_no_arguments_and_version_by_the_entry_point() -> None:
 
 
 def test_as_of_the_last_day_there_is(workspace: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    argv = ["count", "--rules", "new-start", "--workspace", str(workspace), "--as-of", "9999-12-31"]
+    argv = ["count", "--workspace", str(workspace), "--as-of", "9999-12-31"]
     code, out, err = _run(argv, capsys)
     assert code == 0, err
     assert "9999-12-31" in out
@@ -278,7 +278,7 @@ def test_init_over_a_file_that_is_not_a_database(
 ) -> None:
     (tmp_path / "ws").mkdir()
     (tmp_path / "ws" / "ledger.db").write_text("not SQLite\n")
-    code, _, err = _run(["init", str(tmp_path / "ws"), "--party", "US"], capsys)
+    code, _, err = _run(["init", "-w", str(tmp_path / "ws"), "--party", "US"], capsys)
     assert code == ExitCode.MALFORMED
     assert err.strip().splitlines() == [
         f"error: {tmp_path / 'ws' / 'ledger.db'}: cannot use the database: file is not a database"
@@ -305,7 +305,7 @@ def test_serve_on_a_port_in_use(workspace: Path, capsys: pytest.CaptureFixture[s
         held.bind(("127.0.0.1", 0))
         held.listen()
         port = held.getsockname()[1]
-        code, _, err = _run(["serve", str(workspace), "--port", str(port)], capsys)
+        code, _, err = _run(["serve", "-w", str(workspace), "--port", str(port)], capsys)
     assert code == ExitCode.UNAVAILABLE
     assert err.strip().splitlines() == [
         f"error: cannot listen on 127.0.0.1:{port}: Address already in use"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -225,3 +226,22 @@ def test_count_refuses_an_inventory_of_a_party_the_treaty_does_not_bind(
     assert code != 0
     assert "xx.csv:2 column party: party 'XX' is not a party of the treaty" in " ".join(err.split())
     assert "Traceback" not in err
+
+
+def test_a_table_piped_is_not_cut_to_80_columns() -> None:
+    import subprocess
+    import sys
+
+    exe = Path(sys.executable).with_name("treatyledger")
+    argv = [exe, "explain", "--rules", "new-start", "--inventory", str(US_2020)]
+    done = subprocess.run(
+        [*argv, "--category", "deployed_warheads"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "COLUMNS": "80"},
+    )
+    assert done.returncode == 0, done.stderr
+    widest = max(len(line) for line in done.stdout.splitlines())
+    assert widest > 80
+    assert "…" not in done.stdout  # no cell shortened to fit

@@ -67,31 +67,67 @@ def line(kind: str, payload: dict[str, Any], day: int, issued_day: int | None = 
 
 @pytest.fixture
 def ws(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
-    assert run(capsys, "init", tmp_path / "ws", "--party", "US")[0] == 0
+    assert run(capsys, "init", "-w", tmp_path / "ws", "--party", "US")[0] == 0
     return tmp_path / "ws"
 
 
 @pytest.fixture(scope="module")
 def imported(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("imported") / "ws"
-    assert main(["init", str(path), "--party", "US"]) == 0
-    assert main(["import-inventory", str(path), str(US_2020), "--as-of", "2020-09-01"]) == 0
+    assert main(["init", "-w", str(path), "--party", "US"]) == 0
+    assert main(["import-inventory", "-w", str(path), str(US_2020), "--as-of", "2020-09-01"]) == 0
     return path
 
 
 def test_init_prints_the_public_key_and_writes_a_private_key_file(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, _ = run(capsys, "init", tmp_path / "ws", "--party", "US", "--rules", "start1")
+    code, out, _ = run(capsys, "init", "-w", tmp_path / "ws", "--party", "US", "--rules", "start1")
     assert code == 0
     assert "public key" in out
     assert stat.S_IMODE((tmp_path / "ws" / "signing_key.pem").stat().st_mode) == 0o600
 
 
+def test_init_writes_a_gitignore_of_everything_into_the_workspace(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import subprocess
+
+    assert run(capsys, "init", "-w", tmp_path / "ws", "--party", "US")[0] == 0
+    assert (tmp_path / "ws" / ".gitignore").read_text() == "*\n"
+    # git itself: a workspace made inside a repository adds nothing to it
+    git = ["git", "-C", str(tmp_path)]
+    subprocess.run([*git, "init", "-q"], check=True, timeout=60)
+    listed = subprocess.run(
+        [*git, "status", "--porcelain", "--untracked-files=all"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    assert listed.stdout == ""
+
+
+def test_count_of_a_workspace_uses_its_own_rule_set_and_the_variable_names_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ws = tmp_path / "ws"
+    assert run(capsys, "init", "-w", ws, "--party", "US", "--rules", "start1")[0] == 0
+    assert run(capsys, "import-inventory", "-w", ws, US_2020, "--as-of", "2020-09-01")[0] == 0
+    code, out, _ = run(capsys, "count", "--workspace", ws, "--format", "json")
+    assert code == 0
+    assert json.loads(out)["rule_set"] == "start1"
+    # a required workspace comes from TREATYLEDGER_WORKSPACE when -w is not given
+    monkeypatch.setenv("TREATYLEDGER_WORKSPACE", str(ws))
+    code, out, _ = run(capsys, "inventory", "--format", "json")
+    assert code == 0
+    assert len(json.loads(out)["items"]) > 0
+
+
 def test_init_with_an_unknown_rule_set_is_a_one_line_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, _, err = run(capsys, "init", tmp_path / "ws", "--party", "US", "--rules", "nope")
+    code, _, err = run(capsys, "init", "-w", tmp_path / "ws", "--party", "US", "--rules", "nope")
     assert code == ExitCode.MALFORMED
     assert "unknown rule set" in err
     assert err.count("error:") == 1
@@ -138,11 +174,11 @@ def test_imported_uids_are_stable_across_imports(
     imported: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     other = tmp_path / "other"
-    run(capsys, "init", other, "--party", "US")
-    run(capsys, "import-inventory", other, US_2020, "--as-of", "2020-09-01")
+    run(capsys, "init", "-w", other, "--party", "US")
+    run(capsys, "import-inventory", "-w", other, US_2020, "--as-of", "2020-09-01")
     uids = []
     for workspace in (imported, other):
-        _, out, _ = run(capsys, "inventory", workspace, "--format", "json")
+        _, out, _ = run(capsys, "inventory", "-w", workspace, "--format", "json")
         uids.append(sorted(i["uid"] for i in json.loads(out)["items"]))
     assert uids[0] == uids[1]
     assert len(uids[0]) == len(set(uids[0])) > 1_000
@@ -151,7 +187,7 @@ def test_imported_uids_are_stable_across_imports(
 def test_import_puts_each_deployed_missile_in_a_deployed_launcher(
     imported: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _, out, _ = run(capsys, "inventory", imported, "--format", "json")
+    _, out, _ = run(capsys, "inventory", "-w", imported, "--format", "json")
     items = json.loads(out)["items"]
     deployed_missiles = [i for i in items if i["kind"] == "icbm" and i["status"] == "deployed"]
     assert deployed_missiles
@@ -161,17 +197,17 @@ def test_import_puts_each_deployed_missile_in_a_deployed_launcher(
 def test_import_of_another_partys_rows_is_an_error_and_declares_nothing(
     ws: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, _, err = run(capsys, "import-inventory", ws, RU_2020)
+    code, _, err = run(capsys, "import-inventory", "-w", ws, RU_2020)
     assert code == ExitCode.MALFORMED
     assert "belongs to RU" in err
-    _, out, _ = run(capsys, "inventory", ws, "--format", "json")
+    _, out, _ = run(capsys, "inventory", "-w", ws, "--format", "json")
     assert json.loads(out)["items"] == []
 
 
 def test_inventory_csv_reads_back_with_the_same_counts(
     imported: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _, csv_text, _ = run(capsys, "inventory", imported, "--as-of", "2020-09-01")
+    _, csv_text, _ = run(capsys, "inventory", "-w", imported, "--as-of", "2020-09-01")
     exported = tmp_path / "exported.csv"
     exported.write_text(csv_text)
     _, a, _ = run(
@@ -196,10 +232,10 @@ def test_notify_signs_assigns_sequences_and_reports_late(
             line("retire", {"uid": "US-W1"}, 2, issued_day=20),
         ],
     )
-    code, out, _ = run(capsys, "notify", ws, file)
+    code, out, _ = run(capsys, "notify", "-w", ws, file)
     assert code == 0
     assert "accepted 3 (late 1, flagged 0), duplicate 0, rejected 0" in out
-    _, history, _ = run(capsys, "history", ws, "--uid", "US-M1", "--format", "json")
+    _, history, _ = run(capsys, "history", "-w", ws, "--uid", "US-M1", "--format", "json")
     entries = json.loads(history)
     assert [(e["sequence"], e["kind"], e["late"]) for e in entries] == [
         (1, "declare", False),
@@ -218,7 +254,7 @@ def test_notify_reports_each_rejection_with_line_rule_and_item_and_exits_3(
             line("retire", {"uid": "US-W1"}, 2, issued_day=3) | {"sequence": 2},
         ],
     )
-    code, out, err = run(capsys, "notify", ws, file)
+    code, out, err = run(capsys, "notify", "-w", ws, file)
     assert code == 3
     assert "line 2: US#2 rejected [transition.illegal] item US-W1" in err
     assert "accepted 2" in out
@@ -229,7 +265,7 @@ def test_notify_of_a_file_with_a_broken_line_keeps_the_rest(
 ) -> None:
     file = tmp_path / "n.jsonl"
     file.write_text(json.dumps(declare_line()) + "\n{not json\n")
-    code, out, err = run(capsys, "notify", ws, file)
+    code, out, err = run(capsys, "notify", "-w", ws, file)
     assert code == 3
     assert "line 2: not JSON" in err
     assert "accepted 1" in out
@@ -239,8 +275,8 @@ def test_notify_again_with_complete_envelopes_is_idempotent(
     ws: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     file = jsonl(tmp_path / "n.jsonl", [declare_line(sequence=1)])
-    assert run(capsys, "notify", ws, file)[0] == 0
-    code, out, _ = run(capsys, "notify", ws, file)
+    assert run(capsys, "notify", "-w", ws, file)[0] == 0
+    code, out, _ = run(capsys, "notify", "-w", ws, file)
     assert code == 0
     assert "accepted 0 (late 0, flagged 0), duplicate 1, rejected 0" in out
 
@@ -260,7 +296,7 @@ def test_notify_signed_submits_a_presigned_large_file_with_progress(
     signed = [sign(parse_notification(r), key).to_json_dict() for r in records]
     file = jsonl(tmp_path / "signed.jsonl", signed)
     assert file.stat().st_size > 256 << 10  # large enough for the progress bar
-    code, out, _ = run(capsys, "notify", ws, file, "--signed")
+    code, out, _ = run(capsys, "notify", "-w", ws, file, "--signed")
     assert code == 0
     assert f"accepted {len(records)} " in out
 
@@ -269,7 +305,7 @@ def test_notify_refuses_signed_lines_without_signed_flag(
     ws: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     file = jsonl(tmp_path / "n.jsonl", [declare_line(signature="AAAA")])
-    code, _, err = run(capsys, "notify", ws, file)
+    code, _, err = run(capsys, "notify", "-w", ws, file)
     assert code == ExitCode.MALFORMED
     assert "--signed" in err
 
@@ -277,7 +313,7 @@ def test_notify_refuses_signed_lines_without_signed_flag(
 def test_history_of_an_unknown_uid_is_an_error(
     ws: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, _, err = run(capsys, "history", ws, "--uid", "NOPE")
+    code, _, err = run(capsys, "history", "-w", ws, "--uid", "NOPE")
     assert code == ExitCode.MALFORMED
     assert "NOPE" in err
 
@@ -291,8 +327,8 @@ def test_reconcile_of_a_matching_database_is_consistent(
 ) -> None:
     items = declare_line()["payload"]["items"]
     file = jsonl(tmp_path / "n.jsonl", [declare_line(), database_line(items, 2)])
-    assert run(capsys, "notify", ws, file)[0] == 0
-    code, out, _ = run(capsys, "reconcile", ws)
+    assert run(capsys, "notify", "-w", ws, file)[0] == 0
+    code, out, _ = run(capsys, "reconcile", "-w", ws)
     assert code == 0
     assert "consistent" in out
 
@@ -303,8 +339,8 @@ def test_reconcile_lists_each_discrepancy_with_its_notifications(
     items = declare_line()["payload"]["items"]
     claimed = [dict(items[0], status="retired"), items[1]]  # the ledger says stored
     file = jsonl(tmp_path / "n.jsonl", [declare_line(), database_line(claimed, 2)])
-    run(capsys, "notify", ws, file)
-    code, out, _ = run(capsys, "reconcile", ws, "--format", "json")
+    run(capsys, "notify", "-w", ws, file)
+    code, out, _ = run(capsys, "reconcile", "-w", ws, "--format", "json")
     assert code == 3
     report = json.loads(out)
     assert [(d["kind"], d["uid"]) for d in report["discrepancies"]] == [("status", "US-W1")]
@@ -317,6 +353,7 @@ def test_series_gives_totals_at_each_date(
     code, out, _ = run(
         capsys,
         "series",
+        "-w",
         imported,
         "--rules",
         "new-start",
@@ -351,9 +388,9 @@ def test_a_postgresql_workspace_counts_like_the_file(
     postgres_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     ws = tmp_path / "ws"
-    assert run(capsys, "init", ws, "--party", "US", "--db", postgres_url)[0] == 0
+    assert run(capsys, "init", "-w", ws, "--party", "US", "--db", postgres_url)[0] == 0
     assert not (ws / "ledger.db").exists()
-    assert run(capsys, "import-inventory", ws, US_2020, "--as-of", "2020-09-01")[0] == 0
+    assert run(capsys, "import-inventory", "-w", ws, US_2020, "--as-of", "2020-09-01")[0] == 0
     _, a, _ = run(capsys, "count", "--workspace", ws, "--rules", "new-start", "--format", "json")
     _, b, _ = run(
         capsys, "count", "--inventory", US_2020, "--rules", "new-start", "--format", "json"

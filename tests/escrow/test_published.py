@@ -45,7 +45,7 @@ def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]
 
 def _workspace(tmp_path: Path, name: str, capsys: pytest.CaptureFixture[str]) -> Path:
     path = tmp_path / name
-    assert _run(capsys, "init", str(path), "--party", "US")[0] == 0
+    assert _run(capsys, "init", "-w", str(path), "--party", "US")[0] == 0
     return path
 
 
@@ -77,6 +77,7 @@ def _publish(
         capsys,
         "escrow",
         "publish",
+        "-w",
         str(ws),
         "--commitment",
         str(committed / "commitment.json"),
@@ -86,7 +87,7 @@ def _publish(
 
 
 def _vkey(ws: Path, capsys: pytest.CaptureFixture[str]) -> str:
-    code, out, _ = _run(capsys, "log", "vkey", str(ws))
+    code, out, _ = _run(capsys, "log", "vkey", "-w", str(ws))
     assert code == 0
     return out.strip()
 
@@ -355,7 +356,7 @@ def test_publishing_another_partys_commitment_is_refused(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     ws = tmp_path / "ru"
-    assert _run(capsys, "init", str(ws), "--party", "RU")[0] == 0
+    assert _run(capsys, "init", "-w", str(ws), "--party", "RU")[0] == 0
     committed = _commit(tmp_path, "earlier", EARLIER_ROWS, capsys)
     code, _, err = _publish(ws, committed, tmp_path / "e.json", capsys)
     assert code != 0 and "this workspace signs for RU" in err

@@ -76,7 +76,7 @@ def cosigned(node: ServedNode, tmp_path: Path) -> tuple[ServedNode, Path]:
 
 
 def bundle(node: ServedNode, out: Path, *args: str) -> int:
-    return main(["evidence", "bundle", str(node.workspace.path), "--out", str(out), *args])
+    return main(["evidence", "bundle", "-w", str(node.workspace.path), "--out", str(out), *args])
 
 
 def test_bundle_verifies_offline_with_the_standalone_verifier(

@@ -15,7 +15,7 @@ from treatyledger.node.keys import log_signer
 
 
 def export(node: ServedNode, directory: Path, *extra: str) -> int:
-    return main(["log", "export-tiles", str(node.workspace.path), str(directory), *extra])
+    return main(["log", "export-tiles", "-w", str(node.workspace.path), str(directory), *extra])
 
 
 def test_exported_tree_is_read_by_go_and_matches_the_node(

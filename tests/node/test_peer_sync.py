@@ -159,7 +159,7 @@ def test_same_size_fork_is_caught(tmp_path: Path, ru: Workspace) -> None:
 
 def _serve(workspace: Path) -> tuple[subprocess.Popen[str], str]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "treatyledger.cli", "serve", str(workspace), "--port", "0"],
+        [sys.executable, "-m", "treatyledger.cli", "serve", "-w", str(workspace), "--port", "0"],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -251,8 +251,10 @@ def test_sync_cli_reports_counts_and_exit_code(tmp_path: Path, ru: Workspace) ->
         us.seed(3)
         ru.register_party_key("US", us.workspace.public_key)
         ru_path = str(ru.path)
-        code = main(["peer", "sync", ru_path, "--peer", us.url, "--token", us.tokens[Role.PEER]])
-        bad = main(["peer", "sync", ru_path, "--peer", us.url, "--token", "tl_wrong"])
+        code = main(
+            ["peer", "sync", "-w", ru_path, "--peer", us.url, "--token", us.tokens[Role.PEER]]
+        )
+        bad = main(["peer", "sync", "-w", ru_path, "--peer", us.url, "--token", "tl_wrong"])
     assert code == 0
     assert bad == 1
     assert mirrored(ru) == [1, 2, 3]

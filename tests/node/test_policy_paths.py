@@ -40,8 +40,10 @@ def _notifications() -> list[dict[str, Any]]:
 
 
 def _init_with_peer(path: Path, peer_key: Ed25519PrivateKey) -> None:
-    assert main(["init", str(path), "--party", "US"]) == 0
-    assert main(["peer", "trust", str(path), "RU", public_key_b64(peer_key.public_key())]) == 0
+    assert main(["init", "-w", str(path), "--party", "US"]) == 0
+    assert (
+        main(["peer", "trust", "-w", str(path), "RU", public_key_b64(peer_key.public_key())]) == 0
+    )
 
 
 def test_notify_and_http_flag_the_same_transfers(
@@ -55,7 +57,7 @@ def test_notify_and_http_flag_the_same_transfers(
     lines = tmp_path / "n.jsonl"
     lines.write_text("".join(json.dumps(n) + "\n" for n in notifications))
     capsys.readouterr()
-    assert main(["notify", str(by_cli), str(lines)]) == 0
+    assert main(["notify", "-w", str(by_cli), str(lines)]) == 0
     cli_summary = capsys.readouterr().out.strip()
 
     by_http = tmp_path / "http"

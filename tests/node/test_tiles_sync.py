@@ -36,7 +36,7 @@ def ru_workspace(tmp_path: Path, us: ServedNode, name: str = "ru") -> Workspace:
 
 
 def export(us: ServedNode, directory: Path) -> None:
-    assert main(["log", "export-tiles", str(us.workspace.path), str(directory)]) == 0
+    assert main(["log", "export-tiles", "-w", str(us.workspace.path), str(directory)]) == 0
 
 
 def ru_peer_token(us: ServedNode, ru: Workspace) -> str:
@@ -75,7 +75,9 @@ def test_sync_from_a_static_copy_through_the_cli(node: ServedNode, tmp_path: Pat
     export(node, tmp_path / "copy")
     ru = ru_workspace(tmp_path, node)
     ru.close()
-    assert main(["peer", "sync", str(tmp_path / "ru"), "--tiles", str(tmp_path / "copy")]) == 0
+    assert (
+        main(["peer", "sync", "-w", str(tmp_path / "ru"), "--tiles", str(tmp_path / "copy")]) == 0
+    )
     ru = Workspace.open(tmp_path / "ru")
     with TilesSource(str(tmp_path / "copy")) as source:
         assert sync_from_tiles(ru, source).replayed == 0  # nothing new

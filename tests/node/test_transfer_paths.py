@@ -39,17 +39,17 @@ def test_notify_and_http_judge_transfers_of_arms_alike(
 ) -> None:
     notifications = _notifications()
     by_cli = tmp_path / "cli"
-    assert main(["init", str(by_cli), "--party", "US"]) == 0
+    assert main(["init", "-w", str(by_cli), "--party", "US"]) == 0
     lines = tmp_path / "n.jsonl"
     lines.write_text("".join(json.dumps(n) + "\n" for n in notifications))
     capsys.readouterr()
-    assert main(["notify", str(by_cli), str(lines)]) == 0
+    assert main(["notify", "-w", str(by_cli), str(lines)]) == 0
     assert capsys.readouterr().out.strip() == (
         "accepted 4 (late 0, flagged 2), duplicate 0, rejected 0"
     )
 
     by_http = tmp_path / "http"
-    assert main(["init", str(by_http), "--party", "US"]) == 0
+    assert main(["init", "-w", str(by_http), "--party", "US"]) == 0
     with served_node(by_http) as node:
         response = node.submit(notifications)
     assert response.status_code == 200, response.text

@@ -80,7 +80,7 @@ def test_witness_round_over_http(pair: tuple[ServedNode, ServedNode], tmp_path: 
     response = us.submit(stream("US", 5, first=11))
     assert response.status_code == 200
     # through the CLI this time: old 10 with the consistency proof 10 -> 15
-    assert main(["log", "witness", "push", str(us.workspace.path)]) == 0
+    assert main(["log", "witness", "push", "-w", str(us.workspace.path)]) == 0
     cosigned = verify_checkpoint(us_checkpoint(us), log_key, [ru_cosigner(ru).verifier_key()])
     assert cosigned.checkpoint.size == 15 and len(cosigned.cosignatures) == 1
 

@@ -113,9 +113,9 @@ def test_the_file_and_the_ledger_paths_count_the_force_alike(
         assert result.matches
     workspace = tmp_path / "ws"
     party = force.force.party
-    assert run(capsys, "init", str(workspace), "--party", party)[0] == 0
+    assert run(capsys, "init", "-w", str(workspace), "--party", party)[0] == 0
     as_of = force.force.as_of.isoformat()
-    code, _ = run(capsys, "import-inventory", str(workspace), str(path), "--as-of", as_of)
+    code, _ = run(capsys, "import-inventory", "-w", str(workspace), str(path), "--as-of", as_of)
     assert code == 0
     for rules in sorted({c.rule_set for c in force.checks}):
         _, by_file = run(

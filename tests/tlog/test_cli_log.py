@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from treatyledger.cli import main
+from treatyledger.errors import ExitCode
 from treatyledger.store.tlog_store import append_durably
 from treatyledger.store.workspace import Workspace
 from treatyledger.tlog.checkpoint import Checkpoint, origin_for_party, sign_checkpoint
@@ -67,10 +68,10 @@ def test_verify_inclusion_short_hash_exits_2() -> None:
 
 def consistency_args(**changes: str) -> list[str]:
     args = {
-        "--size1": str(CONS["size1"]),
-        "--size2": str(CONS["size2"]),
-        "--root1": CONS["root1"],
-        "--root2": CONS["root2"],
+        "--old-size": str(CONS["size1"]),
+        "--new-size": str(CONS["size2"]),
+        "--old-root": CONS["root1"],
+        "--new-root": CONS["root2"],
         "--proof": ",".join(CONS["proof"]),
     }
     args.update(changes)
@@ -194,9 +195,9 @@ def workspace(tmp_path: Path) -> Path:
 def test_workspace_checkpoint_verifies_with_the_printed_vkey(
     workspace: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["log", "vkey", str(workspace)]) == 0
+    assert main(["log", "vkey", "-w", str(workspace)]) == 0
     vkey = parse_vkey(capsys.readouterr().out)
-    assert main(["log", "checkpoint", str(workspace)]) == 0
+    assert main(["log", "checkpoint", "-w", str(workspace)]) == 0
     verified = verify_checkpoint(capsys.readouterr().out, vkey)
     assert (verified.checkpoint.origin, verified.checkpoint.size) == (
         "treatyledger.example/US",
@@ -207,38 +208,78 @@ def test_workspace_checkpoint_verifies_with_the_printed_vkey(
 def test_workspace_prove_prints_a_bundle_that_verifies(
     workspace: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    main(["log", "vkey", str(workspace)])
+    main(["log", "vkey", "-w", str(workspace)])
     vkey = parse_vkey(capsys.readouterr().out)
-    assert main(["log", "prove", str(workspace), "--index", "42"]) == 0
+    assert main(["log", "prove", "-w", str(workspace), "--index", "42"]) == 0
     verify_tlog_proof(capsys.readouterr().out, b"n42", vkey)
 
 
 def test_workspace_consistency_proof_verifies_via_the_cli(
     workspace: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["log", "consistency", str(workspace), "--from", "100", "--to", "300"]) == 0
+    argv = ["log", "consistency", "-w", str(workspace), "--old-size", "100", "--new-size", "300"]
+    assert main(argv) == 0
     out = json.loads(capsys.readouterr().out)
     args = [
-        "log", "verify", "consistency", "--size1", "100", "--size2", "300",
-        "--root1", out["root1"], "--root2", out["root2"], "--proof", ",".join(out["proof"]),
+        "log", "verify", "consistency", "--old-size", "100", "--new-size", "300",
+        "--old-root", out["old_root"], "--new-root", out["new_root"],
+        "--proof", ",".join(out["proof"]),
     ]  # fmt: skip
     assert main(args) == 0
 
 
+def test_what_log_consistency_prints_log_verify_consistency_reads(
+    workspace: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["log", "consistency", "-w", str(workspace), "--old-size", "100"]) == 0
+    printed = capsys.readouterr().out
+    proof = tmp_path / "consistency.json"
+    proof.write_text(printed)
+    assert main(["log", "verify", "consistency", str(proof)]) == 0
+    assert "size 100 is a prefix" in capsys.readouterr().out
+    # the same file with the earlier root of another tree does not verify
+    data = json.loads(printed)
+    data["old_root"] = data["new_root"]
+    proof.write_text(json.dumps(data))
+    assert main(["log", "verify", "consistency", str(proof)]) == ExitCode.INVALID
+    # and one without the sizes is malformed, named
+    proof.write_text(json.dumps({"proof": data["proof"]}))
+    assert main(["log", "verify", "consistency", str(proof)]) == ExitCode.MALFORMED
+    assert "missing old_size, new_size, old_root, new_root" in capsys.readouterr().err
+
+
+def test_what_log_prove_prints_without_a_checkpoint_log_verify_inclusion_reads(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the RFC 6962 reference tree's case, as `log prove` writes it (hex is read as well)
+    document = {
+        "index": CASE["leaf_index"],
+        "size": CASE["tree_size"],
+        "leaf_hash": CASE["leaf_hash"],
+        "root": CASE["root"],
+        "proof": CASE["proof"],
+    }
+    proof = tmp_path / "inclusion.json"
+    proof.write_text(json.dumps(document))
+    assert main(["log", "verify", "inclusion", str(proof)]) == 0
+    proof.write_text(json.dumps(document | {"index": CASE["leaf_index"] + 1}))
+    assert main(["log", "verify", "inclusion", str(proof)]) == ExitCode.INVALID
+
+
 def test_workspace_audit_is_clean_then_catches_a_tampered_leaf(workspace: Path) -> None:
-    assert main(["log", "checkpoint", str(workspace)]) == 0
-    assert main(["log", "audit", str(workspace)]) == 0
+    assert main(["log", "checkpoint", "-w", str(workspace)]) == 0
+    assert main(["log", "audit", "-w", str(workspace)]) == 0
     with sqlite3.connect(workspace / "ledger.db") as db:
         db.execute("UPDATE tlog_leaves SET leaf = ? WHERE idx = 7", (b"forged",))
-    assert main(["log", "audit", str(workspace)]) == 1
+    assert main(["log", "audit", "-w", str(workspace)]) == 1
 
 
 def test_verify_proof_bundle_from_prove_exits_0_and_1_for_another_leaf(
     workspace: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    main(["log", "vkey", str(workspace)])
+    main(["log", "vkey", "-w", str(workspace)])
     vkey = capsys.readouterr().out.strip()
-    main(["log", "prove", str(workspace), "--index", "9"])
+    main(["log", "prove", "-w", str(workspace), "--index", "9"])
     bundle = tmp_path / "proof.txt"
     bundle.write_text(capsys.readouterr().out)
     leaf = tmp_path / "leaf.bin"

@@ -27,7 +27,13 @@ from treatyledger.analysis.trajectory import (
 from treatyledger.analysis.upload import UploadResult, upload_potential
 from treatyledger.cli.app import app, console
 from treatyledger.cli.counting import CATALOG_OPTION
-from treatyledger.cli.options import CommandLineError, OutputFormat, parse_date, split_list
+from treatyledger.cli.options import (
+    CommandLineError,
+    OutputFormat,
+    parse_date,
+    split_list,
+    workspace_option,
+)
 from treatyledger.files import (
     bundled_inventory_names,
     load_catalog,
@@ -48,7 +54,7 @@ app.add_typer(analyze_app, name="analyze")
 INVENTORY_OPTION = typer.Option(
     None, "--inventory", help="Inventory file (CSV or JSON) or a bundled inventory name."
 )
-WORKSPACE_OPTION = typer.Option(None, "--workspace", help="Workspace directory (replayed).")
+WORKSPACE_OPTION = workspace_option("Workspace directory (replayed).", required=False)
 AS_OF_OPTION = typer.Option(
     None, "--as-of", help="Date (YYYY-MM-DD): workspace state and limits in force then."
 )
@@ -294,7 +300,7 @@ def _compare_table(result: Comparison) -> Table:
 
 @analyze_app.command("trajectory")
 def trajectory_command(
-    workspace: Path = typer.Option(..., "--workspace", help="Workspace directory."),
+    workspace: Path = workspace_option(),
     rules: str = typer.Option("new-start", "--rules", help="Rule set name or file."),
     party: str | None = PARTY_OPTION,
     start: str | None = typer.Option(None, "--from", help="First date (default: first notice)."),

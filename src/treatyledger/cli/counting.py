@@ -12,7 +12,8 @@ import typer
 from rich.table import Table
 
 from treatyledger.cli.app import app, console, err_console
-from treatyledger.cli.options import CommandLineError, OutputFormat, parse_date
+from treatyledger.cli.options import CommandLineError, OutputFormat, parse_date, workspace_option
+from treatyledger.errors import ExitCode
 from treatyledger.files import load_catalog, load_rule_set, read_inventory, rule_set_names
 from treatyledger.ledger.calendar_records import DataState, RegimeSummary
 from treatyledger.model.catalog import Catalog
@@ -33,7 +34,16 @@ if TYPE_CHECKING:
 rules_app = typer.Typer(help="List and show the built-in treaty rule sets.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
 
-RULES_OPTION = typer.Option(..., "--rules", help="Built-in rule set name or rule-set TOML file.")
+RULES_OPTION = typer.Option(
+    None,
+    "--rules",
+    help="Built-in rule set name or rule-set TOML file (default with --workspace: the "
+    "workspace's own).",
+)
+WORKSPACE_OPTION = workspace_option(
+    "Workspace whose notifications are replayed to --as-of (instead of --inventory).",
+    required=False,
+)
 INVENTORY_OPTION = typer.Option(None, "--inventory", help="Inventory file (CSV or JSON).")
 CATALOG_OPTION = typer.Option(
     None, "--catalog", help="TOML file of extra system types (added to the built-in catalog)."
@@ -161,11 +171,9 @@ def load_inventory(
 
 @app.command("count")
 def count_command(
-    rules: str = RULES_OPTION,
+    rules: str | None = RULES_OPTION,
     inventory: Path | None = INVENTORY_OPTION,
-    workspace: Path | None = typer.Option(
-        None, "--workspace", help="Workspace whose notifications are replayed to --as-of."
-    ),
+    workspace: Path | None = WORKSPACE_OPTION,
     as_of: str | None = typer.Option(
         None,
         "--as-of",
@@ -174,11 +182,14 @@ def count_command(
     ),
     output: OutputFormat = FORMAT_OPTION,
     catalog_file: Path | None = CATALOG_OPTION,
+    fail_over_limit: bool = typer.Option(
+        False, "--fail-over-limit", help="Exit 3 when any total is over its limit."
+    ),
 ) -> None:
     """Count an inventory under a rule set: totals per party and category, with limits."""
     as_of_date = parse_date(as_of, "--as-of")
     catalog = load_catalog(catalog_file)
-    rule_set = load_checked_rule_set(rules)
+    rule_set = load_checked_rule_set(rules_for(rules, workspace))
     if inventory is not None and workspace is None:
         # a file is read straight into the counting table (no Item per row: issue 19)
         from treatyledger.files.inventory_table import read_inventory_table
@@ -207,12 +218,35 @@ def count_command(
                 **gap.model_dump(mode="json", include=GAP_FIELDS),
             }
         typer.echo(json.dumps(data, indent=2))
-        return
-    console.print(count_table(result, counted, gaps))
-    reason = view.summary(as_of_date).no_limit_reason if view and as_of_date else None
-    if reason:
-        console.print(f"no limit in force: {reason}", highlight=False, markup=False)
-    print_count_notes(result)
+    else:
+        console.print(count_table(result, counted, gaps))
+        reason = view.summary(as_of_date).no_limit_reason if view and as_of_date else None
+        if reason:
+            console.print(f"no limit in force: {reason}", highlight=False, markup=False)
+        print_count_notes(result)
+    over = [
+        f"{party} {category_id} {category.total:,} > {category.limit:,}"
+        for party, party_count in result.parties.items()
+        for category_id, category in party_count.categories.items()
+        if category.within_limit is False and category.limit is not None
+    ]
+    if fail_over_limit and over:
+        err_console.print(f"over the limit: {'; '.join(over)}", highlight=False, markup=False)
+        raise typer.Exit(ExitCode.REJECTED)
+
+
+def rules_for(rules: str | None, workspace: Path | None) -> str:
+    """The rule set named, else the workspace's own (its config.toml)."""
+    if rules is not None:
+        return rules
+    if workspace is None:
+        raise CommandLineError("give the rule set with --rules (or a workspace with -w)")
+    from treatyledger.store.workspace import CONFIG_FILE, WorkspaceConfig, WorkspaceError
+
+    config = workspace / CONFIG_FILE
+    if not config.is_file():
+        raise WorkspaceError(f"{workspace}: not a workspace (no {CONFIG_FILE}); run `init` first")
+    return WorkspaceConfig.from_toml(config.read_text(encoding="utf-8"), source=str(config)).rules
 
 
 GAP_FIELDS = {"stale_since", "reason"}
@@ -277,8 +311,12 @@ def count_table(
 
 @app.command("explain")
 def explain_command(
-    rules: str = RULES_OPTION,
+    rules: str | None = RULES_OPTION,
     inventory: Path | None = INVENTORY_OPTION,
+    workspace: Path | None = WORKSPACE_OPTION,
+    as_of: str | None = typer.Option(
+        None, "--as-of", help="With --workspace: the replay date (YYYY-MM-DD)."
+    ),
     category: str = typer.Option(..., "--category", help="Category id to explain."),
     party: str | None = typer.Option(None, "--party", help="Only this party's rows."),
     output: OutputFormat = FORMAT_OPTION,
@@ -287,11 +325,10 @@ def explain_command(
     """Every row that counts toward a category (its clause, facility, type and treaty status
     with the definition that gave it), then every row of its kinds left out, and why."""
     catalog = load_catalog(catalog_file)
-    rule_set = load_checked_rule_set(rules)
+    rule_set = load_checked_rule_set(rules_for(rules, workspace))
     rule_set.category(category)  # an unknown category is an error before any work
-    explanation = explain(
-        load_inventory(inventory, catalog, rule_set=rule_set), rule_set, catalog, category, party
-    )
+    force = load_inventory(inventory, catalog, workspace, parse_date(as_of, "--as-of"), rule_set)
+    explanation = explain(force, rule_set, catalog, category, party)
     if output is OutputFormat.JSON:
         typer.echo(json.dumps(explanation_json(explanation), indent=2))
         return

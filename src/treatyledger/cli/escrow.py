@@ -22,7 +22,7 @@ import typer
 from rich.markup import escape
 
 from treatyledger.cli.app import app, console, err_console
-from treatyledger.cli.options import CommandLineError
+from treatyledger.cli.options import CommandLineError, workspace_option
 from treatyledger.errors import ExitCode
 from treatyledger.escrow.accounting import account_between
 from treatyledger.escrow.categories import Category
@@ -414,7 +414,7 @@ def verify_schedule_command(
 
 @escrow_app.command("publish")
 def publish_command(
-    workspace: Path = typer.Argument(..., help="the committing party's workspace"),
+    workspace: Path = workspace_option("The committing party's workspace."),
     commitment: Path = typer.Option(..., "--commitment", help="commitment.json to publish"),
     out: Path | None = typer.Option(
         None, "--out", help="write the log entry document (entry and tlog-proof) here"

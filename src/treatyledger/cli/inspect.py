@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from rich.table import Table
 
 from treatyledger.cli.app import app, console
-from treatyledger.cli.options import CommandLineError, OutputFormat
+from treatyledger.cli.options import CommandLineError, OutputFormat, workspace_option
 from treatyledger.files import load_catalog, load_rule_set
 from treatyledger.files.inspection import (
     append_inspection_record,
@@ -62,11 +62,10 @@ RULES_OPTION = typer.Option("new-start", "--rules", help="Rule set name or TOML 
 NOTIFICATIONS_OPTION = typer.Option(
     None, "--notifications", help="Notification file (JSON lines), repeatable, in recorded order."
 )
-WORKSPACE_OPTION = typer.Option(
-    None,
-    "--workspace",
-    help="Workspace whose accepted notifications to use (signatures were verified on "
+WORKSPACE_OPTION = workspace_option(
+    "Workspace whose accepted notifications to use (signatures were verified on "
     "acceptance; recorded order is the order of acceptance).",
+    required=False,
 )
 
 
@@ -277,11 +276,10 @@ def record(
     findings: Path | None = typer.Option(
         None, "--findings", help="Findings file to append to (file mode, without a workspace)."
     ),
-    workspace: Path | None = typer.Option(
-        None,
-        "--workspace",
-        help="Workspace to record into: each finding is reconciled with its party's declared "
+    workspace: Path | None = workspace_option(
+        "Workspace to record into: each finding is reconciled with its party's declared "
         "state and stored with the compliance issues found.",
+        required=False,
     ),
     by: str = typer.Option(
         _local_user, "--by", help="Who submits (stored with the record); default: the local user."
@@ -345,8 +343,8 @@ def issues(
     ),
     notifications: list[Path] | None = NOTIFICATIONS_OPTION,
     party_keys: list[str] | None = PARTY_KEY_OPTION,
-    workspace: Path | None = typer.Option(
-        None, "--workspace", help="Workspace whose recorded compliance issues to list."
+    workspace: Path | None = workspace_option(
+        "Workspace whose recorded compliance issues to list.", required=False
     ),
     rules: str = RULES_OPTION,
     output: OutputFormat = FORMAT_OPTION,

@@ -18,6 +18,7 @@ import typer
 from rich.markup import escape
 
 from treatyledger.cli.app import app, console, err_console
+from treatyledger.cli.options import db_option, workspace_option
 from treatyledger.errors import ExitCode, InputError
 from treatyledger.tlog.verifier import (
     RFC6962,
@@ -48,8 +49,8 @@ verify_app = typer.Typer(
 log_app.add_typer(verify_app, name="verify")
 app.add_typer(log_app, name="log")
 
-WORKSPACE = typer.Argument(..., help="the party's workspace directory")
-DB_OPTION = typer.Option(None, "--db", help="database URL overriding the workspace's")
+WORKSPACE = workspace_option()
+DB_OPTION = db_option()
 MAX_INPUT_BYTES = 1 << 20
 
 INVALID = ExitCode.INVALID
@@ -108,21 +109,71 @@ def _nonnegative(value: int, name: str) -> int:
     return value
 
 
+def _proof_file(path: Path | None, keys: tuple[str, ...]) -> dict[str, object]:
+    """The JSON a ``log prove``/``log consistency`` printed: the named keys, or nothing."""
+    if path is None:
+        return {}
+    try:
+        data = json.loads(_read_text(path))
+    except ValueError as exc:
+        raise MalformedInputError(f"{path}: not JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise MalformedInputError(f"{path}: expected a JSON object")
+    missing = [k for k in keys if k not in data]
+    if missing:
+        raise MalformedInputError(f"{path}: missing {', '.join(missing)}")
+    return {k: data[k] for k in (*keys, "proof") if k in data}
+
+
+def _given(values: dict[str, object], name: str, option: str, given: object) -> object:
+    """An option's value, else the proof file's; one of the two is needed."""
+    if given is not None:
+        return given
+    if name in values:
+        return values[name]
+    raise MalformedInputError(f"missing {option} (or a proof FILE that holds it)")
+
+
+def _int(value: object, option: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise MalformedInputError(f"{option}: expected an integer, found {value!r}")
+    return _nonnegative(value, option)
+
+
+def _proof_value(values: dict[str, object], given: str) -> str:
+    stored = values.get("proof", [])
+    if given or not isinstance(stored, list):
+        return given
+    return ",".join(str(h) for h in stored)
+
+
+INCLUSION_KEYS = ("index", "size", "leaf_hash", "root")
+CONSISTENCY_KEYS = ("old_size", "new_size", "old_root", "new_root")
+
+
 @verify_app.command("inclusion")
 def verify_inclusion_command(
-    index: int = typer.Option(..., "--index", help="0-based leaf index"),
-    size: int = typer.Option(..., "--size", help="tree size"),
-    leaf_hash: str = typer.Option(..., "--leaf-hash", help="RFC 6962 leaf hash, hex or base64"),
-    root: str = typer.Option(..., "--root", help="root hash of the tree, hex or base64"),
+    file: Path | None = typer.Argument(
+        None, help="a proof as `log prove` prints it in JSON (instead of the options)"
+    ),
+    index: int | None = typer.Option(None, "--index", help="0-based leaf index"),
+    size: int | None = typer.Option(None, "--size", help="tree size"),
+    leaf_hash: str | None = typer.Option(
+        None, "--leaf-hash", help="RFC 6962 leaf hash, hex or base64"
+    ),
+    root: str | None = typer.Option(None, "--root", help="root hash of the tree, hex or base64"),
     proof: str = typer.Option("", "--proof", help="proof hashes, comma-separated, leaf first"),
 ) -> None:
     """Check that a leaf is in a tree (RFC 9162 2.1.3.2)."""
+    stored = _proof_file(file, INCLUSION_KEYS)
+    index = _int(_given(stored, "index", "--index", index), "--index")
+    size = _int(_given(stored, "size", "--size", size), "--size")
     args = (
-        _nonnegative(index, "--index"),
-        _nonnegative(size, "--size"),
-        _hash(leaf_hash, "--leaf-hash"),
-        _proof(proof),
-        _hash(root, "--root"),
+        index,
+        size,
+        _hash(str(_given(stored, "leaf_hash", "--leaf-hash", leaf_hash)), "--leaf-hash"),
+        _proof(_proof_value(stored, proof)),
+        _hash(str(_given(stored, "root", "--root", root)), "--root"),
     )
     try:
         verify_inclusion(RFC6962, *args)
@@ -133,25 +184,35 @@ def verify_inclusion_command(
 
 @verify_app.command("consistency")
 def verify_consistency_command(
-    size1: int = typer.Option(..., "--size1", help="size of the earlier tree"),
-    size2: int = typer.Option(..., "--size2", help="size of the later tree"),
-    root1: str = typer.Option(..., "--root1", help="root of the earlier tree, hex or base64"),
-    root2: str = typer.Option(..., "--root2", help="root of the later tree, hex or base64"),
+    file: Path | None = typer.Argument(
+        None, help="a proof as `log consistency` prints it (instead of the options)"
+    ),
+    old_size: int | None = typer.Option(None, "--old-size", help="size of the earlier tree"),
+    new_size: int | None = typer.Option(None, "--new-size", help="size of the later tree"),
+    old_root: str | None = typer.Option(
+        None, "--old-root", help="root of the earlier tree, hex or base64"
+    ),
+    new_root: str | None = typer.Option(
+        None, "--new-root", help="root of the later tree, hex or base64"
+    ),
     proof: str = typer.Option("", "--proof", help="proof hashes, comma-separated"),
 ) -> None:
     """Check that one tree is a prefix of another (RFC 9162 2.1.4.2)."""
+    stored = _proof_file(file, CONSISTENCY_KEYS)
+    old = _int(_given(stored, "old_size", "--old-size", old_size), "--old-size")
+    new = _int(_given(stored, "new_size", "--new-size", new_size), "--new-size")
     args = (
-        _nonnegative(size1, "--size1"),
-        _nonnegative(size2, "--size2"),
-        _proof(proof),
-        _hash(root1, "--root1"),
-        _hash(root2, "--root2"),
+        old,
+        new,
+        _proof(_proof_value(stored, proof)),
+        _hash(str(_given(stored, "old_root", "--old-root", old_root)), "--old-root"),
+        _hash(str(_given(stored, "new_root", "--new-root", new_root)), "--new-root"),
     )
     try:
         verify_consistency(RFC6962, *args)
     except ProofError as exc:
         raise _fail(str(exc)) from None
-    console.print(f"valid: the tree of size {size1} is a prefix of the tree of size {size2}")
+    console.print(f"valid: the tree of size {old} is a prefix of the tree of size {new}")
 
 
 @verify_app.command("checkpoint")
@@ -326,26 +387,29 @@ def prove_command(
 @log_app.command("consistency")
 def consistency_command(
     workspace: Path = WORKSPACE,
-    size1: int = typer.Option(..., "--from", help="earlier tree size"),
-    size2: int | None = typer.Option(None, "--to", help="later tree size (default: current)"),
+    old_size: int = typer.Option(..., "--old-size", help="earlier tree size"),
+    new_size: int | None = typer.Option(
+        None, "--new-size", help="later tree size (default: current)"
+    ),
     db: str | None = DB_OPTION,
 ) -> None:
-    """Print a consistency proof between two sizes of the party's log (JSON)."""
+    """Print a consistency proof between two sizes of the party's log (JSON, the input of
+    `log verify consistency FILE`)."""
     from treatyledger.store import tlog_store
 
     with _workspace(workspace, db) as (ws, origin), ws.engine.connect() as conn:
         reader = tlog_store.TlogReader(conn, origin)
-        target = reader.size if size2 is None else size2
-        proof = reader.consistency_proof(size1, target)
-        root1, root2 = reader.root(size1), reader.root(target)
+        target = reader.size if new_size is None else new_size
+        proof = reader.consistency_proof(old_size, target)
+        old_root, new_root = reader.root(old_size), reader.root(target)
     print(
         json.dumps(
             {
                 "origin": origin,
-                "size1": size1,
-                "size2": target,
-                "root1": base64.b64encode(root1).decode(),
-                "root2": base64.b64encode(root2).decode(),
+                "old_size": old_size,
+                "new_size": target,
+                "old_root": base64.b64encode(old_root).decode(),
+                "new_root": base64.b64encode(new_root).decode(),
                 "proof": [base64.b64encode(h).decode() for h in proof],
             },
             indent=2,

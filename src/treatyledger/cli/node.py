@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from treatyledger.cli.app import app, console, err_console
+from treatyledger.cli.options import db_option, workspace_option
 from treatyledger.errors import Unavailable
 
 principal_app = typer.Typer(
@@ -16,8 +17,8 @@ peer_app = typer.Typer(help="Verify and mirror the other party's node.", no_args
 app.add_typer(principal_app, name="principal")
 app.add_typer(peer_app, name="peer")
 
-WORKSPACE = typer.Argument(..., help="the party's workspace directory")
-DB_OPTION = typer.Option(None, "--db", help="database URL overriding the workspace's")
+WORKSPACE = workspace_option()
+DB_OPTION = db_option()
 
 
 @app.command("serve")

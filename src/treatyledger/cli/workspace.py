@@ -29,7 +29,12 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from treatyledger.cli.app import app, console, err_console
-from treatyledger.cli.options import CommandLineError, OutputFormat, parse_date
+from treatyledger.cli.options import (
+    CommandLineError,
+    OutputFormat,
+    parse_date,
+    workspace_option,
+)
 from treatyledger.errors import ExitCode, InputFileError
 from treatyledger.files import load_catalog, load_rule_set, read_inventory
 from treatyledger.files.inventory import COLUMNS as INVENTORY_COLUMNS
@@ -64,7 +69,7 @@ class InventoryFormat(StrEnum):
     TABLE = "table"
 
 
-WORKSPACE_ARGUMENT = typer.Argument(..., help="Workspace directory.")
+WORKSPACE = workspace_option()
 AS_OF_OPTION = typer.Option(
     None, "--as-of", help="Date (YYYY-MM-DD): the state at the end of that day (UTC)."
 )
@@ -78,7 +83,7 @@ app.add_typer(schema_app, name="schema")
 
 @app.command("init")
 def init_command(
-    workspace: Path = WORKSPACE_ARGUMENT,
+    workspace: Path = WORKSPACE,
     party: str = typer.Option(..., "--party", help="The party this workspace notifies for."),
     db: str | None = typer.Option(
         None, "--db", help="Database URL (postgresql+psycopg://...); default: SQLite in WORKSPACE."
@@ -208,7 +213,7 @@ class _Submitter:
 
 @app.command("notify")
 def notify_command(
-    workspace: Path = WORKSPACE_ARGUMENT,
+    workspace: Path = WORKSPACE,
     file: Path = typer.Argument(..., help="JSON Lines file, one notification per line."),
     signed: bool = typer.Option(False, "--signed", help="Lines are signed: submit as they are."),
     batch_size: int = typer.Option(
@@ -245,7 +250,7 @@ def notify_command(
 
 @app.command("import-inventory")
 def import_inventory_command(
-    workspace: Path = WORKSPACE_ARGUMENT,
+    workspace: Path = WORKSPACE,
     file: Path = typer.Argument(..., help="Inventory file (CSV or JSON) of this party."),
     as_of: str | None = typer.Option(
         None, "--as-of", help="Effective date of the declaration (YYYY-MM-DD); default today."
@@ -281,7 +286,7 @@ def import_inventory_command(
 
 @app.command("inventory")
 def inventory_command(
-    workspace: Path = WORKSPACE_ARGUMENT,
+    workspace: Path = WORKSPACE,
     as_of: str | None = AS_OF_OPTION,
     party: str | None = typer.Option(None, "--party", help="Only this party's items."),
     output: InventoryFormat = typer.Option(InventoryFormat.CSV, "--format", help="Output format."),
@@ -331,7 +336,7 @@ def inventory_command(
 
 @app.command("history")
 def history_command(
-    workspace: Path = WORKSPACE_ARGUMENT,
+    workspace: Path = WORKSPACE,
     uid: str = typer.Option(..., "--uid", help="The item's UID."),
     output: OutputFormat = typer.Option(OutputFormat.TABLE, "--format", help="Output format."),
 ) -> None:
@@ -378,7 +383,7 @@ def history_command(
 
 @app.command("reconcile")
 def reconcile_command(
-    workspace: Path = WORKSPACE_ARGUMENT,
+    workspace: Path = WORKSPACE,
     party: str | None = typer.Option(None, "--party", help="Whose database (default: own)."),
     database: int | None = typer.Option(
         None, "--database", help="Sequence of the database notification (default: latest)."
@@ -415,7 +420,7 @@ def reconcile_command(
 
 @app.command("series")
 def series_command(
-    workspace: Path = WORKSPACE_ARGUMENT,
+    workspace: Path = WORKSPACE,
     rules: str | None = typer.Option(None, "--rules", help="Rule set (default: the workspace's)."),
     dates: str | None = typer.Option(
         None,

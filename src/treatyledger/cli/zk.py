@@ -21,7 +21,13 @@ import typer
 from rich.markup import escape
 
 from treatyledger.cli.app import app, console, err_console
-from treatyledger.cli.options import WORKSPACE_ENV, CommandLineError, OutputFormat, parse_date
+from treatyledger.cli.options import (
+    WORKSPACE_ENV,
+    CommandLineError,
+    OutputFormat,
+    parse_date,
+    workspace_option,
+)
 from treatyledger.errors import ExitCode, InputError, TreatyLedgerError
 from treatyledger.files import load_catalog, load_rule_set
 from treatyledger.rules.schema import RuleSet
@@ -173,7 +179,7 @@ def prove_command(
         [], "--category", help="Category to prove (repeatable; default: every limited one)."
     ),
     inventory: Path | None = typer.Option(None, "--inventory", help="Inventory file."),
-    workspace: Path | None = typer.Option(None, "--workspace", help="Workspace to replay."),
+    workspace: Path | None = workspace_option("Workspace to replay.", required=False),
     party: str = typer.Option(..., "--party", help="The party whose force is proven."),
     by: str = typer.Option("facility", "--by", help="Bases: facility or system_type."),
     as_of: str | None = typer.Option(None, "--as-of", help="Date YYYY-MM-DD (default today)."),
