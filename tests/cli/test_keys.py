@@ -28,7 +28,7 @@ def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]
 @pytest.fixture
 def two(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[Path, Path, str]:
     """A US and an RU workspace; the public key the US init printed."""
-    code, out, _ = _run(capsys, "init", str(tmp_path / "us"), "--party", "US")
+    code, out, _ = _run(capsys, "init", "-w", str(tmp_path / "us"), "--party", "US")
     assert code == 0
     printed = re.search(r"public key (\S+)", out)
     assert printed
@@ -49,19 +49,19 @@ def test_keys_show_matches_every_command_that_uses_the_key(
     raw = base64.b64decode(init_key)
     assert shown["fingerprint_sha256"] == hashlib.sha256(raw).hexdigest()
     assert shown["fingerprint_sha256"].startswith(shown["key_id"])
-    code, out, _ = _run(capsys, "log", "vkey", str(us))
+    code, out, _ = _run(capsys, "log", "vkey", "-w", str(us))
     assert code == 0 and shown["log_vkey"] == out.strip()
     # the cosigner key is the one `peer trust` tells the other side to register
     with Workspace.open(ru) as other:
         ru_key = other.public_key
-    code, _, err = _run(capsys, "peer", "trust", str(us), "RU", ru_key)
+    code, _, err = _run(capsys, "peer", "trust", "-w", str(us), "RU", ru_key)
     assert code == 0
     assert f"--vkey {shown['cosigner_vkey']}" in " ".join(err.split())
     for name in ("log_vkey", "cosigner_vkey"):
         vkey = parse_vkey(shown[name])
         assert vkey.name == shown["origin"] and vkey.public_key == raw
     # the log vkey verifies what the workspace's log signs
-    code, out, _ = _run(capsys, "log", "checkpoint", str(us))
+    code, out, _ = _run(capsys, "log", "checkpoint", "-w", str(us))
     assert code == 0
     checkpoint = verify_checkpoint(out, parse_vkey(shown["log_vkey"]))
     assert checkpoint.checkpoint.origin == shown["origin"]
@@ -86,13 +86,13 @@ def test_peer_trust_takes_the_log_vkey_as_keys_show_prints_it(
     us, ru, _ = two
     _, out, _ = _run(capsys, "keys", "show", "-w", str(ru), "--format", "json")
     ru_keys = json.loads(out)
-    code, out, _ = _run(capsys, "peer", "trust", str(us), "RU", ru_keys["log_vkey"])
+    code, out, _ = _run(capsys, "peer", "trust", "-w", str(us), "RU", ru_keys["log_vkey"])
     assert code == 0, out
     assert ru_keys["key_id"] in out
     with Workspace.open(us) as ws:
         assert ws.party_keys("RU") == {ru_keys["key_id"]: ru_keys["public_key"]}
     # the base64 form registers the same key: a no-op now
-    assert main(["peer", "trust", str(us), "RU", ru_keys["public_key"]]) == 0
+    assert main(["peer", "trust", "-w", str(us), "RU", ru_keys["public_key"]]) == 0
     with Workspace.open(us) as ws:
         assert len(ws.party_keys("RU")) == 1
 
@@ -103,13 +103,14 @@ def test_peer_trust_refuses_a_vkey_of_another_log_or_type(
     us, ru, _ = two
     _, out, _ = _run(capsys, "keys", "show", "-w", str(ru), "--format", "json")
     ru_vkey = json.loads(out)["log_vkey"]
-    code, _, err = _run(capsys, "peer", "trust", str(us), "UA", ru_vkey)
+    code, _, err = _run(capsys, "peer", "trust", "-w", str(us), "UA", ru_vkey)
     assert code == 2
     assert "treatyledger.example/RU" in err and "Traceback" not in err
     mldsa = str(MLDSASigner.from_seed("treatyledger.example/RU", bytes(32)).verifier_key())
-    code, _, err = _run(capsys, "peer", "trust", str(us), "RU", mldsa)
+    code, _, err = _run(capsys, "peer", "trust", "-w", str(us), "RU", mldsa)
     assert code == 2 and "0x06" in err
-    code, _, err = _run(capsys, "peer", "trust", str(us), "RU", "treatyledger.example/RU+zz+AA")
+    bad = "treatyledger.example/RU+zz+AA"
+    code, _, err = _run(capsys, "peer", "trust", "-w", str(us), "RU", bad)
     assert code == 2 and "verifier key" in err
     with Workspace.open(us) as ws:
         assert ws.party_keys("RU") == {}

@@ -100,12 +100,12 @@ def test_runbook_runs_as_written_on_loopback(machine: tuple[Shell, Path]) -> Non
     tokens_seen: set[str] = set()
     old_ru_token = ""
     for block in blocks:
-        if "principal revoke us-ws ru-node" in block.text:
+        if "principal revoke -w us-ws ru-node" in block.text:
             old_ru_token = (work / "ru-node-on-us.token").read_text().strip()
         ran.append(shell.run(block))
         for token_file in work.glob("*.token"):
             tokens_seen.add(token_file.read_text().strip())
-        if "treatyledger serve us-ws" in block.text and "kill" not in block.text:
+        if "treatyledger serve -w us-ws" in block.text and "kill" not in block.text:
             _check_proxy_headers(shell.env["US_NODE"])
     _check_keys(ran, work)
     _check_tokens(work, tokens_seen)
@@ -121,7 +121,7 @@ def _check_keys(ran: list[Ran], work: Path) -> None:
         ru_keys = peer_formats("RU", ru.public_key)
         us_keys = peer_formats("US", us.public_key)
         assert us.party_keys("RU") == {ru_keys["key_id"]: ru_keys["public_key"]}
-    trusted = _find(ran, "peer trust us-ws").stdout
+    trusted = _find(ran, "peer trust -w us-ws").stdout
     assert f"registered key {ru_keys['key_id']} for party RU" in trusted
     shown = _find(ran, "keys show -w us-ws\n").stdout
     for value in us_keys.values():
@@ -150,8 +150,8 @@ def _check_sync(ran: list[Ran], work: Path) -> None:
         ru_size = _log_size(ru)
     assert us_size > 0 and ru_size > 0
     for text, origin, size, party in (
-        (_find(ran, "peer sync ru-ws").stdout, "US", us_size, "US"),
-        (_find(ran, "peer sync us-ws").stdout, "RU", ru_size, "RU"),
+        (_find(ran, "peer sync -w ru-ws").stdout, "US", us_size, "US"),
+        (_find(ran, "peer sync -w us-ws").stdout, "RU", ru_size, "RU"),
     ):
         assert f"treatyledger.example/{origin}: size 0 -> {size}" in text, text
         assert "checkpoint cosigned" in text
@@ -168,7 +168,7 @@ def _log_size(ws: Workspace) -> int:
 
 
 def _check_witnesses(ran: list[Ran]) -> None:
-    pushed = _find(ran, "log witness push us-ws")
+    pushed = _find(ran, "log witness push -w us-ws")
     assert "ru-node" in pushed.stdout + pushed.stderr
     cosigned = [r for r in ran if "witness cosign" in r.block.text]
     assert len(cosigned) == 2
@@ -225,7 +225,7 @@ def _check_backups(ran: list[Ran], work: Path) -> None:
             copy.close()
     with Workspace.open(work / "us-ws") as us:
         assert counts[0] == counts[1] == _log_size(us) > 0
-    for needle in ("log audit us-ws-restored", "log audit us-pg"):
+    for needle in ("log audit -w us-ws-restored", "log audit -w us-pg"):
         audited = _find(ran, needle)
         assert "no discrepancy" in audited.stdout, audited.stdout
 

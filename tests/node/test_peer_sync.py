@@ -4,6 +4,7 @@ the serving node resumes with nothing duplicated."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -20,6 +21,7 @@ from sqlalchemy import func, select
 
 from factory import signed, stream
 from node.harness import served_node
+from treatyledger.errors import ExitCode
 from treatyledger.node.auth import Role, add_principal
 from treatyledger.node.keys import cosigner_vkey
 from treatyledger.node.peer import sync_peer
@@ -244,7 +246,9 @@ def test_node_serves_and_is_synced_on_postgresql(
     assert len(checkpoint["cosignatures"]) == 1
 
 
-def test_sync_cli_reports_counts_and_exit_code(tmp_path: Path, ru: Workspace) -> None:
+def test_sync_cli_reports_counts_and_exit_code(
+    tmp_path: Path, ru: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
     from treatyledger.cli import main
 
     with served_node(tmp_path / "us", peer_key=ru.signing_key) as us:
@@ -255,6 +259,26 @@ def test_sync_cli_reports_counts_and_exit_code(tmp_path: Path, ru: Workspace) ->
             ["peer", "sync", "-w", ru_path, "--peer", us.url, "--token", us.tokens[Role.PEER]]
         )
         bad = main(["peer", "sync", "-w", ru_path, "--peer", us.url, "--token", "tl_wrong"])
+        # the token from a file (not the command line, which `ps` shows), the report as JSON
+        token_file = tmp_path / "token"
+        token_file.write_text(us.tokens[Role.PEER] + "\n")
+        token_file.chmod(0o600)
+        assert us.submit(stream("US", 2, first=4)).status_code == 200
+        capsys.readouterr()
+        argv = ["peer", "sync", "-w", ru_path, "--peer", us.url, "--token-file", str(token_file)]
+        from_file = main([*argv, "--format", "json"])
+        report = json.loads(capsys.readouterr().out)
     assert code == 0
-    assert bad == 1
-    assert mirrored(ru) == [1, 2, 3]
+    assert bad == ExitCode.INVALID  # refused by the peer: nothing verified
+    assert from_file == 0
+    assert (report["previous_size"], report["size"], report["replayed"]) == (3, 5, 2)
+    assert mirrored(ru) == [1, 2, 3, 4, 5]
+
+
+def test_sync_of_an_unreachable_peer_exits_4(tmp_path: Path, ru: Workspace) -> None:
+    from treatyledger.cli import main
+
+    code = main(
+        ["peer", "sync", "-w", str(ru.path), "--peer", "http://127.0.0.1:9", "--token", "t"]
+    )
+    assert code == ExitCode.UNAVAILABLE

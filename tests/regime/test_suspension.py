@@ -70,7 +70,7 @@ def test_series_leaves_russia_out_after_its_last_data(
     suspended: Suspension, capsys: pytest.CaptureFixture[str]
 ) -> None:
     dates = "2022-03-01,2022-09-01,2023-03-01,2023-09-01"
-    data = cli_json(capsys, "series", suspended.us, "--dates", dates, "--format", "json")
+    data = cli_json(capsys, "series", "-w", suspended.us, "--dates", dates, "--format", "json")
     by_date = {p["date"]: p for p in data["points"]}
     for day in ("2022-03-01", "2022-09-01"):
         assert by_date[day]["parties"]["RU"]["deployed_warheads"] == 2

@@ -22,7 +22,14 @@ import typer
 from rich.markup import escape
 
 from treatyledger.cli.app import app, console, err_console
-from treatyledger.cli.options import CommandLineError, workspace_option
+from treatyledger.cli.options import (
+    CommandLineError,
+    OutputFormat,
+    format_option,
+    invalid,
+    print_json,
+    workspace_option,
+)
 from treatyledger.errors import ExitCode
 from treatyledger.escrow.accounting import account_between
 from treatyledger.escrow.categories import Category
@@ -57,6 +64,7 @@ escrow_app = typer.Typer(
 app.add_typer(escrow_app, name="escrow")
 
 INVALID = ExitCode.INVALID
+FORMAT = format_option()
 MAX_SMALL_FILE = 1 << 20  # commitments, openings, plans, category files
 MAX_LARGE_FILE = 1 << 30  # secrets and total proofs grow with the inventory
 COMMITMENT_FILE = "commitment.json"
@@ -83,11 +91,6 @@ def _document(path: Path, parse: Any, limit: int = MAX_SMALL_FILE) -> Any:
         return parse(data)
     except MalformedEscrowDocument as exc:
         raise MalformedEscrowDocument(f"{path}: {exc}") from None
-
-
-def _fail(reason: str) -> typer.Exit:
-    err_console.print(f"[bold red]invalid:[/] {escape(reason)}", highlight=False, soft_wrap=True)
-    return typer.Exit(INVALID)
 
 
 def _print_json(data: Any) -> None:
@@ -197,7 +200,11 @@ def _vkey(text: str) -> VerifierKey:
 
 
 def _commitment_from(
-    commitment: Path | None, log_entry: Path | None, vkey: str | None, names: tuple[str, str]
+    commitment: Path | None,
+    log_entry: Path | None,
+    vkey: str | None,
+    names: tuple[str, str],
+    output: OutputFormat = OutputFormat.TABLE,
 ) -> Commitment:
     """The commitment of a file, or of a log entry document verified against the log key."""
     if (commitment is None) == (log_entry is None):
@@ -213,8 +220,10 @@ def _commitment_from(
     try:
         logged = read_logged_commitment(document, key)
     except LogEntryError as exc:
-        raise _fail(f"{log_entry}: {exc}") from None
+        raise invalid(output, f"{log_entry}: {exc}") from None
     cp = logged.checkpoint.checkpoint
+    if output is OutputFormat.JSON:
+        return logged.commitment
     console.print(
         f"logged: {logged.notification.ref} is leaf {logged.index} of {cp.origin} "
         f"at size {cp.size}",
@@ -241,16 +250,33 @@ def verify_opening_command(
     commitment: Path | None = COMMITMENT_OPTION,
     log_entry: Path | None = LOG_ENTRY_OPTION,
     vkey: str | None = VKEY_OPTION,
+    output: OutputFormat = FORMAT,
 ) -> None:
     """Check one opening against the commitment, given as a file or as a log entry whose
     inclusion in the party's log is verified first (exit 0 valid, 1 invalid, 2 malformed)."""
     o: Opening = _document(opening, parse_opening)
-    c = _commitment_from(commitment, log_entry, vkey, ("--commitment", "--log-entry"))
+    c = _commitment_from(commitment, log_entry, vkey, ("--commitment", "--log-entry"), output)
     try:
         item = verify_opening(c, o)
     except InvalidOpeningError as exc:
-        raise _fail(str(exc)) from None
-    values = ", ".join(f"{k} {v}" for k, v in opening_values(c, o).items())
+        raise invalid(output, str(exc)) from None
+    counts = opening_values(c, o)
+    if output is OutputFormat.JSON:
+        print_json(
+            {
+                "valid": True,
+                "key": o.key,
+                "index": o.index,
+                "party": c.party,
+                "exchange": c.exchange,
+                "item": item.label,
+                "kind": item.kind.value,
+                "status": item.status.value,
+                "counts": counts,
+            }
+        )
+        return
+    values = ", ".join(f"{k} {v}" for k, v in counts.items())
     console.print(
         f"valid: {o.key} is leaf {o.index} of {c.party} {c.exchange}: {item.label}, "
         f"{item.kind.value} {item.status.value}" + (f"; counts {values}" if values else ""),
@@ -270,6 +296,7 @@ def _parse_total(data: Any) -> TotalProof:
 def verify_total_command(
     commitment: Path = typer.Option(..., "--commitment", help="the published commitment"),
     proof: Path = typer.Option(..., "--proof", help="a total proof (from prove-total)"),
+    output: OutputFormat = FORMAT,
 ) -> None:
     """Check that the published total of a category is the sum of the opened items and that
     every other committed item counts 0 in it (exit 0 valid, 1 invalid, 2 malformed)."""
@@ -282,7 +309,19 @@ def verify_total_command(
     try:
         report = verify_total(c, p)
     except InvalidOpeningError as exc:
-        raise _fail(str(exc)) from None
+        raise invalid(output, str(exc)) from None
+    if output is OutputFormat.JSON:
+        print_json(
+            {
+                "valid": True,
+                "party": c.party,
+                "exchange": c.exchange,
+                "category": report.category,
+                "total": report.total,
+                "opened": len(report.keys),
+            }
+        )
+        return
     console.print(
         f"valid: {c.party} {c.exchange} total {report.category} = {report.total}, "
         f"the sum of {len(report.keys)} opened items; every other item counts 0",
@@ -319,11 +358,12 @@ def account_command(
         None, "--later-entry", help="log entry document of the later exchange instead"
     ),
     vkey: str | None = VKEY_OPTION,
+    output: OutputFormat = FORMAT,
 ) -> None:
     """Report items opened from the earlier exchange that vanished from the later one
     (exit 1 if any did). Commitments come from files or from the party's log."""
-    first = _commitment_from(earlier, earlier_entry, vkey, ("--earlier", "--earlier-entry"))
-    second = _commitment_from(later, later_entry, vkey, ("--later", "--later-entry"))
+    first = _commitment_from(earlier, earlier_entry, vkey, ("--earlier", "--earlier-entry"), output)
+    second = _commitment_from(later, later_entry, vkey, ("--later", "--later-entry"), output)
     mine: dict[str, list[Opening]] = {first.root: [], second.root: []}
     for path in opening:
         for o in _openings_in(path):
@@ -333,7 +373,27 @@ def account_command(
     try:
         report = account_between(first, mine[first.root], second, mine[second.root])
     except InvalidOpeningError as exc:
-        raise _fail(str(exc)) from None
+        raise invalid(output, str(exc)) from None
+    if output is OutputFormat.JSON:
+        print_json(
+            {
+                "ok": report.ok,
+                "carried": [
+                    {"key": row.key, "before": row.before, "after": row.after}
+                    for row in report.carried
+                ],
+                "retired": list(report.retired),
+                "untracked": list(report.untracked),
+                "total_changes": {
+                    name: {"before": before, "after": after}
+                    for name, (before, after) in report.total_changes.items()
+                },
+                "vanished": list(report.vanished),
+            }
+        )
+        if not report.ok:
+            raise typer.Exit(INVALID)
+        return
     for row in report.carried:
         console.print(
             f"carried  {row.key}: {row.before} -> {row.after}", highlight=False, soft_wrap=True
@@ -384,6 +444,7 @@ def verify_schedule_command(
         ..., "--disclosures", help="JSON list of {published: date, opening}"
     ),
     as_of: str = typer.Option(..., "--as-of", help="judge as of this date (YYYY-MM-DD)"),
+    output: OutputFormat = FORMAT,
 ) -> None:
     """Check published openings against the plan (exit 1 if any is late, missing or
     invalid)."""
@@ -397,15 +458,28 @@ def verify_schedule_command(
         report = verify_schedule(c, p, _disclosures(disclosures), when)
     except EscrowError as exc:
         raise MalformedEscrowDocument(str(exc)) from None
+    problems = [f"late {k}: due {d}, published {p}" for k, d, p in report.late]
+    problems += [f"missing {k}: due {d}" for k, d in report.missing]
+    problems += [f"invalid {k}: {reason}" for k, reason in report.invalid]
+    if output is OutputFormat.JSON:
+        print_json(
+            {
+                "ok": report.ok,
+                "on_time": len(report.on_time),
+                "pending": len(report.pending),
+                "unplanned": len(report.unplanned),
+                "problems": problems,
+            }
+        )
+        if not report.ok:
+            raise typer.Exit(INVALID)
+        return
     console.print(
         f"{len(report.on_time)} on time, {len(report.pending)} not yet due, "
         f"{len(report.unplanned)} opened outside the plan",
         highlight=False,
         soft_wrap=True,
     )
-    problems = [f"late {k}: due {d}, published {p}" for k, d, p in report.late]
-    problems += [f"missing {k}: due {d}" for k, d in report.missing]
-    problems += [f"invalid {k}: {reason}" for k, reason in report.invalid]
     for line in problems:
         err_console.print(f"[bold red]{escape(line)}[/]", highlight=False, soft_wrap=True)
     if not report.ok:

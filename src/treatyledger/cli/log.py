@@ -18,7 +18,14 @@ import typer
 from rich.markup import escape
 
 from treatyledger.cli.app import app, console, err_console
-from treatyledger.cli.options import db_option, workspace_option
+from treatyledger.cli.options import (
+    OutputFormat,
+    db_option,
+    format_option,
+    invalid,
+    print_json,
+    workspace_option,
+)
 from treatyledger.errors import ExitCode, InputError
 from treatyledger.tlog.verifier import (
     RFC6962,
@@ -51,6 +58,7 @@ app.add_typer(log_app, name="log")
 
 WORKSPACE = workspace_option()
 DB_OPTION = db_option()
+FORMAT = format_option()
 MAX_INPUT_BYTES = 1 << 20
 
 INVALID = ExitCode.INVALID
@@ -58,11 +66,6 @@ INVALID = ExitCode.INVALID
 
 class MalformedInputError(InputError):
     """An argument or file cannot be parsed (exit 2)."""
-
-
-def _fail(reason: str) -> typer.Exit:
-    err_console.print(f"[bold red]invalid:[/] {escape(reason)}", highlight=False)
-    return typer.Exit(INVALID)
 
 
 def _hash(text: str, what: str) -> bytes:
@@ -163,6 +166,7 @@ def verify_inclusion_command(
     ),
     root: str | None = typer.Option(None, "--root", help="root hash of the tree, hex or base64"),
     proof: str = typer.Option("", "--proof", help="proof hashes, comma-separated, leaf first"),
+    output: OutputFormat = FORMAT,
 ) -> None:
     """Check that a leaf is in a tree (RFC 9162 2.1.3.2)."""
     stored = _proof_file(file, INCLUSION_KEYS)
@@ -178,7 +182,10 @@ def verify_inclusion_command(
     try:
         verify_inclusion(RFC6962, *args)
     except ProofError as exc:
-        raise _fail(str(exc)) from None
+        raise invalid(output, str(exc)) from None
+    if output is OutputFormat.JSON:
+        print_json({"valid": True, "index": index, "size": size})
+        return
     console.print(f"valid: leaf {index} is in the tree of size {size}")
 
 
@@ -196,6 +203,7 @@ def verify_consistency_command(
         None, "--new-root", help="root of the later tree, hex or base64"
     ),
     proof: str = typer.Option("", "--proof", help="proof hashes, comma-separated"),
+    output: OutputFormat = FORMAT,
 ) -> None:
     """Check that one tree is a prefix of another (RFC 9162 2.1.4.2)."""
     stored = _proof_file(file, CONSISTENCY_KEYS)
@@ -211,7 +219,10 @@ def verify_consistency_command(
     try:
         verify_consistency(RFC6962, *args)
     except ProofError as exc:
-        raise _fail(str(exc)) from None
+        raise invalid(output, str(exc)) from None
+    if output is OutputFormat.JSON:
+        print_json({"valid": True, "old_size": old, "new_size": new})
+        return
     console.print(f"valid: the tree of size {old} is a prefix of the tree of size {new}")
 
 
@@ -222,6 +233,7 @@ def verify_checkpoint_command(
     witness: list[str] = typer.Option(
         [], "--witness", help="a cosigner's verifier key (or file); repeatable"
     ),
+    output: OutputFormat = FORMAT,
 ) -> None:
     """Check a checkpoint's log signature and its cosignatures by the given witnesses."""
     note = _read_text(file)
@@ -230,12 +242,25 @@ def verify_checkpoint_command(
     try:
         verified = verify_checkpoint(note, log_key, witness_keys)
     except VerificationError as exc:
-        raise _fail(str(exc)) from None
+        raise invalid(output, str(exc)) from None
     cp = verified.checkpoint
+    missing = {w.name for w in witness_keys} - {c.name for c in verified.cosignatures}
+    if output is OutputFormat.JSON:
+        cosigned = [{"name": c.name, "timestamp": c.timestamp} for c in verified.cosignatures]
+        print_json(
+            {
+                "valid": True,
+                "origin": cp.origin,
+                "size": cp.size,
+                "root": cp.root.hex(),
+                "cosignatures": cosigned,
+                "missing": sorted(missing),
+            }
+        )
+        return
     console.print(f"valid: {cp.origin} size {cp.size} root {cp.root.hex()}", highlight=False)
     for cosig in verified.cosignatures:
         console.print(f"  cosigned by {cosig.name} at {cosig.timestamp}", highlight=False)
-    missing = {w.name for w in witness_keys} - {c.name for c in verified.cosignatures}
     for name in sorted(missing):
         console.print(f"  no cosignature by {name}", highlight=False)
 
@@ -248,6 +273,7 @@ def verify_proof_command(
     witness: list[str] = typer.Option(
         [], "--witness", help="a cosigner's verifier key (or file); repeatable"
     ),
+    output: OutputFormat = FORMAT,
 ) -> None:
     """Check that a leaf is in a log under a signed checkpoint (tlog-proof bundle)."""
     bundle = _read_text(file)
@@ -260,8 +286,12 @@ def verify_proof_command(
     try:
         verified = verify_tlog_proof(bundle, leaf, log_key, witness_keys)
     except VerificationError as exc:
-        raise _fail(str(exc)) from None
+        raise invalid(output, str(exc)) from None
     cp = verified.checkpoint
+    if output is OutputFormat.JSON:
+        names = [c.name for c in verified.cosignatures]
+        print_json({"valid": True, "origin": cp.origin, "size": cp.size, "cosigned_by": names})
+        return
     console.print(
         f"valid: the leaf is in {cp.origin} at size {cp.size} "
         f"({len(verified.cosignatures)} cosignatures verified)",
@@ -275,6 +305,7 @@ def verify_evidence_command(
     vkey: str | None = typer.Option(
         None, "--vkey", help="the log key you trust; the evidence must name exactly it"
     ),
+    output: OutputFormat = FORMAT,
 ) -> None:
     """Check offline that a log signed two checkpoints that cannot both be true."""
     try:
@@ -285,7 +316,10 @@ def verify_evidence_command(
     try:
         summary = verify_evidence(data, trusted)
     except VerificationError as exc:
-        raise _fail(str(exc)) from None
+        raise invalid(output, str(exc)) from None
+    if output is OutputFormat.JSON:
+        print_json({"valid": True, "log_key": str(summary.log_key), "reason": summary.reason})
+        return
     console.print(
         f"valid evidence: log {summary.log_key} equivocated: {summary.reason}", highlight=False
     )
@@ -418,7 +452,9 @@ def consistency_command(
 
 
 @log_app.command("audit")
-def audit_command(workspace: Path = WORKSPACE, db: str | None = DB_OPTION) -> None:
+def audit_command(
+    workspace: Path = WORKSPACE, db: str | None = DB_OPTION, output: OutputFormat = FORMAT
+) -> None:
     """Recompute every tile and checkpoint root of the party's log from its stored leaves;
     exit 1 and list each discrepancy if any row was tampered with."""
     from treatyledger.store import tlog_store
@@ -429,8 +465,25 @@ def audit_command(workspace: Path = WORKSPACE, db: str | None = DB_OPTION) -> No
             try:
                 report = tlog_store.audit(conn, origin, log_key)
             except tlog_store.LogNotFoundError:
-                console.print(f"log {origin} is empty: nothing to audit")
+                if output is OutputFormat.JSON:
+                    print_json({"origin": origin, "ok": True, "leaves_checked": 0, "problems": []})
+                else:
+                    console.print(f"log {origin} is empty: nothing to audit")
                 return
+    if output is OutputFormat.JSON:
+        print_json(
+            {
+                "origin": origin,
+                "ok": report.ok,
+                "leaves_checked": report.leaves_checked,
+                "tiles_checked": report.tiles_checked,
+                "checkpoints_checked": report.checkpoints_checked,
+                "problems": list(report.problems),
+            }
+        )
+        if not report.ok:
+            raise typer.Exit(INVALID)
+        return
     for problem in report.problems:
         err_console.print(f"[bold red]tampered:[/] {escape(problem)}", highlight=False)
     console.print(

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import typer
 
 from treatyledger.cli.app import app, console, err_console
-from treatyledger.cli.options import db_option, workspace_option
+from treatyledger.cli.options import (
+    TOKEN_ENV,
+    CommandLineError,
+    OutputFormat,
+    db_option,
+    format_option,
+    resolve_token,
+    token_file_option,
+    token_option,
+    workspace_option,
+)
 from treatyledger.errors import Unavailable
 
 principal_app = typer.Typer(
@@ -19,6 +31,7 @@ app.add_typer(peer_app, name="peer")
 
 WORKSPACE = workspace_option()
 DB_OPTION = db_option()
+FORMAT = format_option()
 
 
 @app.command("serve")
@@ -82,14 +95,21 @@ def principal_add(
 
 
 @principal_app.command("list")
-def principal_list(workspace: Path = WORKSPACE, db: str | None = DB_OPTION) -> None:
+def principal_list(
+    workspace: Path = WORKSPACE, db: str | None = DB_OPTION, output: OutputFormat = FORMAT
+) -> None:
     """List principals (never their tokens)."""
     from treatyledger.node.auth import list_principals
     from treatyledger.store.workspace import Workspace
 
     with Workspace.open(workspace, db_url=db) as ws:
-        for name, role, active in list_principals(ws.engine):
-            console.print(f"{name}\t{role.value}\t{'active' if active else 'revoked'}")
+        principals = list_principals(ws.engine)
+    if output is OutputFormat.JSON:
+        rows = [{"name": n, "role": r.value, "active": a} for n, r, a in principals]
+        print(json.dumps(rows, indent=2))
+        return
+    for name, role, active in principals:
+        console.print(f"{name}\t{role.value}\t{'active' if active else 'revoked'}")
 
 
 @principal_app.command("revoke")
@@ -111,9 +131,8 @@ def principal_revoke(
 def peer_sync(
     workspace: Path = WORKSPACE,
     peer: str | None = typer.Option(None, "--peer", help="URL of the other party's node"),
-    token: str | None = typer.Option(
-        None, "--token", help="this party's token on that node (peer role)"
-    ),
+    token: str | None = token_option("This party's token on that node (peer role)."),
+    token_file: Path | None = token_file_option(),
     tiles: str | None = typer.Option(
         None,
         "--tiles",
@@ -126,27 +145,33 @@ def peer_sync(
         None, help="where an equivocation evidence file goes (default: the workspace)"
     ),
     db: str | None = DB_OPTION,
+    output: OutputFormat = FORMAT,
 ) -> None:
     """Verify the other party's log, mirror and count its notifications, cosign its checkpoint.
 
-    Exit 0 synced; 1 peer unreachable or refused (run again to resume); 2 something did not
-    verify; 3 the peer's log forked (evidence file written)."""
-    from treatyledger.cli.options import CommandLineError
+    Exit 0 synced; 1 something did not verify, the peer refused, or its log forked (evidence
+    file written); 4 the peer could not be reached (run again to resume)."""
     from treatyledger.node.peer import sync_peer
     from treatyledger.node.tiles_sync import TilesSource, sync_from_tiles
     from treatyledger.store.workspace import Workspace
 
     if (peer is None) == (tiles is None):
-        raise CommandLineError("give either --peer URL --token T or --tiles URL|DIR")
+        raise CommandLineError("give either --peer URL --token-file F or --tiles URL|DIR")
+    secret = resolve_token(token, token_file)
     with Workspace.open(workspace, db_url=db) as ws:
         if tiles is not None:
-            with TilesSource(tiles, token) as source:
+            with TilesSource(tiles, secret) as source:
                 report = sync_from_tiles(ws, source, evidence_dir=evidence_dir)
         else:
-            if token is None:
-                raise CommandLineError("--peer needs --token (this party's token on that node)")
+            if secret is None:
+                raise CommandLineError(
+                    f"--peer needs this party's token on that node: --token-file F or {TOKEN_ENV}"
+                )
             assert peer is not None
-            report = sync_peer(ws, peer, token, page_size=page_size, evidence_dir=evidence_dir)
+            report = sync_peer(ws, peer, secret, page_size=page_size, evidence_dir=evidence_dir)
+    if output is OutputFormat.JSON:
+        print(json.dumps(_sync_json(report), indent=2))
+        return
     console.print(
         f"{report.origin}: size {report.previous_size} -> {report.size}, "
         f"{report.replayed} new notifications mirrored and replayed"
@@ -168,6 +193,31 @@ def peer_sync(
         )
 
 
+def _sync_json(report: Any) -> dict[str, Any]:
+    return {
+        "peer_party": report.peer_party,
+        "origin": report.origin,
+        "previous_size": report.previous_size,
+        "size": report.size,
+        "mirrored": report.mirrored,
+        "replayed": report.replayed,
+        "cosigned": report.cosigned,
+        "counts": report.counts,
+        "limit_proofs": [
+            {
+                "party": c.party,
+                "sequence": c.sequence,
+                "rule_set": c.rule_set,
+                "as_of": str(c.as_of),
+                "checkpoint_size": c.checkpoint_size,
+                "valid": c.valid,
+                "reason": c.reason,
+            }
+            for c in report.limit_proofs
+        ],
+    }
+
+
 @peer_app.command("trust")
 def peer_trust(
     workspace: Path = WORKSPACE,
@@ -175,15 +225,30 @@ def peer_trust(
     public_key: str = typer.Argument(
         ..., help="its public key (base64) or log vkey, as its `keys show` prints them"
     ),
+    add_own_key: bool = typer.Option(
+        False,
+        "--add-own-key",
+        help="Allow a second signing key for this workspace's own party (its notifications "
+        "signed by that key then enter this log).",
+    ),
     db: str | None = DB_OPTION,
+    output: OutputFormat = FORMAT,
 ) -> None:
     """Register the other party's public key: its checkpoints and notifications must verify."""
     from treatyledger.node.keys import cosigner_vkey, party_public_key
     from treatyledger.store.workspace import Workspace
 
     with Workspace.open(workspace, db_url=db) as ws:
+        if party == ws.party and not add_own_key:
+            raise CommandLineError(
+                f"{party} is this workspace's own party: a key registered for it signs "
+                "notifications into this log; give --add-own-key if that is meant"
+            )
         key_id = ws.register_party_key(party, party_public_key(party, public_key))
         own = cosigner_vkey(ws.party, ws.public_key)
+    if output is OutputFormat.JSON:
+        print(json.dumps({"party": party, "key_id": key_id, "cosigner_vkey": str(own)}, indent=2))
+        return
     console.print(f"registered key {key_id} for party {party}")
     err_console.print(f"give the other node this party's cosigner key: --vkey {own}")
 
@@ -218,11 +283,13 @@ def witness_keygen(
 @witness_app.command("cosign")
 def witness_cosign(
     node: str = typer.Option(..., "--node", help="URL of the party node"),
-    token: str = typer.Option(..., "--token", help="this witness's token on that node"),
+    token: str | None = token_option("This witness's token on that node."),
+    token_file: Path | None = token_file_option(),
     log_vkey: str = typer.Option(..., "--log-vkey", help="the log's verifier key"),
     key: Path = typer.Option(..., "--key", help="this witness's key file (from keygen)"),
     state: Path = typer.Option(..., "--state", help="JSON file of the checkpoints accepted"),
     evidence_dir: Path = typer.Option(Path("."), help="where equivocation evidence goes"),
+    output: OutputFormat = FORMAT,
 ) -> None:
     """One witness round: exit 0 cosigned; 1 node unreachable or refused; 2 did not verify;
     3 the log forked (evidence written)."""
@@ -231,11 +298,18 @@ def witness_cosign(
     from treatyledger.tlog.note import parse_skey
     from treatyledger.tlog.verifier import parse_vkey
 
+    secret = resolve_token(token, token_file)
+    if secret is None:
+        raise CommandLineError(f"give this witness's token: --token-file F or {TOKEN_ENV}")
     cosigner = parse_skey(key.read_text(encoding="utf-8"))
-    with PeerClient(node, token) as client:
+    with PeerClient(node, secret) as client:
         result = witness_round(
             client, parse_vkey(log_vkey), cosigner, state, evidence_dir=evidence_dir
         )
+    if output is OutputFormat.JSON:
+        fields = ("origin", "previous_size", "size", "cosignatures")
+        print(json.dumps({k: getattr(result, k) for k in fields}, indent=2))
+        return
     console.print(
         f"{result.origin}: size {result.previous_size} -> {result.size} consistent; cosigned "
         f"({result.cosignatures} cosignatures on that checkpoint)"

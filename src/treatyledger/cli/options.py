@@ -10,16 +10,21 @@ command line. Tree sizes of a consistency proof are ``--old-size/--new-size`` (r
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 import typer
 
-from treatyledger.errors import InputError
+from treatyledger.errors import ExitCode, InputError
 
 # The one way a command names its workspace: -w/--workspace, or TREATYLEDGER_WORKSPACE.
 WORKSPACE_ENV = "TREATYLEDGER_WORKSPACE"
+# A bearer token: --token-file FILE, or TREATYLEDGER_TOKEN, or (visible in `ps`) --token.
+TOKEN_ENV = "TREATYLEDGER_TOKEN"
+MAX_TOKEN_BYTES = 4096
 
 
 def workspace_option(
@@ -52,6 +57,55 @@ class CommandLineError(InputError):
     """An option value or input the command cannot use."""
 
 
+def token_option(help_text: str) -> str | None:
+    """``--token T``, also read from TREATYLEDGER_TOKEN (a command line is visible to every
+    user of the machine in ``ps``; the variable and ``--token-file`` are not)."""
+    result: str | None = typer.Option(
+        None,
+        "--token",
+        envvar=TOKEN_ENV,
+        help=f"{help_text} Prefer --token-file or {TOKEN_ENV}: a command line shows in `ps`.",
+    )
+    return result
+
+
+def token_file_option() -> Path | None:
+    """``--token-file FILE``: a file holding the token (mode 600); wins over --token."""
+    result: Path | None = typer.Option(
+        None,
+        "--token-file",
+        dir_okay=False,
+        help="File holding the token (one line, mode 600); takes precedence over --token.",
+    )
+    return result
+
+
+def resolve_token(token: str | None, token_file: Path | None) -> str | None:
+    """The token from ``--token-file``, else ``--token``/TREATYLEDGER_TOKEN, else None. A file
+    others may read is used, with a warning on stderr."""
+    if token_file is None:
+        return token.strip() if token is not None and token.strip() else None
+    with token_file.open("rb") as handle:
+        data = handle.read(MAX_TOKEN_BYTES + 1)
+    if len(data) > MAX_TOKEN_BYTES:
+        raise CommandLineError(f"--token-file {token_file}: more than {MAX_TOKEN_BYTES} bytes")
+    try:
+        text = data.decode("ascii").strip()
+    except UnicodeDecodeError:
+        raise CommandLineError(f"--token-file {token_file}: not an ASCII token") from None
+    if not text or "\n" in text or " " in text:
+        raise CommandLineError(f"--token-file {token_file}: expected one token on one line")
+    if token_file.stat().st_mode & 0o077:
+        from treatyledger.cli.app import err_console
+
+        err_console.print(
+            f"warning: {token_file} may be read by others (chmod 600 it)",
+            highlight=False,
+            markup=False,
+        )
+    return text
+
+
 class OutputFormat(StrEnum):
     TABLE = "table"
     JSON = "json"
@@ -60,6 +114,51 @@ class OutputFormat(StrEnum):
 def format_option() -> OutputFormat:
     result: OutputFormat = typer.Option(OutputFormat.TABLE, "--format", help="Output format.")
     return result
+
+
+def progress_bar(*, disable: bool = False) -> Any:
+    """A Rich progress bar on stderr (``err_console``), gone when done; for any command that
+    can run for more than a couple of seconds. Use ``with progress_bar() as progress``."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from treatyledger.cli.app import err_console
+
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+        disable=disable,
+    )
+
+
+def print_json(data: Any) -> None:
+    """A report as JSON on stdout (what ``--format json`` prints)."""
+    typer.echo(json.dumps(data, indent=2, default=str))
+
+
+def invalid(output: OutputFormat, reason: str, **data: Any) -> typer.Exit:
+    """A check that did not verify: ``invalid: REASON`` on stderr, or with ``--format json``
+    ``{"valid": false, "reason": ...}`` on stdout; exit 1 (raise what this returns)."""
+    if output is OutputFormat.JSON:
+        print_json({"valid": False, "reason": reason, **data})
+    else:
+        from rich.markup import escape
+
+        from treatyledger.cli.app import err_console
+
+        err_console.print(
+            f"[bold red]invalid:[/] {escape(reason)}", highlight=False, soft_wrap=True
+        )
+    return typer.Exit(ExitCode.INVALID)
 
 
 def parse_date(value: str | None, option: str) -> date | None:

@@ -7,12 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.progress import Progress
 from rich.table import Table
 
 from treatyledger.cli.app import console
-from treatyledger.cli.log import DB_OPTION, WORKSPACE, _signer, _workspace, log_app
-from treatyledger.cli.options import CommandLineError
+from treatyledger.cli.log import DB_OPTION, FORMAT, WORKSPACE, _signer, _workspace, log_app
+from treatyledger.cli.options import CommandLineError, OutputFormat, print_json, progress_bar
 from treatyledger.errors import ExitCode
 from treatyledger.tlog.verifier import VerificationError, parse_vkey
 
@@ -34,14 +33,15 @@ def export_tiles_command(
         "publish to everyone",
     ),
     db: str | None = DB_OPTION,
+    output: OutputFormat = FORMAT,
 ) -> None:
     """Write the log as a static C2SP tlog-tiles tree (checkpoint, tile/..., tile/entries/...),
     incrementally, the checkpoint last. Serve it with any static web server; entry bundles
     carry notifications, so serve those only to the peer party and inspectors."""
     from treatyledger.store.tlog_export import export_tiles
 
-    with _workspace(workspace, db) as (ws, origin), Progress(console=console) as progress:
-        task = progress.add_task("tiles", total=None)
+    with _workspace(workspace, db) as (ws, origin), progress_bar() as progress:
+        task = progress.add_task("export-tiles", total=None)
         report = export_tiles(
             ws.engine,
             origin,
@@ -51,6 +51,10 @@ def export_tiles_command(
             entries=not hashes_only,
             on_progress=lambda done, total: progress.update(task, completed=done, total=total),
         )
+    if output is OutputFormat.JSON:
+        fields = ("previous_size", "size", "tiles", "bundles", "blobs")
+        print_json({"origin": origin, **{k: getattr(report, k) for k in fields}})
+        return
     console.print(
         f"{origin}: size {report.previous_size} -> {report.size}; wrote {report.tiles} hash "
         f"tiles, {report.bundles} entry bundles, {report.blobs} blobs to {directory}"
@@ -96,11 +100,22 @@ def witness_remove_command(
 
 
 @witness_app.command("list")
-def witness_list_command(workspace: Path = WORKSPACE, db: str | None = DB_OPTION) -> None:
+def witness_list_command(
+    workspace: Path = WORKSPACE, db: str | None = DB_OPTION, output: OutputFormat = FORMAT
+) -> None:
+    """The configured witnesses, their keys and the last size each cosigned."""
     from treatyledger.store.witness_store import list_witnesses
 
     with _workspace(workspace, db) as (ws, _origin):
         witnesses = list_witnesses(ws.engine)
+    if output is OutputFormat.JSON:
+        print_json(
+            [
+                {"name": w.name, "url": w.url, "vkeys": [str(k) for k in w.vkeys], "size": w.size}
+                for w in witnesses
+            ]
+        )
+        return
     table = Table("name", "url", "keys", "last cosigned size")
     for w in witnesses:
         table.add_row(w.name, w.url, "\n".join(str(k)[:48] for k in w.vkeys), str(w.size))
@@ -108,7 +123,9 @@ def witness_list_command(workspace: Path = WORKSPACE, db: str | None = DB_OPTION
 
 
 @witness_app.command("push")
-def witness_push_command(workspace: Path = WORKSPACE, db: str | None = DB_OPTION) -> None:
+def witness_push_command(
+    workspace: Path = WORKSPACE, db: str | None = DB_OPTION, output: OutputFormat = FORMAT
+) -> None:
     """Send the current checkpoint to every configured witness and store their cosignatures.
     Exit 0 when every witness cosigned, 1 when any could not be reached or refused."""
     from treatyledger.node.context import NodeContext
@@ -116,12 +133,14 @@ def witness_push_command(workspace: Path = WORKSPACE, db: str | None = DB_OPTION
 
     with _workspace(workspace, db) as (ws, _origin):
         results = push_to_witnesses(NodeContext.from_workspace(ws))
-    for result in results:
+    if not results:
+        raise CommandLineError("no witnesses configured; add one with `log witness add`")
+    if output is OutputFormat.JSON:
+        print_json([{"witness": r.witness, "size": r.size, "error": r.error} for r in results])
+    for result in results if output is OutputFormat.TABLE else ():
         if result.error is None:
             console.print(f"{result.witness}: cosigned size {result.size}")
         else:
             console.print(f"{result.witness}: {result.error}", highlight=False)
-    if not results:
-        raise CommandLineError("no witnesses configured; add one with `log witness add`")
     if any(r.error for r in results):
         raise typer.Exit(ExitCode.INVALID)

@@ -19,7 +19,7 @@ import csv
 import io
 import json
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,9 @@ from treatyledger.cli.app import app, console, err_console
 from treatyledger.cli.options import (
     CommandLineError,
     OutputFormat,
+    format_option,
     parse_date,
+    print_json,
     workspace_option,
 )
 from treatyledger.errors import ExitCode, InputFileError
@@ -41,6 +43,7 @@ from treatyledger.files.inventory import COLUMNS as INVENTORY_COLUMNS
 from treatyledger.files.inventory import inventory_rows, visible_row
 from treatyledger.ledger import sign, time_series
 from treatyledger.ledger.calendar_records import DataState
+from treatyledger.ledger.policy import DEFAULT_MAX_FUTURE
 from treatyledger.ledger.reconcile import reconcile
 from treatyledger.model.notifications import (
     NotificationKind,
@@ -70,6 +73,19 @@ class InventoryFormat(StrEnum):
 
 
 WORKSPACE = workspace_option()
+FORMAT = format_option()
+MAX_FUTURE_OPTION = typer.Option(
+    DEFAULT_MAX_FUTURE.days,
+    "--max-future-days",
+    min=0,
+    help="Refuse notifications dated more than this many days after now (0: no bound).",
+)
+
+
+def _max_future(days: float) -> timedelta | None:
+    return timedelta(days=days) if days > 0 else None
+
+
 AS_OF_OPTION = typer.Option(
     None, "--as-of", help="Date (YYYY-MM-DD): the state at the end of that day (UTC)."
 )
@@ -89,11 +105,24 @@ def init_command(
         None, "--db", help="Database URL (postgresql+psycopg://...); default: SQLite in WORKSPACE."
     ),
     rules: str = typer.Option("new-start", "--rules", help="Default rule set (name or file)."),
+    output: OutputFormat = FORMAT,
 ) -> None:
     """Create a workspace: config, migrated database, Ed25519 signing key (0600)."""
     load_rule_set(rules)  # an unknown rule set is an error before anything is created
     with Workspace.init(workspace, party, db_url=db, rules=rules) as ws:
         key_id = next(iter(ws.party_keys(party)))
+        if output is OutputFormat.JSON:
+            print_json(
+                {
+                    "workspace": str(ws.path),
+                    "party": party,
+                    "rules": rules,
+                    "signing_key": str(ws.key_path),
+                    "key_id": key_id,
+                    "public_key": ws.public_key,
+                }
+            )
+            return
         console.print(f"workspace {ws.path} for party {party} (rules {rules})", highlight=False)
         console.print(f"signing key {ws.key_path} (id {key_id})", highlight=False)
         console.print(f"public key {ws.public_key}", highlight=False)
@@ -142,7 +171,19 @@ class _Report:
         self.late += ack.late
         self.flagged += bool(set(ack.flags) - {"deadline.late"})
 
-    def print(self) -> None:
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "accepted": self.accepted,
+            "late": self.late,
+            "flagged": self.flagged,
+            "duplicate": self.duplicate,
+            "rejected": [{"line": line, "message": message} for line, message in self.rejected],
+        }
+
+    def print(self, output: OutputFormat = OutputFormat.TABLE) -> None:
+        if output is OutputFormat.JSON:
+            print_json(self.to_json())
+            return
         for line, message in self.rejected:
             err_console.print(f"line {line}: {message}", highlight=False, markup=False)
         console.print(
@@ -219,12 +260,14 @@ def notify_command(
     batch_size: int = typer.Option(
         DEFAULT_BATCH, "--batch-size", min=1, max=MAX_BATCH, help="Notifications per commit."
     ),
+    max_future_days: float = MAX_FUTURE_OPTION,
+    output: OutputFormat = FORMAT,
 ) -> None:
     """Sign (unless --signed) and submit notifications; report accepted, rejected, late."""
     if not file.is_file():
         raise InputFileError("no such file", path=str(file))
     with Workspace.open(workspace) as ws:
-        store = open_ledger(ws)
+        store = open_ledger(ws, max_future=_max_future(max_future_days))
         submitter = _Submitter(ws, store, signed=signed, batch_size=batch_size)
         show = file.stat().st_size >= PROGRESS_BYTES
         progress = Progress(
@@ -240,7 +283,7 @@ def notify_command(
             for line_number, line in _lines(file, progress if show else None):
                 submitter.add(line_number, line)
             submitter.flush()
-    submitter.report.print()
+    submitter.report.print(output)
     if submitter.report.rejected:
         raise typer.Exit(EXIT_REJECTED)
 
@@ -256,6 +299,8 @@ def import_inventory_command(
         None, "--as-of", help="Effective date of the declaration (YYYY-MM-DD); default today."
     ),
     catalog_file: Path | None = typer.Option(None, "--catalog", help="Extra system types."),
+    max_future_days: float = MAX_FUTURE_OPTION,
+    output: OutputFormat = FORMAT,
 ) -> None:
     """Declare an inventory file's items (generated stable UIDs where a row has none) and load
     deployed missiles into launchers, as signed notifications."""
@@ -263,7 +308,7 @@ def import_inventory_command(
     catalog = load_catalog(catalog_file)
     inventory = read_inventory(file, catalog)
     with Workspace.open(workspace) as ws:
-        store = open_ledger(ws, catalog=catalog)
+        store = open_ledger(ws, catalog=catalog, max_future=_max_future(max_future_days))
         notifications = inventory_notifications(
             inventory,
             ws.party,
@@ -276,7 +321,7 @@ def import_inventory_command(
         for start in range(0, len(signed), DEFAULT_BATCH):
             for offset, ack in enumerate(store.submit(signed[start : start + DEFAULT_BATCH])):
                 report.add(start + offset + 1, ack)
-    report.print()
+    report.print(output)
     if report.rejected:
         raise typer.Exit(EXIT_REJECTED)
 

@@ -35,6 +35,7 @@ class Rule(StrEnum):
     NOT_IN_CONTAINER = "containment.not_in_container"
     NOT_EMPTY = "containment.not_empty"
     EFFECTIVE_ORDER = "effective_time.order"
+    FUTURE = "time.future"
     CORRECTION_TARGET = "correction.target"
     CORRECTION_INVALIDATES = "correction.invalidates"
     # flags on accepted notifications

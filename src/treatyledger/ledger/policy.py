@@ -4,10 +4,15 @@ place, ``treatyledger.store.policy.workspace_policy``."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from treatyledger.model.catalog import Catalog
+
+#: how far after the submitter's clock a notification may be dated (clock skew, time zones)
+DEFAULT_MAX_FUTURE = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -33,7 +38,11 @@ class LedgerPolicy:
     outside ``treaty_parties`` of an item of ``transfer_kinds`` (every kind if None) is
     flagged as a violation unless a ``transfer_exemptions`` entry covers it (an empty
     ``treaty_parties`` treats every other party as a third state). ``require_signatures``:
-    ``apply`` rejects unsigned notifications.
+    ``apply`` rejects unsigned notifications. ``max_future``: a notification submitted
+    (``LedgerState.apply_record(..., now=...)``) whose effective or issued time is more than
+    this after the submitter's clock is refused before it enters the log (None: no bound);
+    a date in 2099 would otherwise stand in the append-only log for good and hold up every
+    later notification about its items.
     """
 
     catalog: Catalog
@@ -44,6 +53,23 @@ class LedgerPolicy:
     transfer_kinds: frozenset[str] | None = None
     transfer_exemptions: tuple[TransferExemption, ...] = ()
     reported_in_update: frozenset[str] = frozenset()
+    max_future: timedelta | None = DEFAULT_MAX_FUTURE
+
+    def future_problem(self, record: Mapping[str, Any], now: datetime) -> str | None:
+        """Why a record's times lie too far after ``now``, or None (the one check of it)."""
+        if self.max_future is None:
+            return None
+        bound = now + self.max_future
+        for name in ("effective_time", "issued_time"):
+            when = datetime.fromisoformat(str(record[name]).replace("Z", "+00:00"))
+            if when > bound:
+                days = self.max_future.total_seconds() / 86400
+                return (
+                    f"{name} {record[name]} is more than {days:g} day(s) after now "
+                    f"({now.strftime('%Y-%m-%dT%H:%M:%SZ')}): a notification cannot be "
+                    "dated ahead"
+                )
+        return None
 
     def forbidden_transfer(
         self, from_party: str, to_party: str, kind: str, location: str | None

@@ -249,13 +249,16 @@ class LedgerState:
         trusted: bool = False,
         digest: bytes | None = None,
         message: bytes | None = None,
+        now: datetime | None = None,
     ) -> Outcome:
         """Apply one notification in JSON form (``Notification.to_json_dict()``: the record must
         match the notification schema, as everything that came out of a Notification does).
         Unless ``trusted``, the signature is checked. ``digest``: the content hash if the caller
         has it (saves canonicalization when the same sequence comes back). ``message``: the
         record's ``canonical_bytes`` if the caller has them (the signature check and the
-        duplicate test then canonicalize nothing)."""
+        duplicate test then canonicalize nothing). ``now``: the submitter's clock, for a
+        notification arriving now (not for a replay): one dated more than the policy's
+        ``max_future`` after it is rejected."""
         if not trusted:
             self._check_signature(record, message)
         party = record["party"]
@@ -272,6 +275,12 @@ class LedgerState:
                 sequence=sequence,
                 rule=Rule.SEQUENCE_GAP,
             )
+        if now is not None:
+            problem = self.policy.future_problem(record, now)
+            if problem is not None:
+                raise NotificationRejected(
+                    problem, party=party, sequence=sequence, rule=Rule.FUTURE
+                )
         late, step = self._validate_and_mutate(record)
         self._next[party] = sequence + 1
         if digest is not None:

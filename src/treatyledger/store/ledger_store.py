@@ -26,7 +26,7 @@ import logging
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import Connection, Engine, Insert, insert, select, tuple_
@@ -36,7 +36,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from treatyledger.errors import TreatyLedgerError
 from treatyledger.ledger.canonical import Received, canonical_problem
 from treatyledger.ledger.outcomes import NotificationRejected, Outcome, Rule
-from treatyledger.ledger.policy import LedgerPolicy
+from treatyledger.ledger.policy import DEFAULT_MAX_FUTURE, LedgerPolicy
 from treatyledger.ledger.records import parse_time
 from treatyledger.ledger.signing import (
     canonical_bytes_of_leaf,
@@ -341,7 +341,9 @@ class LedgerStore:
                 )
         # no digest passed: the ledger hashes content only to tell a duplicate from a
         # replay, which is rare; hashing every notification for it is not
-        outcome = self.state.apply_record(record, trusted=not verify, message=message)
+        outcome = self.state.apply_record(
+            record, trusted=not verify, message=message, now=datetime.now(UTC)
+        )
         if outcome.status == "duplicate":
             return outcome
         touched = _changed_items(self.state, record, outcome)
@@ -433,10 +435,16 @@ class LedgerStore:
 
 
 def open_ledger(
-    workspace: Workspace, *, catalog: Catalog | None = None, verify_signatures: bool = True
+    workspace: Workspace,
+    *,
+    catalog: Catalog | None = None,
+    verify_signatures: bool = True,
+    max_future: timedelta | None = DEFAULT_MAX_FUTURE,
 ) -> LedgerStore:
     """The LedgerStore of a workspace, state loaded."""
-    policy = workspace_policy(workspace.engine, workspace.rules, catalog=catalog)
+    policy = workspace_policy(
+        workspace.engine, workspace.rules, catalog=catalog, max_future=max_future
+    )
     return LedgerStore(
         workspace.engine,
         policy,
