@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 import typer.main
 
-from treatyledger.cli import main
+from treatyledger.cli import load_all, main
 from treatyledger.cli.app import app
 from treatyledger.errors import ExitCode
 from treatyledger.store.workspace import Workspace
@@ -50,6 +50,7 @@ def _commands(
             yield (*path, name), command
 
 
+load_all()
 ROOT = typer.main.get_command(app)
 COMMANDS = list(_commands(ROOT))
 LEAVES = [(path, command) for path, command in COMMANDS if not hasattr(command, "commands")]

@@ -9,36 +9,81 @@ through a ``click`` import (that one is a different class when both are installe
 from __future__ import annotations
 
 import errno
+import importlib
 import sys
+from typing import Any
 
 import typer
-from rich.markup import escape
 
-# Importing the area modules registers their commands on ``app``.
-from treatyledger.cli import (  # noqa: F401
-    analyze,
-    counting,
-    escrow,
-    evidence,
-    inspect,
-    issue,
-    keys,
-    log,
-    node,
-    records,
-    regime,
-    report,
-    tiles,
-    workspace,
-    zk,
-)
-from treatyledger.cli.app import app, err_console
+from treatyledger.cli.app import VERSION, app, err_console
 from treatyledger.errors import ExitCode, TreatyLedgerError
 
 PROG = "treatyledger"
 
+#: every module that registers commands on ``app``
+AREAS = (
+    "analyze",
+    "counting",
+    "escrow",
+    "evidence",
+    "inspect",
+    "issue",
+    "keys",
+    "log",
+    "node",
+    "records",
+    "regime",
+    "report",
+    "tiles",
+    "workspace",
+    "zk",
+)
+#: the modules a top-level command needs: ``treatyledger count ...`` imports only
+#: cli.counting (a command not named here, or none, imports them all; tests/cli/test_startup.py
+#: holds this table to what the modules register)
+COMMANDS: dict[str, tuple[str, ...]] = {
+    "analyze": ("analyze",),
+    "calendar": ("regime",),
+    "count": ("counting",),
+    "escrow": ("escrow",),
+    "evidence": ("evidence",),
+    "explain": ("counting",),
+    "history": ("workspace",),
+    "import-inventory": ("workspace",),
+    "init": ("workspace",),
+    "inspect": ("inspect",),
+    "inventory": ("workspace",),
+    "issue": ("issue",),
+    "keys": ("keys",),
+    "log": ("log", "tiles"),
+    "notify": ("workspace",),
+    "peer": ("node",),
+    "principal": ("node",),
+    "reconcile": ("workspace",),
+    "report": ("report",),
+    "rules": ("counting",),
+    "schema": ("workspace", "records"),
+    "serve": ("node",),
+    "series": ("workspace",),
+    "witness": ("node",),
+    "zk": ("zk",),
+}
+
+
+def load(args: list[str] | None = None) -> None:
+    """Register the commands ``args`` name (all of them without ``args``)."""
+    first = next((a for a in args or () if not a.startswith("-")), None)
+    for name in COMMANDS.get(first, AREAS) if first is not None else AREAS:
+        importlib.import_module(f"treatyledger.cli.{name}")
+
+
+def load_all() -> None:
+    load()
+
 
 def _error(message: str) -> None:
+    from rich.markup import escape
+
     err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
 
 
@@ -71,7 +116,83 @@ def _os_error(exc: OSError) -> int:
     return ExitCode.MALFORMED
 
 
+def _short_help(text: str | None, limit: int = 45) -> str:
+    """The first sentence of a help text, as click shortens it for a command list."""
+    import inspect
+
+    words = inspect.cleandoc(text or "").split("\n\n")[0].split()
+    short = " ".join(words)
+    end = short.find(". ")
+    short = short[: end + 1] if end != -1 else short
+    if len(short) > limit:
+        short = short[: limit - 3].rsplit(" ", 1)[0] + "..."
+    return short
+
+
+def _root_help() -> str:
+    """The root's help from the registered commands' names and help texts alone: building
+    every command (typer evaluates each one's signature) costs more than the listing."""
+    import textwrap
+
+    rows: list[tuple[str, str | None]] = []
+    for command in app.registered_commands:
+        text = command.help if isinstance(command.help, str) else command.callback.__doc__
+        rows.append((command.name or "", text))
+    for group in app.registered_groups:
+        text = group.typer_instance.info.help if group.typer_instance else None
+        rows.append((group.name or "", text if isinstance(text, str) else None))
+    longest = max(len(name) for name, _ in rows)
+    width, limit = longest + 2, 80 - 6 - longest  # as click lays out a command list
+    about = textwrap.wrap(str(app.info.help), 76, initial_indent="  ", subsequent_indent="  ")
+    lines = [
+        f"Usage: {PROG} [OPTIONS] COMMAND [ARGS]...",
+        "",
+        *about,
+        "",
+        "Options:",
+        "  --help  Show this message and exit.",
+        "",
+        "Commands:",
+        *(f"  {name:<{width}}{_short_help(text, limit)}".rstrip() for name, text in rows),
+        "",
+        f"  {PROG} --version prints the version.",
+    ]
+    return "\n".join(lines)
+
+
+def _plain_help(args: list[str]) -> bool:
+    """``[COMMAND...] --help``: print that command's help from the command tree without
+    parsing (typer would build pydantic validators for the parent groups' options first,
+    which costs more than the rest of the start-up). False when ``args`` are anything else."""
+    if not args or args[-1] not in ("--help", "-h") or any(a.startswith("-") for a in args[:-1]):
+        return False
+    if args == ["--help"]:
+        typer.echo(_root_help())
+        return True
+    from typer.main import get_command
+
+    command: Any = get_command(app)
+    ctx = command.context_class(command, info_name=PROG)
+    for name in args[:-1]:
+        sub = getattr(command, "commands", {}).get(name)
+        if sub is None:
+            return False  # an unknown command: the usual error
+        command = sub
+        ctx = command.context_class(command, info_name=name, parent=ctx)
+    if args[-1] == "-h" and "-h" not in ctx.help_option_names:
+        return False
+    typer.echo(command.get_help(ctx))
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if args == ["--version"]:
+        typer.echo(VERSION)
+        return ExitCode.VALID
+    load(args)
+    if _plain_help(args):
+        return ExitCode.VALID
     try:
         result = app(args=argv, prog_name=PROG, standalone_mode=False)
     except TreatyLedgerError as exc:

@@ -12,38 +12,35 @@ import json
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.table import Table
 
-from treatyledger.analysis.breakout import BreakoutTimeline, breakout
-from treatyledger.analysis.parameters import UploadParameters
-from treatyledger.analysis.scenarios import SCENARIOS, Comparison, compare
-from treatyledger.analysis.trajectory import (
-    Trajectory,
-    trajectory,
-)
-from treatyledger.analysis.upload import UploadResult, upload_potential
+if TYPE_CHECKING:
+    from treatyledger.analysis.breakout import BreakoutTimeline
+    from treatyledger.analysis.parameters import UploadParameters
+    from treatyledger.analysis.scenarios import Comparison
+    from treatyledger.analysis.trajectory import Trajectory
+    from treatyledger.analysis.upload import UploadResult
+    from treatyledger.ledger import LedgerPolicy
+    from treatyledger.model import Catalog, Inventory
+
 from treatyledger.cli.app import app, console
 from treatyledger.cli.counting import CATALOG_OPTION
 from treatyledger.cli.options import (
     CommandLineError,
     OutputFormat,
     parse_date,
+    progress_bar,
     split_list,
     workspace_option,
 )
-from treatyledger.files import (
-    bundled_inventory_names,
-    load_catalog,
-    load_rule_set,
-    read_bundled_inventory,
-    read_inventory,
-)
-from treatyledger.files.analysis_params import load_upload_parameters
-from treatyledger.ledger import LedgerPolicy
-from treatyledger.model import Catalog, Inventory
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+#: analysis.scenarios.SCENARIOS, named here so that --help imports no analysis (tested equal)
+SCENARIO_NAMES = ("stockpile", "destroy")
 
 analyze_app = typer.Typer(
     help="Upload capacity, breakout timelines, stockpile-vs-destroy, force trajectories.",
@@ -72,6 +69,8 @@ LEVEL_OPTION = typer.Option(
 def _inventory(
     inventory: str | None, workspace: Path | None, as_of: date | None, catalog: Catalog
 ) -> Inventory:
+    from treatyledger.files import bundled_inventory_names, read_bundled_inventory, read_inventory
+
     if inventory is not None and workspace is not None:
         raise CommandLineError("give either --inventory or --workspace, not both")
     if inventory is not None:
@@ -97,6 +96,8 @@ def _workspace_records(workspace: Path) -> tuple[str, list[dict[str, Any]], Ledg
 
 
 def _params(path: Path | None) -> UploadParameters:
+    from treatyledger.files.analysis_params import load_upload_parameters
+
     return load_upload_parameters(path)
 
 
@@ -127,9 +128,14 @@ def upload_command(
     catalog_file: Path | None = CATALOG_OPTION,
 ) -> None:
     """How many stored warheads the force could upload, per system, and what binds."""
+    from treatyledger.analysis.upload import upload_potential
+    from treatyledger.files import load_catalog
+
     catalog = load_catalog(catalog_file)
     force = _inventory(inventory, workspace, parse_date(as_of, "--as-of"), catalog)
-    result = upload_potential(force, catalog, _params(params_file), party=party)
+    with progress_bar() as progress:
+        progress.add_task("analyze upload", total=None)
+        result = upload_potential(force, catalog, _params(params_file), party=party)
     if output is OutputFormat.JSON:
         typer.echo(json.dumps(result.to_json_dict(), indent=2))
     else:
@@ -138,6 +144,8 @@ def upload_command(
 
 
 def _upload_table(result: UploadResult) -> Table:
+    from rich.table import Table
+
     table = Table(
         "system",
         "leg",
@@ -179,6 +187,9 @@ def breakout_command(
     catalog_file: Path | None = CATALOG_OPTION,
 ) -> None:
     """Deployed warheads against days from a decision to upload; what binds at each stage."""
+    from treatyledger.analysis.breakout import breakout
+    from treatyledger.files import load_catalog
+
     catalog = load_catalog(catalog_file)
     force = _inventory(inventory, workspace, parse_date(as_of, "--as-of"), catalog)
     timeline = breakout(force, catalog, _params(params_file), party=party)
@@ -195,6 +206,8 @@ def breakout_command(
 
 
 def _breakout_table(timeline: BreakoutTimeline) -> Table:
+    from rich.table import Table
+
     table = Table(
         "from day",
         "to day",
@@ -223,7 +236,7 @@ def compare_command(
     as_of: str | None = AS_OF_OPTION,
     party: str | None = PARTY_OPTION,
     scenarios: str = typer.Option(
-        "stockpile,destroy", "--scenarios", help=f"Comma-separated: {', '.join(SCENARIOS)}."
+        "stockpile,destroy", "--scenarios", help=f"Comma-separated: {', '.join(SCENARIO_NAMES)}."
     ),
     rules: str = typer.Option(
         "sort-us-2002,sort-ru-2002,new-start,total-stockpile",
@@ -237,6 +250,9 @@ def compare_command(
     catalog_file: Path | None = CATALOG_OPTION,
 ) -> None:
     """The same force under each scenario: what each rule set counts, hedge, breakout time."""
+    from treatyledger.analysis.scenarios import compare
+    from treatyledger.files import load_catalog, load_rule_set
+
     catalog = load_catalog(catalog_file)
     when = parse_date(as_of, "--as-of")
     force = _inventory(inventory, workspace, when, catalog)
@@ -264,6 +280,8 @@ def _days(value: float | None) -> str:
 
 
 def _compare_table(result: Comparison) -> Table:
+    from rich.table import Table
+
     table = Table(
         "",
         *(r.name for r in result.scenarios),
@@ -314,6 +332,8 @@ def trajectory_command(
     plot: Path | None = PLOT_OPTION,
 ) -> None:
     """Counts over time from a workspace's notifications, with limits and official figures."""
+    from treatyledger.analysis.trajectory import trajectory
+    from treatyledger.files import load_rule_set
     from treatyledger.files.aggregates import read_new_start_aggregates
     from treatyledger.ledger import time_series
 
@@ -340,6 +360,8 @@ def trajectory_command(
 
 
 def _trajectory_table(result: Trajectory) -> Table:
+    from rich.table import Table
+
     categories = list(result.series)
     table = Table("date", *categories, title=f"{result.party} under {result.rule_set}")
     official = {c: dict(figures) for c, figures in result.official.items()}

@@ -6,29 +6,21 @@ import json
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.table import Table
 
 from treatyledger.cli.app import app, console, err_console
 from treatyledger.cli.options import CommandLineError, OutputFormat, parse_date, workspace_option
 from treatyledger.errors import ExitCode
-from treatyledger.files import load_catalog, load_rule_set, read_inventory, rule_set_names
-from treatyledger.ledger.calendar_records import DataState, RegimeSummary
-from treatyledger.model.catalog import Catalog
-from treatyledger.model.items import Inventory
-from treatyledger.rules import (
-    CountResult,
-    Explanation,
-    InventoryTable,
-    RuleSet,
-    count,
-    explain,
-    rule_set_warnings,
-)
 
 if TYPE_CHECKING:
+    from rich.table import Table
+
+    from treatyledger.ledger.calendar_records import DataState, RegimeSummary
+    from treatyledger.model.catalog import Catalog
+    from treatyledger.model.items import Inventory
+    from treatyledger.rules import CountResult, Explanation, InventoryTable, RuleSet
     from treatyledger.store.regime_view import RegimeView
 
 rules_app = typer.Typer(help="List and show the built-in treaty rule sets.", no_args_is_help=True)
@@ -54,6 +46,10 @@ FORMAT_OPTION = typer.Option(OutputFormat.TABLE, "--format", help="Output format
 @rules_app.command("list")
 def rules_list() -> None:
     """The built-in rule sets, their treaties and categories."""
+    from rich.table import Table
+
+    from treatyledger.files import load_rule_set, rule_set_names
+
     table = Table("name", "treaty", "categories", title="Built-in rule sets")
     for name in rule_set_names():
         rule_set = load_rule_set(name)
@@ -64,6 +60,9 @@ def rules_list() -> None:
 def load_checked_rule_set(name: str) -> RuleSet:
     """A rule set by name or file; what is suspicious in it (overlapping clauses) is printed
     as a warning on stderr."""
+    from treatyledger.files import load_rule_set
+    from treatyledger.rules import rule_set_warnings
+
     rule_set = load_rule_set(name)
     for warning in rule_set_warnings(rule_set):
         err_console.print(f"warning: {warning}", highlight=False, markup=False)
@@ -73,6 +72,8 @@ def load_checked_rule_set(name: str) -> RuleSet:
 @rules_app.command("show")
 def rules_show(name: str = typer.Argument(..., help="Rule set name or TOML file.")) -> None:
     """A rule set's definitions, categories, clauses, limits, deadlines and inspection quotas."""
+    from rich.table import Table
+
     rule_set = load_checked_rule_set(name)
     treaty = rule_set.treaty
     dates = ", ".join(
@@ -127,6 +128,8 @@ def rules_show(name: str = typer.Argument(..., help="Rule set name or TOML file.
 
 def print_catalogue(rule_set: RuleSet) -> None:
     """The notification catalogue: each category's schedule, deadline and source."""
+    from rich.table import Table
+
     notifications = rule_set.notifications
     if notifications is None:
         return
@@ -157,6 +160,8 @@ def load_inventory(
     """The inventory to count. One branch per source: a file, or a workspace's notifications
     replayed to the end of ``as_of`` (all of them without a date). A file's rows are checked
     against the parties of ``rule_set``, so an error names the line."""
+    from treatyledger.files import read_inventory
+
     if inventory is not None and workspace is not None:
         raise CommandLineError("give either --inventory or --workspace, not both")
     if inventory is not None:
@@ -187,50 +192,76 @@ def count_command(
     ),
 ) -> None:
     """Count an inventory under a rule set: totals per party and category, with limits."""
+    from treatyledger.files import load_catalog
+    from treatyledger.rules import count
+
     as_of_date = parse_date(as_of, "--as-of")
     catalog = load_catalog(catalog_file)
     rule_set = load_checked_rule_set(rules_for(rules, workspace))
-    if inventory is not None and workspace is None:
-        # a file is read straight into the counting table (no Item per row: issue 19)
-        from treatyledger.files.inventory_table import read_inventory_table
-
-        force: Inventory | InventoryTable = read_inventory_table(
-            inventory, catalog, rule_set.treaty.parties
-        )
-    else:
-        force = load_inventory(inventory, catalog, workspace, as_of_date, rule_set)
+    force = _force(inventory, workspace, catalog, as_of_date, rule_set)
     view = workspace_regime(workspace, rule_set) if workspace is not None else None
     counted = view.applied if view is not None else rule_set  # limits end with the treaty
     result = count(force, counted, catalog, as_of=as_of_date)
     day = as_of_date or (view.today if view is not None else None)
     gaps = view.not_provided(list(result.parties), day) if view and day else {}
     if output is OutputFormat.JSON:
-        data = result.to_json_dict()
-        # what the regime changes is said; a count it changes nothing in reads like a file's
-        # (without --as-of the count is of the treaty's final limits: only gaps are said)
-        summary = view.summary(day) if view is not None and day is not None else None
-        if summary is not None and (gaps or (as_of_date and _regime_says(summary))):
-            data["regime"] = summary.model_dump(mode="json")
-        for party, gap in gaps.items():  # never re-show old figures as current
-            data["parties"][party] = {
-                "categories": {},
-                "provided": False,
-                **gap.model_dump(mode="json", include=GAP_FIELDS),
-            }
-        typer.echo(json.dumps(data, indent=2))
+        typer.echo(json.dumps(_count_json(result, view, day, as_of_date, gaps), indent=2))
     else:
         console.print(count_table(result, counted, gaps))
         reason = view.summary(as_of_date).no_limit_reason if view and as_of_date else None
         if reason:
             console.print(f"no limit in force: {reason}", highlight=False, markup=False)
         print_count_notes(result)
+    if fail_over_limit:
+        _fail_over_limit(result)
+
+
+def _force(
+    inventory: Path | None,
+    workspace: Path | None,
+    catalog: Catalog,
+    as_of: date | None,
+    rule_set: RuleSet,
+) -> Inventory | InventoryTable:
+    if inventory is not None and workspace is None:
+        # a file is read straight into the counting table (no Item per row: issue 19)
+        from treatyledger.files.inventory_table import read_inventory_table
+
+        return read_inventory_table(inventory, catalog, rule_set.treaty.parties)
+    return load_inventory(inventory, catalog, workspace, as_of, rule_set)
+
+
+def _count_json(
+    result: CountResult,
+    view: RegimeView | None,
+    day: date | None,
+    as_of: date | None,
+    gaps: Mapping[str, DataState],
+) -> dict[str, Any]:
+    data = result.to_json_dict()
+    # what the regime changes is said; a count it changes nothing in reads like a file's
+    # (without --as-of the count is of the treaty's final limits: only gaps are said)
+    summary = view.summary(day) if view is not None and day is not None else None
+    if summary is not None and (gaps or (as_of and _regime_says(summary))):
+        data["regime"] = summary.model_dump(mode="json")
+    for party, gap in gaps.items():  # never re-show old figures as current
+        data["parties"][party] = {
+            "categories": {},
+            "provided": False,
+            **gap.model_dump(mode="json", include=GAP_FIELDS),
+        }
+    return data
+
+
+def _fail_over_limit(result: CountResult) -> None:
+    """``--fail-over-limit``: exit 3, naming each total over its limit."""
     over = [
         f"{party} {category_id} {category.total:,} > {category.limit:,}"
         for party, party_count in result.parties.items()
         for category_id, category in party_count.categories.items()
         if category.within_limit is False and category.limit is not None
     ]
-    if fail_over_limit and over:
+    if over:
         err_console.print(f"over the limit: {'; '.join(over)}", highlight=False, markup=False)
         raise typer.Exit(ExitCode.REJECTED)
 
@@ -289,6 +320,8 @@ def count_table(
 ) -> Table:
     """A Rich table of a count: one row per party and category (one row "not provided" for
     a party whose figures do not stand)."""
+    from rich.table import Table
+
     when = f" as of {result.as_of}" if result.as_of else ""
     table = Table("party", "category", "total", "limit", "status", title=f"{rule_set.id}{when}")
     for party, party_count in result.parties.items():
@@ -324,6 +357,11 @@ def explain_command(
 ) -> None:
     """Every row that counts toward a category (its clause, facility, type and treaty status
     with the definition that gave it), then every row of its kinds left out, and why."""
+    from rich.table import Table
+
+    from treatyledger.files import load_catalog
+    from treatyledger.rules import explain
+
     catalog = load_catalog(catalog_file)
     rule_set = load_checked_rule_set(rules_for(rules, workspace))
     rule_set.category(category)  # an unknown category is an error before any work

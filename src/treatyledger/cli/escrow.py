@@ -13,49 +13,39 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import secrets
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.markup import escape
 
 from treatyledger.cli.app import app, console, err_console
+from treatyledger.cli.escrow_files import (
+    MAX_LARGE_FILE,
+    _categories,
+    _disclosures,
+    _document,
+    _openings_in,
+    _parse_plan,
+    _parse_total,
+    _write_private,
+)
 from treatyledger.cli.options import (
     CommandLineError,
     OutputFormat,
     format_option,
     invalid,
     print_json,
+    progress_bar,
     workspace_option,
 )
 from treatyledger.errors import ExitCode
-from treatyledger.escrow.accounting import account_between
-from treatyledger.escrow.categories import Category
-from treatyledger.escrow.commitment import (
-    Commitment,
-    OpenableTree,
-    Opening,
-    commit,
-    opening_values,
-    parse_commitment,
-    parse_opening,
-    parse_secret,
-    verify_opening,
-)
-from treatyledger.escrow.errors import EscrowError, InvalidOpeningError, MalformedEscrowDocument
-from treatyledger.escrow.published import (
-    LOG_ENTRY_FORMAT,
-    LogEntryError,
-    commitment_payload,
-    parse_log_entry_document,
-    read_logged_commitment,
-)
-from treatyledger.escrow.schedule import Disclosure, DisclosurePlan, verify_schedule
-from treatyledger.escrow.totals import TotalProof, prove_total, verify_total
-from treatyledger.files import load_catalog, read_inventory
-from treatyledger.tlog.verifier import VerifierKey
+
+if TYPE_CHECKING:
+    from treatyledger.escrow.commitment import Commitment, OpenableTree, Opening
+    from treatyledger.escrow.schedule import DisclosurePlan
+    from treatyledger.escrow.totals import TotalProof
+    from treatyledger.tlog.verifier import VerifierKey
+
 
 escrow_app = typer.Typer(
     help="Commit to a declaration without revealing it; open items and totals verifiably.",
@@ -65,59 +55,14 @@ app.add_typer(escrow_app, name="escrow")
 
 INVALID = ExitCode.INVALID
 FORMAT = format_option()
-MAX_SMALL_FILE = 1 << 20  # commitments, openings, plans, category files
-MAX_LARGE_FILE = 1 << 30  # secrets and total proofs grow with the inventory
+#: escrow.published.LOG_ENTRY_FORMAT, named here so that --help imports no escrow (tested equal)
+LOG_ENTRY_FORMAT = "treatyledger-escrow-log-entry/v1"
 COMMITMENT_FILE = "commitment.json"
 SECRET_FILE = "secret.json"
 
 
-def _read_json(path: Path, limit: int) -> Any:
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(limit + 1)
-    except OSError as exc:
-        raise MalformedEscrowDocument(f"{path}: cannot read: {exc.strerror}") from None
-    if len(data) > limit:
-        raise MalformedEscrowDocument(f"{path}: more than {limit} bytes")
-    try:
-        return json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise MalformedEscrowDocument(f"{path}: not UTF-8 JSON: {exc}") from None
-
-
-def _document(path: Path, parse: Any, limit: int = MAX_SMALL_FILE) -> Any:
-    data = _read_json(path, limit)
-    try:
-        return parse(data)
-    except MalformedEscrowDocument as exc:
-        raise MalformedEscrowDocument(f"{path}: {exc}") from None
-
-
 def _print_json(data: Any) -> None:
     print(json.dumps(data, indent=2, sort_keys=True))
-
-
-def _categories(path: Path | None) -> list[Category]:
-    if path is None:
-        return []
-    data = _read_json(path, MAX_SMALL_FILE)
-    if isinstance(data, dict):
-        data = data.get("categories")
-    if not isinstance(data, list):
-        raise MalformedEscrowDocument(f"{path}: expected a list of categories")
-    try:
-        return [Category.model_validate(entry) for entry in data]
-    except ValueError as exc:
-        raise MalformedEscrowDocument(f"{path}: {exc}") from None
-
-
-def _write_private(path: Path, text: str) -> None:
-    # Created 0600 from the start (O_EXCL), so the salts are never readable by others.
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
 
 
 @escrow_app.command("commit")
@@ -133,6 +78,12 @@ def commit_command(
     ),
 ) -> None:
     """Commit to an inventory: public commitment.json, private secret.json (mode 0600)."""
+    import secrets
+
+    from treatyledger.escrow.commitment import commit
+    from treatyledger.escrow.errors import EscrowError
+    from treatyledger.files import load_catalog, read_inventory
+
     if out.exists() and not out.is_dir():
         raise CommandLineError(f"--out {out}: a file exists there; expected a directory")
     cats = _categories(categories)
@@ -144,13 +95,15 @@ def commit_command(
             )
         party = inv.parties[0]
     inv = inv.for_party(party)
-    secret = commit(
-        inv,
-        party=party,
-        exchange=exchange or inventory.stem,
-        categories=cats,
-        random_bytes=secrets.token_bytes,
-    )
+    with progress_bar() as progress:
+        progress.add_task("escrow commit", total=None)
+        secret = commit(
+            inv,
+            party=party,
+            exchange=exchange or inventory.stem,
+            categories=cats,
+            random_bytes=secrets.token_bytes,
+        )
     out.mkdir(parents=True, exist_ok=True)
     public_path, secret_path = out / COMMITMENT_FILE, out / SECRET_FILE
     for path in (public_path, secret_path):
@@ -172,6 +125,8 @@ def commit_command(
 
 
 def _tree(secret: Path) -> OpenableTree:
+    from treatyledger.escrow.commitment import OpenableTree, parse_secret
+
     return OpenableTree.from_secret(_document(secret, parse_secret, MAX_LARGE_FILE))
 
 
@@ -190,6 +145,8 @@ def prove_total_command(
     category: str = typer.Option(..., "--category", help="name of the category"),
 ) -> None:
     """Print a total proof: the openings of every item that counts in the category (JSON)."""
+    from treatyledger.escrow.totals import prove_total
+
     _print_json(prove_total(_tree(secret), category).public())
 
 
@@ -207,6 +164,14 @@ def _commitment_from(
     output: OutputFormat = OutputFormat.TABLE,
 ) -> Commitment:
     """The commitment of a file, or of a log entry document verified against the log key."""
+    from treatyledger.escrow.commitment import parse_commitment
+    from treatyledger.escrow.errors import MalformedEscrowDocument
+    from treatyledger.escrow.published import (
+        LogEntryError,
+        parse_log_entry_document,
+        read_logged_commitment,
+    )
+
     if (commitment is None) == (log_entry is None):
         raise MalformedEscrowDocument(f"give exactly one of {names[0]} and {names[1]}")
     if commitment is not None:
@@ -254,6 +219,13 @@ def verify_opening_command(
 ) -> None:
     """Check one opening against the commitment, given as a file or as a log entry whose
     inclusion in the party's log is verified first (exit 0 valid, 1 invalid, 2 malformed)."""
+    from treatyledger.escrow.commitment import (
+        opening_values,
+        parse_opening,
+        verify_opening,
+    )
+    from treatyledger.escrow.errors import InvalidOpeningError
+
     o: Opening = _document(opening, parse_opening)
     c = _commitment_from(commitment, log_entry, vkey, ("--commitment", "--log-entry"), output)
     try:
@@ -285,13 +257,6 @@ def verify_opening_command(
     )
 
 
-def _parse_total(data: Any) -> TotalProof:
-    try:
-        return TotalProof.model_validate(data)
-    except ValueError as exc:
-        raise MalformedEscrowDocument(f"total proof: {exc}") from None
-
-
 @escrow_app.command("verify-total")
 def verify_total_command(
     commitment: Path = typer.Option(..., "--commitment", help="the published commitment"),
@@ -300,6 +265,10 @@ def verify_total_command(
 ) -> None:
     """Check that the published total of a category is the sum of the opened items and that
     every other committed item counts 0 in it (exit 0 valid, 1 invalid, 2 malformed)."""
+    from treatyledger.escrow.commitment import parse_commitment
+    from treatyledger.escrow.errors import EscrowError, InvalidOpeningError, MalformedEscrowDocument
+    from treatyledger.escrow.totals import verify_total
+
     c: Commitment = _document(commitment, parse_commitment)
     p: TotalProof = _document(proof, _parse_total, MAX_LARGE_FILE)
     try:
@@ -330,18 +299,6 @@ def verify_total_command(
     )
 
 
-def _openings_in(path: Path) -> list[Opening]:
-    """Openings from a file holding one opening, a list of them, or a total proof."""
-    data = _read_json(path, MAX_LARGE_FILE)
-    if isinstance(data, dict) and "openings" in data:
-        return list(_document(path, _parse_total, MAX_LARGE_FILE).openings)
-    entries = data if isinstance(data, list) else [data]
-    try:
-        return [parse_opening(entry) for entry in entries]
-    except MalformedEscrowDocument as exc:
-        raise MalformedEscrowDocument(f"{path}: {exc}") from None
-
-
 @escrow_app.command("account")
 def account_command(
     opening: list[Path] = typer.Option(
@@ -362,6 +319,11 @@ def account_command(
 ) -> None:
     """Report items opened from the earlier exchange that vanished from the later one
     (exit 1 if any did). Commitments come from files or from the party's log."""
+    from rich.markup import escape
+
+    from treatyledger.escrow.accounting import account_between
+    from treatyledger.escrow.errors import InvalidOpeningError, MalformedEscrowDocument
+
     first = _commitment_from(earlier, earlier_entry, vkey, ("--earlier", "--earlier-entry"), output)
     second = _commitment_from(later, later_entry, vkey, ("--later", "--later-entry"), output)
     mine: dict[str, list[Opening]] = {first.root: [], second.root: []}
@@ -410,32 +372,6 @@ def account_command(
         raise typer.Exit(INVALID)
 
 
-def _parse_plan(data: Any) -> DisclosurePlan:
-    try:
-        return DisclosurePlan.model_validate(data)
-    except ValueError as exc:
-        raise MalformedEscrowDocument(f"plan: {exc}") from None
-
-
-def _disclosures(path: Path) -> list[Disclosure]:
-    data = _read_json(path, MAX_LARGE_FILE)
-    if not isinstance(data, list):
-        raise MalformedEscrowDocument(f"{path}: expected a list of {{published, opening}}")
-    result = []
-    for n, entry in enumerate(data):
-        if not isinstance(entry, dict) or set(entry) != {"published", "opening"}:
-            raise MalformedEscrowDocument(f"{path}: entry {n}: expected {{published, opening}}")
-        try:
-            published = dt.date.fromisoformat(str(entry["published"]))
-        except ValueError:
-            raise MalformedEscrowDocument(f"{path}: entry {n}: published is not a date") from None
-        try:
-            result.append(Disclosure(published, parse_opening(entry["opening"])))
-        except MalformedEscrowDocument as exc:
-            raise MalformedEscrowDocument(f"{path}: entry {n}: {exc}") from None
-    return result
-
-
 @escrow_app.command("verify-schedule")
 def verify_schedule_command(
     commitment: Path = typer.Option(..., "--commitment", help="the published commitment"),
@@ -448,6 +384,12 @@ def verify_schedule_command(
 ) -> None:
     """Check published openings against the plan (exit 1 if any is late, missing or
     invalid)."""
+    from rich.markup import escape
+
+    from treatyledger.escrow.commitment import parse_commitment
+    from treatyledger.escrow.errors import EscrowError, MalformedEscrowDocument
+    from treatyledger.escrow.schedule import verify_schedule
+
     try:
         when = dt.date.fromisoformat(as_of)
     except ValueError:
@@ -497,6 +439,9 @@ def publish_command(
     """Sign the commitment as an escrow_commitment notification and submit it to the party's
     ledger and log; print its sequence and leaf index."""
     # The store is imported here so that the offline verifiers stay light to start.
+    from treatyledger.escrow.commitment import parse_commitment
+    from treatyledger.escrow.errors import EscrowError
+    from treatyledger.escrow.published import commitment_payload
     from treatyledger.ledger import sign
     from treatyledger.ledger.signing import leaf_bytes
     from treatyledger.model.notifications import NotificationKind, parse_notification

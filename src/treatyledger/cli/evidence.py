@@ -23,7 +23,6 @@ from treatyledger.cli.log import (
 from treatyledger.cli.log import _workspace as open_workspace
 from treatyledger.cli.options import CommandLineError, OutputFormat
 from treatyledger.errors import TreatyLedgerError, VerificationFailure
-from treatyledger.tlog.verifier import MAX_BUNDLE_BYTES, VerificationError, parse_policy
 
 evidence_app = typer.Typer(
     help="Offline evidence: bundles of notifications with their proofs, checkpoint and policy.",
@@ -78,6 +77,7 @@ def bundle_command(
         inspection_records,
     )
     from treatyledger.tlog.bundle import build_bundle, bundle_json
+    from treatyledger.tlog.verifier import VerificationError, parse_policy
 
     openings = [_opening_attachment(text) for text in opening]
     with open_workspace(workspace, db) as (ws, _origin):
@@ -127,7 +127,12 @@ def verify_command(
 ) -> None:
     """Verify a bundle as the standalone verifier does, then each attached opening against
     the commitment its logged notification publishes (exit 0 valid, 1 invalid, 2 malformed)."""
-    from treatyledger.tlog.verifier import verify_bundle
+    from treatyledger.tlog.verifier import (
+        MAX_BUNDLE_BYTES,
+        VerificationError,
+        parse_policy,
+        verify_bundle,
+    )
 
     raw = bundle.read_bytes() if bundle.stat().st_size <= MAX_BUNDLE_BYTES else b""
     if not raw:

@@ -3,45 +3,22 @@
 
 from __future__ import annotations
 
-import getpass
 import json
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import typer
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from rich.table import Table
 
 from treatyledger.cli.app import app, console
 from treatyledger.cli.options import CommandLineError, OutputFormat, workspace_option
-from treatyledger.files import load_catalog, load_rule_set
-from treatyledger.files.inspection import (
-    append_inspection_record,
-    read_inspection_records,
-    read_notifications,
-    read_selection,
-)
-from treatyledger.inspect import simulation, statistics
-from treatyledger.inspect.exhibitions import exhibition_of, exhibition_types
-from treatyledger.inspect.findings import (
-    ComplianceIssue,
-    InspectionRecord,
-    declared_state,
-    reconcile,
-)
-from treatyledger.inspect.randomness import evaluate_round
-from treatyledger.inspect.selection import check_quota, select_inspection, verify_selection
-from treatyledger.ledger.policy import policy_from_rule_set
-from treatyledger.ledger.signing import public_key_from_base64, verify
-from treatyledger.model.notifications import Notification
-from treatyledger.rules import InspectionType, RuleSet
-from treatyledger.store.inspection_store import list_inspections, list_issues, record_inspection
-from treatyledger.store.ledger_reads import notifications_in_acceptance_order
-from treatyledger.store.policy import workspace_policy
-from treatyledger.store.workspace import Workspace
+
+if TYPE_CHECKING:
+    from treatyledger.inspect import simulation
+    from treatyledger.inspect.findings import ComplianceIssue, InspectionRecord
+    from treatyledger.model.notifications import Notification
+    from treatyledger.rules import InspectionType, RuleSet
 
 
 class Strategy(StrEnum):
@@ -82,6 +59,10 @@ def _verified(
 ) -> list[Notification]:
     """The notifications, once each carries a valid signature by a given key of its party
     (files come from anywhere; a workspace verified its notifications on acceptance)."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    from treatyledger.ledger.signing import public_key_from_base64, verify
+
     keys: dict[str, list[Ed25519PublicKey]] = {}
     for entry in party_keys or []:
         party, separator, text = entry.partition("=")
@@ -111,6 +92,10 @@ def _notifications(
     files: list[Path] | None, workspace: Path | None, party_keys: list[str] | None
 ) -> list[Notification]:
     """Notifications in recorded order, from files or from a workspace's ledger."""
+    from treatyledger.files.inspection import read_notifications
+    from treatyledger.store.ledger_reads import notifications_in_acceptance_order
+    from treatyledger.store.workspace import Workspace
+
     if bool(files) == (workspace is not None):
         raise CommandLineError("give either --notifications files or --workspace")
     if files:
@@ -125,6 +110,8 @@ def _print_json(value: Any) -> None:
 
 
 def _print_mapping(title: str, values: dict[str, Any]) -> None:
+    from rich.table import Table
+
     table = Table("quantity", "value", title=title)
     for key, value in values.items():
         table.add_row(key, f"{value:.6f}" if isinstance(value, float) else str(value))
@@ -145,6 +132,8 @@ def odds(
     output: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Exact hypergeometric detection probability, or the smallest sample for a goal."""
+    from treatyledger.inspect import statistics
+
     if (sample is None) == (goal is None):
         raise CommandLineError("give exactly one of --sample and --goal")
     result: dict[str, Any] = {"population": population, "noncompliant": noncompliant}
@@ -201,6 +190,10 @@ def _conducted(
 ) -> list[tuple[str, date]]:
     """(inspection type, date) of the inspections already conducted: from a findings file,
     and those recorded in the workspace."""
+    from treatyledger.files.inspection import read_inspection_records
+    from treatyledger.store.inspection_store import list_inspections
+    from treatyledger.store.workspace import Workspace
+
     records = read_inspection_records(conducted) if conducted is not None else []
     if workspace is not None:
         with Workspace.open(workspace) as opened:
@@ -232,6 +225,13 @@ def select(
     output: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Draw (or, with --verify, check) the site and items from the round's joint seed."""
+    from treatyledger.files import load_catalog, load_rule_set
+    from treatyledger.files.inspection import read_selection
+    from treatyledger.inspect.findings import declared_state
+    from treatyledger.inspect.randomness import evaluate_round
+    from treatyledger.inspect.selection import check_quota, select_inspection, verify_selection
+    from treatyledger.ledger.policy import policy_from_rule_set
+
     rule_set = load_rule_set(rules)
     kind = _inspection_type(rule_set, inspection_type)
     moment = _moment(at)
@@ -264,6 +264,8 @@ def select(
 
 
 def _local_user() -> str:
+    import getpass
+
     try:
         return f"cli:{getpass.getuser()}"
     except (OSError, KeyError):  # no login name in this environment
@@ -287,6 +289,10 @@ def record(
     rules: str = RULES_OPTION,
 ) -> None:
     """Validate inspection records and store them in a workspace (or a findings file)."""
+    from treatyledger.files import load_rule_set
+    from treatyledger.files.inspection import append_inspection_record, read_inspection_records
+    from treatyledger.inspect.exhibitions import exhibition_of
+
     if (findings is None) == (workspace is None):
         raise CommandLineError("give either --findings FILE or --workspace")
     rule_set = load_rule_set(rules)
@@ -310,6 +316,11 @@ def record(
 def _record_into_workspace(
     path: Path, entries: list[InspectionRecord], rule_set: RuleSet, by: str
 ) -> None:
+    from treatyledger.inspect.exhibitions import exhibition_types
+    from treatyledger.store.inspection_store import record_inspection
+    from treatyledger.store.policy import workspace_policy
+    from treatyledger.store.workspace import Workspace
+
     types = [t.id for t in rule_set.inspections.types] if rule_set.inspections else []
     types += exhibition_types(rule_set.inspections)
     with Workspace.open(path) as opened:
@@ -351,6 +362,15 @@ def issues(
 ) -> None:
     """List compliance issues: those recorded in a workspace, or those of a findings file
     reconciled with notification files (each finding with the declared state at its time)."""
+    from rich.table import Table
+
+    from treatyledger.files import load_catalog, load_rule_set
+    from treatyledger.files.inspection import read_inspection_records, read_notifications
+    from treatyledger.inspect.findings import declared_state, reconcile
+    from treatyledger.ledger.policy import policy_from_rule_set
+    from treatyledger.store.inspection_store import list_issues
+    from treatyledger.store.workspace import Workspace
+
     if workspace is not None:
         if notifications or findings is not None:
             raise CommandLineError(
@@ -414,6 +434,8 @@ def _integers(text: str, option: str) -> list[int]:
 def _scenario(
     strategy: Strategy, sites: list[int], size: int, quota: int, examine: int, revisits: bool
 ) -> simulation.Scenario:
+    from treatyledger.inspect import simulation
+
     if strategy is Strategy.EXTRA_RVS:
         return simulation.extra_rvs_scenario(
             sites, size, quota, missiles_examined=examine, with_replacement=revisits
@@ -451,6 +473,11 @@ def simulate(
     output: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Monte Carlo of treaty years against a cheating strategy, with the exact answer beside."""
+    import numpy as np
+    from rich.table import Table
+
+    from treatyledger.inspect import simulation
+
     site_items = _integers(sites, "--sites")
     sizes = _integers(cheating, "--cheating")
     rng = np.random.default_rng(seed)

@@ -7,25 +7,20 @@ so both hold the same events."""
 
 from __future__ import annotations
 
-import getpass
 import json
+from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.table import Table
 
 from treatyledger.cli.app import app, console
 from treatyledger.cli.options import CommandLineError, OutputFormat, workspace_option
-from treatyledger.files import load_rule_set
-from treatyledger.inspect.consultation import (
-    ComplianceIssueRecord,
-    IssueAction,
-    IssueError,
-    IssueStatus,
-    other_party,
-)
-from treatyledger.store.issue_store import add_event, issue_records, raise_issue
-from treatyledger.store.workspace import Workspace
+
+if TYPE_CHECKING:
+    from treatyledger.inspect.consultation import ComplianceIssueRecord, IssueAction
+    from treatyledger.store.workspace import Workspace
+
 
 issue_app = typer.Typer(
     help="Compliance issues: list, raise, answer, resolve (the Commission workflow), sync.",
@@ -37,6 +32,8 @@ FORMAT = typer.Option(OutputFormat.TABLE, "--format", help="Output format.")
 
 
 def _user() -> str:
+    import getpass
+
     try:
         return f"cli:{getpass.getuser()}"
     except (OSError, KeyError):  # no login name in this environment
@@ -48,6 +45,8 @@ TEXT = typer.Option("", "--text", help="What the party says (at most 4,000 chara
 
 
 def _show(issues: list[ComplianceIssueRecord], output: OutputFormat, title: str) -> None:
+    from rich.table import Table
+
     if output is OutputFormat.JSON:
         print(json.dumps([i.model_dump(mode="json") for i in issues], indent=2))
         return
@@ -69,6 +68,9 @@ def _show(issues: list[ComplianceIssueRecord], output: OutputFormat, title: str)
 
 
 def _other(opened: Workspace) -> str:
+    from treatyledger.files import load_rule_set
+    from treatyledger.inspect.consultation import IssueError, other_party
+
     parties = sorted(load_rule_set(opened.rules).treaty.parties)
     try:
         return other_party(parties, opened.party)
@@ -76,14 +78,28 @@ def _other(opened: Workspace) -> str:
         raise CommandLineError(str(exc)) from None
 
 
+class StatusFilter(StrEnum):
+    """inspect.consultation.IssueStatus, named here so that --help imports no inspect model
+    (tested equal)."""
+
+    OPEN = "open"
+    ANSWERED = "answered"
+    RESOLVED = "resolved"
+
+
 @issue_app.command("list")
 def list_command(
     workspace: Path = workspace_option(),
     party: str | None = typer.Option(None, "--party", help="Only issues about this party."),
-    status: IssueStatus | None = typer.Option(None, "--status", help="Only issues in this status."),
+    status: StatusFilter | None = typer.Option(
+        None, "--status", help="Only issues in this status."
+    ),
     output: OutputFormat = FORMAT,
 ) -> None:
     """The compliance issues the workspace holds, with status, party and who raised them."""
+    from treatyledger.store.issue_store import issue_records
+    from treatyledger.store.workspace import Workspace
+
     with Workspace.open(workspace) as opened:
         found = issue_records(opened.engine, party=party, status=status.value if status else None)
     _show(found, output, f"Compliance issues ({len(found)})")
@@ -100,6 +116,9 @@ def raise_command(
     output: OutputFormat = FORMAT,
 ) -> None:
     """Raise an issue about the other party of the treaty."""
+    from treatyledger.store.issue_store import raise_issue
+    from treatyledger.store.workspace import Workspace
+
     with Workspace.open(workspace) as opened:
         issue = raise_issue(
             opened.engine,
@@ -116,6 +135,9 @@ def raise_command(
 
 
 def _event(workspace: Path, issue_id: str, action: IssueAction, text: str, by: str) -> None:
+    from treatyledger.store.issue_store import add_event
+    from treatyledger.store.workspace import Workspace
+
     with Workspace.open(workspace) as opened:
         issue = add_event(
             opened.engine,
@@ -137,6 +159,8 @@ def answer_command(
     by: str = BY,
 ) -> None:
     """Answer an issue about the workspace's party."""
+    from treatyledger.inspect.consultation import IssueAction
+
     _event(workspace, issue_id, IssueAction.ANSWER, text, by)
 
 
@@ -148,6 +172,8 @@ def resolve_command(
     by: str = BY,
 ) -> None:
     """Resolve an issue the workspace's party raised (satisfied, or withdrawn)."""
+    from treatyledger.inspect.consultation import IssueAction
+
     _event(workspace, issue_id, IssueAction.RESOLVE, text, by)
 
 
@@ -162,6 +188,7 @@ def sync_command(
     """Take the other party's node's issues and events into the workspace."""
     from treatyledger.node.issue_sync import sync_issues
     from treatyledger.node.peer_client import PeerClient
+    from treatyledger.store.workspace import Workspace
 
     token = token_file.read_text().strip()
     with Workspace.open(workspace) as opened, PeerClient(peer, token) as client:

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
-from rich.markup import escape
 
 from treatyledger.cli.app import app, console, err_console
 from treatyledger.cli.options import (
@@ -27,20 +26,10 @@ from treatyledger.cli.options import (
     workspace_option,
 )
 from treatyledger.errors import ExitCode, InputError
-from treatyledger.tlog.verifier import (
-    RFC6962,
-    NoteError,
-    ProofError,
-    VerificationError,
-    VerifierKey,
-    decode_hash,
-    parse_vkey,
-    verify_checkpoint,
-    verify_consistency,
-    verify_evidence,
-    verify_inclusion,
-    verify_tlog_proof,
-)
+
+if TYPE_CHECKING:
+    from treatyledger.tlog.verifier import VerifierKey
+
 
 if TYPE_CHECKING:
     from treatyledger.store.workspace import Workspace
@@ -69,6 +58,8 @@ class MalformedInputError(InputError):
 
 
 def _hash(text: str, what: str) -> bytes:
+    from treatyledger.tlog.verifier import ProofError, decode_hash
+
     try:
         return decode_hash(text, what=what)
     except ProofError as exc:
@@ -97,6 +88,8 @@ def _read_text(path: Path) -> str:
 
 def _vkey(text: str) -> VerifierKey:
     """A vkey given inline or as the path of a file holding one."""
+    from treatyledger.tlog.verifier import NoteError, parse_vkey
+
     candidate = Path(text)
     if "+" not in text or candidate.is_file():
         text = _read_text(candidate).strip()
@@ -169,6 +162,8 @@ def verify_inclusion_command(
     output: OutputFormat = FORMAT,
 ) -> None:
     """Check that a leaf is in a tree (RFC 9162 2.1.3.2)."""
+    from treatyledger.tlog.verifier import RFC6962, ProofError, verify_inclusion
+
     stored = _proof_file(file, INCLUSION_KEYS)
     index = _int(_given(stored, "index", "--index", index), "--index")
     size = _int(_given(stored, "size", "--size", size), "--size")
@@ -206,6 +201,8 @@ def verify_consistency_command(
     output: OutputFormat = FORMAT,
 ) -> None:
     """Check that one tree is a prefix of another (RFC 9162 2.1.4.2)."""
+    from treatyledger.tlog.verifier import RFC6962, ProofError, verify_consistency
+
     stored = _proof_file(file, CONSISTENCY_KEYS)
     old = _int(_given(stored, "old_size", "--old-size", old_size), "--old-size")
     new = _int(_given(stored, "new_size", "--new-size", new_size), "--new-size")
@@ -236,6 +233,8 @@ def verify_checkpoint_command(
     output: OutputFormat = FORMAT,
 ) -> None:
     """Check a checkpoint's log signature and its cosignatures by the given witnesses."""
+    from treatyledger.tlog.verifier import VerificationError, verify_checkpoint
+
     note = _read_text(file)
     log_key = _vkey(vkey)
     witness_keys = [_vkey(w) for w in witness]
@@ -276,6 +275,8 @@ def verify_proof_command(
     output: OutputFormat = FORMAT,
 ) -> None:
     """Check that a leaf is in a log under a signed checkpoint (tlog-proof bundle)."""
+    from treatyledger.tlog.verifier import VerificationError, verify_tlog_proof
+
     bundle = _read_text(file)
     try:
         leaf = leaf_file.read_bytes()
@@ -308,6 +309,8 @@ def verify_evidence_command(
     output: OutputFormat = FORMAT,
 ) -> None:
     """Check offline that a log signed two checkpoints that cannot both be true."""
+    from treatyledger.tlog.verifier import VerificationError, verify_evidence
+
     try:
         data = json.loads(_read_text(file))
     except ValueError as exc:
@@ -457,6 +460,8 @@ def audit_command(
 ) -> None:
     """Recompute every tile and checkpoint root of the party's log from its stored leaves;
     exit 1 and list each discrepancy if any row was tampered with."""
+    from rich.markup import escape
+
     from treatyledger.store import tlog_store
 
     with _workspace(workspace, db) as (ws, origin):

@@ -15,6 +15,7 @@ from treatyledger.cli.options import (
     OutputFormat,
     db_option,
     format_option,
+    progress_bar,
     resolve_token,
     token_file_option,
     token_option,
@@ -158,7 +159,8 @@ def peer_sync(
     if (peer is None) == (tiles is None):
         raise CommandLineError("give either --peer URL --token-file F or --tiles URL|DIR")
     secret = resolve_token(token, token_file)
-    with Workspace.open(workspace, db_url=db) as ws:
+    with Workspace.open(workspace, db_url=db) as ws, progress_bar() as progress:
+        progress.add_task("peer sync", total=None)
         if tiles is not None:
             with TilesSource(tiles, secret) as source:
                 report = sync_from_tiles(ws, source, evidence_dir=evidence_dir)

@@ -127,14 +127,14 @@ def progress_bar(*, disable: bool = False) -> Any:
         TimeElapsedColumn,
     )
 
-    from treatyledger.cli.app import err_console
+    from treatyledger.cli.app import err_console, real_console
 
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        console=err_console,
+        console=real_console(err_console),
         transient=True,
         disable=disable,
     )

@@ -8,52 +8,49 @@ findings, the data state and regime summary the views carry, a notification cate
 from __future__ import annotations
 
 import json
-from typing import Literal
+from typing import Any, Literal
 
 import typer
-from pydantic import BaseModel
 
 from treatyledger.cli.app import console
 from treatyledger.cli.options import CommandLineError
 from treatyledger.cli.workspace import schema_app
-from treatyledger.inspect.consultation import ComplianceIssueRecord, IssueEvent
-from treatyledger.inspect.findings import InspectionRecord
-from treatyledger.inspect.procedure import (
-    ArrivalNotice,
-    Inspection,
-    ItemDesignation,
-    SiteDesignation,
-)
-from treatyledger.ledger.calendar_records import (
-    Calendar,
-    CalendarEntry,
-    DataState,
-    NotificationFinding,
-    RegimeSummary,
-)
-from treatyledger.rules.catalogue import NotificationCategory
-from treatyledger.rules.schema import Inspections
 
 Mode = Literal["validation", "serialization"]
 
-#: name -> (model, mode): requests are validated, records are read as the node answers them
-RECORDS: dict[str, tuple[type[BaseModel], Mode]] = {
-    "arrival-notice": (ArrivalNotice, "validation"),
-    "site-designation": (SiteDesignation, "validation"),
-    "item-designation": (ItemDesignation, "validation"),
-    "inspection-record": (InspectionRecord, "validation"),
-    "inspection": (Inspection, "serialization"),
-    "compliance-issue": (ComplianceIssueRecord, "serialization"),
-    "issue-event": (IssueEvent, "serialization"),
-    "inspection-rules": (Inspections, "validation"),
+#: name -> (module:model, mode): requests are validated, records are read as the node answers
+#: them. Named, not imported, so that start-up imports no model (docs/performance.md).
+RECORDS: dict[str, tuple[str, Mode]] = {
+    "arrival-notice": ("treatyledger.inspect.procedure:ArrivalNotice", "validation"),
+    "site-designation": ("treatyledger.inspect.procedure:SiteDesignation", "validation"),
+    "item-designation": ("treatyledger.inspect.procedure:ItemDesignation", "validation"),
+    "inspection-record": ("treatyledger.inspect.findings:InspectionRecord", "validation"),
+    "inspection": ("treatyledger.inspect.procedure:Inspection", "serialization"),
+    "compliance-issue": (
+        "treatyledger.inspect.consultation:ComplianceIssueRecord",
+        "serialization",
+    ),
+    "issue-event": ("treatyledger.inspect.consultation:IssueEvent", "serialization"),
+    "inspection-rules": ("treatyledger.rules.schema:Inspections", "validation"),
     # the regime (ledger.calendar, rules.catalogue)
-    "calendar": (Calendar, "serialization"),
-    "calendar-entry": (CalendarEntry, "serialization"),
-    "notification-finding": (NotificationFinding, "serialization"),
-    "data-state": (DataState, "serialization"),
-    "regime-summary": (RegimeSummary, "serialization"),
-    "notification-category": (NotificationCategory, "validation"),
+    "calendar": ("treatyledger.ledger.calendar_records:Calendar", "serialization"),
+    "calendar-entry": ("treatyledger.ledger.calendar_records:CalendarEntry", "serialization"),
+    "notification-finding": (
+        "treatyledger.ledger.calendar_records:NotificationFinding",
+        "serialization",
+    ),
+    "data-state": ("treatyledger.ledger.calendar_records:DataState", "serialization"),
+    "regime-summary": ("treatyledger.ledger.calendar_records:RegimeSummary", "serialization"),
+    "notification-category": ("treatyledger.rules.catalogue:NotificationCategory", "validation"),
 }
+
+
+def record_model(name: str) -> Any:
+    """The pydantic model a ``RECORDS`` entry names."""
+    import importlib
+
+    module, _, attribute = RECORDS[name][0].partition(":")
+    return getattr(importlib.import_module(module), attribute)
 
 
 @schema_app.command("record")
@@ -63,12 +60,12 @@ def schema_record_command(
     """The JSON Schema of an inspection or compliance-issue record."""
     if name not in RECORDS:
         raise CommandLineError(f"unknown record {name!r}: expected one of {', '.join(RECORDS)}")
-    model, mode = RECORDS[name]
+    model, mode = record_model(name), RECORDS[name][1]
     typer.echo(json.dumps(model.model_json_schema(mode=mode), indent=2))
 
 
 @schema_app.command("records")
 def schema_records_command() -> None:
     """The records whose JSON Schemas `schema record NAME` exports."""
-    for name, (model, _) in RECORDS.items():
-        console.print(f"{name}: {model.__name__}", highlight=False, markup=False)
+    for name, (where, _) in RECORDS.items():
+        console.print(f"{name}: {where.partition(':')[2]}", highlight=False, markup=False)

@@ -8,16 +8,17 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.table import Table
 
 from treatyledger.cli.app import app, console
 from treatyledger.cli.options import OutputFormat, parse_date, workspace_option
-from treatyledger.files import load_rule_set
-from treatyledger.ledger.calendar_records import Calendar, CalendarEntry
-from treatyledger.store.regime_view import workspace_calendar
-from treatyledger.store.workspace import Workspace
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from treatyledger.ledger.calendar_records import Calendar, CalendarEntry
 
 LISTED = ("overdue", "due", "late", "premature")
 
@@ -36,6 +37,10 @@ def calendar_command(
 ) -> None:
     """What each party owes under the rule set's notification catalogue: databases due,
     overdue, late or premature, and late or premature change notifications."""
+    from treatyledger.files import load_rule_set
+    from treatyledger.store.regime_view import workspace_calendar
+    from treatyledger.store.workspace import Workspace
+
     day = parse_date(as_of, "--as-of") or datetime.now(UTC).date()
     with Workspace.open(workspace) as ws:
         rule_set = load_rule_set(rules or ws.rules)
@@ -47,6 +52,8 @@ def calendar_command(
 
 
 def print_calendar(result: Calendar) -> None:
+    from rich.table import Table
+
     regime = result.regime
     state = regime.no_limit_reason or f"{regime.treaty} in force"
     console.print(
@@ -71,6 +78,8 @@ def print_calendar(result: Calendar) -> None:
 
 
 def _entries_table(status: str, entries: list[CalendarEntry]) -> Table:
+    from rich.table import Table
+
     table = Table("party", "obligation", "due", "received", "notification", "source", title=status)
     for entry in entries:
         ref = entry.notification

@@ -7,13 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
 from treatyledger.cli.app import console
 from treatyledger.cli.log import DB_OPTION, FORMAT, WORKSPACE, _signer, _workspace, log_app
 from treatyledger.cli.options import CommandLineError, OutputFormat, print_json, progress_bar
 from treatyledger.errors import ExitCode
-from treatyledger.tlog.verifier import VerificationError, parse_vkey
 
 witness_app = typer.Typer(
     help="Witnesses this log's checkpoints are pushed to (C2SP tlog-witness add-checkpoint).",
@@ -74,6 +72,7 @@ def witness_add_command(
 ) -> None:
     """Configure a witness; ``log witness push`` then sends it every new checkpoint."""
     from treatyledger.store.witness_store import add_witness
+    from treatyledger.tlog.verifier import VerificationError, parse_vkey
 
     try:
         keys = [parse_vkey(v) for v in vkey]
@@ -104,6 +103,8 @@ def witness_list_command(
     workspace: Path = WORKSPACE, db: str | None = DB_OPTION, output: OutputFormat = FORMAT
 ) -> None:
     """The configured witnesses, their keys and the last size each cosigned."""
+    from rich.table import Table
+
     from treatyledger.store.witness_store import list_witnesses
 
     with _workspace(workspace, db) as (ws, _origin):

@@ -15,52 +15,43 @@ Exit codes: 0 all accepted (or duplicate), 3 some notifications rejected, 1 a us
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
-from treatyledger.cli.app import app, console, err_console
+from treatyledger.cli.app import app, console, err_console, real_console
 from treatyledger.cli.options import (
     CommandLineError,
     OutputFormat,
     format_option,
     parse_date,
     print_json,
+    progress_bar,
     workspace_option,
 )
 from treatyledger.errors import ExitCode, InputFileError
-from treatyledger.files import load_catalog, load_rule_set, read_inventory
-from treatyledger.files.inventory import COLUMNS as INVENTORY_COLUMNS
-from treatyledger.files.inventory import inventory_rows, visible_row
-from treatyledger.ledger import sign, time_series
-from treatyledger.ledger.calendar_records import DataState
-from treatyledger.ledger.policy import DEFAULT_MAX_FUTURE
-from treatyledger.ledger.reconcile import reconcile
-from treatyledger.model.notifications import (
-    NotificationKind,
-    NotificationSchemaError,
-    notification_json_schema,
-    parse_notification,
-)
-from treatyledger.store.inventory_import import inventory_notifications
-from treatyledger.store.ledger_reads import load_records, notification_history, workspace_inventory
-from treatyledger.store.ledger_store import MAX_BATCH, Ack, LedgerStore, open_ledger
-from treatyledger.store.policy import workspace_policy
-from treatyledger.store.regime_view import RegimeView, regime_view
-from treatyledger.store.workspace import Workspace
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+    from treatyledger.ledger.calendar_records import DataState
+    from treatyledger.store.ledger_store import Ack, LedgerStore
+    from treatyledger.store.regime_view import RegimeView
+    from treatyledger.store.workspace import Workspace
 
 #: A notification line may carry a whole force's declaration; anything longer is refused.
 MAX_LINE_BYTES = 32 << 20
 DEFAULT_BATCH = 1_000
+# store.ledger_store.MAX_BATCH and ledger.policy.DEFAULT_MAX_FUTURE, named here so that
+# --help imports neither the store nor the ledger (tested equal)
+MAX_BATCH = 10_000
+DEFAULT_MAX_FUTURE_DAYS = 1
 #: Files larger than this get a progress bar.
 PROGRESS_BYTES = 256 << 10
 EXIT_REJECTED = ExitCode.REJECTED
@@ -75,7 +66,7 @@ class InventoryFormat(StrEnum):
 WORKSPACE = workspace_option()
 FORMAT = format_option()
 MAX_FUTURE_OPTION = typer.Option(
-    DEFAULT_MAX_FUTURE.days,
+    DEFAULT_MAX_FUTURE_DAYS,
     "--max-future-days",
     min=0,
     help="Refuse notifications dated more than this many days after now (0: no bound).",
@@ -108,6 +99,9 @@ def init_command(
     output: OutputFormat = FORMAT,
 ) -> None:
     """Create a workspace: config, migrated database, Ed25519 signing key (0600)."""
+    from treatyledger.files import load_rule_set
+    from treatyledger.store.workspace import Workspace
+
     load_rule_set(rules)  # an unknown rule set is an error before anything is created
     with Workspace.init(workspace, party, db_url=db, rules=rules) as ws:
         key_id = next(iter(ws.party_keys(party)))
@@ -207,6 +201,8 @@ class _Submitter:
         self.batch: list[tuple[int, Any]] = []
 
     def add(self, line_number: int, line: bytes) -> None:
+        from treatyledger.model.notifications import NotificationSchemaError
+
         try:
             data = json.loads(line)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -226,6 +222,9 @@ class _Submitter:
             self.flush()
 
     def _sign(self, data: dict[str, Any]) -> Any:
+        from treatyledger.ledger import sign
+        from treatyledger.model.notifications import parse_notification
+
         if "signature" in data:
             raise CommandLineError(
                 "the file holds signed notifications: use --signed to submit them as they are"
@@ -264,6 +263,11 @@ def notify_command(
     output: OutputFormat = FORMAT,
 ) -> None:
     """Sign (unless --signed) and submit notifications; report accepted, rejected, late."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from treatyledger.store.ledger_store import open_ledger
+    from treatyledger.store.workspace import Workspace
+
     if not file.is_file():
         raise InputFileError("no such file", path=str(file))
     with Workspace.open(workspace) as ws:
@@ -275,7 +279,7 @@ def notify_command(
             BarColumn(),
             TextColumn("{task.percentage:>3.0f}%"),
             TimeRemainingColumn(),
-            console=err_console,
+            console=real_console(err_console),
             transient=True,
             disable=not show,
         )
@@ -304,6 +308,13 @@ def import_inventory_command(
 ) -> None:
     """Declare an inventory file's items (generated stable UIDs where a row has none) and load
     deployed missiles into launchers, as signed notifications."""
+    from treatyledger.files import load_catalog, read_inventory
+    from treatyledger.ledger import sign
+    from treatyledger.model.notifications import parse_notification
+    from treatyledger.store.inventory_import import inventory_notifications
+    from treatyledger.store.ledger_store import open_ledger
+    from treatyledger.store.workspace import Workspace
+
     when = parse_date(as_of, "--as-of") or datetime.now(UTC).date()
     catalog = load_catalog(catalog_file)
     inventory = read_inventory(file, catalog)
@@ -317,10 +328,17 @@ def import_inventory_command(
             issued=datetime.now(UTC),
         )
         report = _Report()
-        signed = [sign(parse_notification(n), ws.signing_key) for n in notifications]
-        for start in range(0, len(signed), DEFAULT_BATCH):
-            for offset, ack in enumerate(store.submit(signed[start : start + DEFAULT_BATCH])):
-                report.add(start + offset + 1, ack)
+        with progress_bar() as progress:
+            task = progress.add_task("import-inventory", total=2 * len(notifications))
+            signed = []
+            for n in notifications:
+                signed.append(sign(parse_notification(n), ws.signing_key))
+                progress.advance(task)
+            for start in range(0, len(signed), DEFAULT_BATCH):
+                batch = signed[start : start + DEFAULT_BATCH]
+                for offset, ack in enumerate(store.submit(batch)):
+                    report.add(start + offset + 1, ack)
+                progress.advance(task, len(batch))
     report.print(output)
     if report.rejected:
         raise typer.Exit(EXIT_REJECTED)
@@ -338,6 +356,14 @@ def inventory_command(
 ) -> None:
     """The inventory replayed from the notifications as of a date, in the inventory file
     format (CSV or JSON, readable by `count --inventory`)."""
+    import csv
+
+    from rich.table import Table
+
+    from treatyledger.files.inventory import COLUMNS as INVENTORY_COLUMNS
+    from treatyledger.files.inventory import inventory_rows, visible_row
+    from treatyledger.store.ledger_reads import workspace_inventory
+
     inventory = workspace_inventory(workspace, parse_date(as_of, "--as-of"), party=party)
     rows = inventory_rows(inventory)
     if output is InventoryFormat.JSON:
@@ -386,6 +412,11 @@ def history_command(
     output: OutputFormat = typer.Option(OutputFormat.TABLE, "--format", help="Output format."),
 ) -> None:
     """Every notification that touched an item, in sequence order."""
+    from rich.table import Table
+
+    from treatyledger.store.ledger_reads import notification_history
+    from treatyledger.store.workspace import Workspace
+
     with Workspace.open(workspace) as ws:
         entries = notification_history(ws.engine, uid)
     if not entries:
@@ -437,6 +468,11 @@ def reconcile_command(
 ) -> None:
     """Compare a database notification with the replay of the notifications before it; list
     every discrepancy with the notifications involved. Exit 3 if any."""
+    from treatyledger.ledger.reconcile import reconcile
+    from treatyledger.store.ledger_reads import load_records
+    from treatyledger.store.policy import workspace_policy
+    from treatyledger.store.workspace import Workspace
+
     with Workspace.open(workspace) as ws:
         who = party or ws.party
         policy = workspace_policy(ws.engine, ws.rules)
@@ -476,6 +512,15 @@ def series_command(
     output: OutputFormat = typer.Option(OutputFormat.TABLE, "--format", help="Output format."),
 ) -> None:
     """Totals of every category at each date, replayed from the notifications in one pass."""
+    from rich.table import Table
+
+    from treatyledger.files import load_rule_set
+    from treatyledger.ledger import time_series
+    from treatyledger.store.ledger_reads import load_records
+    from treatyledger.store.policy import workspace_policy
+    from treatyledger.store.regime_view import regime_view
+    from treatyledger.store.workspace import Workspace
+
     with Workspace.open(workspace) as ws:
         rule_set = load_rule_set(rules or ws.rules)
         policy = workspace_policy(ws.engine, rule_set)
@@ -544,6 +589,8 @@ def schema_notification_command(
     kind: str = typer.Argument(..., help="Notification kind, e.g. declare, load, database."),
 ) -> None:
     """The JSON Schema of a notification of KIND."""
+    from treatyledger.model.notifications import NotificationKind, notification_json_schema
+
     if kind not in NotificationKind._value2member_map_:
         choices = ", ".join(k.value for k in NotificationKind)
         raise CommandLineError(f"unknown notification kind {kind!r}: expected one of {choices}")

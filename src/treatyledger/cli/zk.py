@@ -13,12 +13,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import secrets
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.markup import escape
 
 from treatyledger.cli.app import app, console, err_console
 from treatyledger.cli.options import (
@@ -29,20 +27,13 @@ from treatyledger.cli.options import (
     workspace_option,
 )
 from treatyledger.errors import ExitCode, InputError, TreatyLedgerError
-from treatyledger.files import load_catalog, load_rule_set
-from treatyledger.rules.schema import RuleSet
-from treatyledger.zk.findings import OpeningContradiction, contradictions
-from treatyledger.zk.limits import DEFAULT_BITS, LimitSecret, parse_secret, prove_limits
-from treatyledger.zk.verifier import (
-    Checkpoint,
-    LimitProof,
-    LimitProofError,
-    MalformedLimitProof,
-    parse_limit_proof,
-    parse_opening,
-    verify_limit_proof,
-    verify_opening,
-)
+
+if TYPE_CHECKING:
+    from treatyledger.rules.schema import RuleSet
+    from treatyledger.zk.findings import OpeningContradiction
+    from treatyledger.zk.limits import LimitSecret
+    from treatyledger.zk.verifier import Checkpoint, LimitProof
+
 
 zk_app = typer.Typer(
     help="Prove totals within their limits without revealing any base; open single bases.",
@@ -51,6 +42,8 @@ zk_app = typer.Typer(
 app.add_typer(zk_app, name="zk")
 
 INVALID = ExitCode.INVALID
+#: zk.limits.DEFAULT_BITS, named here so that --help imports no zk (tested equal)
+DEFAULT_BITS = 16
 MAX_DOCUMENT = 16 << 20  # a limit proof of 16 categories of 2,047 bases is about 5 MiB
 
 
@@ -59,6 +52,8 @@ class CannotVerify(InputError):
 
 
 def read_json(path: Path, limit: int = MAX_DOCUMENT) -> Any:
+    from treatyledger.zk.verifier import MalformedLimitProof
+
     try:
         with path.open("rb") as handle:
             data = handle.read(limit + 1)
@@ -73,6 +68,8 @@ def read_json(path: Path, limit: int = MAX_DOCUMENT) -> Any:
 
 
 def read_limit_proof(path: Path) -> LimitProof:
+    from treatyledger.zk.verifier import MalformedLimitProof, parse_limit_proof
+
     try:
         return parse_limit_proof(read_json(path))
     except MalformedLimitProof as exc:
@@ -82,6 +79,8 @@ def read_limit_proof(path: Path) -> LimitProof:
 def rule_set_limits(proof: LimitProof, rules: str | None) -> dict[str, int | None]:
     """The limits in force on the document's date under the verifier's rule set (the one the
     document names, unless ``rules`` gives another file for it)."""
+    from treatyledger.files import load_rule_set
+
     statement = proof.statement
     try:
         rule_set = load_rule_set(rules or statement.rule_set)
@@ -94,6 +93,8 @@ def rule_set_limits(proof: LimitProof, rules: str | None) -> dict[str, int | Non
 
 
 def _fail(reason: str) -> typer.Exit:
+    from rich.markup import escape
+
     err_console.print(f"[bold red]invalid:[/] {escape(reason)}", highlight=False, soft_wrap=True)
     return typer.Exit(INVALID)
 
@@ -123,6 +124,7 @@ def workspace_checkpoint(workspace: Path) -> Checkpoint:
     from treatyledger.store.workspace import Workspace
     from treatyledger.tlog.checkpoint import origin_for_party
     from treatyledger.tlog.verifier import parse_checkpoint
+    from treatyledger.zk.verifier import Checkpoint
 
     with Workspace.open(workspace) as ws:
         origin = origin_for_party(ws.party)
@@ -192,7 +194,11 @@ def prove_command(
     format: OutputFormat = typer.Option(OutputFormat.TABLE, "--format", help="Output format."),
 ) -> None:
     """Prove every total within its limit without revealing a base; refuse an excess."""
+    import secrets
+
     from treatyledger.cli.counting import load_inventory
+    from treatyledger.files import load_catalog, load_rule_set
+    from treatyledger.zk.limits import prove_limits
 
     date = parse_date(as_of, "--as-of") or dt.datetime.now(dt.UTC).date()
     secret_path = secret or out.with_name(out.name.removesuffix(".json") + ".secret.json")
@@ -239,6 +245,7 @@ def publish_proof(workspace: Path, proof: LimitProof) -> None:
     from treatyledger.store.workspace import Workspace
     from treatyledger.store.zk_store import builtin_limits, check_limit_proofs
     from treatyledger.zk.published import proof_payload
+    from treatyledger.zk.verifier import LimitProofError
 
     with Workspace.open(workspace) as ws:
         if ws.party != proof.statement.party:
@@ -265,6 +272,8 @@ def verify_command(
     format: OutputFormat = typer.Option(OutputFormat.TABLE, "--format", help="Output format."),
 ) -> None:
     """Check a limit proof offline: 0 valid, 1 invalid (with the reason), 2 malformed."""
+    from treatyledger.zk.verifier import LimitProofError, MalformedLimitProof, verify_limit_proof
+
     proof = read_limit_proof(proof_file)
     try:
         verify_limit_proof(proof, rule_set_limits(proof, rules))
@@ -283,6 +292,8 @@ def verify_command(
 
 
 def _secret(path: Path) -> LimitSecret:
+    from treatyledger.zk.limits import parse_secret
+
     return parse_secret(read_json(path))
 
 
@@ -328,6 +339,17 @@ def verify_opening_command(
     inspectors' counts against it: 0 valid and matching, 1 invalid or a count contradicts
     the opened value (a compliance issue, with the commitment as evidence; stored in the
     workspace with --record), 2 malformed."""
+    from rich.markup import escape
+
+    from treatyledger.zk.findings import contradictions
+    from treatyledger.zk.verifier import (
+        LimitProofError,
+        MalformedLimitProof,
+        parse_opening,
+        verify_limit_proof,
+        verify_opening,
+    )
+
     proof = read_limit_proof(proof_file)
     try:
         opening = parse_opening(read_json(opening_file))
