@@ -22,7 +22,15 @@ def test_bundle_with_an_opening_verifies_and_a_tampered_one_does_not(
     opening = _open(committed, "W-1", tmp_path / "opening.json", capsys)
     bundle = tmp_path / "bundle.json"
     code, _, err = _run(
-        capsys, "evidence", "bundle", str(ws), "--out", str(bundle), "--opening", f"1={opening}"
+        capsys,
+        "evidence",
+        "bundle",
+        "-w",
+        str(ws),
+        "--out",
+        str(bundle),
+        "--opening",
+        f"1={opening}",
     )
     assert code == 0, err
     code, out, err = _run(capsys, "evidence", "verify", str(bundle), "--format", "json")

@@ -13,7 +13,6 @@ both the witness's and the other party's cosignatures required."""
 
 from __future__ import annotations
 
-import importlib
 import json
 import shutil
 import subprocess
@@ -76,21 +75,6 @@ def policy_text(nodes: Nodes, party: str) -> str:
     )
 
 
-def _workspace_args(workspace: Path) -> list[str]:
-    """How ``treatyledger evidence bundle`` names its workspace (``-w DIR`` or, in the older
-    form, the directory as its first argument)."""
-    from typer.main import get_command
-
-    from treatyledger.cli.app import app
-
-    importlib.import_module("treatyledger.cli")  # registers every command group on the app
-
-    group: Any = get_command(app)
-    command = group.commands["evidence"].commands["bundle"]
-    takes_option = any("--workspace" in getattr(p, "opts", ()) for p in command.params)
-    return ["-w", str(workspace)] if takes_option else [str(workspace)]
-
-
 def write_bundles(
     nodes: Nodes,
     folder: Path,
@@ -111,7 +95,7 @@ def write_bundles(
         policy = folder / f"{party.lower()}-policy.txt"
         policy.write_text(policy_text(nodes, party), encoding="utf-8")
         bundle = folder / f"{party.lower()}-bundle.json"
-        args = ["evidence", "bundle", *_workspace_args(node.workspace.path), "--out", str(bundle)]
+        args = ["evidence", "bundle", "-w", str(node.workspace.path), "--out", str(bundle)]
         args += [f"--sequence={s}" for s in sequences[party]]
         args += [f"--inspection={i}" for i in inspections.get(party, ())]
         args += ["--policy", str(policy)]
