@@ -4,7 +4,6 @@ openings, disclosure schedules, and the secret created 0600."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,19 +19,10 @@ MAX_LARGE_FILE = 1 << 30  # secrets and total proofs grow with the inventory
 
 
 def _read_json(path: Path, limit: int) -> Any:
+    from treatyledger.cli.options import read_bounded_json
     from treatyledger.escrow.errors import MalformedEscrowDocument
 
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(limit + 1)
-    except OSError as exc:
-        raise MalformedEscrowDocument(f"{path}: cannot read: {exc.strerror}") from None
-    if len(data) > limit:
-        raise MalformedEscrowDocument(f"{path}: more than {limit} bytes")
-    try:
-        return json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise MalformedEscrowDocument(f"{path}: not UTF-8 JSON: {exc}") from None
+    return read_bounded_json(path, limit, MalformedEscrowDocument)
 
 
 def _document(path: Path, parse: Any, limit: int = MAX_SMALL_FILE) -> Any:

@@ -161,6 +161,22 @@ def invalid(output: OutputFormat, reason: str, **data: Any) -> typer.Exit:
     return typer.Exit(ExitCode.INVALID)
 
 
+def read_bounded_json(path: Path, limit: int, error: type[Exception]) -> Any:
+    """The JSON document at ``path``, refused with ``error`` (one line naming the file) if it
+    cannot be read, is over ``limit`` bytes or is not UTF-8 JSON; never reads past the limit."""
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise error(f"{path}: cannot read: {exc.strerror}") from None
+    if len(data) > limit:
+        raise error(f"{path}: more than {limit} bytes")
+    try:
+        return json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise error(f"{path}: not UTF-8 JSON: {exc}") from None
+
+
 def parse_date(value: str | None, option: str) -> date | None:
     """``YYYY-MM-DD`` or None; anything else names the option and what was found."""
     if value is None:

@@ -24,6 +24,7 @@ from treatyledger.cli.options import (
     CommandLineError,
     OutputFormat,
     parse_date,
+    read_bounded_json,
     workspace_option,
 )
 from treatyledger.errors import ExitCode, InputError, TreatyLedgerError
@@ -54,17 +55,7 @@ class CannotVerify(InputError):
 def read_json(path: Path, limit: int = MAX_DOCUMENT) -> Any:
     from treatyledger.zk.verifier import MalformedLimitProof
 
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(limit + 1)
-    except OSError as exc:
-        raise MalformedLimitProof(f"{path}: cannot read: {exc.strerror}") from None
-    if len(data) > limit:
-        raise MalformedLimitProof(f"{path}: more than {limit} bytes")
-    try:
-        return json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise MalformedLimitProof(f"{path}: not UTF-8 JSON: {exc}") from None
+    return read_bounded_json(path, limit, MalformedLimitProof)
 
 
 def read_limit_proof(path: Path) -> LimitProof:

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from treatyledger.ledger.allocation import split, spread_rvs
 from treatyledger.model.catalog import Catalog
 
 
@@ -98,17 +99,6 @@ RU_FORCE_MIX = ForceMix(
 )
 
 FORCE_MIXES = {"US": US_FORCE_MIX, "RU": RU_FORCE_MIX}
-
-
-def split(total: int, shares: Sequence[float]) -> list[int]:
-    """``total`` split by ``shares`` with largest-remainder rounding (sums exactly)."""
-    weight = sum(shares)
-    exact = [total * s / weight for s in shares]
-    parts = [int(x) for x in exact]
-    order = sorted(range(len(shares)), key=lambda i: exact[i] - parts[i], reverse=True)
-    for i in order[: total - sum(parts)]:
-        parts[i] += 1
-    return parts
 
 
 @dataclass
@@ -197,41 +187,6 @@ def _targets(mix: ForceMix, point: AggregatePoint) -> tuple[list[int], list[int]
         [leg.non_deployed_share for leg in mix.legs],
     )
     return deployed, non_deployed
-
-
-def _spread_rvs(rvs: dict[str, int], capacity: dict[str, int], target: int) -> dict[str, int]:
-    """New loads: ``rvs`` moved by the fewest changes to ``target`` in all, one RV at a time to
-    the missile least (or from the one most) loaded relative to its capacity."""
-    loads = dict(rvs)
-    total = sum(loads.values())
-    room = sum(capacity[m] for m in loads)
-    if target > room:
-        raise ValueError(
-            f"{target} reentry vehicles do not fit on {len(loads)} deployed missiles "
-            f"(capacity {room}); the force mix cannot reach this aggregate"
-        )
-    if target < 0:
-        raise ValueError(f"negative reentry-vehicle target {target}: more bombers than warheads")
-    step = 1 if target > total else -1
-    while total != target:
-        # one sweep: every missile that can move by one, least (or most) loaded first
-        order = sorted(loads, key=lambda m: (loads[m] / capacity[m], m), reverse=step < 0)
-        floor = 1 if step < 0 and any(loads[m] > 1 for m in loads) else 0
-        moved = False
-        for m in order:
-            if total == target:
-                break
-            if step > 0 and loads[m] < capacity[m]:
-                loads[m] += 1
-            elif step < 0 and loads[m] > floor:
-                loads[m] -= 1
-            else:
-                continue
-            total += step
-            moved = True
-        if not moved:
-            raise ValueError("cannot reach the reentry-vehicle target")
-    return loads
 
 
 def synthetic_stream(
@@ -334,7 +289,7 @@ def synthetic_stream(
                 items.append(spare)
                 s.spares.append(spare["uid"])
     bombers = sum(len(s.deployed) for s in b.legs if not b.is_missile_leg(s))
-    loads = _spread_rvs(b.rvs, b.capacity, first.deployed_warheads - bombers)
+    loads = spread_rvs(b.rvs, b.capacity, first.deployed_warheads - bombers)
     by_uid = {item["uid"]: item for item in items}
     for loaded, rv in loads.items():
         by_uid[loaded]["warheads"] = rv
@@ -446,7 +401,7 @@ def _reduce(b: _Builder, ops: list[tuple[str, dict[str, Any]]], point: Aggregate
             else:
                 ops.append(("eliminate", {"uid": launcher}))
     bombers = sum(len(s.deployed) for s in b.legs if not b.is_missile_leg(s))
-    loads = _spread_rvs(b.rvs, b.capacity, point.deployed_warheads - bombers)
+    loads = spread_rvs(b.rvs, b.capacity, point.deployed_warheads - bombers)
     for missile in sorted(loads):
         change = loads[missile] - b.rvs[missile]
         if change > 0:

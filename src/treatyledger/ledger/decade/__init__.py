@@ -11,6 +11,7 @@ official figures, the catalog and the random source are passed in.
 - ``stream``: one party's records in effective-time order (``decade_stream``).
 """
 
+from treatyledger.ledger.allocation import split
 from treatyledger.ledger.decade.routine import RoutineVolume
 from treatyledger.ledger.decade.stream import (
     DecadeStream,
@@ -27,7 +28,6 @@ from treatyledger.ledger.decade.structure import (
     ForceStructure,
     Leg,
     Site,
-    split,
 )
 from treatyledger.ledger.decade.timeline import (
     RUSSIAN_SUSPENSION,

@@ -10,7 +10,6 @@ generated always add up to the official aggregates.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 
@@ -86,26 +85,6 @@ class ForceStructure:
         return list(found.values())
 
 
-def split(total: int, shares: Sequence[float]) -> list[int]:
-    """``total`` split by ``shares`` with largest-remainder rounding (sums exactly; ties go to
-    the earlier share)."""
-    if total < 0:
-        raise ValueError(f"cannot split a negative total {total}")
-    weight = sum(shares)
-    exact = [total * s / weight for s in shares]
-    parts = [int(x) for x in exact]
-    order = sorted(range(len(shares)), key=lambda i: (parts[i] - exact[i], i))
-    for i in order[: total - sum(parts)]:
-        parts[i] += 1
-    return parts
-
-
-# Bases: US ICBM wings (Strategic Deterrent Coalition; three wings of 150 silos), Ohio-class
-# home ports (Bangor, Kings Bay), B-52H at Minot and Barksdale, B-2A at Whiteman (FAS Nuclear
-# Notebook 2020); depot maintenance of B-52H at Tinker AFB (Oklahoma City Air Logistics
-# Complex); bomber task force deployments to RAF Fairford (USAF press releases 2018-2024).
-# Shares between legs: the State Department's first breakdown (2011-06-01: 449 deployed ICBMs,
-# 249 SLBMs, 184 bombers), rounded; between bases: equal, Bangor 8 of 14 boats.
 US_STRUCTURE = ForceStructure(
     party="US",
     legs=(

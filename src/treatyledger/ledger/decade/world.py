@@ -15,7 +15,8 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-from treatyledger.ledger.decade.structure import ForceStructure, Leg, split
+from treatyledger.ledger.allocation import split, spread_rvs
+from treatyledger.ledger.decade.structure import ForceStructure, Leg
 from treatyledger.ledger.synthetic import AggregatePoint
 from treatyledger.model.catalog import Catalog
 
@@ -344,35 +345,3 @@ class World:
                     Step("unload", {"container": missile, "warheads": -change}, "warheads")
                 )
             self.rvs[missile] = loads[missile]
-
-
-def spread_rvs(rvs: dict[str, int], capacity: dict[str, int], target: int) -> dict[str, int]:
-    """New loads: ``rvs`` moved by the fewest changes to ``target`` in all, one reentry
-    vehicle at a time to the missile least (or from the one most) loaded for its capacity."""
-    loads = dict(rvs)
-    total = sum(loads.values())
-    room = sum(capacity[m] for m in loads)
-    if not 0 <= target <= room:
-        raise ValueError(
-            f"{target} reentry vehicles do not fit on {len(loads)} deployed missiles "
-            f"(capacity {room}); the force structure cannot reach this aggregate"
-        )
-    step = 1 if target > total else -1
-    while total != target:
-        order = sorted(loads, key=lambda m: (loads[m] / capacity[m], m), reverse=step < 0)
-        floor = 1 if step < 0 and any(loads[m] > 1 for m in loads) else 0
-        moved = False
-        for m in order:
-            if total == target:
-                break
-            if step > 0 and loads[m] < capacity[m]:
-                loads[m] += 1
-            elif step < 0 and loads[m] > floor:
-                loads[m] -= 1
-            else:
-                continue
-            total += step
-            moved = True
-        if not moved:
-            raise ValueError("cannot reach the reentry-vehicle target")
-    return loads
