@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -88,10 +88,12 @@ def served_node(
     max_body_bytes: int = 1 << 20,
     peer_key: Ed25519PrivateKey | None = None,
     peer_party: str | None = None,
+    **context: Any,
 ) -> Iterator[ServedNode]:
     """Serve the workspace at ``path`` (created if it does not exist) with fresh principals;
     ``peer_key`` is the other party's signing key (its cosignatures verify with it) and
-    ``peer_party`` that party (default RU, or US for an RU node)."""
+    ``peer_party`` that party (default RU, or US for an RU node); ``context``: NodeContext
+    fields to set (limits)."""
     if (path / "config.toml").exists():
         workspace = Workspace.open(path, db_url=db_url)
     else:
@@ -109,7 +111,8 @@ def served_node(
         )
         for role in Role
     }
-    app = create_app(NodeContext.from_workspace(workspace, max_body_bytes=max_body_bytes))
+    options = NodeContext.from_workspace(workspace, max_body_bytes=max_body_bytes)
+    app = create_app(replace(options, **context))
     running = serve_in_thread(app)
     node = ServedNode(
         url=running.url,

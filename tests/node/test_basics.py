@@ -140,6 +140,7 @@ def test_an_unreachable_database_is_a_503_health_that_quotes_no_internal_error(
     context.engine = make_engine(f"sqlite:///{tmp_path / 'missing' / 'dir' / 'ledger.db'}")
     response = node.client().get("/v1/health")
     assert response.status_code == 503
-    assert response.json()["detail"] == "the database is unavailable"
+    body = response.json()
+    assert body["detail"] == f"the database is unavailable (incident {body['incident']})"
     for internal in ("OperationalError", "sqlite", "missing"):
         assert internal not in response.text

@@ -151,12 +151,12 @@ ENDPOINTS = [
     Endpoint(
         "GET",
         f"/v1/log/entries?start=0&end={SEEDED}&proof_size={SEEDED}",
-        frozenset({OWNER, PEER, INSPECTOR, WITNESS}),
+        frozenset({OWNER, PEER, INSPECTOR}),
     ),
     Endpoint(
         "GET",
         f"/v1/log/proof/inclusion?index=1&size={SEEDED}",
-        frozenset({OWNER, PEER, INSPECTOR, WITNESS}),
+        frozenset({OWNER, PEER, INSPECTOR}),
     ),
     Endpoint(
         "GET",
@@ -168,15 +168,17 @@ ENDPOINTS = [
     Endpoint("GET", "/v1/counts?as_of=2012-01-01", frozenset({OWNER, PEER, INSPECTOR})),
     Endpoint("GET", "/v1/series", frozenset({OWNER, PEER, INSPECTOR})),
     Endpoint("GET", "/v1/calendar?as_of=2012-01-01", frozenset({OWNER, PEER, INSPECTOR})),
-    Endpoint("GET", "/v1/public/summary", frozenset({OWNER, PEER, INSPECTOR, WITNESS, OBSERVER})),
+    # a witness reads checkpoints, consistency proofs and hash tiles, nothing else: no
+    # entries, no inclusion proofs, no aggregates (least privilege, issue 13)
+    Endpoint("GET", "/v1/public/summary", frozenset({OWNER, PEER, INSPECTOR, OBSERVER})),
     Endpoint("POST", "/v1/inspections", frozenset({INSPECTOR}), _finding, ok=201),
     Endpoint("GET", "/v1/inspections", frozenset({OWNER, PEER, INSPECTOR})),
     Endpoint("GET", "/v1/compliance-issues", frozenset({OWNER, PEER, INSPECTOR})),
-    # the Commission workflow: observers (and witnesses) see the counts only
+    # the Commission workflow: observers see the counts only
     Endpoint(
         "GET",
         "/v1/compliance-issues/counts",
-        frozenset({OWNER, PEER, INSPECTOR, WITNESS, OBSERVER}),
+        frozenset({OWNER, PEER, INSPECTOR, OBSERVER}),
     ),
     Endpoint(
         "GET",

@@ -23,7 +23,11 @@ from treatyledger.node.apidocs import install_api_docs
 from treatyledger.node.auth import AuthCache, AuthFirstRoute
 from treatyledger.node.context import NodeContext
 from treatyledger.node.limits import BodySizeLimit
-from treatyledger.node.problems import install_problem_handlers, problem_responses
+from treatyledger.node.problems import (
+    IncidentMiddleware,
+    install_problem_handlers,
+    problem_responses,
+)
 from treatyledger.node.routers import (
     calendar,
     health,
@@ -67,8 +71,23 @@ def create_app(context: NodeContext) -> FastAPI:
         def submit_batch(batch: list[Received]) -> list[Ack]:
             return store.submit(batch)
 
+        def refuse(notification: Received, expected: int) -> Ack:
+            return Ack(
+                party=notification.party,
+                sequence=notification.sequence,
+                status="rejected",
+                rule=Rule.SEQUENCE_GAP.value,
+                reason=f"sequence {notification.sequence} is too far ahead of the next "
+                f"expected ({expected}; at most {context.max_ahead} ahead are held)",
+            )
+
         writer = GroupCommitWriter(
-            submit_batch, lambda: store.next_sequence(context.party), is_gap=_is_gap
+            submit_batch,
+            lambda: store.next_sequence(context.party),
+            is_gap=_is_gap,
+            refuse=refuse,
+            max_ahead=context.max_ahead,
+            max_held=context.max_ahead,
         )
         # The ledger state lives as long as the process and only grows: keep the cycle
         # collector from rescanning it (full collections over a large state otherwise stall
@@ -111,6 +130,7 @@ def create_app(context: NodeContext) -> FastAPI:
     app.state.node = context
     app.state.auth_cache = AuthCache(context.auth_cache_seconds)
     install_problem_handlers(app)
+    app.add_middleware(IncidentMiddleware)  # innermost: the access log sees its 500s
     app.add_middleware(BodySizeLimit, max_body_bytes=context.max_body_bytes)
     app.add_middleware(AccessLog)  # added last: outermost, so it times and sees every answer
 

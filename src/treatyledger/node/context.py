@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 #: How many notifications one submission may carry, and log entries one read may return.
 MAX_BATCH = 1_000
 MAX_ENTRIES_PER_READ = 1_000
+#: far above what concurrent honest submitters have in flight (50 of them with full batches)
+MAX_AHEAD = 50 * MAX_BATCH
 
 
 @dataclass
@@ -26,6 +28,9 @@ class NodeContext:
     signing_key: Ed25519PrivateKey
     rules: str = "new-start"
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    #: how far past the next expected sequence a notification is held for its predecessors;
+    #: one further ahead is refused at once (sequence.gap), never held
+    max_ahead: int = MAX_AHEAD
     workspace_path: str | None = None
     #: seconds a successful token lookup is reused (a revocation takes effect within it)
     auth_cache_seconds: float = 1.0

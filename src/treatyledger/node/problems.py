@@ -2,11 +2,14 @@
 
 Routes raise :class:`Problem`; the handlers installed by :func:`install_problem_handlers` also
 turn Starlette's HTTP errors (404, 405), request-validation errors (422) and anything
-unexpected (500, without internals) into the same shape."""
+unexpected (500, without internals) into the same shape. An unexpected error is answered
+with an opaque incident id, logged with its traceback under the same id (:func:`new_incident`):
+the caller can quote it, the operator can find it, the answer never carries internal text."""
 
 from __future__ import annotations
 
 import logging
+import secrets
 from http import HTTPStatus
 from typing import Any
 
@@ -15,6 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://treatyledger.example/problems/"
@@ -146,7 +150,53 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unexpected error on %s", request.url.path)
-        return problem_response(
-            500, "the node failed to handle this request", instance=request.url.path
-        )
+        # reached only for errors outside IncidentMiddleware (the outer middlewares)
+        return unexpected_response(request.url.path, exc)
+
+
+def new_incident() -> str:
+    """An opaque id tying one answer to its log lines (16 hex digits, random)."""
+    return secrets.token_hex(8)
+
+
+def unexpected_response(path: str, exc: BaseException) -> JSONResponse:
+    """The 500 for an unexpected error: the traceback goes to the log under a new incident
+    id, the caller gets the id only."""
+    incident = new_incident()
+    log.error("incident %s: unexpected error on %s", incident, path, exc_info=exc)
+    return problem_response(
+        500,
+        f"the node failed to handle this request (incident {incident})",
+        problem="internal-error",
+        instance=path,
+        incident=incident,
+    )
+
+
+class IncidentMiddleware:
+    """Answers an exception escaping a route with :func:`unexpected_response`, and stops it
+    there: Starlette's outermost handler would log it a second time (without the incident
+    id) and uvicorn a third."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            if started:  # too late for an answer: the connection is cut, as before
+                raise
+            response = unexpected_response(scope.get("path", ""), exc)
+            await response(scope, receive, send)

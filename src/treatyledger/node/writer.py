@@ -11,7 +11,11 @@ the queue instead of turning a slow predecessor into a cascade of rejections. No
 reordered past what the store's own validation would accept. A notification that claimed the
 expected sequence and was rejected does not fill it: those after it that the store then
 found to be gaps are held again (``is_gap``), so one invalid notification never fails the
-valid ones queued behind it."""
+valid ones queued behind it.
+
+What is held is bounded: a notification more than ``max_ahead`` past the expected sequence,
+and any beyond the ``max_held`` nearest, is refused at once (``refuse``) without waiting and
+without reaching the store, so far-ahead sequences cannot pile up in memory."""
 
 from __future__ import annotations
 
@@ -57,9 +61,17 @@ class GroupCommitWriter(Generic[N, R]):
         max_batch: int = 1_000,
         reorder_wait: float = 5.0,
         is_gap: Callable[[R], bool] | None = None,
+        refuse: Callable[[N, int], R] | None = None,
+        max_ahead: int = 10_000,
+        max_held: int = 10_000,
     ):
+        """``refuse(notification, expected)``: the answer for one held past the bounds
+        (without it, nothing is refused early)."""
         self._submit_batch = submit_batch
         self._is_gap = is_gap
+        self._refuse = refuse
+        self._max_ahead = max_ahead
+        self._max_held = max_held
         self._next_sequence = next_sequence
         self._max_batch = max_batch
         self._reorder_wait = reorder_wait
@@ -104,6 +116,7 @@ class GroupCommitWriter(Generic[N, R]):
                 held.append(self._queue.get_nowait())
             held.sort()
             batch, held = self._ready(held, expected)
+            held = self._bounded(held, expected)
             if not batch:
                 continue
             try:
@@ -137,6 +150,17 @@ class GroupCommitWriter(Generic[N, R]):
             and item.sequence > expected
             and self._is_gap(outcome)
         )
+
+    def _bounded(self, waiting: list[_Pending[N, R]], expected: int) -> list[_Pending[N, R]]:
+        """``waiting`` (sorted) less what is past the bounds, which is answered now."""
+        if self._refuse is None:
+            return waiting
+        kept = [w for w in waiting if w.sequence <= expected + self._max_ahead][: self._max_held]
+        if len(kept) < len(waiting):
+            for item in waiting[len(kept) :]:
+                if not item.future.done():
+                    item.future.set_result(self._refuse(item.notification, expected))
+        return kept
 
     def _ready(
         self, held: list[_Pending[N, R]], expected: int

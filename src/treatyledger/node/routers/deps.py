@@ -14,8 +14,14 @@ from treatyledger.node.views import Treaty, known_rule_sets, today, treaty
 
 #: Who may see item-level data: the party itself, the other party, inspectors.
 ITEM_LEVEL = (Role.OWNER, Role.PEER, Role.INSPECTOR)
-#: Who may read the log's entries and proofs (item-level: entries are notifications).
-LOG_READERS = (Role.OWNER, Role.PEER, Role.INSPECTOR, Role.WITNESS)
+#: Who may read the log's entries and inclusion proofs (item-level: entries are
+#: notifications). Not witnesses: they cosign from checkpoints, consistency proofs and hash
+#: tiles alone (least privilege, issue 13).
+LOG_READERS = ITEM_LEVEL
+#: Who may read the aggregate views (observer summary, issue counts): every role but the
+#: witness, which needs no data to cosign.
+VIEWERS = (Role.OWNER, Role.PEER, Role.INSPECTOR, Role.OBSERVER)
+#: checkpoints and consistency proofs: everything a witness may read
 EVERYONE = tuple(ALL_ROLES)
 
 GUARDED = problem_responses(400, 401, 403, 422)

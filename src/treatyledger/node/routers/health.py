@@ -7,7 +7,7 @@ import logging
 from fastapi import APIRouter, Request
 
 from treatyledger import __version__
-from treatyledger.node.problems import Problem
+from treatyledger.node.problems import Problem, new_incident
 from treatyledger.node.schemas import Health
 from treatyledger.store.base import ping
 
@@ -21,6 +21,12 @@ def health(request: Request) -> Health:
     try:
         ping(node.engine)
     except Exception:  # what failed stays in the node's log, never in the answer
-        log.exception("health check: the database did not answer")
-        raise Problem(503, "the database is unavailable", problem="store-unavailable") from None
+        incident = new_incident()
+        log.exception("incident %s: health check: the database did not answer", incident)
+        raise Problem(
+            503,
+            f"the database is unavailable (incident {incident})",
+            problem="store-unavailable",
+            incident=incident,
+        ) from None
     return Health(status="ok", party=node.party, version=__version__)

@@ -27,7 +27,7 @@ from treatyledger.inspect.consultation import (
 from treatyledger.model.parties import IDENTIFIER_PATTERN
 from treatyledger.node.auth import Caller, Role
 from treatyledger.node.problems import Problem, problem_responses
-from treatyledger.node.routers.deps import EVERYONE, ITEM_LEVEL, Node, guard, guarded_router
+from treatyledger.node.routers.deps import ITEM_LEVEL, VIEWERS, Node, guard, guarded_router
 from treatyledger.node.views import treaty
 from treatyledger.store.issue_store import (
     IssueNotFound,
@@ -42,7 +42,7 @@ router = guarded_router(tags=["compliance issues"])
 ItemLevel = Annotated[Caller, Security(guard(*ITEM_LEVEL))]
 Raiser = Annotated[Caller, Security(guard(Role.OWNER, Role.PEER, Role.INSPECTOR))]
 Party = Annotated[Caller, Security(guard(Role.OWNER, Role.PEER))]
-Anyone = Annotated[Caller, Security(guard(*EVERYONE))]
+Viewer = Annotated[Caller, Security(guard(*VIEWERS))]
 IssueId = Annotated[str, Path(max_length=128, pattern=ISSUE_ID_PATTERN)]
 
 
@@ -120,7 +120,7 @@ def compliance_issues(
     response_model=IssueCounts,
     summary="How many compliance issues per party and status (every role)",
 )
-def compliance_issue_counts(node: Node, _caller: Anyone) -> IssueCounts:
+def compliance_issue_counts(node: Node, _caller: Viewer) -> IssueCounts:
     return IssueCounts.model_validate({"counts": issue_counts(node.engine)})
 
 

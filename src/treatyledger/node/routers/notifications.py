@@ -9,7 +9,7 @@ from fastapi import Request, Security
 
 from treatyledger.node.auth import Caller, Role
 from treatyledger.node.context import MAX_BATCH
-from treatyledger.node.problems import Problem, problem_responses
+from treatyledger.node.problems import Problem, new_incident, problem_responses
 from treatyledger.node.routers.deps import Node, guard, guarded_router
 from treatyledger.node.schemas import SubmitResponse, SubmitResult
 from treatyledger.node.submission import SCHEMA_PREFIX, BatchError, split_batch
@@ -62,11 +62,18 @@ async def submit(node: Node, _caller: Owner, request: Request) -> SubmitResponse
         acks = await writer.submit(received)
     except Exception:  # the store failed; nothing of the batch was acknowledged
         # what failed stays in the node's log: an answer never quotes an internal exception
-        log.exception("a batch of %d notifications could not be stored", len(received))
+        incident = new_incident()
+        log.exception(
+            "incident %s: a batch of %d notifications could not be stored",
+            incident,
+            len(received),
+        )
         raise Problem(
             503,
-            "the notifications could not be stored; nothing of the batch was acknowledged",
+            "the notifications could not be stored; nothing of the batch was acknowledged "
+            f"(incident {incident})",
             problem="store-unavailable",
+            incident=incident,
         ) from None
     results = [
         SubmitResult(

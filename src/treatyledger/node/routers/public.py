@@ -12,7 +12,7 @@ from fastapi import Security
 from treatyledger.ledger.calendar_records import DataState
 from treatyledger.node.auth import Caller
 from treatyledger.node.context import NodeContext
-from treatyledger.node.routers.deps import EVERYONE, AsOf, Node, TreatyDep, guard, guarded_router
+from treatyledger.node.routers.deps import VIEWERS, AsOf, Node, TreatyDep, guard, guarded_router
 from treatyledger.node.schemas import (
     AggregatePoint,
     LimitProofCategory,
@@ -43,7 +43,7 @@ from treatyledger.store.zk_store import (
 MAX_AGGREGATE_DATES = 100
 
 router = guarded_router(tags=["observer view"])
-Anyone = Annotated[Caller, Security(guard(*EVERYONE))]
+Viewer = Annotated[Caller, Security(guard(*VIEWERS))]
 
 
 @router.get(
@@ -51,7 +51,7 @@ Anyone = Annotated[Caller, Security(guard(*EVERYONE))]
     response_model=PublicSummary,
     summary="Aggregates per data date, compliance per limit, the latest cosigned checkpoint",
 )
-def public_summary(node: Node, _caller: Anyone, treaty: TreatyDep, as_of: AsOf) -> PublicSummary:
+def public_summary(node: Node, _caller: Viewer, treaty: TreatyDep, as_of: AsOf) -> PublicSummary:
     return observer_summary(node, treaty, as_of)
 
 
