@@ -256,8 +256,56 @@ def test_notify_reports_each_rejection_with_line_rule_and_item_and_exits_3(
     )
     code, out, err = run(capsys, "notify", "-w", ws, file)
     assert code == 3
-    assert "line 2: US#2 rejected [transition.illegal] item US-W1" in err
+    assert "line 2: rejected [transition.illegal] item US-W1" in err
     assert "accepted 2" in out
+
+
+def test_notify_judges_the_lines_after_a_rejected_one_on_their_own(
+    ws: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a rejected line takes no sequence number: the next ones are not sequence gaps
+    file = jsonl(
+        tmp_path / "n.jsonl",
+        [
+            declare_line(),
+            line("dismantle", {"uid": "US-W1"}, 1),  # not retired: illegal
+            line("move", {"uid": "US-NONE", "to_facility": "DEPOT"}, 2),  # never declared
+            line("retire", {"uid": "US-W1"}, 3),
+            line("dismantle", {"uid": "US-W1"}, 4),  # legal now
+        ],
+    )
+    code, out, err = run(capsys, "notify", "-w", ws, file, "--format", "json")
+    assert code == 3
+    report = json.loads(out)
+    assert report["accepted"] == 3
+    assert [r["line"] for r in report["rejected"]] == [2, 3]
+    assert "transition.illegal" in report["rejected"][0]["message"]
+    assert "uid.unknown" in report["rejected"][1]["message"]
+    assert "sequence.gap" not in out + err
+    _, history, _ = run(capsys, "history", "-w", ws, "--uid", "US-W1", "--format", "json")
+    assert [(e["sequence"], e["kind"]) for e in json.loads(history)] == [
+        (1, "declare"),
+        (2, "retire"),
+        (3, "dismantle"),
+    ]
+
+
+def test_notify_lines_with_their_own_sequence_keep_it_after_a_rejection(
+    ws: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    file = jsonl(
+        tmp_path / "n.jsonl",
+        [
+            declare_line(sequence=1),
+            line("dismantle", {"uid": "US-W1"}, 1) | {"sequence": 2},  # illegal
+            line("retire", {"uid": "US-W1"}, 2) | {"sequence": 3},  # 2 is still free
+        ],
+    )
+    code, out, err = run(capsys, "notify", "-w", ws, file)
+    assert code == 3
+    assert "line 2: US#2 rejected [transition.illegal]" in err
+    assert "line 3: US#3 rejected [sequence.gap]: expected sequence 2, found 3" in err
+    assert "accepted 1" in out
 
 
 def test_notify_of_a_file_with_a_broken_line_keeps_the_rest(

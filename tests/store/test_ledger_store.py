@@ -14,7 +14,13 @@ from factory import T0, Notifier, base_force, item
 from treatyledger.ledger import leaf_bytes, replay
 from treatyledger.store import ledger_store as ledger_store_module
 from treatyledger.store.ledger_reads import materialized_differences
-from treatyledger.store.ledger_store import MAX_BATCH, LedgerStore, StoreError, open_ledger
+from treatyledger.store.ledger_store import (
+    MAX_BATCH,
+    LedgerStore,
+    StoreError,
+    Unsigned,
+    open_ledger,
+)
 from treatyledger.store.ledger_tables import ItemRow, NotificationRow
 from treatyledger.store.tlog_store import TlogReader
 from treatyledger.store.workspace import Workspace, public_key_b64
@@ -85,6 +91,39 @@ def test_a_rejected_notification_changes_nothing_stored(
     assert acks[0].rule == "transition.illegal"
     assert acks[0].item == "US-W1"
     assert (stored_count(ledger_store), items_table(ledger_store)) == before
+
+
+def _unsigned(us: Notifier, kind: str, payload: dict[str, Any]) -> Unsigned:
+    draft = us.data(kind, payload)
+    del draft["sequence"]
+    return Unsigned(draft, us.key)
+
+
+def test_an_unsigned_notification_is_numbered_when_judged_and_a_rejected_one_takes_no_number(
+    ledger_store: LedgerStore, us: Notifier
+) -> None:
+    batch = [
+        _unsigned(us, "declare", {"items": base_force()}),
+        _unsigned(us, "dismantle", {"uid": "US-W1"}),  # not retired: illegal
+        _unsigned(us, "load", {"container": "US-L1", "items": ["US-M1"]}),
+    ]
+    acks = ledger_store.submit(batch)
+    assert [(a.status, a.sequence, a.rule) for a in acks] == [
+        ("accepted", 1, None),
+        ("rejected", None, "transition.illegal"),
+        ("accepted", 2, None),
+    ]
+    assert [r["sequence"] for r in ledger_store.records("US")] == [1, 2]
+    assert ledger_store.records("US")[1]["kind"] == "load"
+
+
+def test_an_unsigned_draft_that_is_no_notification_is_a_schema_rejection(
+    ledger_store: LedgerStore, us: Notifier
+) -> None:
+    draft = _unsigned(us, "load", {"container": "US-L1"}).draft
+    acks = ledger_store.submit([Unsigned({**draft, "kind": "launch"}, us.key)])
+    assert (acks[0].status, acks[0].rule, acks[0].sequence) == ("rejected", "schema.mismatch", None)
+    assert stored_count(ledger_store) == 0
 
 
 def _schema_mismatch(us: Notifier) -> Any:

@@ -3,14 +3,14 @@
 
 ``notify`` reads JSON Lines, one notification per line. Without ``--signed`` the lines are the
 workspace party's own notifications, unsigned: ``party`` defaults to the workspace's party,
-``sequence`` to the next free one, ``issued_time`` to now; each is then signed with the
-workspace key. With ``--signed`` every line must carry its signature (any registered party, e.g.
+``sequence`` to the next free one when the store judges the line (a rejected line takes
+none), ``issued_time`` to now; each is signed with the workspace key. With ``--signed`` every line must carry its signature (any registered party, e.g.
 a peer's log being mirrored) and is submitted as is. Either way notifications are submitted in
 batches, each batch durably committed before its acknowledgements are reported. Re-running a
 file of complete envelopes is idempotent (already stored notifications are ``duplicate``), so an
 interrupted import resumes by running it again.
 
-Exit codes: 0 all accepted (or duplicate), 3 some notifications rejected, 1 a usage error.
+Exit codes: 0 all accepted (or duplicate), 3 some notifications rejected, 2 a usage error.
 """
 
 from __future__ import annotations
@@ -156,7 +156,8 @@ class _Report:
     def add(self, line: int, ack: Ack) -> None:
         if ack.status == "rejected":
             where = f"[{ack.rule}]" + (f" item {ack.item}" if ack.item else "")
-            self.rejected.append((line, f"{ack.ref} rejected {where}: {ack.reason}"))
+            ref = "" if ack.sequence is None else f"{ack.ref} "  # an unnumbered line took none
+            self.rejected.append((line, f"{ref}rejected {where}: {ack.reason}"))
             return
         if ack.status == "duplicate":
             self.duplicate += 1
@@ -195,7 +196,6 @@ class _Submitter:
         self.store = store
         self.signed = signed
         self.batch_size = batch_size
-        self.next_sequence = store.next_sequence(ws.party)
         self.now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         self.report = _Report()
         self.batch: list[tuple[int, Any]] = []
@@ -224,6 +224,7 @@ class _Submitter:
     def _sign(self, data: dict[str, Any]) -> Any:
         from treatyledger.ledger import sign
         from treatyledger.model.notifications import parse_notification
+        from treatyledger.store.ledger_store import Unsigned
 
         if "signature" in data:
             raise CommandLineError(
@@ -235,11 +236,10 @@ class _Submitter:
                 f"notification for {party} in a workspace of {self.ws.party}: only the "
                 "workspace's party signs here (use --signed for another party's signed log)"
             )
-        if "sequence" not in data:
-            data["sequence"] = self.next_sequence
-        if isinstance(data["sequence"], int):
-            self.next_sequence = max(self.next_sequence, data["sequence"] + 1)
         data.setdefault("issued_time", self.now)
+        if "sequence" not in data:
+            # numbered when the store judges it: a rejected line takes no number
+            return Unsigned(data, self.ws.signing_key)
         return sign(parse_notification(data), self.ws.signing_key)
 
     def flush(self) -> None:
@@ -262,7 +262,13 @@ def notify_command(
     max_future_days: float = MAX_FUTURE_OPTION,
     output: OutputFormat = FORMAT,
 ) -> None:
-    """Sign (unless --signed) and submit notifications; report accepted, rejected, late."""
+    """Sign (unless --signed) and submit notifications; report accepted, rejected, late.
+
+    Every line is judged on its own, in order: a rejected line changes nothing and takes no
+    sequence number, so the lines after it are still submitted (one that depends on it, say a
+    move of an item it failed to declare, is rejected for its own reason). Lines that give
+    their own "sequence", and --signed lines, keep it: after a rejected one, that party's later
+    lines are sequence gaps. Exit 3 if any line was rejected (each is named on stderr)."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
     from treatyledger.store.ledger_store import open_ledger

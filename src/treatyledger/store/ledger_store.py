@@ -14,13 +14,16 @@ database and the error propagates: nothing of the batch was acknowledged.
 
 A rejected notification never takes the rest of its batch down; the notifications after it
 are validated against the state without it (a sequence gap then rejects the later ones of
-the same party, as it must). Re-submitting already accepted notifications is idempotent
-(``duplicate``), which is how an interrupted import resumes.
+the same party, as it must). An ``Unsigned`` notification (a party's own, without a sequence)
+takes its sequence number when it is judged and is signed then, so a rejected one takes no
+number and the ones after it are judged on their own. Re-submitting already accepted
+notifications is idempotent (``duplicate``), which is how an interrupted import resumes.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import logging
 import secrets
@@ -29,6 +32,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Connection, Engine, Insert, insert, select, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -42,6 +46,7 @@ from treatyledger.ledger.signing import (
     canonical_bytes_of_leaf,
     leaf_bytes,
     public_key_from_base64,
+    sign,
 )
 from treatyledger.ledger.state import LedgerState
 from treatyledger.model.catalog import Catalog
@@ -124,6 +129,22 @@ class Ack:
         return data
 
 
+@dataclass(frozen=True, slots=True)
+class Unsigned:
+    """A party's own notification without its sequence number: ``submit`` gives it the party's
+    next free number when it judges it, then signs it with ``key``."""
+
+    draft: Mapping[str, Any]
+    key: Ed25519PrivateKey
+
+    def signed(self, sequence: int) -> Notification:
+        """Raises NotificationSchemaError for a draft that is not a notification."""
+        return sign(parse_notification({**self.draft, "sequence": sequence}), self.key)
+
+
+Submitted = Notification | Mapping[str, Any] | Received | Unsigned
+
+
 @dataclass(slots=True)
 class _Pending:
     record: Mapping[str, Any]
@@ -189,9 +210,7 @@ class LedgerStore:
 
     # ------------------------------------------------------------------ submission
 
-    def submit(
-        self, notifications: Iterable[Notification | Mapping[str, Any] | Received]
-    ) -> list[Ack]:
+    def submit(self, notifications: Iterable[Submitted]) -> list[Ack]:
         """Validate and durably store a batch; returns one Ack per notification, in order,
         after the commit. Raises StoreError (nothing acknowledged) if the write fails.
 
@@ -238,7 +257,7 @@ class LedgerStore:
         return [a for a in acks if a is not None]
 
     def _validate(
-        self, batch: list[Notification | Mapping[str, Any] | Received]
+        self, batch: list[Submitted]
     ) -> tuple[list[Ack | None], list[_Pending], list[tuple[int, Outcome]]]:
         """Apply the batch to the in-memory state: the acks of rejected notifications, the
         accepted ones to persist, the duplicates. Each notification is judged alone: one that
@@ -275,6 +294,8 @@ class LedgerStore:
                     reason=f"the node could not validate this notification (incident {incident})",
                 )
             if isinstance(result, Ack):
+                if isinstance(each, Unsigned):  # it took no sequence number
+                    result = dataclasses.replace(result, sequence=None)
                 acks[position] = result
             elif isinstance(result, Outcome):
                 duplicates.append((position, result))
@@ -283,10 +304,14 @@ class LedgerStore:
                 pending.append(result)
         return acks, pending, duplicates
 
-    def _validate_one(
-        self, each: Notification | Mapping[str, Any] | Received
-    ) -> Ack | Outcome | _Pending:
+    def _validate_one(self, each: Submitted) -> Ack | Outcome | _Pending:
         """One notification: a rejection, a duplicate's outcome, or what to persist."""
+        if isinstance(each, Unsigned):
+            party = str(each.draft.get("party"))
+            try:
+                each = each.signed(self.state.next_sequence(party))
+            except NotificationSchemaError as exc:
+                return Ack(party[:128], None, "rejected", rule=Rule.SCHEMA.value, reason=str(exc))
         received = each if isinstance(each, Received) else None
         if received is not None:
             if received.problem is not None:
@@ -459,6 +484,8 @@ def open_ledger(
 def _ref_of(data: Any) -> tuple[str, int | None]:
     if isinstance(data, Received):
         data = data.value
+    if isinstance(data, Unsigned):
+        data = data.draft
     if isinstance(data, Notification):
         return data.party, data.sequence
     if isinstance(data, Mapping):
