@@ -1,14 +1,11 @@
 """CLI commands on a party's workspace: ``init``, ``notify``, ``import-inventory``,
 ``inventory``, ``history``, ``reconcile``, ``series`` and ``schema notification KIND``.
 
-``notify`` reads JSON Lines, one notification per line. Without ``--signed`` the lines are the
-workspace party's own notifications, unsigned: ``party`` defaults to the workspace's party,
-``sequence`` to the next free one when the store judges the line (a rejected line takes
-none), ``issued_time`` to now; each is signed with the workspace key. With ``--signed`` every line must carry its signature (any registered party, e.g.
-a peer's log being mirrored) and is submitted as is. Either way notifications are submitted in
-batches, each batch durably committed before its acknowledgements are reported. Re-running a
-file of complete envelopes is idempotent (already stored notifications are ``duplicate``), so an
-interrupted import resumes by running it again.
+``notify`` reads JSON Lines, one notification per line: unsigned lines of the workspace's
+party (``party``, ``sequence`` and ``issued_time`` filled in, then signed with the workspace
+key), or with ``--signed`` signed lines of any registered party, submitted as they are; in
+batches, each durably committed before its acknowledgements are reported. Re-running a file
+of complete envelopes is idempotent (``duplicate``), so an interrupted import resumes.
 
 Exit codes: 0 all accepted (or duplicate), 3 some notifications rejected, 2 a usage error.
 """
