@@ -180,6 +180,63 @@ def test_an_issue_raised_through_the_form_is_listed(browser: Any, scenario: Scen
         assert_offline_clean(network)
 
 
+def _issue_row(page: Any, message: str) -> Any:
+    row = page.locator("table.bcc-issues tbody tr", has_text=message)
+    assert row.count() == 1, message
+    return row
+
+
+def test_an_issue_is_answered_and_resolved_through_the_forms(
+    browser: Any, scenario: Scenario
+) -> None:
+    """The peer (for RU) raises an issue about US, the US owner answers it, the peer resolves
+    it: each side sees only its own step's form, and a forged token on the resolve form is
+    refused and changes nothing."""
+    message = f"exhibition skipped {_backend(scenario)}"
+    with offline_context(browser) as (peer_context, network):
+        peer = peer_context.new_page()
+        log_in(peer, scenario.url, scenario.tokens[Role.PEER])
+        open_page(peer, f"{scenario.url}/party/issues")
+        peer.fill("#message", message)
+        with peer.expect_navigation(wait_until="domcontentloaded"):
+            peer.click("form.raise button[type=submit]")
+        row = _issue_row(peer, message)
+        # the raiser may resolve (or withdraw) at any step, never answer its own issue
+        assert row.locator("form.answer").count() == 0
+        assert row.locator("form.resolve").count() == 1
+        with offline_context(browser) as (owner_context, _owner_network):
+            owner = owner_context.new_page()
+            log_in(owner, scenario.url, scenario.tokens[Role.OWNER])
+            open_page(owner, f"{scenario.url}/party/issues")
+            row = _issue_row(owner, message)
+            assert row.locator("form.resolve").count() == 0
+            row.locator("form.answer textarea").fill("shown at the next exhibition")
+            with owner.expect_navigation(wait_until="domcontentloaded"):
+                row.locator("form.answer button").click()
+            assert "answered" in _issue_row(owner, message).inner_text()
+        open_page(peer, f"{scenario.url}/party/issues")
+        row = _issue_row(peer, message)
+        assert row.locator("form.answer").count() == 0
+        row.locator("form.resolve textarea").fill("satisfied")
+        row.locator("form.resolve input[name=csrf_token]").evaluate("e => e.value = 'forged'")
+        with peer.expect_navigation(wait_until="domcontentloaded") as refused:
+            row.locator("form.resolve button").click()
+        assert refused.value.status == 403
+        open_page(peer, f"{scenario.url}/party/issues")
+        row = _issue_row(peer, message)
+        assert "answered" in row.inner_text()
+        if _backend(scenario) == "sqlite":
+            screenshot(peer, "issues-resolve-form-peer")
+        row.locator("form.resolve textarea").fill("satisfied by the exhibition")
+        with peer.expect_navigation(wait_until="domcontentloaded"):
+            row.locator("form.resolve button").click()
+        row = _issue_row(peer, message)
+        text = row.inner_text()
+        assert "resolved" in text and "satisfied by the exhibition" in text
+        assert row.locator("form").count() == 0
+        assert_offline_clean(network)
+
+
 def test_item_history_and_issue_evidence(browser: Any, scenario: Scenario) -> None:
     with offline_context(browser) as (context, network):
         page = context.new_page()

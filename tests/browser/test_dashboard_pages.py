@@ -95,6 +95,8 @@ def test_keyboard_reaches_everything_with_a_visible_focus(
         "/party/forces",
         "/party/notifications",
         "/party/inspections",
+        "/party/calendar",
+        "/party/issues",
         "/party/sync",
     ],
 )

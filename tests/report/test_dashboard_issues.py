@@ -84,3 +84,77 @@ def test_raise_and_answer_with_csrf_and_roles(tmp_path: Path) -> None:
         ]
         shown = http.get("/party/issues").text
         assert "telemetry sent on 2026-11-30" in shown and "answered" in shown
+
+
+def test_resolve_only_by_the_raiser_with_csrf(tmp_path: Path) -> None:
+    """The peer (acting for RU) raises an issue about US; the US owner answers it; only the
+    raiser's side (the peer) sees the resolve form and may resolve it, with the token."""
+    node = NodeContext.from_workspace(Workspace.init(tmp_path / "us", "US"))
+    tokens = {role: add_principal(node.engine, f"{role.value}-1", role) for role in Role}
+    with TestClient(create_node_app(node), base_url="http://testserver") as http:
+        log_in(http, tokens[Role.PEER])
+        page = http.get("/party/issues").text
+        raised = http.post(
+            "/party/issues",
+            data={"message": "exhibition skipped", "csrf_token": _csrf(page, "raise")},
+            follow_redirects=False,
+        )
+        assert raised.status_code == 303, raised.text
+        [issue] = issue_records(node.engine)
+        assert (issue.party, issue.raised_by) == ("US", "RU")
+        resolve = f"/party/issues/{issue.id}/resolve"
+
+        log_in(http, tokens[Role.OWNER])  # acts for US, the party concerned: answers only
+        page = http.get("/party/issues").text
+        assert 'class="answer"' in page and 'class="resolve"' not in page
+        token = _csrf(page, "answer")
+        wrong_side = http.post(
+            resolve, data={"text": "done", "csrf_token": token}, follow_redirects=False
+        )
+        assert wrong_side.status_code == 409  # the workflow: only the raiser resolves
+        answered = http.post(
+            f"/party/issues/{issue.id}/answer",
+            data={"text": "shown on 2026-12-02", "csrf_token": token},
+            follow_redirects=False,
+        )
+        assert answered.status_code == 303
+
+        log_in(http, tokens[Role.INSPECTOR])
+        page = http.get("/party/issues").text
+        assert 'class="resolve"' not in page
+        by_inspector = http.post(
+            resolve, data={"text": "x", "csrf_token": _csrf(page, "raise")}, follow_redirects=False
+        )
+        assert by_inspector.status_code == 403
+
+        log_in(http, tokens[Role.PEER])
+        page = http.get("/party/issues").text
+        assert 'class="resolve"' in page and 'class="answer"' not in page
+        token = _csrf(page, "resolve")
+        for data, headers in (
+            ({"text": "x"}, {}),
+            ({"text": "x", "csrf_token": "forged"}, {}),
+            ({"text": "x", "csrf_token": token}, {"Origin": "http://evil.example"}),
+        ):
+            refused = http.post(resolve, data=data, headers=headers, follow_redirects=False)
+            assert refused.status_code == 403, data
+        assert [e.action.value for e in issue_records(node.engine)[0].events] == [
+            "raise",
+            "answer",
+        ]
+        resolved = http.post(
+            resolve,
+            data={"text": "satisfied by the exhibition", "csrf_token": token},
+            follow_redirects=False,
+        )
+        assert resolved.status_code == 303, resolved.text
+        [after] = issue_records(node.engine)
+        assert [(e.action.value, e.party) for e in after.events] == [
+            ("raise", "RU"),
+            ("answer", "US"),
+            ("resolve", "RU"),
+        ]
+        shown = http.get("/party/issues").text
+        assert "satisfied by the exhibition" in shown and 'class="resolve"' not in shown
+        again = http.post(resolve, data={"text": "y", "csrf_token": token}, follow_redirects=False)
+        assert again.status_code == 409  # nothing follows a resolution

@@ -1,8 +1,9 @@
 """The compliance issues of the Bilateral Consultative Commission workflow on the party
 pages: the list with each issue's events, a form to raise an issue about the other party
-(owner, peer, inspector) and a form to answer one (owner or peer, for the party the issue
-concerns), with the same rules as the API (``node.routers.issues``). Every form carries the
-session's CSRF token; ``check_form`` refuses it otherwise, before anything is stored."""
+(owner, peer, inspector), a form to answer one (owner or peer, for the party the issue
+concerns) and one to resolve it (owner or peer, for the party that raised it), with the same
+rules as the API (``node.routers.issues``). Every form carries the session's CSRF token;
+``check_form`` refuses it otherwise, before anything is stored."""
 
 from __future__ import annotations
 
@@ -32,10 +33,12 @@ router = APIRouter(prefix="/party/issues", include_in_schema=False)
 Issues = Annotated[BrowserSession, Depends(PageGuard("issues"))]
 Text = Annotated[str, Form(max_length=MAX_TEXT)]
 Token = Annotated[str, Form(max_length=256)]
+IssueId = Annotated[str, Path(max_length=128, pattern=ISSUE_ID_PATTERN)]
 #: issues a page lists at most (the store's own bound is higher)
 MAX_SHOWN = 500
 RAISERS = frozenset({Role.OWNER, Role.PEER, Role.INSPECTOR})
-ANSWERERS = frozenset({Role.OWNER, Role.PEER})
+#: who answers (for the party concerned) and resolves (for the raiser): the API's ``Party``
+PARTY_ROLES = frozenset({Role.OWNER, Role.PEER})
 
 
 def _acting(node: NodeContext, session: BrowserSession) -> str | None:
@@ -57,7 +60,7 @@ def issues(request: Request, session: Issues) -> Response:
         issues=[(r, status_of(r).value) for r in records],
         acting=acting,
         may_raise=session.caller.role in RAISERS and acting is not None,
-        may_answer=session.caller.role in ANSWERERS,
+        may_act=session.caller.role in PARTY_ROLES,
         max_text=MAX_TEXT,
     )
 
@@ -99,20 +102,44 @@ def raise_form(
 def answer_form(
     request: Request,
     session: Issues,
-    issue_id: Annotated[str, Path(max_length=128, pattern=ISSUE_ID_PATTERN)],
+    issue_id: IssueId,
     text: Text = "",
     csrf_token: Token = "",
 ) -> Response:
+    return _event_form(request, session, issue_id, IssueAction.ANSWER, text, csrf_token)
+
+
+@router.post("/{issue_id}/resolve")
+def resolve_form(
+    request: Request,
+    session: Issues,
+    issue_id: IssueId,
+    text: Text = "",
+    csrf_token: Token = "",
+) -> Response:
+    return _event_form(request, session, issue_id, IssueAction.RESOLVE, text, csrf_token)
+
+
+def _event_form(
+    request: Request,
+    session: BrowserSession,
+    issue_id: str,
+    action: IssueAction,
+    text: str,
+    csrf_token: str,
+) -> Response:
+    """Answer or resolve: the CSRF check first, then the role, then the workflow's own rule
+    (``consultation.check_event``: the party concerned answers, the raiser resolves)."""
     check_form(request, session.csrf, csrf_token)
     node = node_of(request)
     acting = _acting(node, session)
-    if session.caller.role not in ANSWERERS or acting is None:
-        return _refused(session, 403, "only the party concerned (owner or peer) answers")
+    if session.caller.role not in PARTY_ROLES or acting is None:
+        return _refused(session, 403, f"only a party's owner or peer may {action.value} an issue")
     try:
         add_event(
             node.engine,
             issue_id,
-            IssueAction.ANSWER,
+            action,
             origin=node.party,
             party=acting,
             by=session.caller.name,
