@@ -117,6 +117,7 @@ def _mutations(document: dict[str, Any]) -> list[tuple[str, Any]]:
         ("rule set", set_path(["rule_set"], "sort-us-2002")),
         ("date", set_path(["as_of"], "2018-02-06")),
         ("grouping", set_path(["by"], "system_type")),
+        ("bit length", set_path(["bits"], 12)),  # the proof's shape stays that of 16
         ("checkpoint origin", set_path(["checkpoint", "origin"], "treatyledger.example/RU")),
         ("checkpoint size", set_path(["checkpoint", "size"], 43)),
         ("checkpoint root", set_path(["checkpoint", "root"], base64.b64encode(bytes(32)).decode())),
@@ -191,7 +192,7 @@ def test_a_forged_proof_for_an_over_limit_total_fails() -> None:
     proof = prove_range(
         [1000, 560, 0, 0],  # claims slack 0, in range
         [*blindings, -sum(blindings), 0],
-        range_commitments(category, 16),
+        range_commitments(category),
         16,
         category_transcript(statement, 0),
         seeded_random(7),
@@ -307,8 +308,8 @@ def test_an_opening_with_another_value_or_blinding_fails() -> None:
         (lambda d: d.update(bits=0), "bits"),
         (lambda d: d.update(bits=65), "bits"),
         (lambda d: d.update(bits=True), "bits"),
-        # 12 bits are proven at 16 with every value twice: one more round
-        (lambda d: d.update(bits=12), "expected 8 points"),
+        # 32 bits per value: one more round than 16 (12 bits keep the shape: test_bits)
+        (lambda d: d.update(bits=32), "expected 8 points"),
         (lambda d: d.update(as_of="2018-2-5"), "as_of"),
         (lambda d: d["categories"][0].update(limit=True), "limit"),
         (lambda d: d["categories"][0].update(limit=70000), "limit"),

@@ -44,7 +44,6 @@ from treatyledger.zk.verifier import (
     category_transcript,
     range_bits,
     range_commitments,
-    range_shift,
     range_values,
 )
 
@@ -113,18 +112,10 @@ def _base_of(item: Item, by: str, catalog: Catalog) -> str | None:
     return item.system_type if known is None else known.id
 
 
-def bounded_openings(
-    values: Sequence[int], blindings: Sequence[int], bits: int
-) -> tuple[list[int], list[int]]:
-    """The openings of ``verifier.bounded_commitments``: the values, their copies shifted by
-    2^m - 2^k (same blindings) where k is not a power of two, then zeros."""
-    shift = range_shift(bits)
-    out_values, out_blindings = list(values), list(blindings)
-    if shift:
-        out_values += [v + shift for v in values]
-        out_blindings += list(blindings)
-    padding = range_values(len(values) - 1, bits) - len(out_values)
-    return out_values + [0] * padding, out_blindings + [0] * padding
+def padded_openings(values: Sequence[int], blindings: Sequence[int]) -> tuple[list[int], list[int]]:
+    """The openings of ``verifier.padded_commitments``: the values, then zeros."""
+    padding = range_values(len(values) - 1) - len(values)
+    return [*values, *[0] * padding], [*blindings, *[0] * padding]
 
 
 @dataclass(frozen=True)
@@ -156,7 +147,7 @@ def prove_statement(
             raise ZkError(f"category {entry.category}: limit {entry.limit} needs more bits")
         if len(entry.values) > MAX_BASES:
             raise ZkError(f"category {entry.category}: more than {MAX_BASES} bases")
-        if range_bits(bits) * range_values(len(entry.values), bits) > MAX_BITS_TOTAL:
+        if range_bits(bits) * range_values(len(entry.values)) > MAX_BITS_TOTAL:
             raise ZkError(f"category {entry.category}: too many bases for {bits} bits")
         for base, value in entry.values.items():
             if not 0 <= value < 1 << bits:
@@ -190,12 +181,12 @@ def prove_statement(
         blindings = [b.blinding for b in secret.bases]
         values.append(entry.limit - sum(values))
         blindings.append(-sum(blindings) % ORDER)
-        values, blindings = bounded_openings(values, blindings, bits)
+        values, blindings = padded_openings(values, blindings)
         proofs.append(
             prove_range(
                 values,
                 blindings,
-                range_commitments(statement.categories[index], bits),
+                range_commitments(statement.categories[index]),
                 range_bits(bits),
                 category_transcript(statement, index),
                 random_bytes,

@@ -14,20 +14,20 @@ The proof shows, without revealing any v_i:
   commitment itself, as the sum of the C_i (homomorphic); the prover never supplies it.
 
 Per category one aggregated Bulletproofs range proof covers the n + 1 values (padded with
-commitments to 0 to a power of two). Since n * 2^k and L stay far below the group order, the
-congruences are integer facts: sum v_i <= L.
+commitments to 0 to a power of two). Since (n + 1) * 2^m and L stay far below the group order,
+the congruences are integer facts: sum v_i + s = L with every v_i and the slack s in
+[0, 2^m).
 
-Bulletproofs prove ranges [0, 2^m) with m a power of two. For any other k (1 <= k <= 64) the
-proof runs at m, the next power of two, and covers each value twice: v in [0, 2^m) and
-v + 2^m - 2^k in [0, 2^m), which together say v in [0, 2^k). The second commitment is
-C + (2^m - 2^k) G, computed here from the first, never supplied. This is the standard
-reduction of an arbitrary interval to power-of-base ones: Camenisch, Chaabouni and shelat,
-"Efficient protocols for set membership and range proofs", ASIACRYPT 2008, section 4 (x in
-[a, b] from x - b + u^l and x - a in [0, u^l)); the Bulletproofs paper (section 4.3) assumes
-m a power of two. Every proof's Fiat-Shamir transcript begins with
-the whole statement (``LimitStatement.canonical``: every field and commitment of every
-category), then the category's position, so a proof is bound to party, rule set, date,
-checkpoint, limit and every commitment, and cannot be moved to another document.
+Bulletproofs prove ranges [0, 2^m) with m a power of two (the paper's assumption; the
+inner-product argument halves n m each round). For any other k (1 <= k <= 64) the proof runs
+at m, the next power of two, and the k-bit bound follows from the statement itself: the
+limit L is below 2^k (``verify_limit_proof`` refuses any other), every v_i and s are at least
+0 and add up to L, so each is at most L < 2^k. No value needs a second, shifted range proof
+(an earlier version proved v + 2^m - 2^k in [0, 2^m) beside each v: twice the values for the
+same statement). Every proof's Fiat-Shamir transcript begins with the whole statement
+(``LimitStatement.canonical``: every field and commitment of every category, k included),
+then the category's position, so a proof is bound to party, rule set, date, checkpoint, k,
+limit and every commitment, and cannot be moved to another document.
 
 An *opening* (``treatyledger-zk-opening/v1``) reveals (v_i, r_i) of one base to inspectors;
 ``verify_opening`` checks it against the published commitments.
@@ -184,38 +184,24 @@ def range_bits(bits: int) -> int:
     return 1 << (bits - 1).bit_length()
 
 
-def range_shift(bits: int) -> int:
-    """2^m - 2^k: what the second copy of each value is shifted by (0 when k is m)."""
-    return (1 << range_bits(bits)) - (1 << bits)
+def range_values(count: int) -> int:
+    """The values of a category's range proof: ``count`` bases plus the slack, padded to a
+    power of two."""
+    return 1 << count.bit_length()
 
 
-def range_values(count: int, bits: int) -> int:
-    """The values of a category's range proof: ``count`` bases plus the slack, twice where k
-    is not a power of two, padded to a power of two."""
-    values = (count + 1) * (2 if range_shift(bits) else 1)
-    return 1 << (values - 1).bit_length()
-
-
-def bounded_commitments(commitments: Sequence[bytes], bits: int) -> list[bytes]:
-    """What a range proof at ``range_bits(bits)`` covers so that every commitment holds a
-    value in [0, 2^bits): the commitments, then (k not a power of two) each plus
-    (2^m - 2^k) G, then the identity (a commitment to 0 with blinding 0) up to
+def padded_commitments(commitments: Sequence[bytes]) -> list[bytes]:
+    """The commitments, then the identity (a commitment to 0 with blinding 0) up to
     ``range_values``."""
-    values = list(commitments)
-    shift = range_shift(bits)
-    if shift:
-        shift_point = group.mul_base(shift)
-        values += [group.add(c, shift_point) for c in commitments]
-    padding = range_values(len(commitments) - 1, bits) - len(values)
-    return [*values, *([group.IDENTITY] * padding)]
+    padding = range_values(len(commitments) - 1) - len(commitments)
+    return [*commitments, *([group.IDENTITY] * padding)]
 
 
-def range_commitments(category: CategoryStatement, bits: int) -> list[bytes]:
-    """C_1 .. C_n and L*G - sum C_i (the slack, computed here, never supplied), bounded to
-    [0, 2^bits) by ``bounded_commitments``."""
+def range_commitments(category: CategoryStatement) -> list[bytes]:
+    """C_1 .. C_n and L*G - sum C_i (the slack, computed here, never supplied), padded."""
     commitments = [b.commitment for b in category.bases]
     slack = group.sub(group.mul_base(category.limit), group.sum_points(commitments))
-    return bounded_commitments([*commitments, slack], bits)
+    return padded_commitments([*commitments, slack])
 
 
 def verify_limit_proof(proof: LimitProof, limits: Mapping[str, int | None] | None = None) -> None:
@@ -224,6 +210,12 @@ def verify_limit_proof(proof: LimitProof, limits: Mapping[str, int | None] | Non
     limit must equal it: the limit is the verifier's, not the prover's."""
     statement = proof.statement
     for category in statement.categories:
+        if isinstance(category.limit, bool) or not 0 <= category.limit < 1 << statement.bits:
+            # the k-bit bound on every value rests on this (module docstring)
+            raise LimitProofError(
+                f"category {category.category}: limit {category.limit} is not a "
+                f"{statement.bits}-bit value"
+            )
         expected = category.limit if limits is None else limits.get(category.category)
         if expected != category.limit:
             raise LimitProofError(
@@ -234,7 +226,7 @@ def verify_limit_proof(proof: LimitProof, limits: Mapping[str, int | None] | Non
         try:
             verify_range_proof(
                 proof.proofs[index],
-                range_commitments(category, statement.bits),
+                range_commitments(category),
                 range_bits(statement.bits),
                 category_transcript(statement, index),
             )
@@ -361,7 +353,7 @@ def _category(value: Any, where: str, bits: int) -> tuple[CategoryStatement, Ran
     names = [b.base for b in bases]
     if names != sorted(set(names)):
         raise _fail(f"{where}.bases", "bases must be listed once each, sorted")
-    total_bits = range_bits(bits) * range_values(len(bases), bits)
+    total_bits = range_bits(bits) * range_values(len(bases))
     if total_bits > MAX_BITS_TOTAL:
         raise _fail(where, f"{len(bases)} bases of {bits} bits exceed {MAX_BITS_TOTAL} bits")
     rounds = total_bits.bit_length() - 1
