@@ -458,43 +458,31 @@ def consistency_command(
 def audit_command(
     workspace: Path = WORKSPACE, db: str | None = DB_OPTION, output: OutputFormat = FORMAT
 ) -> None:
-    """Recompute every tile and checkpoint root of the party's log from its stored leaves;
-    exit 1 and list each discrepancy if any row was tampered with."""
+    """Trust nothing stored: recompute every log from its leaves (tiles, checkpoint roots and
+    signatures), check every notification against its leaf and its signature, replay them
+    against the derived tables and each mirror's signed checkpoint. Exit 1 and list each
+    finding, the first bad entry first, if any row was tampered with."""
     from rich.markup import escape
 
-    from treatyledger.store import tlog_store
+    from treatyledger.node.integrity import audit_store
 
     with _workspace(workspace, db) as (ws, origin):
-        log_key = _signer(ws).verifier_key()
-        with ws.engine.connect() as conn:
-            try:
-                report = tlog_store.audit(conn, origin, log_key)
-            except tlog_store.LogNotFoundError:
-                if output is OutputFormat.JSON:
-                    print_json({"origin": origin, "ok": True, "leaves_checked": 0, "problems": []})
-                else:
-                    console.print(f"log {origin} is empty: nothing to audit")
-                return
+        report, _state = audit_store(ws.engine, ws.rules)
     if output is OutputFormat.JSON:
-        print_json(
-            {
-                "origin": origin,
-                "ok": report.ok,
-                "leaves_checked": report.leaves_checked,
-                "tiles_checked": report.tiles_checked,
-                "checkpoints_checked": report.checkpoints_checked,
-                "problems": list(report.problems),
-            }
-        )
+        print_json({"origin": origin, **report.to_json_dict()})
         if not report.ok:
             raise typer.Exit(INVALID)
         return
-    for problem in report.problems:
-        err_console.print(f"[bold red]tampered:[/] {escape(problem)}", highlight=False)
+    for finding in report.findings:
+        err_console.print(f"[bold red]tampered:[/] {escape(str(finding))}", highlight=False)
+    if report.more:
+        err_console.print(f"[bold red]tampered:[/] {report.more} more findings", highlight=False)
+    data = report.to_json_dict()
     console.print(
-        f"{origin}: {report.leaves_checked} leaves, {report.tiles_checked} tiles, "
-        f"{report.checkpoints_checked} checkpoints checked; "
-        + ("no discrepancy" if report.ok else f"{len(report.problems)} discrepancies"),
+        f"{origin}: {report.notifications_checked} notifications, {data['leaves_checked']} "
+        f"leaves, {data['tiles_checked']} tiles, {data['checkpoints_checked']} checkpoints, "
+        f"{report.items_checked} items checked; "
+        + ("no discrepancy" if report.ok else f"{len(report.findings) + report.more} findings"),
         highlight=False,
     )
     if not report.ok:

@@ -371,7 +371,7 @@ class LedgerStore:
         )
         if outcome.status == "duplicate":
             return outcome
-        touched = _changed_items(self.state, record, outcome)
+        touched = changed_items(self.state, record, outcome)
         return _Pending(record, signed, outcome, -1, touched)
 
     def _persist(self, pending: list[_Pending]) -> None:
@@ -498,7 +498,7 @@ def _ref_of(data: Any) -> tuple[str, int | None]:
     return "?", None
 
 
-def _changed_items(state: LedgerState, record: Mapping[str, Any], outcome: Outcome) -> set[str]:
+def changed_items(state: LedgerState, record: Mapping[str, Any], outcome: Outcome) -> set[str]:
     """The items (UIDs of the notification's party) whose state it may have changed."""
     party = record["party"]
     if record["kind"] == "correction":
