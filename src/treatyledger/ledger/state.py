@@ -39,7 +39,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -59,6 +59,9 @@ from treatyledger.model.subjects import subject_kinds
 
 #: (party, corrected sequence) -> (effective time, payload) of the correction in effect
 Corrections = dict[tuple[str, int], tuple[str, Mapping[str, Any]]]
+#: (party, first, last) -> the stored records of ``party`` with first <= sequence <= last, in
+#: sequence order: where a state whose log is not held in memory reads its past records
+RecordSource = Callable[[str, int, int], Iterable[Record]]
 
 _CORRECTION = NotificationKind.CORRECTION.value
 #: kinds a correction may not replace (they are re-issued instead)
@@ -93,8 +96,12 @@ class LedgerState:
         self._next: dict[str, int] = {}
         #: content hashes known so far (computed lazily for replayed records)
         self._hashes: dict[tuple[str, int], bytes] = {}
-        #: accepted records in sequence order per party (as given; corrections not applied)
+        #: accepted records in sequence order per party (as given; corrections not applied),
+        #: those after ``_stored[party]``: the earlier ones are read from ``_source``
         self._log: dict[str, list[Record]] = {}
+        self._source: RecordSource | None = None
+        self._stored: dict[str, int] = {}
+        self._keep_log = True
         #: corrected versions in effect
         self._corrected: Corrections = {}
         self.late: set[tuple[str, int]] = set()
@@ -212,11 +219,41 @@ class LedgerState:
 
     def log(self, party: str) -> list[Record]:
         """The accepted records of ``party`` in sequence order, as given."""
-        return list(self._log.get(party, ()))
+        return list(self._records_of(party))
+
+    def attach_source(self, source: RecordSource) -> None:
+        """Read past records from ``source`` instead of holding them: the records applied by
+        ``replay_records(..., stored=True)`` and those ``forget_stored`` drops."""
+        self._source = source
+
+    def forget_stored(self) -> None:
+        """Every record applied so far is now stored (read back from the source when needed):
+        drop them from memory."""
+        if self._source is None:
+            raise ValueError("forget_stored needs a record source (attach_source)")
+        for party, sequence in self._next.items():
+            self._stored[party] = sequence - 1
+        self._log.clear()
+
+    def _records_of(self, party: str) -> Iterator[Record]:
+        stored = self._stored.get(party, 0)
+        if stored and self._source is not None:
+            yield from self._source(party, 1, stored)
+        yield from self._log.get(party, ())
+
+    def _record_at(self, party: str, sequence: int) -> Record:
+        stored = self._stored.get(party, 0)
+        if sequence > stored:
+            return self._log[party][sequence - stored - 1]
+        assert self._source is not None  # _stored is set only with a source
+        found = list(self._source(party, sequence, sequence))
+        if len(found) != 1:
+            raise LookupError(f"the record source has no {party}#{sequence}")
+        return found[0]
 
     def effective_record(self, party: str, sequence: int) -> Record:
         """The record at ``sequence`` with any correction in effect applied."""
-        record = self._log[party][sequence - 1]
+        record = self._record_at(party, sequence)
         corrected = self._corrected.get((party, sequence))
         if corrected is None:
             return record
@@ -295,11 +332,19 @@ class LedgerState:
             flags = (Rule.LATE.value, *flags)
         return Outcome(party, sequence, "accepted", late, flags, touched)
 
-    def replay_records(self, records: Iterable[Record]) -> None:
-        """Apply accepted records in sequence order without signature checks (the hot path)."""
+    def replay_records(self, records: Iterable[Record], *, stored: bool = False) -> None:
+        """Apply accepted records in sequence order without signature checks (the hot path).
+        ``stored``: the records come from the attached source, which gives them back when they
+        are needed (a duplicate, a correction, ``log``): they are not kept in memory."""
+        if stored and self._source is None:
+            raise ValueError("replay_records(stored=True) needs a record source (attach_source)")
         step = self._step
-        for record in records:
-            step(record)
+        self._keep_log = not stored
+        try:
+            for record in records:
+                step(record)
+        finally:
+            self._keep_log = True
 
     def apply_out_of_order(self, record: Record) -> None:
         """Apply an accepted record in effective-time order rather than sequence order (replay
@@ -316,6 +361,9 @@ class LedgerState:
             return
         self._validate_and_mutate(record)
         self._next[party] = sequence + 1
+        if not self._keep_log:
+            self._stored[party] = sequence
+            return
         try:
             self._log[party].append(record)
         except KeyError:
@@ -326,7 +374,7 @@ class LedgerState:
         sequence = record["sequence"]
         stored = self._hashes.get((party, sequence))
         if stored is None:
-            stored = content_hash(self._log[party][sequence - 1])
+            stored = content_hash(self._record_at(party, sequence))
             self._hashes[(party, sequence)] = stored
         if (digest or content_hash(record)) != stored:
             raise NotificationRejected(
@@ -481,7 +529,7 @@ class LedgerState:
 
         if record["corrects"]["party"] != party or not 1 <= target < sequence:
             raise reject(f"cannot correct {record['corrects']}", Rule.CORRECTION_TARGET)
-        original = self._log[party][target - 1]
+        original = self._record_at(party, target)
         if original["kind"] != payload["kind"] or original["kind"] in _UNCORRECTABLE:
             raise reject(
                 f"{party}#{target} is a {original['kind']} notification, the correction "
@@ -492,9 +540,10 @@ class LedgerState:
         corrected[(party, target)] = (payload["effective_time"], payload["payload"])
         rebuilt = LedgerState.with_corrections(self.policy, corrected)
         rebuilt._keys = self._keys
+        rebuilt._keep_log = False  # its log is ours: the rebuild keeps only the item state
         try:
-            for records in self._log.values():
-                for r in records:
+            for each in list(self._next):
+                for r in self._records_of(each):
                     rebuilt._step(r)
         except NotificationRejected as exc:
             raise reject(

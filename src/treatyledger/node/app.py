@@ -58,13 +58,20 @@ add`). Every error is an RFC 9457 `application/problem+json` document.
 def create_app(context: NodeContext) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from treatyledger.store.ledger_snapshot import snapshot_key
         from treatyledger.store.ledger_store import Ack, LedgerStore
 
-        # One in-memory ledger state per node process (replayed from the database once),
-        # written to by one group-commit writer: concurrent submissions share transactions.
+        # One in-memory ledger state per node process (from the latest snapshot that matches
+        # the log, plus the notifications after it), written to by one group-commit writer:
+        # concurrent submissions share transactions.
         def open_store() -> LedgerStore:
             policy = treaty(context.engine, context.rules).policy
-            return LedgerStore(context.engine, policy, home_party=context.party)
+            return LedgerStore(
+                context.engine,
+                policy,
+                home_party=context.party,
+                snapshot_key=snapshot_key(context.signing_key),
+            )
 
         store = await run_in_threadpool(open_store)
 
@@ -116,6 +123,8 @@ def create_app(context: NodeContext) -> FastAPI:
                 if task is not None:
                     task.cancel()
             await writer.stop()
+            if store.unsnapshotted:  # the next start replays nothing
+                await run_in_threadpool(store.save_snapshot)
 
     app = FastAPI(
         lifespan=lifespan,

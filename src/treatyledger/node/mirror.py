@@ -14,6 +14,7 @@ from treatyledger.ledger.canonical import Received
 from treatyledger.node.views import treaty
 from treatyledger.rules import count
 from treatyledger.store import log_entries
+from treatyledger.store.ledger_snapshot import snapshot_key
 from treatyledger.store.ledger_store import LedgerStore
 from treatyledger.tlog.checkpoint import origin_for_party
 
@@ -29,7 +30,12 @@ class Mirror:
     def __init__(self, workspace: Workspace):
         self.workspace = workspace
         self.treaty = treaty(workspace.engine, workspace.rules)
-        self.store = LedgerStore(workspace.engine, self.treaty.policy, home_party=workspace.party)
+        self.store = LedgerStore(
+            workspace.engine,
+            self.treaty.policy,
+            home_party=workspace.party,
+            snapshot_key=snapshot_key(workspace.signing_key),
+        )
 
     def replay(self, party: str, entries: Sequence[bytes]) -> int:
         """Validate and store ``entries`` (signed canonical notifications of ``party``, in

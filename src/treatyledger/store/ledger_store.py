@@ -60,11 +60,17 @@ from treatyledger.store.bulk import insert_many
 from treatyledger.store.ledger_reads import (
     StoredNotification,
     all_materialized_items,
-    iter_records,
     load_records,
     materialized_items,
     notification_history,
     stored_body,
+)
+from treatyledger.store.ledger_snapshot import (
+    SNAPSHOT_EVERY,
+    LoadedState,
+    load_state,
+    save_snapshot,
+    snapshot_key,
 )
 from treatyledger.store.ledger_tables import (
     ItemNotificationRow,
@@ -166,6 +172,8 @@ class LedgerStore:
         verify_signatures: bool = True,
         namespace: str = DEFAULT_NAMESPACE,
         home_party: str | None = None,
+        snapshot_key: bytes | None = None,
+        snapshot_every: int | None = SNAPSHOT_EVERY,
     ):
         self.engine = engine
         #: the workspace's own party: its declarations of a UID this ledger holds as another
@@ -182,22 +190,55 @@ class LedgerStore:
         self._reload_after = False
         #: how many times the state was rebuilt from the database (tests, the benchmark)
         self.reloads = 0
+        #: the MAC key of the derived-state snapshots (``store.ledger_snapshot``)
+        self.snapshot_key = snapshot_key
+        #: write a snapshot once this many notifications were accepted since the last (None:
+        #: never on its own; ``save_snapshot`` still does)
+        self.snapshot_every = snapshot_every
+        #: how the last reload built the state (snapshot or replay, and why not a snapshot)
+        self.loaded: LoadedState | None = None
+        self._since_snapshot = 0
         self.reload()
 
     # ------------------------------------------------------------------ loading
 
     def reload(self) -> None:
-        """Rebuild the in-memory state from the database (keys, then every notification)."""
+        """Rebuild the in-memory state from the database: keys, then the latest snapshot of
+        the derived state that matches the log plus the notifications after it, or every
+        notification (``store.ledger_snapshot.load_state``). The records stay in the
+        database: the state reads them back when it needs them."""
         with self.engine.connect() as conn:
             keys: dict[str, list[Any]] = {}
             for party, key in conn.execute(select(PartyKeyRow.party, PartyKeyRow.public_key)):
                 keys.setdefault(party, []).append(public_key_from_base64(key))
             parties = set(conn.execute(select(PartyRow.party)).scalars())
-            state = LedgerState(self.policy, keys=keys)
-            state.replay_records(iter_records(conn, None))
-        self.state = state
+        loaded = load_state(self.engine, self.policy, keys, self.namespace, self.snapshot_key)
+        self.state = loaded.state
+        self.loaded = loaded
+        self._since_snapshot = loaded.replayed
         self._parties = parties
         self.reloads += 1
+
+    @property
+    def unsnapshotted(self) -> int:
+        """How many notifications were accepted (or replayed) since the last snapshot."""
+        return self._since_snapshot
+
+    def save_snapshot(self) -> None:
+        """Persist the derived state as the latest snapshot (between batches)."""
+        save_snapshot(self.engine, self.state, self.namespace, self.snapshot_key)
+        self._since_snapshot = 0
+
+    def _after_commit(self, accepted: int) -> None:
+        # the committed records are read back from the database when needed, not held
+        self.state.forget_stored()
+        self._since_snapshot += accepted
+        every = self.snapshot_every
+        if every is not None and self._since_snapshot >= every:
+            try:
+                self.save_snapshot()
+            except Exception:  # the batch is committed; a later snapshot will do
+                log.exception("could not write the ledger snapshot")
 
     def register_key(self, party: str, public_key: str) -> None:
         """Make a key registered in the database (e.g. by Workspace.register_party_key)
@@ -239,6 +280,7 @@ class LedgerStore:
                 self._stale = False
             raise failure from exc
         self._stale = False
+        self._after_commit(len(pending))
         for p in pending:
             o = p.outcome
             acks[p.position] = Ack(
@@ -475,6 +517,7 @@ def open_ledger(
         policy,
         verify_signatures=verify_signatures,
         home_party=workspace.party,
+        snapshot_key=snapshot_key(workspace.signing_key),
     )
 
 

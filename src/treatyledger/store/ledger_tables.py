@@ -19,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     ForeignKeyConstraint,
     Index,
+    Integer,
     LargeBinary,
     String,
     Text,
@@ -109,6 +110,21 @@ class ItemNotificationRow(Base):
     )
 
 
+class LedgerSnapshotRow(Base):
+    """A checkpointed snapshot of the ledger's derived state (``store.ledger_snapshot``): the
+    zlib-compressed JSON of ``ledger.derived.export_derived``, the log position per party it
+    reflects (sequence, log size, root and last leaf hash, JSON) and a MAC over both. Derived
+    like ``ledger_items``; trusted only where it matches the log (created by ``0015``)."""
+
+    __tablename__ = "ledger_snapshots"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    positions: Mapped[str] = mapped_column(Text)
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    digest: Mapped[str] = mapped_column(String(64))
+
+
 class WorkspaceMetaRow(Base):
     """Workspace metadata (owning party, default rule set, format version) as key/value."""
 
@@ -122,6 +138,7 @@ __all__ = [
     "ID_LENGTH",
     "ItemNotificationRow",
     "ItemRow",
+    "LedgerSnapshotRow",
     "NotificationRow",
     "PartyKeyRow",
     "PartyRow",
