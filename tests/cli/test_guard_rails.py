@@ -189,3 +189,76 @@ def test_verifiers_report_as_json(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert code == ExitCode.INVALID
     verdict = json.loads(out)
     assert verdict["valid"] is False and "mismatch" in verdict["reason"]
+
+
+def rule_file(tmp_path: Path, treaty: str = "", *, overlapping: bool = True) -> Path:
+    """A rule file with one category; its two clauses overlap unless told otherwise."""
+    second = 'select = { kind = "icbm_launcher" }' if overlapping else 'select = { kind = "slbm" }'
+    path = tmp_path / "mine.toml"
+    path.write_text(
+        f"""
+[treaty]
+id = "mine"
+name = "Mine"
+source = "test"
+{treaty}
+
+[[categories]]
+id = "launchers"
+name = "Launchers"
+
+[[categories.clauses]]
+id = "mine.deployed"
+text = "deployed ICBM launchers"
+method = "count"
+select = {{ kind = "icbm_launcher", status = "deployed" }}
+
+[[categories.clauses]]
+id = "mine.other"
+text = "the other clause"
+method = "count"
+{second}
+"""
+    )
+    return path
+
+
+def test_every_command_that_loads_a_rule_file_warns_of_overlapping_clauses_by_id(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rules = rule_file(tmp_path)
+    ws = tmp_path / "ws"
+    for argv in (
+        ["init", "-w", ws, "--party", "US", "--rules", rules],
+        ["count", "--rules", rules, "--inventory", INVENTORIES / "us-2020-09-01.csv"],
+        ["rules", "show", rules],
+        ["calendar", "-w", ws],
+        ["series", "-w", ws, "--rules", rules, "--dates", "2021-01-01"],
+        ["zk", "prove", "--rules", rules, "-w", ws, "--party", "US", "--out", tmp_path / "p"],
+    ):
+        _, _, err = run(capsys, *argv)
+        warning = " ".join(err.split())
+        assert "warning: rule set mine: clauses mine.deployed and mine.other" in warning, argv
+        assert "count twice" in warning, argv
+    quiet = rule_file(tmp_path, overlapping=False)
+    code, _, err = run(
+        capsys, "count", "--rules", quiet, "--inventory", INVENTORIES / "us-2020-09-01.csv"
+    )
+    assert code == 0 and "warning" not in err
+
+
+def test_a_rule_file_that_expires_before_it_enters_into_force_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rules = rule_file(tmp_path, "entry_into_force = 2030-06-01\nexpires = 2020-06-01")
+    for argv in (
+        ["count", "--rules", rules, "--inventory", INVENTORIES / "us-2020-09-01.csv"],
+        ["init", "-w", tmp_path / "ws", "--party", "US", "--rules", rules],
+    ):
+        code, out, err = run(capsys, *argv)
+        assert code == ExitCode.MALFORMED, argv
+        assert err.strip().splitlines() == [
+            f"error: {rules}: treaty: expires 2020-06-01 is before entry_into_force 2030-06-01"
+        ]
+        assert out == ""
+    assert not (tmp_path / "ws").exists()

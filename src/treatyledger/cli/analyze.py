@@ -30,6 +30,7 @@ from treatyledger.cli.counting import CATALOG_OPTION
 from treatyledger.cli.options import (
     CommandLineError,
     OutputFormat,
+    load_checked_rule_set,
     parse_date,
     progress_bar,
     split_list,
@@ -251,13 +252,13 @@ def compare_command(
 ) -> None:
     """The same force under each scenario: what each rule set counts, hedge, breakout time."""
     from treatyledger.analysis.scenarios import compare
-    from treatyledger.files import load_catalog, load_rule_set
+    from treatyledger.files import load_catalog
 
     catalog = load_catalog(catalog_file)
     when = parse_date(as_of, "--as-of")
     force = _inventory(inventory, workspace, when, catalog)
     names = split_list(scenarios, "--scenarios")
-    rule_sets = [load_rule_set(name) for name in split_list(rules, "--rules")]
+    rule_sets = [load_checked_rule_set(name) for name in split_list(rules, "--rules")]
     result = compare(
         force,
         catalog,
@@ -333,11 +334,10 @@ def trajectory_command(
 ) -> None:
     """Counts over time from a workspace's notifications, with limits and official figures."""
     from treatyledger.analysis.trajectory import trajectory
-    from treatyledger.files import load_rule_set
     from treatyledger.files.aggregates import read_new_start_aggregates
     from treatyledger.ledger import time_series
 
-    rule_set = load_rule_set(rules)
+    rule_set = load_checked_rule_set(rules)
     ws_party, records, policy = _workspace_records(workspace)
     effective = sorted(date.fromisoformat(str(r["effective_time"])[:10]) for r in records)
     if not effective:

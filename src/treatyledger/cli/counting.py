@@ -11,7 +11,13 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from treatyledger.cli.app import app, console, err_console
-from treatyledger.cli.options import CommandLineError, OutputFormat, parse_date, workspace_option
+from treatyledger.cli.options import (
+    CommandLineError,
+    OutputFormat,
+    load_checked_rule_set,
+    parse_date,
+    workspace_option,
+)
 from treatyledger.errors import ExitCode
 
 if TYPE_CHECKING:
@@ -55,18 +61,6 @@ def rules_list() -> None:
         rule_set = load_rule_set(name)
         table.add_row(name, rule_set.treaty.name, ", ".join(c.id for c in rule_set.categories))
     console.print(table)
-
-
-def load_checked_rule_set(name: str) -> RuleSet:
-    """A rule set by name or file; what is suspicious in it (overlapping clauses) is printed
-    as a warning on stderr."""
-    from treatyledger.files import load_rule_set
-    from treatyledger.rules import rule_set_warnings
-
-    rule_set = load_rule_set(name)
-    for warning in rule_set_warnings(rule_set):
-        err_console.print(f"warning: {warning}", highlight=False, markup=False)
-    return rule_set
 
 
 @rules_app.command("show")

@@ -12,7 +12,12 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from treatyledger.cli.app import app, console
-from treatyledger.cli.options import CommandLineError, OutputFormat, workspace_option
+from treatyledger.cli.options import (
+    CommandLineError,
+    OutputFormat,
+    load_checked_rule_set,
+    workspace_option,
+)
 
 if TYPE_CHECKING:
     from treatyledger.inspect import simulation
@@ -225,14 +230,14 @@ def select(
     output: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Draw (or, with --verify, check) the site and items from the round's joint seed."""
-    from treatyledger.files import load_catalog, load_rule_set
+    from treatyledger.files import load_catalog
     from treatyledger.files.inspection import read_selection
     from treatyledger.inspect.findings import declared_state
     from treatyledger.inspect.randomness import evaluate_round
     from treatyledger.inspect.selection import check_quota, select_inspection, verify_selection
     from treatyledger.ledger.policy import policy_from_rule_set
 
-    rule_set = load_rule_set(rules)
+    rule_set = load_checked_rule_set(rules)
     kind = _inspection_type(rule_set, inspection_type)
     moment = _moment(at)
     done = _conducted(conducted, workspace, party)
@@ -289,13 +294,12 @@ def record(
     rules: str = RULES_OPTION,
 ) -> None:
     """Validate inspection records and store them in a workspace (or a findings file)."""
-    from treatyledger.files import load_rule_set
     from treatyledger.files.inspection import append_inspection_record, read_inspection_records
     from treatyledger.inspect.exhibitions import exhibition_of
 
     if (findings is None) == (workspace is None):
         raise CommandLineError("give either --findings FILE or --workspace")
-    rule_set = load_rule_set(rules)
+    rule_set = load_checked_rule_set(rules)
     entries = read_inspection_records(finding)
     for entry in entries:
         if exhibition_of(rule_set.inspections, entry.inspection_type) is None:
@@ -364,7 +368,7 @@ def issues(
     reconciled with notification files (each finding with the declared state at its time)."""
     from rich.table import Table
 
-    from treatyledger.files import load_catalog, load_rule_set
+    from treatyledger.files import load_catalog
     from treatyledger.files.inspection import read_inspection_records, read_notifications
     from treatyledger.inspect.findings import declared_state, reconcile
     from treatyledger.ledger.policy import policy_from_rule_set
@@ -382,7 +386,7 @@ def issues(
     else:
         if findings is None or not notifications:
             raise CommandLineError("give --findings with --notifications files, or --workspace")
-        rule_set = load_rule_set(rules)
+        rule_set = load_checked_rule_set(rules)
         policy = policy_from_rule_set(rule_set, load_catalog(), require_signatures=False)
         verified = _verified(read_notifications(notifications), party_keys)
         records = [n.to_json_dict() for n in verified]

@@ -14,11 +14,14 @@ import json
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from treatyledger.errors import ExitCode, InputError
+
+if TYPE_CHECKING:
+    from treatyledger.rules import RuleSet
 
 # The one way a command names its workspace: -w/--workspace, or TREATYLEDGER_WORKSPACE.
 WORKSPACE_ENV = "TREATYLEDGER_WORKSPACE"
@@ -138,6 +141,19 @@ def progress_bar(*, disable: bool = False) -> Any:
         transient=True,
         disable=disable,
     )
+
+
+def load_checked_rule_set(name: str) -> RuleSet:
+    """A rule set by name or file, as every command loads one: what is suspicious in it
+    (overlapping clauses, named by id) is printed as a warning on stderr."""
+    from treatyledger.cli.app import err_console
+    from treatyledger.files import load_rule_set
+    from treatyledger.rules import rule_set_warnings
+
+    rule_set = load_rule_set(name)
+    for warning in rule_set_warnings(rule_set):
+        err_console.print(f"warning: {warning}", highlight=False, markup=False)
+    return rule_set
 
 
 def print_json(data: Any) -> None:

@@ -13,7 +13,12 @@ from typing import TYPE_CHECKING
 import typer
 
 from treatyledger.cli.app import app, console
-from treatyledger.cli.options import OutputFormat, parse_date, workspace_option
+from treatyledger.cli.options import (
+    OutputFormat,
+    load_checked_rule_set,
+    parse_date,
+    workspace_option,
+)
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -37,13 +42,12 @@ def calendar_command(
 ) -> None:
     """What each party owes under the rule set's notification catalogue: databases due,
     overdue, late or premature, and late or premature change notifications."""
-    from treatyledger.files import load_rule_set
     from treatyledger.store.regime_view import workspace_calendar
     from treatyledger.store.workspace import Workspace
 
     day = parse_date(as_of, "--as-of") or datetime.now(UTC).date()
     with Workspace.open(workspace) as ws:
-        rule_set = load_rule_set(rules or ws.rules)
+        rule_set = load_checked_rule_set(rules or ws.rules)
         result = workspace_calendar(ws.engine, rule_set, day, party or None)
     if output is OutputFormat.JSON:
         typer.echo(json.dumps(result.model_dump(mode="json"), indent=2))

@@ -27,6 +27,7 @@ from treatyledger.cli.options import (
     CommandLineError,
     OutputFormat,
     format_option,
+    load_checked_rule_set,
     parse_date,
     print_json,
     progress_bar,
@@ -96,10 +97,9 @@ def init_command(
     output: OutputFormat = FORMAT,
 ) -> None:
     """Create a workspace: config, migrated database, Ed25519 signing key (0600)."""
-    from treatyledger.files import load_rule_set
     from treatyledger.store.workspace import Workspace
 
-    load_rule_set(rules)  # an unknown rule set is an error before anything is created
+    load_checked_rule_set(rules)  # an unknown rule set is an error before anything is created
     with Workspace.init(workspace, party, db_url=db, rules=rules) as ws:
         key_id = next(iter(ws.party_keys(party)))
         if output is OutputFormat.JSON:
@@ -517,7 +517,6 @@ def series_command(
     """Totals of every category at each date, replayed from the notifications in one pass."""
     from rich.table import Table
 
-    from treatyledger.files import load_rule_set
     from treatyledger.ledger import time_series
     from treatyledger.store.ledger_reads import load_records
     from treatyledger.store.policy import workspace_policy
@@ -525,7 +524,7 @@ def series_command(
     from treatyledger.store.workspace import Workspace
 
     with Workspace.open(workspace) as ws:
-        rule_set = load_rule_set(rules or ws.rules)
+        rule_set = load_checked_rule_set(rules or ws.rules)
         policy = workspace_policy(ws.engine, rule_set)
         records = load_records(ws.engine)
         regime = regime_view(ws.engine, rule_set, datetime.now(UTC).date())

@@ -23,6 +23,7 @@ from treatyledger.cli.options import (
     WORKSPACE_ENV,
     CommandLineError,
     OutputFormat,
+    load_checked_rule_set,
     parse_date,
     read_bounded_json,
     workspace_option,
@@ -70,11 +71,10 @@ def read_limit_proof(path: Path) -> LimitProof:
 def rule_set_limits(proof: LimitProof, rules: str | None) -> dict[str, int | None]:
     """The limits in force on the document's date under the verifier's rule set (the one the
     document names, unless ``rules`` gives another file for it)."""
-    from treatyledger.files import load_rule_set
 
     statement = proof.statement
     try:
-        rule_set = load_rule_set(rules or statement.rule_set)
+        rule_set = load_checked_rule_set(rules or statement.rule_set)
     except TreatyLedgerError as exc:
         raise CannotVerify(f"cannot verify without rule set {statement.rule_set}: {exc}") from None
     if rule_set.id != statement.rule_set:
@@ -188,7 +188,7 @@ def prove_command(
     import secrets
 
     from treatyledger.cli.counting import load_inventory
-    from treatyledger.files import load_catalog, load_rule_set
+    from treatyledger.files import load_catalog
     from treatyledger.zk.limits import prove_limits
 
     date = parse_date(as_of, "--as-of") or dt.datetime.now(dt.UTC).date()
@@ -198,7 +198,7 @@ def prove_command(
             raise CommandLineError(f"{path} exists; expected a new file")
     if publish and workspace is None:
         raise CommandLineError("--publish needs --workspace")
-    rule_set = load_rule_set(rules)
+    rule_set = load_checked_rule_set(rules)
     catalog = load_catalog()
     inv = load_inventory(inventory, catalog, workspace, date)
     checkpoint = None if workspace is None else workspace_checkpoint(workspace)
