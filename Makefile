@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test bench lint setup clean
+.PHONY: demo test bench bench-check lint setup clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,12 @@ bench: $(STAMP)
 	$(PY) -m pip install -q 'pymerkle>=7,<8'
 	$(PY) -m pip install -q 'zksk-fork==0.0.31' attrs || echo "zksk-fork did not install: bench/zk_bench.py runs without that baseline"
 	$(PY) bench/run_all.py
+
+# the same run, failing when any benchmark missed a target (for a quiet machine)
+bench-check: $(STAMP)
+	$(PY) -m pip install -q 'pymerkle>=7,<8'
+	$(PY) -m pip install -q 'zksk-fork==0.0.31' attrs || echo "zksk-fork did not install: bench/zk_bench.py runs without that baseline"
+	$(PY) bench/run_all.py --check
 
 lint: $(STAMP)
 	$(PY) -m ruff check src tests bench

@@ -14,6 +14,9 @@ from sqlalchemy import delete, select, update
 from factory import Notifier, base_force
 from treatyledger.ledger import replay
 from treatyledger.ledger.derived import export_derived
+from treatyledger.ledger.records import parse_time
+from treatyledger.ledger.replay import state_at
+from treatyledger.store.ledger_reads import workspace_inventory
 from treatyledger.store.ledger_snapshot import check_snapshot
 from treatyledger.store.ledger_store import LedgerStore, open_ledger
 from treatyledger.store.ledger_tables import (
@@ -174,3 +177,43 @@ def test_duplicates_and_corrections_read_the_log_back_from_the_database(
     assert reopened.items()["US-M1"].warheads == 3
     assert derived(reopened) == replayed(reopened)
     assert [r["sequence"] for r in reopened.state.log("US")] == [1, 2, 3, 4]
+
+
+def counted(inventory: Any) -> dict[str, Any]:
+    return {i.uid: i.model_dump(mode="json") for i in inventory.items}
+
+
+def test_count_workspace_reads_the_snapshot_and_agrees_with_a_replay(
+    workspace: Workspace, us: Notifier
+) -> None:
+    store = open_ledger(workspace)
+    notifications = history(us)
+    store.submit(notifications[:2])
+    store.save_snapshot()
+    store.submit(notifications[2:])
+    db_url = workspace.config.database_url
+    expected = replay(store.records(), store.policy).inventory()
+    assert counted(workspace_inventory(workspace.path, None)) == counted(expected)
+    assert workspace_inventory_reads_snapshot(workspace.path, db_url)
+
+
+def workspace_inventory_reads_snapshot(path: Any, db_url: str | None) -> bool:
+    """Whether a count of the workspace now would start from its snapshot."""
+    with Workspace.open(path, db_url) as ws:
+        store = open_ledger(ws)
+        return store.loaded is not None and store.loaded.source == "snapshot"
+
+
+def test_count_workspace_as_of_a_past_day_still_replays_to_that_day(
+    workspace: Workspace, us: Notifier
+) -> None:
+    store = open_ledger(workspace)
+    first, second, third = history(us)
+    store.submit([first, second, third])
+    store.save_snapshot()
+    day = parse_time(first.to_json_dict()["effective_time"]).date()
+    last = parse_time(third.to_json_dict()["effective_time"]).date()
+    records = store.records()
+    for when in {day, last}:
+        expected = state_at(records, store.policy, when).inventory()
+        assert counted(workspace_inventory(workspace.path, when)) == counted(expected)

@@ -15,13 +15,15 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, select
 
 from treatyledger.ledger.policy import LedgerPolicy
-from treatyledger.ledger.replay import replay, state_at
+from treatyledger.ledger.records import parse_time
+from treatyledger.ledger.replay import as_datetime, replay, state_at
 from treatyledger.model.catalog import Catalog
 from treatyledger.model.items import Inventory, Item
 from treatyledger.model.notifications import Notification, parse_notification
 from treatyledger.store.ledger_tables import ItemNotificationRow, ItemRow, NotificationRow
 from treatyledger.store.policy import workspace_policy
 from treatyledger.store.workspace import Workspace
+from treatyledger.tlog.checkpoint import DEFAULT_NAMESPACE
 
 
 @dataclass(frozen=True)
@@ -207,12 +209,30 @@ def workspace_inventory(
 ) -> Inventory:
     """The inventory of a workspace's replayed notifications as of the end of ``as_of`` (all
     of them if None), every party's items unless ``party`` is given. This is the second
-    inventory source of ``count --workspace``."""
+    inventory source of ``count --workspace``. Where ``as_of`` is after every (corrected)
+    effective time, the state is the current one: the latest snapshot that matches the log
+    plus the notifications after it (``store.ledger_snapshot``), not a replay."""
+    from treatyledger.store.ledger_snapshot import load_state, snapshot_key
+
     with Workspace.open(workspace) as ws:
         policy = workspace_policy(ws.engine, ws.rules, catalog=catalog)
+        if as_of is None or _after_every_effective_time(ws.engine, as_of):
+            key = snapshot_key(ws.signing_key)
+            loaded = load_state(ws.engine, policy, {}, DEFAULT_NAMESPACE, key)
+            return loaded.state.inventory(party)
         records = load_records(ws.engine)
-    state = replay(records, policy) if as_of is None else state_at(records, policy, as_of)
-    return state.inventory(party)
+    return state_at(records, policy, as_of).inventory(party)
+
+
+def _after_every_effective_time(engine: Engine, as_of: date) -> bool:
+    """Whether the end of ``as_of`` is at or after every notification's effective time, the
+    corrected ones included (then the state as of that day is the current state)."""
+    with engine.connect() as conn:
+        latest = conn.execute(select(func.max(NotificationRow.effective_time))).scalar_one()
+    times = [] if latest is None else [_utc(latest)]
+    for correction in records_of_kinds(engine, {"correction"}):
+        times.append(parse_time(correction["payload"]["effective_time"]))
+    return all(t <= as_datetime(as_of) for t in times)
 
 
 #: the most notifications one page of ``notification_page`` returns

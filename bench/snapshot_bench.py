@@ -1,0 +1,197 @@
+"""Start-up and replay memory on a large ledger (issue 19; plain script, `make bench` runs it).
+
+Builds a fresh SQLite workspace (WAL, synchronous FULL) holding N = 1,000,000 notifications (the
+US synthetic stream of ``ledger.synthetic`` padded with routine self-cancelling pairs), stored
+through the store's bulk path (``LedgerStore.submit`` with verification off, batches of
+10,000; the store writes a derived-state snapshot every 50,000), then measures, each in a
+fresh process (peak RSS from ``resource.getrusage``):
+
+1. start from the snapshot: ``open_ledger`` as a node's start does (the snapshot's MAC, its log
+   positions, roots and leaf hashes checked, the tail replayed); target < 5 s;
+2. the same start with the snapshot refused (another MAC key): the streamed full replay;
+3. baseline, same run: the replay as it was before, every row decoded into one list and
+   replayed (``ledger.replay(load_records(...))``);
+4. ``treatyledger count -w WS`` (the CLI, its own process) against a target of 5 s.
+
+Peak RSS target for replaying 1,000,000 notifications: < 300 MB. Figures are reported, never
+failed on by `make bench` (a loaded machine); the script exits 1 on a miss, which
+`make bench-check` turns into a failure.
+
+Usage: python bench/snapshot_bench.py [N]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+BATCH = 10_000
+START_TARGET = 5.0
+RSS_TARGET_MB = 300.0
+
+
+def rss_mb() -> float:
+    """This process's peak RSS in MB (VmHWM: ``ru_maxrss`` survives exec, so a child would
+    report its parent's peak)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def stream(n: int) -> list[dict[str, Any]]:
+    from treatyledger.files import load_catalog
+    from treatyledger.files.aggregates import read_new_start_aggregates
+    from treatyledger.ledger.synthetic import synthetic_stream
+
+    catalog = load_catalog()
+    points = read_new_start_aggregates(party="US")
+    churn = max(0, n // 40)
+    while True:
+        records = synthetic_stream(
+            "US", points, catalog, random.Random(5), churn_pairs_per_period=churn
+        )
+        if len(records) >= n:
+            return records[:n]
+        churn = churn * 2 + 10
+
+
+def build(path: Path, n: int) -> float:
+    from treatyledger.store.ledger_store import open_ledger
+    from treatyledger.store.workspace import Workspace
+
+    records = stream(n)
+    start = time.perf_counter()
+    with Workspace.init(path, "US", rules="new-start") as ws:
+        store = open_ledger(ws, verify_signatures=False, max_future=None)
+        for first in range(0, len(records), BATCH):
+            acks = store.submit(records[first : first + BATCH])
+            if acks[-1].status != "accepted":
+                raise SystemExit(f"unexpected ack {acks[-1]}")
+            records[first : first + BATCH] = [{}] * len(acks)  # keep the builder's RSS down
+        store.save_snapshot()
+    return time.perf_counter() - start
+
+
+def child(mode: str, path: str) -> None:
+    """One measurement in this fresh process; prints a JSON line."""
+    from treatyledger.store.ledger_store import LedgerStore, open_ledger
+    from treatyledger.store.workspace import Workspace
+
+    with Workspace.open(path) as ws:
+        start = time.perf_counter()
+        if mode == "snapshot":
+            store = open_ledger(ws)
+        elif mode == "replay":
+            plain = open_ledger(ws, verify_signatures=False, max_future=None)
+            start = time.perf_counter()  # opening it above read the snapshot: time the replay
+            store = LedgerStore(
+                ws.engine, plain.policy, home_party="US", snapshot_key=b"another key"
+            )
+        else:  # the baseline: every row decoded into one list, then replayed
+            from treatyledger.ledger import replay
+            from treatyledger.store.ledger_reads import load_records
+            from treatyledger.store.policy import workspace_policy
+
+            policy = workspace_policy(ws.engine, ws.rules)
+            state = replay(load_records(ws.engine), policy)
+            print(json.dumps({"seconds": time.perf_counter() - start, "rss": rss_mb()}))
+            return
+        elapsed = time.perf_counter() - start
+        loaded = store.loaded
+        assert loaded is not None
+        items = len(store.state.uids())
+    out = {"seconds": elapsed, "rss": rss_mb(), "source": loaded.source}
+    out |= {"replayed": loaded.replayed, "items": items, "rejected": loaded.rejected}
+    print(json.dumps(out))
+
+
+def measure(mode: str, path: Path) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", mode, str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def count_cli(path: Path) -> tuple[float, float, str]:
+    """``treatyledger count -w WS`` in its own process: wall seconds, its peak RSS (MB, from
+    ``/usr/bin/time``-free accounting: the process's own VmHWM as it exits)."""
+    exe = Path(sys.executable).with_name("treatyledger")
+    probe = (
+        "import atexit, re, sys, pathlib\n"
+        "atexit.register(lambda: sys.stderr.write('VmHWM ' + re.search(r'VmHWM:\\s+(\\d+)', "
+        "pathlib.Path('/proc/self/status').read_text()).group(1) + '\\n'))\n"
+        f"sys.argv = [{str(exe)!r}, 'count', '-w', {str(path)!r}, '--format', 'json']\n"
+        "from treatyledger.cli import run\nrun()\n"
+    )
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=False
+    )
+    elapsed = time.perf_counter() - start
+    hwm = [line for line in done.stderr.splitlines() if line.startswith("VmHWM ")]
+    rss = int(hwm[-1].split()[1]) / 1024 if hwm else float("nan")
+    totals = json.loads(done.stdout)["parties"]["US"]["categories"] if done.returncode == 0 else {}
+    summary = ", ".join(f"{k} {v['total']:,}" for k, v in totals.items()) or done.stderr[-200:]
+    return elapsed, rss, summary
+
+
+def mark(ok: bool) -> str:
+    return "PASS" if ok else "MISS"
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        child(sys.argv[2], sys.argv[3])
+        return
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    print(f"snapshot bench: {n:,} notifications, load average {os.getloadavg()[0]:.1f}")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "ws"
+        built = build(path, n)
+        print(f"  built through the store's bulk path in {built:.1f} s ({n / built:,.0f}/s)")
+        snap = measure("snapshot", path)
+        full = measure("replay", path)
+        base = measure("baseline", path)
+        counted, count_rss, summary = count_cli(path)
+    ok = snap["source"] == "snapshot"
+    print(
+        f"  start from the snapshot: {snap['seconds']:.2f} s, peak RSS {snap['rss']:.0f} MB, "
+        f"{snap['items']:,} items, tail {snap['replayed']:,} "
+        f"[target < {START_TARGET:.0f} s: {mark(ok and snap['seconds'] < START_TARGET)}]"
+    )
+    print(
+        f"  streamed full replay (snapshot refused): {full['seconds']:.2f} s, peak RSS "
+        f"{full['rss']:.0f} MB [target < {RSS_TARGET_MB:.0f} MB: "
+        f"{mark(full['rss'] < RSS_TARGET_MB)}]"
+    )
+    print(
+        f"  baseline, replay of one list of every row: {base['seconds']:.2f} s, peak RSS "
+        f"{base['rss']:.0f} MB"
+    )
+    print(
+        f"  ratios: start {base['seconds'] / snap['seconds']:.1f}x faster than the baseline "
+        f"replay; streamed replay RSS {full['rss'] / base['rss']:.2f} of the baseline's"
+    )
+    print(
+        f"  treatyledger count -w: {counted:.2f} s, peak RSS {count_rss:.0f} MB ({summary}) "
+        f"[target < {START_TARGET:.0f} s: {mark(counted < START_TARGET)}]"
+    )
+    met = ok and snap["seconds"] < START_TARGET and full["rss"] < RSS_TARGET_MB
+    if not (met and counted < START_TARGET):
+        sys.exit(1)  # a missed target: `make bench` reports it, `make bench-check` fails
+
+
+if __name__ == "__main__":
+    main()
