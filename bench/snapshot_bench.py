@@ -102,7 +102,7 @@ def child(mode: str, path: str) -> None:
             from treatyledger.store.policy import workspace_policy
 
             policy = workspace_policy(ws.engine, ws.rules)
-            state = replay(load_records(ws.engine), policy)
+            replay(load_records(ws.engine), policy)
             print(json.dumps({"seconds": time.perf_counter() - start, "rss": rss_mb()}))
             return
         elapsed = time.perf_counter() - start
