@@ -11,7 +11,9 @@ out; the day is a parameter.
   with data as of that date, received on or after it and by the deadline. The next update,
   its period still running, is listed as due.
 - **Per-event** categories judge every change notification (``rules.catalogue.classify``):
-  received after the due day is late, before the change took effect is premature.
+  received after the due day is late, before the change took effect is premature. Given the
+  ledger policy, a change an update shows and no notification reported is a missing one
+  (``ledger.unnotified``): overdue, counted from the update's data date.
 
 A database not received is ``overdue`` once its due day has passed, ``due`` before; a
 notification received after ``as_of`` does not count yet (the calendar of a past day is what
@@ -36,8 +38,10 @@ from treatyledger.ledger.calendar_records import (
     NotificationFinding,
     RegimeSummary,
 )
+from treatyledger.ledger.policy import LedgerPolicy
 from treatyledger.ledger.records import Record, parse_time
 from treatyledger.ledger.replay import corrections_in_effect
+from treatyledger.ledger.unnotified import unnotified_changes
 from treatyledger.model.notifications import LEDGER_NEUTRAL_KINDS, NotificationRef
 from treatyledger.rules.catalogue import (
     NotificationCategory,
@@ -121,9 +125,12 @@ def calendar(
     parties: Iterable[str],
     *,
     judge_events: bool = True,
+    policy: LedgerPolicy | None = None,
 ) -> Calendar:
     """The calendar of ``parties`` as of ``as_of`` (see the module doc). Without
-    ``judge_events`` only the databases owed are listed (what ``data_state`` needs)."""
+    ``judge_events`` only the databases owed are listed (what ``data_state`` needs). With a
+    ``policy`` (to replay the ledger by), each change an update shows that no notification
+    reported is listed too (``ledger.unnotified``)."""
     known = [r for r in records if parse_time(r["issued_time"]).date() <= as_of]
     context = _Context(
         rule_set=rule_set,
@@ -142,6 +149,11 @@ def calendar(
         scheduled = _scheduled_entries(context, party, mine)
         if judge_events:
             events, tally, skipped = _event_entries(context, party, mine)
+            if policy is not None:
+                missed = _unnotified(context, policy, party, mine, scheduled)
+                events.extend(missed)
+                for entry in missed:
+                    tally[entry.status] += 1
         else:
             events, tally, skipped = [], dict.fromkeys(ENTRY_STATUSES, 0), 0
         entries.extend(scheduled + events)
@@ -158,6 +170,30 @@ def calendar(
         findings=[finding for e in entries if (finding := _finding(e)) is not None],
         counts=counts,
         unjudged=unjudged,
+    )
+
+
+def _unnotified(
+    context: _Context,
+    policy: LedgerPolicy,
+    party: str,
+    party_records: list[Record],
+    scheduled: list[CalendarEntry],
+) -> list[CalendarEntry]:
+    """The changes the party's received updates show and no notification reported."""
+    catalogue = context.rule_set.notifications
+    if catalogue is None:
+        return []
+    by_sequence = {r["sequence"]: r for r in party_records}
+    updates: dict[date, Record] = {}
+    for entry in scheduled:
+        ref, data_date = entry.notification, entry.data_as_of
+        if ref is None or data_date not in context.updates or entry.status == "premature":
+            continue
+        assert data_date is not None
+        updates[data_date] = by_sequence[ref.sequence]
+    return unnotified_changes(
+        catalogue.categories, policy, party, party_records, updates, context.as_of
     )
 
 

@@ -112,14 +112,7 @@ def reconcile(
         chosen = recent or sequences[-1:]
         return tuple(f"{party}#{s}" for s in chosen)
 
-    declared = {}
-    for raw in database["payload"]["items"]:
-        item = Item.model_validate(raw)
-        if item.uid is not None:
-            declared[item.uid] = item
-    found = _discrepancies(state, declared, party, involved)
-    order = {kind: i for i, kind in enumerate(KINDS)}
-    found.sort(key=lambda d: (order[d.kind], d.uid))
+    found = database_discrepancies(state, database["payload"], party, involved)
     return Reconciliation(
         party=party,
         database=f"{party}#{db_sequence}",
@@ -127,6 +120,30 @@ def reconcile(
         previous_database=f"{party}#{previous['sequence']}" if previous else None,
         discrepancies=tuple(found),
     )
+
+
+def database_items(payload: Mapping[str, Any]) -> dict[str, Item]:
+    """UID -> item of a ``database`` payload (items without a uid are not compared)."""
+    declared = {}
+    for raw in payload["items"]:
+        item = Item.model_validate(raw)
+        if item.uid is not None:
+            declared[item.uid] = item
+    return declared
+
+
+def database_discrepancies(
+    state: LedgerState,
+    payload: Mapping[str, Any],
+    party: str,
+    involved: Callable[[str], tuple[str, ...]] = lambda uid: (),
+) -> list[Discrepancy]:
+    """Where ``party``'s items in ``state`` and a ``database`` payload differ, in report order
+    (the one comparison ``reconcile`` and the calendar's unnotified changes make)."""
+    found = _discrepancies(state, database_items(payload), party, involved)
+    order = {kind: i for i, kind in enumerate(KINDS)}
+    found.sort(key=lambda d: (order[d.kind], d.uid))
+    return found
 
 
 def _databases(

@@ -16,10 +16,12 @@ from sqlalchemy import Engine
 
 from treatyledger.ledger.calendar import calendar, data_state, regime_summary
 from treatyledger.ledger.calendar_records import Calendar, DataState, RegimeSummary
+from treatyledger.ledger.policy import LedgerPolicy
 from treatyledger.ledger.regime import REGIME_KIND, ledger_regime
 from treatyledger.rules.regime import RegimeStatus
 from treatyledger.rules.schema import RuleSet
 from treatyledger.store.ledger_reads import load_records, recorded_parties, records_of_kinds
+from treatyledger.store.policy import workspace_policy
 
 
 @dataclass(frozen=True)
@@ -71,11 +73,18 @@ def regime_view(engine: Engine, rule_set: RuleSet, today: date) -> RegimeView:
 
 
 def workspace_calendar(
-    engine: Engine, rule_set: RuleSet, as_of: date, parties: Sequence[str] | None = None
+    engine: Engine,
+    rule_set: RuleSet,
+    as_of: date,
+    parties: Sequence[str] | None = None,
+    policy: LedgerPolicy | None = None,
 ) -> Calendar:
-    """The full calendar (databases and every change notification judged) of ``parties``
-    (default: every party with records) as of ``as_of``."""
+    """The full calendar (databases, every change notification judged, and the changes the
+    updates show that no notification reported) of ``parties`` (default: every party with
+    records) as of ``as_of``; the ledger replayed under ``policy`` (default: the workspace's
+    under ``rule_set``)."""
     wanted = list(parties) if parties else recorded_parties(engine)
     regime = ledger_regime(regime_records(engine), rule_set)
     records = [r for party in wanted for r in load_records(engine, party)]
-    return calendar(rule_set, regime, records, as_of, wanted)
+    replayed_by = policy or workspace_policy(engine, rule_set)
+    return calendar(rule_set, regime, records, as_of, wanted, policy=replayed_by)

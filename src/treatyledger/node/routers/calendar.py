@@ -38,4 +38,4 @@ def data_exchange_calendar(
     wanted = party or node.party
     if wanted != node.party and caller.role is not Role.OWNER:
         raise Problem(403, "only the owner sees a mirrored party's calendar", problem="forbidden")
-    return workspace_calendar(node.engine, treaty.rule_set, as_of, [wanted])
+    return workspace_calendar(node.engine, treaty.rule_set, as_of, [wanted], treaty.policy)

@@ -61,7 +61,7 @@ def workspace_calendar(node: NodeContext, parties: list[str], as_of: date) -> Ca
     def compute() -> Calendar:
         records = [r for p in every for r in party_records(node.engine, p)]
         regime = ledger_regime(records, current.rule_set)
-        return calendar(current.rule_set, regime, records, as_of, parties)
+        return calendar(current.rule_set, regime, records, as_of, parties, policy=current.policy)
 
     key = ("calendar", tuple(parties), versions, current.name, as_of)
     return cached(node, key, compute)
