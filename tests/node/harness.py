@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from factory import signed, stream
 from treatyledger.node.app import create_app
 from treatyledger.node.auth import Role, add_principal
+from treatyledger.node.connections import ConnectionLimits
 from treatyledger.node.context import NodeContext
 from treatyledger.node.keys import cosigner_for
 from treatyledger.node.server import RunningNode, serve_in_thread
@@ -88,12 +89,13 @@ def served_node(
     max_body_bytes: int = 1 << 20,
     peer_key: Ed25519PrivateKey | None = None,
     peer_party: str | None = None,
+    connections: ConnectionLimits | None = None,
     **context: Any,
 ) -> Iterator[ServedNode]:
     """Serve the workspace at ``path`` (created if it does not exist) with fresh principals;
     ``peer_key`` is the other party's signing key (its cosignatures verify with it) and
-    ``peer_party`` that party (default RU, or US for an RU node); ``context``: NodeContext
-    fields to set (limits)."""
+    ``peer_party`` that party (default RU, or US for an RU node); ``connections``: the
+    server's connection limits; ``context``: NodeContext fields to set (limits)."""
     if (path / "config.toml").exists():
         workspace = Workspace.open(path, db_url=db_url)
     else:
@@ -113,7 +115,7 @@ def served_node(
     }
     options = NodeContext.from_workspace(workspace, max_body_bytes=max_body_bytes)
     app = create_app(replace(options, **context))
-    running = serve_in_thread(app)
+    running = serve_in_thread(app, connections=connections)
     node = ServedNode(
         url=running.url,
         workspace=workspace,

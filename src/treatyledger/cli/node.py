@@ -45,14 +45,36 @@ def serve(
     witness_push: float = typer.Option(
         5.0, help="seconds between pushes of new checkpoints to the witnesses (0: off)"
     ),
+    rate_limit: list[str] = typer.Option(
+        [],
+        help="ROLE=N/second|minute|hour (or ROLE=none) over the defaults: peer and inspector "
+        "200/second, witness and observer 20/second per principal, anonymous 100/second per "
+        "address; the owner is not limited; repeatable",
+    ),
+    header_timeout: float = typer.Option(10.0, help="seconds a client has to send its headers"),
+    body_timeout: float = typer.Option(30.0, help="seconds a client has to send its body"),
+    max_connections: int = typer.Option(
+        1_000, help="open connections at most (further ones: 503), within the descriptor limit"
+    ),
 ) -> None:
     """Serve the party node for WORKSPACE over HTTP until interrupted; new checkpoints go to
     the witnesses of `log witness add` in the background."""
+    from dataclasses import replace
+
+    from treatyledger.node.connections import ConnectionLimits
     from treatyledger.node.context import NodeContext
+    from treatyledger.node.ratelimit import RateLimitError, RateLimits
     from treatyledger.node.server import bind, make_server, url_of
     from treatyledger.report.dashboard import create_node_app
     from treatyledger.store.workspace import Workspace
 
+    try:
+        limits = RateLimits().with_overrides(rate_limit)
+    except RateLimitError as exc:
+        raise CommandLineError(str(exc)) from None
+    if min(header_timeout, body_timeout) <= 0 or max_connections < 1:
+        raise CommandLineError("timeouts must be positive and --max-connections at least 1")
+    connections = ConnectionLimits(header_timeout, body_timeout, max_connections)
     ws = Workspace.open(workspace, db_url=db)
     try:
         context = NodeContext.from_workspace(
@@ -61,6 +83,7 @@ def serve(
             freeze_gc=True,
             witness_push_seconds=witness_push or None,
         )
+        context = replace(context, rate_limits=limits)
         application = create_node_app(context)  # the API under /v1 and the dashboard
         try:
             sock = bind(host, port)
@@ -69,7 +92,10 @@ def serve(
         # The first line names the real address (useful with --port 0); flushed at once.
         print(f"serving party {ws.party} on {url_of(sock)}", flush=True)
         print(f"dashboard: {url_of(sock)}/observer (log in at /login)", flush=True)
-        make_server(application, log_level="warning", access_log=True).run(sockets=[sock])
+        server = make_server(
+            application, log_level="warning", access_log=True, connections=connections
+        )
+        server.run(sockets=[sock])
     finally:
         ws.close()
 

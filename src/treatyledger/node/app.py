@@ -28,6 +28,7 @@ from treatyledger.node.problems import (
     install_problem_handlers,
     problem_responses,
 )
+from treatyledger.node.ratelimit import RateLimit, RateLimiter
 from treatyledger.node.routers import (
     calendar,
     health,
@@ -134,13 +135,16 @@ def create_app(context: NodeContext) -> FastAPI:
         openapi_url="/v1/openapi.json",
         docs_url=None,  # served by node.apidocs from the package, not from a CDN
         redoc_url=None,
-        responses=problem_responses(413, 500),
+        responses=problem_responses(413, 429, 500),
     )
     app.state.node = context
     app.state.auth_cache = AuthCache(context.auth_cache_seconds)
     install_problem_handlers(app)
     app.add_middleware(IncidentMiddleware)  # innermost: the access log sees its 500s
     app.add_middleware(BodySizeLimit, max_body_bytes=context.max_body_bytes)
+    if context.rate_limits is not None:  # outside the body limit: refused before any read
+        app.state.rate_limiter = RateLimiter(context.rate_limits)
+        app.add_middleware(RateLimit, limiter=app.state.rate_limiter)
     app.add_middleware(AccessLog)  # added last: outermost, so it times and sees every answer
 
     v1 = APIRouter(prefix="/v1", route_class=AuthFirstRoute)

@@ -185,6 +185,9 @@ async def _authenticate(request: Request, token: str) -> Caller | None:
     caller = await run_in_threadpool(authenticate, node.engine, token)
     if caller is not None and cache is not None and cache.ttl > 0:
         cache.put(digest, caller)
+    limiter = getattr(request.app.state, "rate_limiter", None)
+    if caller is not None and limiter is not None:
+        limiter.remember(digest, caller.name, caller.role.value)  # counted as its principal
     return caller
 
 

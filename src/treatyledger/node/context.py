@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from treatyledger.node.limits import DEFAULT_MAX_BODY_BYTES
+from treatyledger.node.ratelimit import RateLimits
 from treatyledger.store.base import Engine
 
 if TYPE_CHECKING:
@@ -31,6 +32,9 @@ class NodeContext:
     #: how far past the next expected sequence a notification is held for its predecessors;
     #: one further ahead is refused at once (sequence.gap), never held
     max_ahead: int = MAX_AHEAD
+    #: request rate limits per principal by role and per client address (None: none, as
+    #: embedded; ``treatyledger serve`` turns on ``node.ratelimit.SERVED_LIMITS``)
+    rate_limits: RateLimits | None = None
     workspace_path: str | None = None
     #: seconds a successful token lookup is reused (a revocation takes effect within it)
     auth_cache_seconds: float = 1.0

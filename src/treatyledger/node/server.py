@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from uvicorn.config import LOGGING_CONFIG
 
 from treatyledger.node.access_log import LOGGER_NAME
+from treatyledger.node.connections import ConnectionLimits, protocol_options
 
 #: Addresses of reverse proxies whose X-Forwarded-For/-Proto the node believes (comma-
 #: separated, as uvicorn's ``forwarded_allow_ips``). Unset: the headers are ignored, so a
@@ -75,12 +76,16 @@ def make_server(
     log_level: str = "warning",
     access_log: bool = False,
     trusted_proxies: str | None = None,
+    connections: ConnectionLimits | None = None,
 ) -> uvicorn.Server:
     """``access_log``: the node's access lines on stderr (``treatyledger serve``).
-    ``trusted_proxies``: see FORWARDED_ENV; X-Forwarded-* are honoured only from them."""
+    ``trusted_proxies``: see FORWARDED_ENV; X-Forwarded-* are honoured only from them.
+    ``connections``: header and body deadlines and the connection cap (default
+    ``ConnectionLimits()``), always on: uvicorn alone never cuts a slow client off."""
     proxies = forwarded_allow_ips(trusted_proxies)
     config = uvicorn.Config(
         app,
+        **protocol_options(connections or ConnectionLimits()),
         log_level=log_level,
         log_config=logging_config(access_log),
         access_log=False,
@@ -111,11 +116,16 @@ class RunningNode:
 
 
 def serve_in_thread(
-    app: FastAPI, host: str = "127.0.0.1", port: int = 0, *, trusted_proxies: str | None = None
+    app: FastAPI,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    trusted_proxies: str | None = None,
+    connections: ConnectionLimits | None = None,
 ) -> RunningNode:
     """Start serving ``app`` in a daemon thread; returns once it accepts connections."""
     sock = bind(host, port)
-    server = make_server(app, trusted_proxies=trusted_proxies)
+    server = make_server(app, trusted_proxies=trusted_proxies, connections=connections)
     thread = threading.Thread(
         target=server.run, kwargs={"sockets": [sock]}, daemon=True, name="treatyledger-node"
     )
