@@ -4,8 +4,10 @@ For n bases at k bits: commit to each base's value and prove every value and the
 (limit - total) in [0, 2^k) (`zk.limits.prove_statement`), then check it
 (`zk.verifier.verify_limit_proof`). Sizes: the range proof alone (32 bytes per point and per
 scalar) beside the Bulletproofs bound 2 log2(n k) + 9 elements, and the whole JSON document
-(the n commitments included). Times are wall seconds of one run each (500 bases) or the best of
-3 (50 bases); generators are derived before timing (their first derivation is printed apart).
+(the n commitments included). Times are wall seconds and CPU seconds (every thread's,
+`time.process_time`: on a shared machine the work, where wall time is what the load left) of
+one run each (500 bases) or the best of 3 (50 bases); generators are derived before timing
+(their first derivation is printed apart).
 
 Baselines, measured in the same run:
 - `bits`: a plain bit-decomposition proof over the same libsodium group: per value, k
