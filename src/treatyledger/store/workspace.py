@@ -27,6 +27,7 @@ The database is created and migrated only through Alembic (``store.migrate.upgra
 from __future__ import annotations
 
 import base64
+import contextlib
 import dataclasses
 import json
 import os
@@ -189,7 +190,8 @@ class Workspace:
             raise WorkspaceError(f"{root}: already a workspace (found {CONFIG_FILE})")
         if root.exists() and not root.is_dir():
             raise WorkspaceError(f"{root}: expected a directory, found a file")
-        root.mkdir(parents=True, exist_ok=True)
+        root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        _keep_private(root)
         if not (root / IGNORE_FILE).exists():
             # a workspace holds a private key: never committed by accident (git reads this)
             (root / IGNORE_FILE).write_text("*\n", encoding="utf-8")
@@ -197,6 +199,8 @@ class Workspace:
             raise WorkspaceError(f"{root}: {KEY_FILE} already exists; refusing to overwrite")
 
         config = WorkspaceConfig(party=party, rules=rules, database_url=db_url)
+        if db_url is None:  # SQLite gives its -wal and -shm files the database file's mode
+            os.close(os.open(root / DB_FILE, os.O_WRONLY | os.O_CREAT, 0o600))
         engine = make_engine(_database_url(root, config))
         try:
             upgrade(engine)
@@ -217,7 +221,7 @@ class Workspace:
         except BaseException:
             engine.dispose()
             raise
-        (root / CONFIG_FILE).write_text(config.to_toml(), encoding="utf-8")
+        _write_private_text(root / CONFIG_FILE, config.to_toml())
         workspace = cls(root, config, engine)
         workspace._signing_key = key
         return workspace
@@ -236,6 +240,8 @@ class Workspace:
         )
         if db_url is not None:
             config = dataclasses.replace(config, database_url=db_url)
+        with contextlib.suppress(OSError):  # not ours to change (another owner): leave it
+            _keep_private(root)
         engine = make_engine(_database_url(root, config))
         try:
             upgrade(engine)  # a newer release may bring new migrations
@@ -325,8 +331,8 @@ class Workspace:
         on_disk = WorkspaceConfig.from_toml(
             (self.path / CONFIG_FILE).read_text(encoding="utf-8"), source=str(self.path)
         )
-        (self.path / CONFIG_FILE).write_text(
-            dataclasses.replace(on_disk, key_types=types).to_toml(), encoding="utf-8"
+        _write_private_text(
+            self.path / CONFIG_FILE, dataclasses.replace(on_disk, key_types=types).to_toml()
         )
         self._mldsa_seed = seed
         return seed
@@ -415,6 +421,24 @@ def _set_meta(conn: Connection, values: dict[str, str]) -> None:
     for key, value in values.items():
         conn.execute(delete(WorkspaceMetaRow).where(WorkspaceMetaRow.key == key))
         conn.execute(insert(WorkspaceMetaRow).values(key=key, value=value))
+
+
+def _keep_private(root: Path) -> None:
+    """The workspace directory 0700 and its database file 0600: they hold keys, tokens'
+    digests and the ledger; config.toml 0600 (it may name a database with its password). What
+    existed, including a workspace made before this rule, loses its group and other bits."""
+    root.chmod(stat.S_IMODE(root.stat().st_mode) & 0o700)
+    for name in (DB_FILE, CONFIG_FILE):
+        if (root / name).exists():
+            (root / name).chmod(0o600)
+
+
+def _write_private_text(path: Path, text: str) -> None:
+    """Write ``path`` 0600 from creation on (it may name a database with its password)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
 
 
 def _database_url(root: Path, config: WorkspaceConfig) -> str:
