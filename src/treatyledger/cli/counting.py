@@ -137,8 +137,10 @@ def print_catalogue(rule_set: RuleSet) -> None:
         "category", "schedule", "deadline", "ledger kinds", "source", title="Notifications"
     )
     for category in notifications.categories:
-        deadline = category.deadline
+        deadline, lead = category.deadline, category.lead
         when = f"{deadline.days} days from {deadline.counted_from}" if deadline else "none"
+        if lead is not None:
+            when = f"{lead.hours} hours before {lead.before}"
         kinds = ", ".join(category.kinds) or "(not modelled)"
         table.add_row(category.id, category.schedule, when, kinds, category.source)
     console.print(table)

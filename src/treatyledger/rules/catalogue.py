@@ -4,9 +4,11 @@ A category says what is notified (``kinds``: the ledger's notification kinds tha
 ``items``: the item kinds it covers; ``fields``: the data it carries, in words or field
 names), on what schedule (``once`` from entry into force, ``periodic`` per data-exchange
 date, ``per_event`` per change) and by when (``deadline``: ``days`` counted from the
-``event``, the ``period_end`` or the ``entry_into_force``), and where the treaty says so
-(``source``: the section). A category with no ``kinds`` is one the ledger has no notification
-for (yet): the catalogue lists it so the rule set is complete and the docs can say so.
+``event``, the ``period_end`` or the ``entry_into_force``; or ``lead``: ``hours`` at least
+before the event, for a notice given in advance, such as of a launch), and where the treaty
+says so (``source``: the section). A category with no ``kinds`` is one the ledger has no
+notification for (yet): the catalogue lists it so the rule set is complete and the docs can
+say so.
 
 Deadlines are counted in days, by dates in UTC: the treaty's "no later than N days after"
 means the notification's date of receipt (its ``issued_time``'s date) is at most the anchor
@@ -24,7 +26,7 @@ for definitions: a narrow category (warhead data) goes before the broad one (cha
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -71,6 +73,21 @@ class Deadline(_Strict):
         return anchor_day + timedelta(days=self.days)
 
 
+class LeadTime(_Strict):
+    """ "No less than N hours before" an event: a notice given in advance. The text counts
+    hours between times (GMT, Section I.2), not dates, so it is judged to the second."""
+
+    hours: int = Field(gt=0, le=24 * 366, description="no less than this many hours before")
+    before: str = Field(min_length=1, max_length=200, description="the event, in words")
+
+    def latest(self, event: datetime) -> datetime:
+        """The latest receipt that is on time."""
+        return event - timedelta(hours=self.hours)
+
+    def on_time(self, received: datetime, event: datetime) -> bool:
+        return received <= self.latest(event)
+
+
 class NotificationCategory(_Strict):
     id: str = Field(pattern=ID_PATTERN)
     name: str = Field(min_length=1, max_length=200)
@@ -80,6 +97,7 @@ class NotificationCategory(_Strict):
     items: tuple[ItemKind, ...] = ()  # empty: any item
     fields: tuple[str, ...] = Field(default=(), max_length=64)
     deadline: Deadline | None = None
+    lead: LeadTime | None = None
     periods_begin: PeriodStart | None = None
     #: how the other party confirms what is notified (in words), e.g. an inspection
     confirmed_by: str = Field(default="", max_length=500)
@@ -88,6 +106,13 @@ class NotificationCategory(_Strict):
     @model_validator(mode="after")
     def _schedule_fits(self) -> NotificationCategory:
         anchor = self.deadline.counted_from if self.deadline else None
+        if self.lead is not None and (self.deadline is not None or self.kinds):
+            raise ValueError(
+                "a category has a deadline after or a lead time before, not both, and the "
+                "calendar judges no lead time: a lead-time category names no ledger kind"
+            )
+        if self.lead is not None and self.schedule is not Schedule.PER_EVENT:
+            raise ValueError("a lead time belongs to a per_event category")
         if self.schedule is Schedule.ONCE and anchor not in (None, Anchor.ENTRY_INTO_FORCE):
             raise ValueError("a once category's deadline is counted from entry_into_force")
         if self.schedule is Schedule.PERIODIC:
