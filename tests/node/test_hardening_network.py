@@ -9,6 +9,7 @@ import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -91,3 +92,42 @@ def test_a_500_carries_an_incident_id_that_the_log_ties_to_the_traceback(
     # the node still answers
     monkeypatch.undo()
     assert node.client(Role.OBSERVER).get("/v1/public/summary").status_code == 200
+
+
+def test_observers_stepping_through_dates_cost_one_replay_per_log_version(
+    node: ServedNode, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 13: the summary replayed the ledger for every new as_of. Now it counts at the
+    data dates once per log version, whatever dates are asked for."""
+    from datetime import date, timedelta
+
+    node.seed(4)
+    replays = []
+    real = public.series
+
+    def counted(*args: Any) -> Any:
+        replays.append(args[3])
+        return real(*args)
+
+    monkeypatch.setattr(public, "series", counted)
+    observer = node.client(Role.OBSERVER)
+    day = date(2011, 2, 1)
+    answers = []
+    for _ in range(40):
+        answers.append(observer.get(f"/v1/public/summary?as_of={day}").json())
+        day += timedelta(days=11)
+    assert len(replays) == 1
+    # each answer's totals are those of the latest data date on or before its as_of
+    for body in answers:
+        counted_at = body["counted_at"]
+        assert counted_at is None or counted_at <= body["as_of"]
+        assert [a["data_date"] for a in body["aggregates"]] == sorted(
+            a["data_date"] for a in body["aggregates"] if a["data_date"] <= body["as_of"]
+        )
+    assert answers[0]["counted_at"] is None  # before the first data date: nothing counted
+    assert answers[-1]["counted_at"] == answers[-1]["aggregates"][-1]["data_date"]
+    grown = node.submit(stream("US", 5)[4:])  # the log grew: one more replay, then cached
+    assert grown.json()["accepted"] == 1
+    for _ in range(3):
+        observer.get("/v1/public/summary?as_of=2012-06-01")
+    assert len(replays) == 2

@@ -41,7 +41,7 @@ class NodeContext:
     #: freeze the long-lived ledger state out of the cycle collector (process-wide: for a
     #: process that only serves, as ``treatyledger serve`` does; off when embedded)
     freeze_gc: bool = False
-    #: the observer view's aggregates per (log version, rule set, date); see routers.public
+    #: the observer view's totals per (log version, day, rule set); see routers.public
     summary_cache: dict[tuple[object, ...], Any] = field(default_factory=dict)
     #: push new checkpoints to the configured witnesses every so many seconds (None: never;
     #: ``treatyledger serve`` turns it on), see ``witness_push.BackgroundPusher``

@@ -225,6 +225,11 @@ class PublicSummary(_Model):
     data: Provision = Field(default_factory=Provision, description="the figures as of as_of")
     aggregates: list[AggregatePoint]
     compliance: list[LimitStatus]
+    counted_at: date | None = Field(
+        default=None,
+        description="the date of the compliance totals: the latest data date on or before "
+        "as_of, or today when as_of is today or later (none before the first data date)",
+    )
     checkpoint: CheckpointResponse | None
     open_issues: dict[str, int] = Field(
         default_factory=dict,

@@ -60,17 +60,11 @@ def observer_summary(node: NodeContext, treaty: Treaty, as_of: date) -> PublicSu
     dashboard's observer page shows (one computation, one set of bounds)."""
     from treatyledger.node import logview
 
-    # The aggregates change only when a log grows (the node's own, or a mirrored peer's
-    # regime event): reuse them until then, so the public view costs a replay per new
-    # notification, not per request.
     regime = regime_of(node.engine, treaty, node.summary_cache)
-    key = ("summary", ledger_version(node.engine), today(), treaty.name, as_of)
-    cache = node.summary_cache
-    if key not in cache:
-        if len(cache) >= 64:
-            cache.clear()
-        cache[key] = _aggregates_and_compliance(node, treaty, regime, as_of)
-    aggregates, compliance = cache[key]
+    points = _points(node, treaty, regime)
+    aggregates, compliance, counted_at = _aggregates_and_compliance(
+        node, treaty, regime, points, as_of
+    )
     state = regime.state(node.party, as_of)
     return PublicSummary(
         party=node.party,
@@ -81,6 +75,7 @@ def observer_summary(node: NodeContext, treaty: Treaty, as_of: date) -> PublicSu
         data=_provision(state),
         aggregates=aggregates,
         compliance=compliance,
+        counted_at=counted_at,
         checkpoint=logview.checkpoint_response(node, logview.current_checkpoint_note(node)),
         # not cached with the aggregates: inspections change it, not the log
         open_issues=open_issue_counts(node.engine, node.party),
@@ -112,22 +107,47 @@ def _provision(state: DataState) -> Provision:
     return Provision(provided=state.provided, stale_since=state.stale_since, reason=state.reason)
 
 
+Points = tuple[list[date], dict[date, dict[str, int]]]
+
+
+def _points(node: NodeContext, treaty: Treaty, regime: RegimeView) -> Points:
+    """Totals at every data date of the rule set from the first notification to today, and
+    today: one replay per log version (the node's own, or a mirrored peer's regime event),
+    whatever dates callers ask for. A caller-chosen date never costs a replay of its own
+    (issue 13: one uncached date replayed the whole ledger)."""
+    key = ("points", ledger_version(node.engine), today(), treaty.name)
+    cache = node.summary_cache
+    if key not in cache:
+        if len(cache) >= 64:
+            cache.clear()
+        records = party_records(node.engine, node.party)
+        dates = [d for d in data_dates(records, regime.applied, until=today()) if d <= today()]
+        totals = dict(series(records, treaty, node.party, sorted({*dates, today()})))
+        cache[key] = (dates, totals)
+    points: Points = cache[key]
+    return points
+
+
 def _aggregates_and_compliance(
-    node: NodeContext, treaty: Treaty, regime: RegimeView, as_of: date
-) -> tuple[list[AggregatePoint], list[LimitStatus]]:
-    records = party_records(node.engine, node.party)
-    applied = regime.applied
-    # bounded: a far-future as_of must not make the node count thousands of dates
-    dates = data_dates(records, applied, until=as_of)[-MAX_AGGREGATE_DATES:]
-    wanted = sorted({*dates, as_of})
-    points = dict(series(records, treaty, node.party, wanted))
+    node: NodeContext,
+    treaty: Treaty,
+    regime: RegimeView,
+    points: Points,
+    as_of: date,
+) -> tuple[list[AggregatePoint], list[LimitStatus], date | None]:
+    data_days, totals_at = points
+    # bounded: the last MAX_AGGREGATE_DATES data dates up to as_of (and up to today: the
+    # figures of a date to come are not known)
+    dates = [d for d in data_days if d <= as_of][-MAX_AGGREGATE_DATES:]
     aggregates = []
     for day in dates:
         state = regime.state(node.party, day)
-        totals = points[day] if state.provided else {}  # never old figures as current
+        totals = totals_at[day] if state.provided else {}  # never old figures as current
         aggregates.append(AggregatePoint(data_date=day, totals=totals, data=_provision(state)))
+    counted_at = max((d for d in totals_at if d <= as_of), default=None)
+    now = totals_at[counted_at] if counted_at is not None else {}
+    applied = regime.applied
     provided = regime.state(node.party, as_of).provided
-    now = points[as_of]
     compliance = []
     for category, final in sorted(final_limits(treaty.rule_set).items()):
         # no limit after the treaty's end (expiry, supersession), as the regime records it
@@ -145,4 +165,4 @@ def _aggregates_and_compliance(
                 in_force=regime.regime.in_force(as_of),
             )
         )
-    return aggregates, compliance
+    return aggregates, compliance, counted_at
