@@ -76,7 +76,12 @@ def data_dates(
     span = _span(records, until)
     if span is None:
         return []
-    return rule_set.data_dates(*span) or [span[1]]
+    return data_dates_from(*span, rule_set)
+
+
+def data_dates_from(first: date, until: date, rule_set: RuleSet) -> list[date]:
+    """``data_dates`` of a log whose first notification takes effect on ``first``."""
+    return rule_set.data_dates(first, until) or [until]
 
 
 def series_dates(records: list[dict[str, Any]], rule_set: RuleSet) -> list[date]:

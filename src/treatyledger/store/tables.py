@@ -5,6 +5,7 @@ from treatyledger.store import (
     ledger_tables,  # noqa: F401
     node_tables,  # noqa: F401
     tlog_tables,  # noqa: F401
+    view_tables,  # noqa: F401
     zk_tables,  # noqa: F401
 )
 from treatyledger.store.base import Base

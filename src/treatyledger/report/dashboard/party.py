@@ -23,14 +23,11 @@ from treatyledger.node.auth import Role
 from treatyledger.node.context import NodeContext
 from treatyledger.node.views import (
     Treaty,
-    data_dates,
     final_limits,
-    party_records,
     regime_of,
-    series,
     treaty,
 )
-from treatyledger.report.dashboard import plots
+from treatyledger.report.dashboard import counted, plots
 from treatyledger.store.inspection_store import (
     StoredInspection,
     StoredIssue,
@@ -43,7 +40,6 @@ from treatyledger.store.ledger_reads import (
     materialized_item,
     notification_history,
     notification_page,
-    records_version,
     stored_notification,
 )
 from treatyledger.store.policy import registered_parties
@@ -148,14 +144,7 @@ def forces_page(node: NodeContext, parties: list[str], as_of: date) -> ForcesPag
 
 
 def _party_forces(node: NodeContext, current: Treaty, party: str, as_of: date) -> PartyForces:
-    version = records_version(node.engine, party)
-
-    def compute() -> list[tuple[date, dict[str, int]]]:
-        records = party_records(node.engine, party)
-        dates = data_dates(records, current.rule_set, until=as_of)[-MAX_SERIES_DATES:]
-        return series(records, current, party, dates) if dates else []
-
-    points = cached(node, ("series", party, version, current.name, as_of), compute)
+    points = counted.counted_series(node, current, party, as_of, MAX_SERIES_DATES)
     official = _official(party) if current.name == OFFICIAL_FIGURES_RULE_SET else {}
     regime = regime_of(node.engine, current, node.summary_cache)
     rows = []

@@ -13,9 +13,9 @@ from pathlib import Path
 from treatyledger.node.auth import Role
 from treatyledger.node.context import NodeContext
 from treatyledger.node.keys import log_vkey
-from treatyledger.node.views import party_records, series, treaty
+from treatyledger.node.views import treaty
+from treatyledger.report.dashboard import counted
 from treatyledger.report.dashboard.calendar_view import overdue_messages
-from treatyledger.report.dashboard.party import cached
 from treatyledger.store.ledger_reads import records_version
 from treatyledger.store.peer_sync import load_peer_sync
 from treatyledger.store.workspace import all_party_keys
@@ -166,12 +166,7 @@ def _over_limit(node: NodeContext, parties: list[str], as_of: date) -> list[Aler
         version = records_version(node.engine, party)
         if version[0] == 0:
             continue
-
-        def compute(party: str = party) -> dict[str, int]:
-            points = series(party_records(node.engine, party), current, party, [as_of])
-            return points[0][1]
-
-        totals = cached(node, ("totals", party, version, current.name, as_of), compute)
+        totals = counted.counted_at(node, current, party, [as_of], version, keep=False)[as_of]
         for category in current.rule_set.categories:
             limit = current.rule_set.limit_in_force(category.id, as_of)
             total = totals.get(category.id, 0)
