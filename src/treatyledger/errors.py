@@ -1,5 +1,7 @@
-"""Typed errors. Every error a user can act on says which notification, item, rule or
-file position it concerns, what was expected and what was found."""
+"""The exit-code vocabulary and the bases of every error. Each package's own errors live in
+its ``errors.py`` (``treatyledger.model.errors``, ``treatyledger.ledger.errors``, ...) and derive
+from one of the four bases here. Every error a user can act on says which notification, item,
+rule or file position it concerns, what was expected and what was found."""
 
 from __future__ import annotations
 
@@ -48,40 +50,3 @@ class Unavailable(TreatyLedgerError):
     """A peer, node, lock or database could not be reached or is held (exit 4)."""
 
     exit_code = ExitCode.UNAVAILABLE
-
-
-class ModelValidationError(InputError):
-    """A domain value is invalid; names the item and the field."""
-
-    def __init__(self, message: str, *, item: str | None = None, field: str | None = None):
-        self.item = item
-        self.field = field
-        where = ", ".join(
-            p for p in (f"item {item}" if item else "", f"field {field}" if field else "") if p
-        )
-        super().__init__(f"{where}: {message}" if where else message)
-
-
-class InputFileError(InputError):
-    """A user-supplied file is malformed; names file, line and column."""
-
-    def __init__(
-        self, message: str, *, path: str, line: int | None = None, column: str | None = None
-    ):
-        self.path = path
-        self.line = line
-        self.column = column
-        where = path
-        if line is not None:
-            where += f":{line}"
-        if column is not None:
-            where += f" column {column}"
-        super().__init__(f"{where}: {message}")
-
-
-class CatalogError(InputError):
-    """The system-type catalog is invalid or lacks a type."""
-
-
-class RuleSetError(InputError):
-    """A rule set is missing or does not match the rule-set schema."""

@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from treatyledger.errors import CatalogError, InputFileError, RuleSetError
 from treatyledger.files import load_catalog, load_rule_set, rule_set_names
+from treatyledger.files.errors import InputFileError
+from treatyledger.model.errors import CatalogError
+from treatyledger.rules.errors import RuleSetError
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "rules"
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from treatyledger.errors import InputFileError
 from treatyledger.files import load_catalog, read_inventory
+from treatyledger.files.errors import InputFileError
 from treatyledger.model import FacilityType, ItemKind, Status
 
 CATALOG = load_catalog()

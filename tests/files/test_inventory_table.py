@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from treatyledger.errors import InputFileError
 from treatyledger.files import load_catalog, load_rule_set, rule_set_names
+from treatyledger.files.errors import InputFileError
 from treatyledger.files.inventory import read_inventory
 from treatyledger.files.inventory_table import read_inventory_table
 from treatyledger.rules import InventoryTable, count

@@ -10,11 +10,11 @@ import pytest
 from ledger_helpers import TEST_KEY_US, Ledger, item, policy
 
 from treatyledger.ledger import replay, verify
+from treatyledger.model.errors import NotificationSchemaError
 from treatyledger.model.notifications import (
     LEDGER_NEUTRAL_KINDS,
     MAX_ESCROW_CATEGORIES,
     NotificationKind,
-    NotificationSchemaError,
     notification_json_schema,
     parse_notification,
 )

@@ -6,10 +6,10 @@ import jsonschema
 import pytest
 from ledger_helpers import item
 
+from treatyledger.model.errors import NotificationSchemaError
 from treatyledger.model.notifications import (
     MAX_ITEMS_PER_LOAD,
     NotificationKind,
-    NotificationSchemaError,
     notification_json_schema,
     parse_notification,
 )

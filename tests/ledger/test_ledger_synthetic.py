@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from ledger_helpers import catalog, policy
 
-from treatyledger.errors import InputFileError
 from treatyledger.files import load_rule_set
 from treatyledger.files.aggregates import read_new_start_aggregates
+from treatyledger.files.errors import InputFileError
 from treatyledger.ledger import policy_from_rule_set, replay, time_series
 from treatyledger.ledger.synthetic import AggregatePoint, split, synthetic_stream
 from treatyledger.model.notifications import parse_notification

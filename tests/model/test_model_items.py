@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from treatyledger.errors import CatalogError, ModelValidationError
 from treatyledger.model import (
     STATUSES_BY_KIND,
     Catalog,
@@ -14,6 +13,7 @@ from treatyledger.model import (
     inventory_of,
     make_item,
 )
+from treatyledger.model.errors import CatalogError, ModelValidationError
 
 
 def fields(**overrides: object) -> dict[str, object]:

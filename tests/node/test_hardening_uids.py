@@ -18,7 +18,8 @@ from factory import Notifier, item
 from node.harness import served_node
 from treatyledger.files import load_catalog
 from treatyledger.ledger import LedgerState
-from treatyledger.ledger.outcomes import NotificationRejected, Rule
+from treatyledger.ledger.errors import NotificationRejected
+from treatyledger.ledger.outcomes import Rule
 from treatyledger.ledger.policy import LedgerPolicy
 from treatyledger.node.auth import Role
 from treatyledger.node.mirror import Mirror

@@ -13,10 +13,10 @@ import pytest
 from ledger_like import ledger_for
 
 from factory import T0, item
-from treatyledger.errors import RuleSetError
 from treatyledger.files import load_rule_set
 from treatyledger.model.notifications import NotificationKind
 from treatyledger.rules.catalogue import Anchor, Schedule, classify, period_end_for
+from treatyledger.rules.errors import RuleSetError
 from treatyledger.rules.schema import RuleSet
 
 NEW_START = load_rule_set("new-start")

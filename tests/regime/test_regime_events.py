@@ -20,10 +20,10 @@ from factory import notification_data
 from treatyledger.files import load_catalog, load_rule_set
 from treatyledger.ledger import LedgerState, policy_from_rule_set, replay
 from treatyledger.ledger.regime import ledger_regime, regime_events
+from treatyledger.model.errors import NotificationSchemaError
 from treatyledger.model.notifications import (
     LEDGER_NEUTRAL_KINDS,
     NotificationKind,
-    NotificationSchemaError,
     notification_json_schema,
     parse_notification,
 )

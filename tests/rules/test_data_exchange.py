@@ -7,9 +7,9 @@ from datetime import date
 
 import pytest
 
-from treatyledger.errors import RuleSetError
 from treatyledger.files import load_rule_set
 from treatyledger.files.aggregates import read_new_start_aggregates
+from treatyledger.rules.errors import RuleSetError
 from treatyledger.rules.schema import DataExchange
 
 

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from treatyledger.errors import RuleSetError
 from treatyledger.files import load_rule_set, rule_set_names
 from treatyledger.rules import RuleSet, overlapping_clauses, rule_set_warnings
+from treatyledger.rules.errors import RuleSetError
 
 MINIMAL = """
 [treaty]

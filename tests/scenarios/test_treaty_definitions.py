@@ -24,8 +24,8 @@ from definitions_support import (
     write_csv,
 )
 
-from treatyledger.errors import InputFileError
 from treatyledger.files import read_inventory
+from treatyledger.files.errors import InputFileError
 from treatyledger.ledger import NotificationRejected
 from treatyledger.rules import CountingError, count, explain
 

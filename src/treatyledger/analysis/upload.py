@@ -32,8 +32,8 @@ from treatyledger.analysis.parameters import (
     UploadParameters,
 )
 from treatyledger.analysis.placement import place
-from treatyledger.errors import CatalogError
 from treatyledger.model import Armament, Catalog, Inventory, Item, ItemKind, Status
+from treatyledger.model.errors import CatalogError
 from treatyledger.model.kinds import LAUNCHER_KINDS, MISSILE_KINDS
 
 LEG_OF_KIND = {ItemKind.ICBM: "icbm", ItemKind.SLBM: "slbm", ItemKind.HEAVY_BOMBER: "bomber"}

@@ -33,7 +33,8 @@ from treatyledger.cli.options import (
     progress_bar,
     workspace_option,
 )
-from treatyledger.errors import ExitCode, InputFileError
+from treatyledger.errors import ExitCode
+from treatyledger.files.errors import InputFileError
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -198,7 +199,7 @@ class _Submitter:
         self.batch: list[tuple[int, Any]] = []
 
     def add(self, line_number: int, line: bytes) -> None:
-        from treatyledger.model.notifications import NotificationSchemaError
+        from treatyledger.model.errors import NotificationSchemaError
 
         try:
             data = json.loads(line)

@@ -25,12 +25,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from treatyledger.escrow.commitment import Commitment, _parse, parse_commitment
 from treatyledger.escrow.errors import InvalidOpeningError, MalformedEscrowDocument
-from treatyledger.model.notifications import (
-    Notification,
-    NotificationKind,
-    NotificationSchemaError,
-    parse_notification,
-)
+from treatyledger.model.errors import NotificationSchemaError
+from treatyledger.model.notifications import Notification, NotificationKind, parse_notification
 from treatyledger.tlog.entries import EntryError, leaf_for_entry
 from treatyledger.tlog.verifier import (
     VerificationError,

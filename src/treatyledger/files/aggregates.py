@@ -8,7 +8,7 @@ from datetime import date
 from importlib.resources import files
 from pathlib import Path
 
-from treatyledger.errors import InputFileError
+from treatyledger.files.errors import InputFileError
 from treatyledger.ledger.synthetic import AggregatePoint
 
 _BUNDLED = "new_start_aggregates.csv"

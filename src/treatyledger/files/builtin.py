@@ -9,9 +9,11 @@ from importlib.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-from treatyledger.errors import CatalogError, InputFileError, RuleSetError
+from treatyledger.files.errors import InputFileError
 from treatyledger.model.catalog import Catalog
+from treatyledger.model.errors import CatalogError
 from treatyledger.model.items import Inventory
+from treatyledger.rules.errors import RuleSetError
 from treatyledger.rules.schema import RuleSet
 
 #: Rule sets and catalogs are small; a bigger file is a mistake or an attack.

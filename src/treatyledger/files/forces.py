@@ -22,7 +22,7 @@ def force_names() -> list[str]:
 def load_force(name: str) -> Force:
     """A bundled force by id; an unknown name is an error listing the known ones."""
     if name not in force_names():
-        from treatyledger.errors import InputFileError
+        from treatyledger.files.errors import InputFileError
 
         known = ", ".join(force_names())
         raise InputFileError(f"unknown force {name!r} (bundled: {known})", path=name)

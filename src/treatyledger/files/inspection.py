@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from treatyledger.errors import InputFileError
+from treatyledger.files.errors import InputFileError
 from treatyledger.inspect.findings import InspectionRecord
 from treatyledger.inspect.selection import Selection
 from treatyledger.model.notifications import Notification, parse_notification

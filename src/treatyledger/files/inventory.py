@@ -29,8 +29,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from treatyledger.errors import InputFileError, ModelValidationError
+from treatyledger.files.errors import InputFileError
 from treatyledger.model.catalog import Catalog
+from treatyledger.model.errors import ModelValidationError
 from treatyledger.model.items import Inventory, Item, capacity_problem, inventory_of, make_item
 from treatyledger.model.kinds import Armament, Basing, FacilityType, ItemKind, Role, Status
 from treatyledger.model.parties import Facility

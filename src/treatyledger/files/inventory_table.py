@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from treatyledger.errors import InputFileError
+from treatyledger.files.errors import InputFileError
 from treatyledger.files.inventory import (
     MAX_ROWS,
     REQUIRED_COLUMNS,

@@ -40,9 +40,10 @@ rng, churn_pairs_per_period=0, late_fraction=0.0)`` -> JSON records (unsigned); 
 from ``treatyledger.files.aggregates.read_new_start_aggregates()``.
 """
 
-from treatyledger.ledger.outcomes import NotificationRejected, Outcome, Rule
+from treatyledger.ledger.errors import NotificationRejected, ReconcileError
+from treatyledger.ledger.outcomes import Outcome, Rule
 from treatyledger.ledger.policy import LedgerPolicy, policy_from_rule_set
-from treatyledger.ledger.reconcile import Discrepancy, ReconcileError, Reconciliation, reconcile
+from treatyledger.ledger.reconcile import Discrepancy, Reconciliation, reconcile
 from treatyledger.ledger.replay import counts_at, replay, state_at, time_series
 from treatyledger.ledger.signing import (
     canonical_bytes,

@@ -18,18 +18,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from treatyledger.ledger.errors import EncodingProblem
 from treatyledger.ledger.outcomes import Rule
 from treatyledger.ledger.signing import jcs
-
-
-class EncodingProblem(ValueError):
-    """Bytes that are not strict JSON (``rule``: ``encoding.not_json`` or
-    ``encoding.duplicate_key``)."""
-
-    def __init__(self, rule: Rule, reason: str):
-        super().__init__(reason)
-        self.rule = rule
-        self.reason = reason
 
 
 def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -20,11 +20,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from treatyledger.errors import ModelValidationError
 from treatyledger.ledger.items import ItemIndex
 from treatyledger.ledger.outcomes import Rule
 from treatyledger.ledger.step import Mutations, Step
 from treatyledger.ledger.transitions import CARRIERS, HOLDERS, MISSILES, TERMINAL, WARHEAD
+from treatyledger.model.errors import ModelValidationError
 from treatyledger.model.items import make_item
 from treatyledger.model.parties import Facility
 

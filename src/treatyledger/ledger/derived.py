@@ -19,16 +19,13 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from treatyledger.ledger.errors import DerivedFormatError
 from treatyledger.ledger.policy import LedgerPolicy
 from treatyledger.ledger.state import LedgerState, RecordSource
 from treatyledger.model.parties import Facility
 
 #: bump when the exported shape changes: a value of another format is not restored
 FORMAT = 1
-
-
-class DerivedFormatError(ValueError):
-    """A persisted derived state of another format or shape."""
 
 
 def export_derived(state: LedgerState) -> dict[str, Any]:

@@ -6,8 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from treatyledger.errors import TreatyLedgerError
-
 
 class Rule(StrEnum):
     """Why a notification is rejected (or flagged)."""
@@ -41,32 +39,6 @@ class Rule(StrEnum):
     # flags on accepted notifications
     LATE = "deadline.late"
     THIRD_STATE_TRANSFER = "transfer.third_state"
-
-
-class NotificationRejected(TreatyLedgerError):
-    """A notification was rejected and changed nothing. Names the notification (party,
-    sequence), the rule and the offending item."""
-
-    exit_code = 3
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        party: str,
-        sequence: int,
-        rule: Rule,
-        item: str | None = None,
-    ):
-        self.party = party
-        self.sequence = sequence
-        self.rule = rule
-        self.item = item
-        self.reason = message
-        where = f"notification {party}#{sequence} rejected [{rule}]"
-        if item:
-            where += f" item {item}"
-        super().__init__(f"{where}: {message}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from treatyledger.errors import InputError
+from treatyledger.ledger.errors import ReconcileError
 from treatyledger.ledger.policy import LedgerPolicy
 from treatyledger.ledger.records import mentioned_uids, parse_time
 from treatyledger.ledger.replay import state_at
@@ -35,10 +35,6 @@ STATUS = "status"
 LOCATION = "location"  # facility or container
 WARHEADS = "warheads"
 KINDS = (MISSING, EXTRA, STATUS, LOCATION, WARHEADS)
-
-
-class ReconcileError(InputError):
-    """The database notification to reconcile does not exist."""
 
 
 @dataclass(frozen=True)

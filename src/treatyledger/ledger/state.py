@@ -46,9 +46,10 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from treatyledger.ledger.errors import NotificationRejected
 from treatyledger.ledger.handlers import HANDLERS_BY_VALUE
 from treatyledger.ledger.items import ItemIndex
-from treatyledger.ledger.outcomes import NotificationRejected, Outcome, Rule
+from treatyledger.ledger.outcomes import Outcome, Rule
 from treatyledger.ledger.policy import LedgerPolicy
 from treatyledger.ledger.records import Record, mentioned_uids
 from treatyledger.ledger.signing import canonical_bytes, content_hash, key_id

@@ -9,8 +9,9 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
+from treatyledger.ledger.errors import NotificationRejected
 from treatyledger.ledger.items import ItemIndex
-from treatyledger.ledger.outcomes import NotificationRejected, Rule
+from treatyledger.ledger.outcomes import Rule
 from treatyledger.ledger.policy import LedgerPolicy
 from treatyledger.ledger.transitions import TERMINAL, TRANSITIONS
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from treatyledger.errors import CatalogError
+from treatyledger.model.errors import CatalogError
 from treatyledger.model.kinds import Basing, ItemKind
 
 DELIVERY_SYSTEM_KINDS = frozenset({ItemKind.ICBM, ItemKind.SLBM, ItemKind.HEAVY_BOMBER})

@@ -25,7 +25,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from treatyledger.errors import ModelValidationError
+from treatyledger.model.errors import ModelValidationError
 from treatyledger.model.items import Inventory, Item, inventory_of, make_item
 from treatyledger.model.kinds import CONTAINER_KINDS, Armament, FacilityType, ItemKind, Role, Status
 from treatyledger.model.parties import IDENTIFIER_PATTERN, Facility

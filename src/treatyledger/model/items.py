@@ -7,8 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from treatyledger.errors import ModelValidationError
 from treatyledger.model.catalog import Catalog, SystemType
+from treatyledger.model.errors import ModelValidationError
 from treatyledger.model.kinds import (
     STATUSES_BY_KIND,
     Armament,

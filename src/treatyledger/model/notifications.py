@@ -26,7 +26,7 @@ from pydantic import (
     model_validator,
 )
 
-from treatyledger.errors import InputError
+from treatyledger.model.errors import NotificationSchemaError
 from treatyledger.model.items import MAX_JSON_INT, UID_PATTERN, Item
 from treatyledger.model.kinds import Status
 from treatyledger.model.parties import IDENTIFIER_PATTERN, Facility
@@ -476,16 +476,6 @@ class Notification(BaseModel):
 
     def unsigned(self) -> Notification:
         return self.model_copy(update={"signature": None, "signer_key_id": None})
-
-
-class NotificationSchemaError(InputError):
-    """A notification does not match the notification schema; names the field."""
-
-    def __init__(self, message: str, *, ref: str, field: str | None):
-        self.ref = ref
-        self.field = field
-        where = f"notification {ref}" + (f" field {field}" if field else "")
-        super().__init__(f"{where}: {message}")
 
 
 def parse_notification(data: Any) -> Notification:

@@ -14,7 +14,8 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from treatyledger.ledger.canonical import EncodingProblem, Received, strict_decode_at
+from treatyledger.ledger.canonical import Received, strict_decode_at
+from treatyledger.ledger.errors import EncodingProblem
 from treatyledger.ledger.signing import leaf_bytes
 from treatyledger.model.notifications import Notification
 

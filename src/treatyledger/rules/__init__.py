@@ -5,14 +5,8 @@ evaluator kept as test oracle and benchmark baseline (reference). Pure: no I/O; 
 by treatyledger.files."""
 
 from treatyledger.rules.derive import Derivation, derive
-from treatyledger.rules.engine import (
-    CategoryCount,
-    CountingError,
-    CountResult,
-    DefinitionNote,
-    PartyCount,
-    count,
-)
+from treatyledger.rules.engine import CategoryCount, CountResult, DefinitionNote, PartyCount, count
+from treatyledger.rules.errors import CountingError
 from treatyledger.rules.explain import Contribution, Explanation, LeftOut, RowStatus, explain
 from treatyledger.rules.overlap import Overlap, overlapping_clauses, rule_set_warnings
 from treatyledger.rules.schema import (

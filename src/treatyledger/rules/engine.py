@@ -16,21 +16,16 @@ from typing import Any
 
 import numpy as np
 
-from treatyledger.errors import InputError
 from treatyledger.model.catalog import Catalog
 from treatyledger.model.items import Inventory
 from treatyledger.rules.derive import Derivation, derive
+from treatyledger.rules.errors import CountingError
 from treatyledger.rules.schema import Clause, Method, RuleSet, Selector
 from treatyledger.rules.selectors import Mask, selector_mask
 from treatyledger.rules.table import NO_CAPACITY, IntArray, InventoryTable
 
 #: How many rows a note or warning names before it says "and N more".
 EXAMPLES = 3
-
-
-class CountingError(InputError):
-    """A clause cannot be applied to a row (e.g. its type lacks the attributed figure), or a
-    row's party is not bound by the treaty."""
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,8 @@ from typing import NamedTuple
 from treatyledger.model.catalog import Catalog, SystemType
 from treatyledger.model.items import Inventory
 from treatyledger.model.kinds import Armament, Basing, FacilityType, ItemKind, Role, Status
-from treatyledger.rules.engine import CategoryCount, CountingError, CountResult, PartyCount
+from treatyledger.rules.engine import CategoryCount, CountResult, PartyCount
+from treatyledger.rules.errors import CountingError
 from treatyledger.rules.schema import Clause, Definition, Method, RuleSet, Selector
 from treatyledger.rules.table import (
     ARMAMENTS,

@@ -27,7 +27,6 @@ from pydantic import (
     model_validator,
 )
 
-from treatyledger.errors import RuleSetError
 from treatyledger.model.kinds import (
     STATUSES_BY_KIND,
     Armament,
@@ -40,6 +39,7 @@ from treatyledger.model.kinds import (
 from treatyledger.model.notifications import NotificationKind
 from treatyledger.model.parties import IDENTIFIER_PATTERN
 from treatyledger.rules.catalogue import NotificationCategory, Schedule, check_catalogue
+from treatyledger.rules.errors import RuleSetError
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9_.\-]{0,63}$"
 

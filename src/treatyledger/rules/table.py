@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from treatyledger.errors import ModelValidationError
 from treatyledger.model.catalog import Catalog, SystemType
+from treatyledger.model.errors import ModelValidationError
 from treatyledger.model.items import Inventory, Item, capacity_problem
 from treatyledger.model.kinds import Armament, Basing, FacilityType, ItemKind, Role, Status
 

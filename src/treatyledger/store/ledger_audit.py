@@ -31,13 +31,14 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, select
 
-from treatyledger.ledger.outcomes import NotificationRejected
+from treatyledger.ledger.errors import NotificationRejected
 from treatyledger.ledger.policy import LedgerPolicy
 from treatyledger.ledger.records import parse_time
 from treatyledger.ledger.signing import canonical_bytes_of_leaf, leaf_bytes, public_key_from_base64
 from treatyledger.ledger.state import LedgerState
+from treatyledger.model.errors import NotificationSchemaError
 from treatyledger.model.items import Item
-from treatyledger.model.notifications import NotificationSchemaError, parse_notification
+from treatyledger.model.notifications import parse_notification
 from treatyledger.store import tlog_store
 from treatyledger.store.ledger_reads import item_body
 from treatyledger.store.ledger_store import changed_items

@@ -35,7 +35,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import Connection, Engine, delete, insert, select
 
-from treatyledger.ledger.derived import DerivedFormatError, export_derived, restore_derived
+from treatyledger.ledger.derived import export_derived, restore_derived
+from treatyledger.ledger.errors import DerivedFormatError
 from treatyledger.ledger.policy import LedgerPolicy
 from treatyledger.ledger.records import Record
 from treatyledger.ledger.state import LedgerState, RecordSource

@@ -39,7 +39,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from treatyledger.errors import TreatyLedgerError
 from treatyledger.ledger.canonical import Received, canonical_problem
-from treatyledger.ledger.outcomes import NotificationRejected, Outcome, Rule
+from treatyledger.ledger.errors import NotificationRejected
+from treatyledger.ledger.outcomes import Outcome, Rule
 from treatyledger.ledger.policy import DEFAULT_MAX_FUTURE, LedgerPolicy
 from treatyledger.ledger.records import parse_time
 from treatyledger.ledger.signing import (
@@ -50,12 +51,9 @@ from treatyledger.ledger.signing import (
 )
 from treatyledger.ledger.state import LedgerState
 from treatyledger.model.catalog import Catalog
+from treatyledger.model.errors import NotificationSchemaError
 from treatyledger.model.items import Item
-from treatyledger.model.notifications import (
-    Notification,
-    NotificationSchemaError,
-    parse_notification,
-)
+from treatyledger.model.notifications import Notification, parse_notification
 from treatyledger.store.bulk import insert_many
 from treatyledger.store.ledger_reads import (
     StoredNotification,
