@@ -25,9 +25,9 @@ from typing import Any
 
 import pytest
 
-from treatyledger.errors import RuleSetError
 from treatyledger.files import load_rule_set
 from treatyledger.rules.catalogue import Anchor
+from treatyledger.rules.errors import RuleSetError
 from treatyledger.rules.schema import RuleSet
 
 CATALOGUE = load_rule_set("new-start").notifications

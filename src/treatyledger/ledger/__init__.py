@@ -11,10 +11,11 @@ signature: what is signed), ``leaf_bytes(n)`` (RFC 8785 of the signed envelope: 
 ``content_hash(n)``, ``sign(n, private_key) -> Notification``, ``verify(n, public_key) -> bool``,
 ``key_id(public_key)``. Functions take a ``Notification`` or its JSON dict.
 
-State machine (``ledger.state``; the policy in ``ledger.policy``, ``Rule``, ``Outcome`` and
-``NotificationRejected`` in ``ledger.outcomes``, ``TRANSITIONS`` in ``ledger.transitions``, the
-per-kind handlers in ``ledger.handlers``): ``LedgerPolicy(catalog, deadline_days=5,
-third_state_transfer_forbidden=True, treaty_parties=frozenset(), require_signatures=True)``;
+State machine (``ledger.state``; the policy in ``ledger.policy``, ``Rule`` and ``Outcome`` in
+``ledger.outcomes``, ``NotificationRejected`` in ``ledger.errors``, ``TRANSITIONS`` in
+``ledger.transitions``, the per-kind handlers in ``ledger.handlers``):
+``LedgerPolicy(catalog, deadline_days=5, third_state_transfer_forbidden=True,
+treaty_parties=frozenset(), require_signatures=True)``;
 ``policy_from_rule_set(rule_set, catalog)``; ``LedgerState(policy, keys={party: [pubkey]})``
 with ``.register_key(party, key)``, ``.apply(notification) -> Outcome`` (verifies the
 signature, validates fully, then mutates), ``.apply_record(json_dict, trusted=False)``,
