@@ -50,25 +50,39 @@ FORMAT_OPTION = typer.Option(OutputFormat.TABLE, "--format", help="Output format
 
 
 @rules_app.command("list")
-def rules_list() -> None:
+def rules_list(output: OutputFormat = FORMAT_OPTION) -> None:
     """The built-in rule sets, their treaties and categories."""
     from rich.table import Table
 
     from treatyledger.files import load_rule_set, rule_set_names
 
+    rule_sets = {name: load_rule_set(name) for name in rule_set_names()}
+    if output is OutputFormat.JSON:
+        listed = [
+            {"name": name, "treaty": r.treaty.name, "categories": [c.id for c in r.categories]}
+            for name, r in rule_sets.items()
+        ]
+        typer.echo(json.dumps(listed, indent=2))
+        return
     table = Table("name", "treaty", "categories", title="Built-in rule sets")
-    for name in rule_set_names():
-        rule_set = load_rule_set(name)
+    for name, rule_set in rule_sets.items():
         table.add_row(name, rule_set.treaty.name, ", ".join(c.id for c in rule_set.categories))
     console.print(table)
 
 
 @rules_app.command("show")
-def rules_show(name: str = typer.Argument(..., help="Rule set name or TOML file.")) -> None:
-    """A rule set's definitions, categories, clauses, limits, deadlines and inspection quotas."""
+def rules_show(
+    name: str = typer.Argument(..., help="Rule set name or TOML file."),
+    output: OutputFormat = FORMAT_OPTION,
+) -> None:
+    """A rule set's definitions, categories, clauses, limits, deadlines and inspection quotas
+    (with --format json: the whole rule set as the schema reads it)."""
     from rich.table import Table
 
     rule_set = load_checked_rule_set(name)
+    if output is OutputFormat.JSON:
+        typer.echo(rule_set.model_dump_json(by_alias=True, exclude_none=True, indent=2))
+        return
     treaty = rule_set.treaty
     dates = ", ".join(
         f"{label} {value}"

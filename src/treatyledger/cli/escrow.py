@@ -76,6 +76,7 @@ def commit_command(
     exchange: str | None = typer.Option(
         None, "--exchange", help="label of this data exchange (default: the file's stem)"
     ),
+    output: OutputFormat = FORMAT,
 ) -> None:
     """Commit to an inventory: public commitment.json, private secret.json (mode 0600)."""
     import secrets
@@ -112,6 +113,19 @@ def commit_command(
     _write_private(secret_path, secret.model_dump_json(exclude_none=True))
     public_path.write_text(json.dumps(secret.commitment.public(), indent=2) + "\n")
     c = secret.commitment
+    if output is OutputFormat.JSON:
+        print_json(
+            {
+                "party": c.party,
+                "exchange": c.exchange,
+                "items": c.count,
+                "root": c.root,
+                "totals": dict(c.totals),
+                "commitment": str(public_path),
+                "secret": str(secret_path),
+            }
+        )
+        return
     console.print(
         f"committed {c.count} items of {c.party}, root {c.root}", highlight=False, soft_wrap=True
     )
@@ -435,6 +449,7 @@ def publish_command(
     out: Path | None = typer.Option(
         None, "--out", help="write the log entry document (entry and tlog-proof) here"
     ),
+    output: OutputFormat = FORMAT,
 ) -> None:
     """Sign the commitment as an escrow_commitment notification and submit it to the party's
     ledger and log; print its sequence and leaf index."""
@@ -476,13 +491,18 @@ def publish_command(
         [ack] = store.submit([signed])
         if ack.status != "accepted" or ack.leaf_index is None:
             raise EscrowError(f"{ack.ref} {ack.status}: [{ack.rule}] {ack.reason}")
-        console.print(
-            f"published {c.party} {c.exchange} as {ack.ref} (sequence {ack.sequence}), "
-            f"leaf {ack.leaf_index}",
-            highlight=False,
-            soft_wrap=True,
-        )
+        published = {"party": c.party, "exchange": c.exchange, "sequence": ack.sequence}
+        published["leaf_index"] = ack.leaf_index
+        if output is OutputFormat.TABLE:
+            console.print(
+                f"published {c.party} {c.exchange} as {ack.ref} (sequence {ack.sequence}), "
+                f"leaf {ack.leaf_index}",
+                highlight=False,
+                soft_wrap=True,
+            )
         if out is None:
+            if output is OutputFormat.JSON:
+                print_json(published)
             return
         origin = origin_for_party(ws.party)
         with ws.engine.begin() as conn:
@@ -501,4 +521,7 @@ def publish_command(
         "proof": TlogProof(ack.leaf_index, tuple(proof), note).text(),
     }
     out.write_text(json.dumps(document, indent=2) + "\n")
+    if output is OutputFormat.JSON:
+        print_json(published | {"log_entry": str(out), "checkpoint_size": size})
+        return
     console.print(f"log entry: {out} (checkpoint size {size})", highlight=False, soft_wrap=True)

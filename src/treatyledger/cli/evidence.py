@@ -67,6 +67,7 @@ def bundle_command(
     ),
     inspection: list[str] = typer.Option([], "--inspection", help="an inspection record id"),
     db: str | None = DB_OPTION,
+    output: OutputFormat = typer.Option(OutputFormat.TABLE, "--format", help="Output format."),
 ) -> None:
     """Write one file with the notifications asked for, their tlog-proofs, the checkpoint
     with its cosignatures and the verifier policy; a third party checks it offline with
@@ -110,6 +111,22 @@ def bundle_command(
     except VerificationError as exc:
         raise InvalidBundleError(f"the bundle would not verify: {exc}") from None
     out.write_text(bundle_json(document), encoding="utf-8")
+    if output is OutputFormat.JSON:
+        print(
+            json.dumps(
+                {
+                    "bundle": str(out),
+                    "origin": summary.origin,
+                    "size": summary.size,
+                    "notifications": len(summary.entries),
+                    "cosigners": list(summary.cosigners),
+                    "openings": len(openings),
+                    "inspections": len(records),
+                },
+                indent=2,
+            )
+        )
+        return
     console.print(
         f"{out}: {len(summary.entries)} notifications of {summary.origin} at size "
         f"{summary.size}, cosigned by {', '.join(summary.cosigners) or 'no witness'}; "

@@ -292,6 +292,7 @@ def record(
         _local_user, "--by", help="Who submits (stored with the record); default: the local user."
     ),
     rules: str = RULES_OPTION,
+    output: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Validate inspection records and store them in a workspace (or a findings file)."""
     from treatyledger.files.inspection import append_inspection_record, read_inspection_records
@@ -304,21 +305,43 @@ def record(
     for entry in entries:
         if exhibition_of(rule_set.inspections, entry.inspection_type) is None:
             _inspection_type(rule_set, entry.inspection_type)
+    recorded = _Recorded(output)
     if workspace is not None:
-        _record_into_workspace(workspace, entries, rule_set, by)
-        return
-    assert findings is not None
-    existing = {r.id for r in read_inspection_records(findings)} if findings.exists() else set()
-    for entry in entries:
-        if entry.id in existing:
-            raise CommandLineError(f"inspection record {entry.id} is already in {findings}")
-        append_inspection_record(findings, entry)
-        existing.add(entry.id)
-        console.print(f"recorded {entry.id} ({entry.inspection_type} at {entry.site})")
+        _record_into_workspace(workspace, entries, rule_set, by, recorded)
+    else:
+        assert findings is not None
+        existing = {r.id for r in read_inspection_records(findings)} if findings.exists() else set()
+        for entry in entries:
+            if entry.id in existing:
+                raise CommandLineError(f"inspection record {entry.id} is already in {findings}")
+            append_inspection_record(findings, entry)
+            existing.add(entry.id)
+            recorded.add(entry, None)
+    if output is OutputFormat.JSON:
+        typer.echo(json.dumps(recorded.entries, indent=2))
+
+
+class _Recorded:
+    """What ``inspect record`` stored: a line as each is stored (so a later failure leaves
+    the earlier ones said), or one JSON list at the end."""
+
+    def __init__(self, output: OutputFormat) -> None:
+        self.output = output
+        self.entries: list[dict[str, Any]] = []
+
+    def add(self, entry: InspectionRecord, issues: int | None) -> None:
+        data: dict[str, Any] = {"id": entry.id, "inspection_type": entry.inspection_type}
+        data["site"] = entry.site
+        if issues is not None:
+            data["compliance_issues"] = issues
+        self.entries.append(data)
+        if self.output is OutputFormat.TABLE:
+            found = "" if issues is None else f": {issues} compliance issue(s)"
+            console.print(f"recorded {entry.id} ({entry.inspection_type} at {entry.site}){found}")
 
 
 def _record_into_workspace(
-    path: Path, entries: list[InspectionRecord], rule_set: RuleSet, by: str
+    path: Path, entries: list[InspectionRecord], rule_set: RuleSet, by: str, recorded: _Recorded
 ) -> None:
     from treatyledger.inspect.exhibitions import exhibition_types
     from treatyledger.store.inspection_store import record_inspection
@@ -339,10 +362,7 @@ def _record_into_workspace(
                 submitted_by=by,
                 inspections=rule_set.inspections,
             )
-            console.print(
-                f"recorded {entry.id} ({entry.inspection_type} at {entry.site}): "
-                f"{len(found)} compliance issue(s)"
-            )
+            recorded.add(entry, len(found))
 
 
 def _issue_json(issue: ComplianceIssue) -> dict[str, Any]:

@@ -134,7 +134,14 @@ def raise_command(
     _show([issue], output, f"Raised {issue.id}")
 
 
-def _event(workspace: Path, issue_id: str, action: IssueAction, text: str, by: str) -> None:
+def _event(
+    workspace: Path,
+    issue_id: str,
+    action: IssueAction,
+    text: str,
+    by: str,
+    output: OutputFormat,
+) -> None:
     from treatyledger.store.issue_store import add_event
     from treatyledger.store.workspace import Workspace
 
@@ -148,6 +155,9 @@ def _event(workspace: Path, issue_id: str, action: IssueAction, text: str, by: s
             by=by,
             text=text,
         )
+    if output is OutputFormat.JSON:
+        _show([issue], output, issue.id)
+        return
     console.print(f"{issue.id}: {issue.status.value}", highlight=False)
 
 
@@ -157,11 +167,12 @@ def answer_command(
     workspace: Path = workspace_option(),
     text: str = TEXT,
     by: str = BY,
+    output: OutputFormat = FORMAT,
 ) -> None:
     """Answer an issue about the workspace's party."""
     from treatyledger.inspect.consultation import IssueAction
 
-    _event(workspace, issue_id, IssueAction.ANSWER, text, by)
+    _event(workspace, issue_id, IssueAction.ANSWER, text, by, output)
 
 
 @issue_app.command("resolve")
@@ -170,11 +181,12 @@ def resolve_command(
     workspace: Path = workspace_option(),
     text: str = TEXT,
     by: str = BY,
+    output: OutputFormat = FORMAT,
 ) -> None:
     """Resolve an issue the workspace's party raised (satisfied, or withdrawn)."""
     from treatyledger.inspect.consultation import IssueAction
 
-    _event(workspace, issue_id, IssueAction.RESOLVE, text, by)
+    _event(workspace, issue_id, IssueAction.RESOLVE, text, by, output)
 
 
 @issue_app.command("sync")
@@ -184,6 +196,7 @@ def sync_command(
     token_file: Path = typer.Option(
         ..., "--token-file", help="File holding this party's token on that node (peer role)."
     ),
+    output: OutputFormat = FORMAT,
 ) -> None:
     """Take the other party's node's issues and events into the workspace."""
     from treatyledger.node.issue_sync import sync_issues
@@ -193,4 +206,7 @@ def sync_command(
     token = token_file.read_text().strip()
     with Workspace.open(workspace) as opened, PeerClient(peer, token) as client:
         report = sync_issues(opened.engine, opened.party, client)
+    if output is OutputFormat.JSON:
+        print(json.dumps({"peer": peer, "issues": report.issues, "added": report.added}))
+        return
     console.print(f"{report.issues} issues at {peer}: {report.added} issues or events added")
