@@ -132,3 +132,13 @@ def test_issue_answer_and_resolve_as_json(
     assert code == 0
     [issue] = json.loads(out)
     assert (issue["id"], issue["status"]) == ("RU-1", "resolved")
+
+
+def test_a_progress_bar_off_a_terminal_leaves_nothing_on_stderr(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ws = tmp_path / "us"
+    assert run(capsys, "init", "-w", ws, "--party", "US")[0] == 0
+    code, out, err = run(capsys, "import-inventory", "-w", ws, EXAMPLES / "inventory.csv")
+    assert code == 0 and "accepted 1" in out
+    assert err == ""  # not even the empty line a transient bar leaves behind

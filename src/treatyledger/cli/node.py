@@ -92,6 +92,7 @@ def serve(
         # The first line names the real address (useful with --port 0); flushed at once.
         print(f"serving party {ws.party} on {url_of(sock)}", flush=True)
         print(f"dashboard: {url_of(sock)}/observer (log in at /login)", flush=True)
+        print(f"API documentation (offline): {url_of(sock)}/v1/docs", flush=True)
         server = make_server(
             application, log_level="warning", access_log=True, connections=connections
         )

@@ -132,14 +132,16 @@ def progress_bar(*, disable: bool = False) -> Any:
 
     from treatyledger.cli.app import err_console, real_console
 
+    console = real_console(err_console)
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        console=real_console(err_console),
+        console=console,
         transient=True,
-        disable=disable,
+        # off a terminal a bar draws nothing but leaves an empty line in the log
+        disable=disable or not console.is_terminal,
     )
 
 

@@ -277,13 +277,14 @@ def notify_command(
     with Workspace.open(workspace) as ws:
         store = open_ledger(ws, max_future=_max_future(max_future_days))
         submitter = _Submitter(ws, store, signed=signed, batch_size=batch_size)
-        show = file.stat().st_size >= PROGRESS_BYTES
+        bar_console = real_console(err_console)
+        show = file.stat().st_size >= PROGRESS_BYTES and bar_console.is_terminal
         progress = Progress(
             TextColumn("{task.description}"),
             BarColumn(),
             TextColumn("{task.percentage:>3.0f}%"),
             TimeRemainingColumn(),
-            console=real_console(err_console),
+            console=bar_console,
             transient=True,
             disable=not show,
         )
