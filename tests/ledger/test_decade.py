@@ -30,9 +30,13 @@ from treatyledger.ledger.decade import (
     split,
     treaty_calendars,
 )
+from treatyledger.ledger.calendar import calendar, update_dates
+from treatyledger.ledger.reconcile import reconcile
 from treatyledger.ledger.records import mentioned_uids
+from treatyledger.ledger.regime import ledger_regime
 from treatyledger.ledger.replay import state_at
 from treatyledger.model.notifications import parse_notification
+from treatyledger.rules.regime import regime_status
 
 TEST_KEY = Ed25519PrivateKey.from_private_bytes(bytes(range(7, 39)))  # TEST KEY, tests only
 RULES = load_rule_set("new-start")
@@ -40,6 +44,10 @@ CATALOG = load_catalog()
 POLICY = policy_from_rule_set(RULES, CATALOG)
 OFFICIAL = read_new_start_aggregates()
 EXPIRES = date(2026, 2, 5)
+
+
+#: the databases the treaty asks for (ledger.calendar's rule): the initial one, then updates
+DATABASES = [date(2011, 2, 5), *update_dates(RULES, regime_status(RULES), EXPIRES)]
 
 
 def _calendars() -> dict[str, PartyCalendar]:
@@ -50,7 +58,9 @@ def _calendars() -> dict[str, PartyCalendar]:
 @pytest.fixture(scope="module")
 def streams() -> dict[str, DecadeStream]:
     return {
-        party: decade_stream(calendar, CATALOG, random.Random(f"test:{party}"))
+        party: decade_stream(
+            calendar, CATALOG, random.Random(f"test:{party}"), database_dates=DATABASES
+        )
         for party, calendar in _calendars().items()
     }
 
@@ -128,6 +138,37 @@ def test_volume_is_that_of_a_real_treaty(streams: dict[str, DecadeStream]) -> No
     assert Counter(us.categories)["exit"] > 100  # bomber exits to the forward airfield
 
 
+def test_the_databases_fall_on_the_treaty_dates() -> None:
+    """New START Protocol Part Four, Section II: the initial database as of entry into force,
+    then updates as of 1 March and 1 September, the first (the period beginning 2011-03-01)
+    as of 2011-09-01, the last one whose period ends in force as of 2025-09-01."""
+    assert DATABASES[:3] == [date(2011, 2, 5), date(2011, 9, 1), date(2012, 3, 1)]
+    assert DATABASES[-1] == date(2025, 9, 1) and len(DATABASES) == 1 + 2 * 14 + 1
+
+
+def test_an_honest_calendar_is_clean_and_every_database_reconciles(
+    streams: dict[str, DecadeStream],
+) -> None:
+    """The data-exchange calendar finds nothing of the US (every database on time, every
+    change within its deadline); of Russia only the updates owed after its suspension,
+    marked so. Each database lists what the notifications before it replay to."""
+    records = [r for s in streams.values() for r in s.records]
+    found = calendar(RULES, ledger_regime(records, RULES), records, EXPIRES, ["US", "RU"])
+    assert found.counts["US"]["overdue"] == found.counts["US"]["late"] == 0
+    assert found.counts["US"]["provided"] > 4_000
+    assert {(f.party, f.kind) for f in found.findings} == {("RU", "missing")}
+    missing = [e.data_as_of for e in found.entries if e.status == "overdue"]
+    assert missing == [d for d in DATABASES if d >= date(2023, 3, 1)]
+    assert all(e.suspended for e in found.entries if e.status == "overdue")
+    for party, stream in streams.items():
+        databases = [r for r in stream.records if r["kind"] == "database"]
+        assert len(databases) == {"US": 30, "RU": 24}[party]
+        for database in databases:
+            assert database["issued_time"] > database["payload"]["as_of"]
+            result = reconcile(stream.records, POLICY, party, database["sequence"])
+            assert result.discrepancies == (), (party, database["payload"]["as_of"])
+
+
 def test_streams_end_with_the_regime(streams: dict[str, DecadeStream]) -> None:
     ru = streams["RU"].records
     assert ru[-1]["kind"] == "regime_status"
@@ -156,7 +197,8 @@ def test_every_notification_is_signed_accepted_and_on_time() -> None:
     short = PartyCalendar(
         "US", tuple(p for p in calendar.points if p.date <= date(2013, 3, 1)), date(2013, 3, 1)
     )
-    stream = decade_stream(short, CATALOG, random.Random(3))
+    stream = decade_stream(short, CATALOG, random.Random(3), database_dates=DATABASES)
+    assert sum(r["kind"] == "database" for r in stream.records) == 4  # 2011-02-05 .. 2012-09-01
     state = LedgerState(POLICY, keys={"US": [TEST_KEY.public_key()]})
     outcomes = [state.apply(sign(parse_notification(r), TEST_KEY)) for r in stream.records]
     assert all(o.status == "accepted" and not o.late for o in outcomes)

@@ -21,6 +21,7 @@ from treatyledger.inspect.campaign import (
 )
 from treatyledger.inspect.cheating import CheatPlan, choose_cheat
 from treatyledger.ledger import policy_from_rule_set, sign
+from treatyledger.ledger.calendar import update_dates
 from treatyledger.ledger.decade import (
     DecadeStream,
     PartyCalendar,
@@ -31,6 +32,7 @@ from treatyledger.ledger.decade import (
 )
 from treatyledger.ledger.synthetic import AggregatePoint
 from treatyledger.model.notifications import Notification
+from treatyledger.rules.regime import regime_status
 from treatyledger.rules.schema import RuleSet
 
 PARTIES = ("US", "RU")
@@ -80,6 +82,16 @@ def calendars(rule_set: RuleSet, until: date | None = None) -> dict[str, PartyCa
     }
 
 
+def exchange_dates(rule_set: RuleSet) -> list[date]:
+    """The data dates of the databases the treaty asks for: the initial one (entry into
+    force), then every periodic update (``ledger.calendar.update_dates``, the calendar's own
+    rule)."""
+    treaty = rule_set.treaty
+    assert treaty.entry_into_force is not None and treaty.expires is not None
+    updates = update_dates(rule_set, regime_status(rule_set), treaty.expires)
+    return [treaty.entry_into_force, *updates]
+
+
 def generate(
     rule_set_name: str,
     seed: int,
@@ -94,6 +106,7 @@ def generate(
     rule_set = load_rule_set(rule_set_name)
     catalog = load_catalog()
     routine = RoutineVolume().scaled(volume)
+    databases = exchange_dates(rule_set)
     return {
         party: decade_stream(
             calendar,
@@ -103,6 +116,7 @@ def generate(
             reservations=(reservations or {}).get(party, ()),
             treaty=rule_set.regime_id,
             quiet=(quiet or {}).get(party, ()),
+            database_dates=databases,
         )
         for party, calendar in calendars(rule_set, until).items()
         if party in parties

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from treatyledger.ledger.decade.databases import with_databases
 from treatyledger.ledger.decade.routine import DAY, RoutineVolume, routine_chains
 from treatyledger.ledger.decade.structure import STRUCTURES, ForceStructure
 from treatyledger.ledger.decade.timeline import PartyCalendar
@@ -178,9 +179,12 @@ def decade_stream(
     first_sequence: int = 1,
     treaty: str = "new-start",
     quiet: Sequence[tuple[datetime, datetime]] = (),
+    database_dates: Sequence[date] = (),
 ) -> DecadeStream:
     """The notifications (JSON dicts, unsigned) of ``calendar.party`` for its whole calendar;
-    nothing takes effect inside the ``quiet`` windows (the exercise's inspections)."""
+    nothing takes effect inside the ``quiet`` windows (the exercise's inspections). A
+    ``database`` notification is given with data as of each of ``database_dates`` that falls
+    before the party stops (``decade.databases``)."""
     structure = structure or STRUCTURES[calendar.party]
     volume = volume or RoutineVolume()
     world = World(structure, catalog, rng)
@@ -212,6 +216,16 @@ def decade_stream(
                 world.reserved.difference_update(uids)
                 releases.remove((when, uids))
     records, categories = _with_regime_notes(emitter, calendar, treaty, first_sequence)
+    records, categories = with_databases(
+        records,
+        categories,
+        party=calendar.party,
+        dates=[d for d in database_dates if first.date <= d < calendar.stops],
+        facilities=structure.facilities(),
+        catalog=catalog,
+        rng=rng,
+        first_sequence=first_sequence,
+    )
     return DecadeStream(
         party=calendar.party,
         calendar=calendar,
