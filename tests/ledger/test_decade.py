@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from treatyledger.files import load_catalog, load_rule_set
 from treatyledger.files.aggregates import read_new_start_aggregates
 from treatyledger.ledger import LedgerState, policy_from_rule_set, sign, time_series
+from treatyledger.ledger.calendar import calendar, update_dates
 from treatyledger.ledger.decade import (
     DecadeStream,
     PartyCalendar,
@@ -30,7 +31,6 @@ from treatyledger.ledger.decade import (
     split,
     treaty_calendars,
 )
-from treatyledger.ledger.calendar import calendar, update_dates
 from treatyledger.ledger.reconcile import reconcile
 from treatyledger.ledger.records import mentioned_uids
 from treatyledger.ledger.regime import ledger_regime
