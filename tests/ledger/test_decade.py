@@ -198,7 +198,7 @@ def test_every_notification_is_signed_accepted_and_on_time() -> None:
         "US", tuple(p for p in calendar.points if p.date <= date(2013, 3, 1)), date(2013, 3, 1)
     )
     stream = decade_stream(short, CATALOG, random.Random(3), database_dates=DATABASES)
-    assert sum(r["kind"] == "database" for r in stream.records) == 4  # 2011-02-05 .. 2012-09-01
+    assert sum(r["kind"] == "database" for r in stream.records) == 5  # 2011-02-05 .. 2013-03-01
     state = LedgerState(POLICY, keys={"US": [TEST_KEY.public_key()]})
     outcomes = [state.apply(sign(parse_notification(r), TEST_KEY)) for r in stream.records]
     assert all(o.status == "accepted" and not o.late for o in outcomes)

@@ -184,7 +184,7 @@ def decade_stream(
     """The notifications (JSON dicts, unsigned) of ``calendar.party`` for its whole calendar;
     nothing takes effect inside the ``quiet`` windows (the exercise's inspections). A
     ``database`` notification is given with data as of each of ``database_dates`` that falls
-    before the party stops (``decade.databases``)."""
+    on or before the day the party stops (``decade.databases``)."""
     structure = structure or STRUCTURES[calendar.party]
     volume = volume or RoutineVolume()
     world = World(structure, catalog, rng)
@@ -220,7 +220,7 @@ def decade_stream(
         records,
         categories,
         party=calendar.party,
-        dates=[d for d in database_dates if first.date <= d < calendar.stops],
+        dates=[d for d in database_dates if first.date <= d <= calendar.stops],
         facilities=structure.facilities(),
         catalog=catalog,
         rng=rng,
