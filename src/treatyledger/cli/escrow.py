@@ -475,7 +475,7 @@ def publish_command(
             raise EscrowError(
                 f"{commitment}: a commitment of {c.party}; this workspace signs for {ws.party}"
             )
-        store = open_ledger(ws)
+        store = open_ledger(ws, writer="escrow publish")
         now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         unsigned = parse_notification(
             {

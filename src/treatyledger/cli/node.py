@@ -56,9 +56,17 @@ def serve(
     max_connections: int = typer.Option(
         1_000, help="open connections at most (further ones: 503), within the descriptor limit"
     ),
+    forensic: bool = typer.Option(
+        False,
+        "--forensic",
+        help="serve a store that failed its audit read-only (every write refused), to examine it",
+    ),
 ) -> None:
     """Serve the party node for WORKSPACE over HTTP until interrupted; new checkpoints go to
-    the witnesses of `log witness add` in the background."""
+    the witnesses of `log witness add` in the background.
+
+    The store is audited first (as `log audit`): one that fails is not served (exit 4, the
+    first bad entry named) unless --forensic."""
     from dataclasses import replace
 
     from treatyledger.node.connections import ConnectionLimits
@@ -77,6 +85,7 @@ def serve(
     connections = ConnectionLimits(header_timeout, body_timeout, max_connections)
     ws = Workspace.open(workspace, db_url=db)
     try:
+        ws.hold_writer_lock("serve")
         context = NodeContext.from_workspace(
             ws,
             max_body_bytes=max_body_bytes,
@@ -84,6 +93,8 @@ def serve(
             witness_push_seconds=witness_push or None,
         )
         context = replace(context, rate_limits=limits)
+        context.audited = _audit_before_serving(ws, workspace, forensic)
+        context.forensic = forensic
         application = create_node_app(context)  # the API under /v1 and the dashboard
         try:
             sock = bind(host, port)
@@ -99,6 +110,26 @@ def serve(
         server.run(sockets=[sock])
     finally:
         ws.close()
+
+
+def _audit_before_serving(ws: Any, path: Path, forensic: bool) -> tuple[Any, Any]:
+    from rich.markup import escape
+
+    from treatyledger.node.integrity import audit_store
+
+    report, state = audit_store(ws.engine, ws.rules)
+    if report.ok:
+        return report, state
+    for finding in report.findings[:10]:
+        err_console.print(f"[bold red]tampered:[/] {escape(str(finding))}", highlight=False)
+    if not forensic:
+        raise Unavailable(
+            f"refusing to serve party {ws.party}: its store failed the audit at "
+            f"{report.summary()}; `treatyledger log audit -w {path}` lists every finding, "
+            "`serve --forensic` serves it read-only"
+        )
+    err_console.print("serving read-only for forensic use: every write is refused")
+    return report, state
 
 
 @principal_app.command("add")

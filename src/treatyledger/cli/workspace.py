@@ -275,7 +275,7 @@ def notify_command(
     if not file.is_file():
         raise InputFileError("no such file", path=str(file))
     with Workspace.open(workspace) as ws:
-        store = open_ledger(ws, max_future=_max_future(max_future_days))
+        store = open_ledger(ws, max_future=_max_future(max_future_days), writer="notify")
         submitter = _Submitter(ws, store, signed=signed, batch_size=batch_size)
         bar_console = real_console(err_console)
         show = file.stat().st_size >= PROGRESS_BYTES and bar_console.is_terminal
@@ -324,7 +324,8 @@ def import_inventory_command(
     catalog = load_catalog(catalog_file)
     inventory = read_inventory(file, catalog)
     with Workspace.open(workspace) as ws:
-        store = open_ledger(ws, catalog=catalog, max_future=_max_future(max_future_days))
+        future = _max_future(max_future_days)
+        store = open_ledger(ws, catalog=catalog, max_future=future, writer="import-inventory")
         notifications = inventory_notifications(
             inventory,
             ws.party,

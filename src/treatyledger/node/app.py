@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -22,6 +23,7 @@ from treatyledger.node.access_log import AccessLog
 from treatyledger.node.apidocs import install_api_docs
 from treatyledger.node.auth import AuthCache, AuthFirstRoute
 from treatyledger.node.context import NodeContext
+from treatyledger.node.integrity import IntegrityGate, audit_store
 from treatyledger.node.limits import BodySizeLimit
 from treatyledger.node.problems import (
     IncidentMiddleware,
@@ -46,6 +48,8 @@ from treatyledger.node.submission import openapi_components
 from treatyledger.node.views import treaty
 from treatyledger.node.writer import GroupCommitWriter
 
+logger = logging.getLogger(__name__)
+
 DESCRIPTION = """\
 A TreatyLedger party node. The owning party submits signed notifications; the peer party,
 inspectors and witnesses read its transparency log, fetch proofs and cosign checkpoints;
@@ -62,19 +66,33 @@ def create_app(context: NodeContext) -> FastAPI:
         from treatyledger.store.ledger_snapshot import snapshot_key
         from treatyledger.store.ledger_store import Ack, LedgerStore
 
-        # One in-memory ledger state per node process (from the latest snapshot that matches
-        # the log, plus the notifications after it), written to by one group-commit writer:
-        # concurrent submissions share transactions.
-        def open_store() -> LedgerStore:
+        # One in-memory ledger state per node process, written to by one group-commit
+        # writer: concurrent submissions share transactions. The start-up audit replays every
+        # notification with its signature checked and hands the store that state; without
+        # the audit the store starts from its latest sound snapshot. A store that fails its
+        # audit gets no writer (IntegrityGate answers for it).
+        def open_store() -> LedgerStore | None:
             policy = treaty(context.engine, context.rules).policy
+            key = snapshot_key(context.signing_key)
+            if not context.audit_on_start:
+                return LedgerStore(
+                    context.engine, policy, home_party=context.party, snapshot_key=key
+                )
+            report, state = context.audited or audit_store(context.engine, context.rules)
+            context.audited = None  # the state is the store's from here
+            app.state.integrity = report
+            app.state.forensic = context.forensic
+            if not report.ok:
+                logger.error("the store failed its integrity audit: %s", report.summary())
+                return None
             return LedgerStore(
-                context.engine,
-                policy,
-                home_party=context.party,
-                snapshot_key=snapshot_key(context.signing_key),
+                context.engine, policy, home_party=context.party, snapshot_key=key, state=state
             )
 
         store = await run_in_threadpool(open_store)
+        if store is None:
+            yield
+            return
 
         def submit_batch(batch: list[Received]) -> list[Ack]:
             return store.submit(batch)
@@ -142,6 +160,7 @@ def create_app(context: NodeContext) -> FastAPI:
     install_problem_handlers(app)
     app.add_middleware(IncidentMiddleware)  # innermost: the access log sees its 500s
     app.add_middleware(BodySizeLimit, max_body_bytes=context.max_body_bytes)
+    app.add_middleware(IntegrityGate)  # outside the body limit: a refused node reads nothing
     if context.rate_limits is not None:  # outside the body limit: refused before any read
         app.state.rate_limiter = RateLimiter(context.rate_limits)
         app.add_middleware(RateLimit, limiter=app.state.rate_limiter)

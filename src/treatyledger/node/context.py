@@ -49,6 +49,12 @@ class NodeContext:
     #: the node's ML-DSA-44 seed (``keys add --type mldsa44``): signs checkpoints and cosigns
     #: beside the Ed25519 key
     mldsa_seed: bytes | None = None
+    #: audit the store at start (``node.integrity``); a node that fails it serves nothing
+    audit_on_start: bool = True
+    #: with a failed audit, serve reads anyway and refuse every write (forensic use)
+    forensic: bool = False
+    #: an audit already run (``serve`` audits before it binds): (report, replayed state)
+    audited: tuple[Any, Any] | None = None
 
     @classmethod
     def from_workspace(

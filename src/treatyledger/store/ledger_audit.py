@@ -40,8 +40,9 @@ from treatyledger.model.errors import NotificationSchemaError
 from treatyledger.model.items import Item
 from treatyledger.model.notifications import parse_notification
 from treatyledger.store import tlog_store
+from treatyledger.store.item_index import changed_items
 from treatyledger.store.ledger_reads import item_body
-from treatyledger.store.ledger_store import changed_items
+from treatyledger.store.ledger_snapshot import record_source
 from treatyledger.store.ledger_tables import (
     ItemNotificationRow,
     ItemRow,
@@ -139,6 +140,7 @@ def audit_workspace(
             keys.setdefault(party, []).append(public_key_from_base64(key))
             log_keys.setdefault(origin_for_party(party, namespace), []).append(log_vkey(party, key))
         state = LedgerState(policy, keys=keys)
+        state.attach_source(record_source(engine))  # a party's records are not all held
         parties = sorted(
             set(conn.execute(select(PartyRow.party)).scalars())
             | set(conn.execute(select(NotificationRow.party).distinct()).scalars())
@@ -148,6 +150,7 @@ def audit_workspace(
             origin = origin_for_party(party, namespace)
             # notifications first: a changed leaf is then named by its notification
             _audit_notifications(conn, report, state, party, origin, index)
+            state.forget_stored()
             _audit_log(conn, report, origin, log_keys.get(origin, ()))
         _audit_items(conn, report, state)
         _audit_index(conn, report, index)

@@ -1,7 +1,8 @@
 """Durable submission of notifications: verify, validate, persist in one transaction, then ack.
 
 ``LedgerStore(engine, policy)`` loads the in-memory ``LedgerState`` by replaying every stored
-notification (signatures were verified on acceptance, so replay trusts them). ``submit(batch)``
+notification (trusting their signatures: a node passes ``state=`` the replay of its start-up
+audit, ``store.ledger_audit``, which checked each one). ``submit(batch)``
 then, for each notification in order: parses it against the schema (dicts from hostile input),
 verifies its signature against the party's registered keys, validates and applies it to the
 state (``LedgerState.apply_record``: a rejected notification changes nothing). The accepted
@@ -55,6 +56,7 @@ from treatyledger.model.errors import NotificationSchemaError
 from treatyledger.model.items import Item
 from treatyledger.model.notifications import Notification, parse_notification
 from treatyledger.store.bulk import insert_many
+from treatyledger.store.item_index import changed_items
 from treatyledger.store.ledger_reads import (
     StoredNotification,
     all_materialized_items,
@@ -172,6 +174,7 @@ class LedgerStore:
         home_party: str | None = None,
         snapshot_key: bytes | None = None,
         snapshot_every: int | None = SNAPSHOT_EVERY,
+        state: LedgerState | None = None,
     ):
         self.engine = engine
         #: the workspace's own party: its declarations of a UID this ledger holds as another
@@ -196,7 +199,12 @@ class LedgerStore:
         #: how the last reload built the state (snapshot or replay, and why not a snapshot)
         self.loaded: LoadedState | None = None
         self._since_snapshot = 0
-        self.reload()
+        if state is None:
+            self.reload()
+        else:  # replayed already, with every signature checked (store.ledger_audit)
+            self.state = state
+            with engine.connect() as conn:
+                self._parties = set(conn.execute(select(PartyRow.party)).scalars())
 
     # ------------------------------------------------------------------ loading
 
@@ -505,8 +513,13 @@ def open_ledger(
     catalog: Catalog | None = None,
     verify_signatures: bool = True,
     max_future: timedelta | None = DEFAULT_MAX_FUTURE,
+    writer: str | None = None,
 ) -> LedgerStore:
-    """The LedgerStore of a workspace, state loaded."""
+    """The LedgerStore of a workspace, state loaded. ``writer``: the command that will append
+    to the party's log, which holds the workspace's writer lock until the workspace closes
+    (``store.writer_lock``; ``WorkspaceBusy`` if another process holds it)."""
+    if writer is not None:
+        workspace.hold_writer_lock(writer)
     policy = workspace_policy(
         workspace.engine, workspace.rules, catalog=catalog, max_future=max_future
     )
@@ -537,23 +550,6 @@ def _ref_of(data: Any) -> tuple[str, int | None]:
             sequence if isinstance(sequence, int) and not isinstance(sequence, bool) else None,
         )
     return "?", None
-
-
-def changed_items(state: LedgerState, record: Mapping[str, Any], outcome: Outcome) -> set[str]:
-    """The items (UIDs of the notification's party) whose state it may have changed."""
-    party = record["party"]
-    if record["kind"] == "correction":
-        # a correction re-validates the whole log: any item of the party may have changed
-        return set(state.uids(party))
-    touched = set(outcome.touched)
-    # loading a container moves what it contains to the container's facility
-    stack = [c for uid in touched for c in state.contents(uid, party)]
-    while stack:
-        uid = stack.pop()
-        if uid not in touched:
-            touched.add(uid)
-            stack.extend(state.contents(uid, party))
-    return touched
 
 
 def _upsert_items(

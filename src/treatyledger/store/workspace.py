@@ -171,6 +171,7 @@ class Workspace:
         self.engine = engine
         self._signing_key: Ed25519PrivateKey | None = None
         self._mldsa_seed: bytes | None = None
+        self._writer_lock: Any = None  # a store.writer_lock.WriterLock while held
 
     # -- creation and opening ---------------------------------------------------------------
 
@@ -261,7 +262,20 @@ class Workspace:
         return cls(root, config, engine)
 
     def close(self) -> None:
+        if self._writer_lock is not None:
+            self._writer_lock.release()
+            self._writer_lock = None
         self.engine.dispose()
+
+    def hold_writer_lock(self, holder: str) -> None:
+        """Become the one writer of this workspace until ``close`` (``store.writer_lock``);
+        ``WorkspaceBusy`` (exit 4, naming the holder) if another process is."""
+        from treatyledger.store.writer_lock import WriterLock
+
+        if self._writer_lock is None:
+            lock = WriterLock(self.path, self.engine, self.party, holder)
+            lock.acquire()
+            self._writer_lock = lock
 
     def __enter__(self) -> Workspace:
         return self
