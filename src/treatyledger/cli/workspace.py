@@ -34,7 +34,6 @@ from treatyledger.cli.options import (
     workspace_option,
 )
 from treatyledger.errors import ExitCode
-from treatyledger.files.errors import InputFileError
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -125,6 +124,8 @@ def init_command(
 
 def _lines(path: Path, progress: Progress | None) -> Iterator[tuple[int, bytes]]:
     """(line number, line) of a JSON Lines file, blank lines skipped, lines bounded."""
+    from treatyledger.files.errors import InputFileError
+
     task = None if progress is None else progress.add_task("notify", total=path.stat().st_size)
     with path.open("rb") as handle:
         number = 0
@@ -269,6 +270,7 @@ def notify_command(
     lines are sequence gaps. Exit 3 if any line was rejected (each is named on stderr)."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
+    from treatyledger.files.errors import InputFileError
     from treatyledger.store.ledger_store import open_ledger
     from treatyledger.store.workspace import Workspace
 
