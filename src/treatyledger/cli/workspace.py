@@ -103,16 +103,8 @@ def init_command(
     with Workspace.init(workspace, party, db_url=db, rules=rules) as ws:
         key_id = next(iter(ws.party_keys(party)))
         if output is OutputFormat.JSON:
-            print_json(
-                {
-                    "workspace": str(ws.path),
-                    "party": party,
-                    "rules": rules,
-                    "signing_key": str(ws.key_path),
-                    "key_id": key_id,
-                    "public_key": ws.public_key,
-                }
-            )
+            made = {"workspace": str(ws.path), "party": party, "rules": rules, "key_id": key_id}
+            print_json(made | {"signing_key": str(ws.key_path), "public_key": ws.public_key})
             return
         console.print(f"workspace {ws.path} for party {party} (rules {rules})", highlight=False)
         console.print(f"signing key {ws.key_path} (id {key_id})", highlight=False)
