@@ -470,12 +470,12 @@ def publish_command(
     c: Commitment = _document(commitment, parse_commitment)
     if out is not None and out.exists():
         raise EscrowError(f"{out} exists; expected a new file for the log entry document")
-    with Workspace.open(workspace) as ws:
+    with Workspace.open(workspace, writer="escrow publish") as ws:
         if c.party != ws.party:
             raise EscrowError(
                 f"{commitment}: a commitment of {c.party}; this workspace signs for {ws.party}"
             )
-        store = open_ledger(ws, writer="escrow publish")
+        store = open_ledger(ws)
         now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         unsigned = parse_notification(
             {

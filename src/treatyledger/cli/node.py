@@ -83,9 +83,8 @@ def serve(
     if min(header_timeout, body_timeout) <= 0 or max_connections < 1:
         raise CommandLineError("timeouts must be positive and --max-connections at least 1")
     connections = ConnectionLimits(header_timeout, body_timeout, max_connections)
-    ws = Workspace.open(workspace, db_url=db)
+    ws = Workspace.open(workspace, db_url=db, writer="serve")
     try:
-        ws.hold_writer_lock("serve")
         context = NodeContext.from_workspace(
             ws,
             max_body_bytes=max_body_bytes,

@@ -75,9 +75,8 @@ def _max_future(days: float) -> timedelta | None:
     return timedelta(days=days) if days > 0 else None
 
 
-AS_OF_OPTION = typer.Option(
-    None, "--as-of", help="Date (YYYY-MM-DD): the state at the end of that day (UTC)."
-)
+AS_OF_HELP = "Date (YYYY-MM-DD): the state at the end of that day (UTC)."
+AS_OF_OPTION = typer.Option(None, "--as-of", help=AS_OF_HELP)
 
 schema_app = typer.Typer(help="JSON Schemas of TreatyLedger documents.", no_args_is_help=True)
 app.add_typer(schema_app, name="schema")
@@ -268,8 +267,8 @@ def notify_command(
 
     if not file.is_file():
         raise InputFileError("no such file", path=str(file))
-    with Workspace.open(workspace) as ws:
-        store = open_ledger(ws, max_future=_max_future(max_future_days), writer="notify")
+    with Workspace.open(workspace, writer="notify") as ws:
+        store = open_ledger(ws, max_future=_max_future(max_future_days))
         submitter = _Submitter(ws, store, signed=signed, batch_size=batch_size)
         bar_console = real_console(err_console)
         show = file.stat().st_size >= PROGRESS_BYTES and bar_console.is_terminal
@@ -317,9 +316,8 @@ def import_inventory_command(
     when = parse_date(as_of, "--as-of") or datetime.now(UTC).date()
     catalog = load_catalog(catalog_file)
     inventory = read_inventory(file, catalog)
-    with Workspace.open(workspace) as ws:
-        future = _max_future(max_future_days)
-        store = open_ledger(ws, catalog=catalog, max_future=future, writer="import-inventory")
+    with Workspace.open(workspace, writer="import-inventory") as ws:
+        store = open_ledger(ws, catalog=catalog, max_future=_max_future(max_future_days))
         notifications = inventory_notifications(
             inventory,
             ws.party,

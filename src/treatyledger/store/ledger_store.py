@@ -513,13 +513,8 @@ def open_ledger(
     catalog: Catalog | None = None,
     verify_signatures: bool = True,
     max_future: timedelta | None = DEFAULT_MAX_FUTURE,
-    writer: str | None = None,
 ) -> LedgerStore:
-    """The LedgerStore of a workspace, state loaded. ``writer``: the command that will append
-    to the party's log, which holds the workspace's writer lock until the workspace closes
-    (``store.writer_lock``; ``WorkspaceBusy`` if another process holds it)."""
-    if writer is not None:
-        workspace.hold_writer_lock(writer)
+    """The LedgerStore of a workspace, state loaded."""
     policy = workspace_policy(
         workspace.engine, workspace.rules, catalog=catalog, max_future=max_future
     )

@@ -228,8 +228,12 @@ class Workspace:
         return workspace
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str], db_url: str | None = None) -> Workspace:
-        """Open an existing workspace; ``db_url`` overrides the configured database."""
+    def open(
+        cls, path: str | os.PathLike[str], db_url: str | None = None, *, writer: str | None = None
+    ) -> Workspace:
+        """Open an existing workspace; ``db_url`` overrides the configured database. ``writer``:
+        the command that will append to the party's log, which holds the writer lock until
+        ``close`` (``hold_writer_lock``)."""
         root = Path(path)
         config_path = root / CONFIG_FILE
         if not config_path.is_file():
@@ -259,7 +263,14 @@ class Workspace:
             raise WorkspaceError(
                 f"{root}: config says party {config.party}, database belongs to {owner}"
             )
-        return cls(root, config, engine)
+        workspace = cls(root, config, engine)
+        if writer is not None:
+            try:
+                workspace.hold_writer_lock(writer)
+            except BaseException:
+                workspace.close()
+                raise
+        return workspace
 
     def close(self) -> None:
         if self._writer_lock is not None:
