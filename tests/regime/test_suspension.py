@@ -136,7 +136,10 @@ def test_the_observer_page_says_not_provided_and_stale_since(
     with Workspace.open(suspended.ru) as ws:
         written = write_pages(ws, tmp_path / "site", as_of=date(2023, 9, 1), party_pages=False)
     html = next(p for p in written if p.name == "index.html").read_text()
-    assert html.count(f"Data not provided, stale since {STALE}") >= 2  # 2023-03-01, 2023-09-01
+    # 2023-03-01, 2023-09-01, and the notice at the top
+    assert html.count(f"last figures that stand: data as of {STALE}") >= 2
+    assert "figures are not provided as of 2023-09-01" in html
+    assert "Not provided because RU suspended on 2023-02-28" in html
     assert "not provided</td>" in html  # the compliance totals
 
 

@@ -4,7 +4,7 @@ does not) laid out per data date and per limit, the latest checkpoint and how to
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -29,11 +29,21 @@ class Cell:
 
 
 @dataclass(frozen=True)
+class Gap:
+    """Figures that are not provided: why, and the last data date whose figures stand."""
+
+    reason: str
+    last_data: date | None
+
+
+@dataclass(frozen=True)
 class AggregateRow:
     data_date: date
     cells: list[Cell]
-    #: "" when the figures stand; else "not provided, stale since DATE (why)"
-    not_provided: str = ""
+    #: None when the figures stand
+    gap: Gap | None = None
+    #: the footnote (1-based, into ``ObserverPage.reasons``) that says why, for a gap
+    note: int = 0
 
 
 @dataclass(frozen=True)
@@ -80,8 +90,12 @@ class ObserverPage:
     limit_proofs: list[LimitProofStatus]
     #: the regime in words: "" while the limits are in force, else why none is
     no_limit: str = ""
-    #: the figures as of the page's date: "" when provided, else "not provided, stale since"
-    not_provided: str = ""
+    #: the figures as of the page's date: None when provided
+    gap: Gap | None = None
+    #: why figures are not provided, once each (the rows' footnotes)
+    reasons: list[str] = field(default_factory=list)
+    #: (first, last) data dates of each run of dates without figures (shaded in the chart)
+    gap_spans: list[tuple[date, date]] = field(default_factory=list)
 
     @property
     def plot(self) -> dict[str, Any]:
@@ -101,17 +115,8 @@ def page_from_summary(summary: PublicSummary, current: Treaty, log_vkey: str) ->
     limited = [c.id for c in rule_set.categories if c.id in finals]  # the treaty's order
     names = {c.id: c.name for c in rule_set.categories}
     categories = [(cid, names[cid]) for cid in limited]
-    rows = []
-    for point in summary.aggregates:
-        if not point.data.provided:  # a gap, not the last figures again
-            rows.append(AggregateRow(point.data_date, [], _not_provided(point.data)))
-            continue
-        cells = []
-        for cid in limited:
-            total = point.totals.get(cid, 0)
-            in_force = rule_set.limit_in_force(cid, point.data_date)
-            cells.append(Cell(total, in_force is not None and total > in_force.value))
-        rows.append(AggregateRow(point.data_date, cells))
+    rows, reasons = _rows(summary, current, limited)
+    spans = gap_spans([(r.data_date, r.gap is not None) for r in rows])
     provided = [p for p in summary.aggregates if p.data.provided]
     series = {cid: [(p.data_date, p.totals.get(cid, 0)) for p in provided] for cid in limited}
     limits = {c.category: (c.limit, c.binding_from) for c in summary.compliance}
@@ -129,17 +134,60 @@ def page_from_summary(summary: PublicSummary, current: Treaty, log_vkey: str) ->
         limit_proofs=sorted(
             summary.limit_proofs, key=lambda p: (p.as_of, p.party, p.sequence), reverse=True
         ),
-        chart=plots.aggregates_chart(summary.party, categories, series, limits),
+        chart=plots.aggregates_chart(
+            summary.party,
+            categories,
+            series,
+            limits,
+            [(a, b, f"{summary.party} not provided") for a, b in spans],
+        ),
         no_limit=(summary.regime.no_limit_reason or "") if summary.regime else "",
-        not_provided=_not_provided(summary.data),
+        gap=None if summary.data.provided else _gap(summary.data),
+        reasons=reasons,
+        gap_spans=spans,
     )
 
 
-def _not_provided(data: Provision) -> str:
-    if data.provided:
-        return ""
-    since = f", stale since {data.stale_since}" if data.stale_since else ""
-    return f"not provided{since} ({data.reason})" if data.reason else f"not provided{since}"
+def _rows(
+    summary: PublicSummary, current: Treaty, limited: list[str]
+) -> tuple[list[AggregateRow], list[str]]:
+    """The table's rows, and the reasons the gaps among them footnote (each once)."""
+    rows, reasons = [], []
+    for point in summary.aggregates:
+        if not point.data.provided:  # a gap, not the last figures again
+            gap = _gap(point.data)
+            if gap.reason not in reasons:
+                reasons.append(gap.reason)
+            rows.append(AggregateRow(point.data_date, [], gap, reasons.index(gap.reason) + 1))
+            continue
+        cells = []
+        for cid in limited:
+            total = point.totals.get(cid, 0)
+            in_force = current.rule_set.limit_in_force(cid, point.data_date)
+            cells.append(Cell(total, in_force is not None and total > in_force.value))
+        rows.append(AggregateRow(point.data_date, cells))
+    return rows, reasons
+
+
+def _gap(data: Provision) -> Gap:
+    return Gap(data.reason, data.stale_since)
+
+
+def gap_spans(dates: list[tuple[date, bool]]) -> list[tuple[date, date]]:
+    """Each run of data dates without figures as (the last date with figures before it, or
+    its own first date; its last date): the stretch a chart shades as not provided."""
+    spans: list[tuple[date, date]] = []
+    before: date | None = None
+    start: date | None = None  # of the run in progress
+    for day, missing in dates:
+        if not missing:
+            start, before = None, day
+        elif start is None:
+            start = before or day
+            spans.append((start, day))
+        else:
+            spans[-1] = (start, day)
+    return spans
 
 
 def _compliance(status: LimitStatus, names: dict[str, str]) -> ComplianceRow:

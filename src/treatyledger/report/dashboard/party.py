@@ -28,6 +28,7 @@ from treatyledger.node.views import (
     treaty,
 )
 from treatyledger.report.dashboard import counted, plots
+from treatyledger.report.dashboard.observer import Gap, gap_spans
 from treatyledger.store.inspection_store import (
     StoredInspection,
     StoredIssue,
@@ -87,8 +88,8 @@ class ForceRow:
     data_date: date
     counted: dict[str, int]
     official: dict[str, int] | None
-    #: "" when the figures stand; else "not provided, stale since DATE (why)" (a gap)
-    not_provided: str = ""
+    #: None when the figures stand; else why not and the last data date that stands
+    gap: Gap | None = None
 
     def differs(self, category: str) -> bool:
         return self.official is not None and self.official.get(category) != self.counted.get(
@@ -153,9 +154,7 @@ def _party_forces(node: NodeContext, current: Treaty, party: str, as_of: date) -
         if state.provided:
             rows.append(ForceRow(day, totals, official.get(day)))
             continue
-        since = f", stale since {state.stale_since}" if state.stale_since else ""
-        gap = f"not provided{since} ({state.reason})"
-        rows.append(ForceRow(day, {}, official.get(day), not_provided=gap))
+        rows.append(ForceRow(day, {}, official.get(day), Gap(state.reason, state.stale_since)))
     return PartyForces(party, rows, mirrored=party != node.party)
 
 
@@ -176,7 +175,7 @@ def _category_chart(
     lines: list[plots.Series] = []
     for index, forces in enumerate(parties):
         colour = plots.PALETTE[index % len(plots.PALETTE)]
-        rows = [r for r in forces.rows if not r.not_provided]  # gaps stay gaps
+        rows = [r for r in forces.rows if r.gap is None]  # gaps stay gaps
         lines.append(
             plots.Series(
                 f"{forces.party} counted from notifications",
@@ -210,7 +209,12 @@ def _category_chart(
                 "#4d4d4d",
             )
         )
-    return plots.Chart(name, "total", lines)
+    gaps = [
+        (first, last, f"{forces.party} not provided")
+        for forces in parties
+        for first, last in gap_spans([(r.data_date, r.gap is not None) for r in forces.rows])
+    ]
+    return plots.Chart(name, "total", lines, gaps)
 
 
 # -- notifications ---------------------------------------------------------------------------

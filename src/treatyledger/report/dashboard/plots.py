@@ -31,11 +31,17 @@ class Series:
     colour: str = PALETTE[0]
 
 
+#: the shading of a stretch without figures: a light grey both drawings use
+GAP_FILL = "#d9d9d9"
+
+
 @dataclass(frozen=True)
 class Chart:
     title: str
     y_label: str
     series: Sequence[Series] = field(default_factory=tuple)
+    #: stretches (first, last date, label) whose figures are not provided, shaded, labelled
+    gaps: Sequence[tuple[date, date, str]] = field(default_factory=tuple)
 
 
 def aggregates_chart(
@@ -43,6 +49,7 @@ def aggregates_chart(
     categories: Sequence[tuple[str, str]],
     series: Mapping[str, Sequence[tuple[date, int]]],
     limits: Mapping[str, tuple[int, date]],
+    gaps: Sequence[tuple[date, date, str]] = (),
 ) -> Chart:
     lines: list[Series] = []
     for index, (cid, name) in enumerate(categories):
@@ -54,7 +61,7 @@ def aggregates_chart(
             start = max(binding_from, points[0][0])
             end = max(points[-1][0], start)
             lines.append(Series(f"limit: {name}", [start, end], [value, value], "limit", colour))
-    return Chart(f"{party}: aggregates per data date against the limits", "total", lines)
+    return Chart(f"{party}: aggregates per data date against the limits", "total", lines, gaps)
 
 
 def to_plotly(chart: Chart) -> dict[str, Any]:
@@ -81,6 +88,36 @@ def to_plotly(chart: Chart) -> dict[str, Any]:
         "margin": {"l": 60, "r": 20, "t": 50, "b": 40},
         "font": {"family": "system-ui, sans-serif", "color": "#1a1a1a"},
     }
+    if chart.gaps:
+        layout["shapes"] = [
+            {
+                "type": "rect",
+                "xref": "x",
+                "yref": "paper",
+                "x0": first.isoformat(),
+                "x1": last.isoformat(),
+                "y0": 0,
+                "y1": 1,
+                "fillcolor": GAP_FILL,
+                "opacity": 0.6,
+                "line": {"width": 0},
+                "layer": "below",
+            }
+            for first, last, _label in chart.gaps
+        ]
+        layout["annotations"] = [
+            {
+                "x": first.isoformat(),
+                "xref": "x",
+                "xanchor": "left",
+                "y": 0.98,
+                "yref": "paper",
+                "text": label,
+                "showarrow": False,
+                "font": {"color": "#1a1a1a"},
+            }
+            for first, _last, label in chart.gaps
+        ]
     return {"data": traces, "layout": layout}
 
 
@@ -119,6 +156,15 @@ def _draw_png(chart: Chart) -> bytes:
             axes.scatter(x, s.y, marker="x", s=36, color=s.colour, zorder=3, label=s.name)
         else:
             axes.plot(x, s.y, linestyle=":", linewidth=2, color=s.colour, label=s.name)
+    for first, last, label in chart.gaps:
+        axes.axvspan(day_number(first), day_number(last), color=GAP_FILL, alpha=0.6, zorder=0)
+        axes.annotate(
+            label,
+            (day_number(first), 0.97),
+            xycoords=("data", "axes fraction"),
+            fontsize=7,
+            va="top",
+        )
     axes.xaxis_date()
     axes.set_ylim(bottom=0)
     axes.set_xlabel("data date")
