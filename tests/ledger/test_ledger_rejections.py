@@ -358,3 +358,23 @@ def test_another_partys_item_cannot_be_touched() -> None:
         trusted=True,
     )
     assert rejected(ledger, "retire", {"uid": "RW1"}).rule is Rule.UID_FOREIGN
+
+
+def test_eliminating_a_launcher_touches_its_submarine(ledger: Ledger) -> None:
+    # found by tests/ledger/test_ledger_state_machine.py: the elimination takes T1 out of S1,
+    # so a move of S1 effective before it would carry T1 in the replay by date (T1 still
+    # aboard then) but not in the ledger (T1 gone when the move arrived); it is refused
+    ledger.declare(
+        item("S1", "submarine", "non_deployed"),
+        item("T1", "slbm_launcher", "non_deployed", contained_in="S1"),
+    )  # effective T0 + 1 day
+    ledger.send("eliminate", {"uid": "T1"}, effective=T0 + timedelta(days=3))
+    error = rejected(
+        ledger, "move", {"uid": "S1", "to_facility": "F1"}, effective=T0 + timedelta(days=2)
+    )
+    assert (error.rule, error.item) == (Rule.EFFECTIVE_ORDER, "S1")
+    # after the elimination the submarine moves as usual
+    moved = ledger.send(
+        "move", {"uid": "S1", "to_facility": "F1"}, effective=T0 + timedelta(days=3)
+    )
+    assert moved.status == "accepted"

@@ -242,6 +242,12 @@ def _eliminate(step: Step, payload: Mapping[str, Any]) -> Mutations:
     step.transition(NotificationKind.ELIMINATE, uid, record, ELIMINATED)
     step.empty(uid, record)
     container = record.get("contained_in")
+    if container is not None:
+        # the container's contents change too: it is touched, so a notification about it
+        # effective before this one is refused (Rule.EFFECTIVE_ORDER), as for a load or an
+        # unload; otherwise a back-dated move of the submarine would leave the launcher
+        # behind in the ledger but carry it in the replay by date
+        step.own(container)
     index = step.index
 
     def mutate() -> None:
