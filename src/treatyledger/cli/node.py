@@ -199,6 +199,12 @@ def peer_sync(
         "--token get the cosignature, a static copy none",
     ),
     page_size: int = typer.Option(256, min=1, max=1000, help="entries fetched per request"),
+    recheck: bool = typer.Option(
+        False,
+        "--recheck",
+        help="fetch and verify again the entries already mirrored: each in the signed tree "
+        "and byte for byte this workspace's copy (with --peer)",
+    ),
     evidence_dir: Path | None = typer.Option(
         None, help="where an equivocation evidence file goes (default: the workspace)"
     ),
@@ -215,6 +221,8 @@ def peer_sync(
 
     if (peer is None) == (tiles is None):
         raise CommandLineError("give either --peer URL --token-file F or --tiles URL|DIR")
+    if recheck and tiles is not None:
+        raise CommandLineError("--recheck works with --peer (a tiles sync checks new entries)")
     secret = resolve_token(token, token_file)
     with Workspace.open(workspace, db_url=db) as ws, progress_bar() as progress:
         progress.add_task("peer sync", total=None)
@@ -227,13 +235,16 @@ def peer_sync(
                     f"--peer needs this party's token on that node: --token-file F or {TOKEN_ENV}"
                 )
             assert peer is not None
-            report = sync_peer(ws, peer, secret, page_size=page_size, evidence_dir=evidence_dir)
+            report = sync_peer(
+                ws, peer, secret, page_size=page_size, evidence_dir=evidence_dir, recheck=recheck
+            )
     if output is OutputFormat.JSON:
         print(json.dumps(_sync_json(report), indent=2))
         return
     console.print(
         f"{report.origin}: size {report.previous_size} -> {report.size}, "
         f"{report.replayed} new notifications mirrored and replayed"
+        + (f", {report.rechecked} mirrored before verified again" if recheck else "")
         + (", checkpoint cosigned" if report.cosigned else "")
     )
     for category, value in report.counts.get("categories", {}).items():
@@ -260,6 +271,7 @@ def _sync_json(report: Any) -> dict[str, Any]:
         "size": report.size,
         "mirrored": report.mirrored,
         "replayed": report.replayed,
+        "rechecked": report.rechecked,
         "cosigned": report.cosigned,
         "counts": report.counts,
         "limit_proofs": [

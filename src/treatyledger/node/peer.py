@@ -76,6 +76,8 @@ class SyncReport:
     cosigned: bool = False
     #: the peer's zk limit proofs checked in this sync (new ones only)
     limit_proofs: list[LimitProofCheck] = field(default_factory=list)
+    #: entries mirrored before this sync that ``recheck`` verified again
+    rechecked: int = 0
 
 
 @dataclass(frozen=True)
@@ -225,6 +227,38 @@ def _not_behind(tree: Checkpoint, mirrored: int) -> None:
         )
 
 
+def recheck_mirror(
+    entries: EntrySource,
+    workspace: Workspace,
+    log: PeerLog,
+    tree: Checkpoint,
+    mirrored: int,
+    *,
+    page_size: int = DEFAULT_PAGE_SIZE,
+) -> int:
+    """``--recheck``: the ``mirrored`` entries this workspace already holds, fetched again,
+    each included in ``tree`` and byte for byte this workspace's copy (the stored leaf and
+    the stored notification): a copy changed here since it was mirrored stops the sync."""
+    from treatyledger.store.log_entries import held_copies
+
+    _not_behind(tree, mirrored)
+    for start in range(0, mirrored, page_size):
+        end = min(mirrored, start + page_size)
+        page = entries.entries(start, end, tree.size)
+        verify_entries(page, start, end, tree)
+        held = held_copies(workspace.engine, log.origin, log.party, start, end)
+        for entry in page:
+            leaf, signed = held[entry.index]
+            if leaf != entry.leaf or signed != entry.entry:
+                part = "leaf" if leaf != entry.leaf else "notification"
+                raise PeerVerificationFailed(
+                    f"log {log.origin}: this workspace's copy of entry {entry.index} (its "
+                    f"{part}) is not what the peer signed: the mirror was changed here; "
+                    "`treatyledger log audit` names the row"
+                )
+    return mirrored
+
+
 # -- step 5 ------------------------------------------------------------------------------------
 
 
@@ -257,8 +291,10 @@ def sync_peer(
     client: PeerClient | None = None,
     entry_source: EntrySource | None = None,
     clock: Callable[[], float] = time.time,
+    recheck: bool = False,
 ) -> SyncReport:
-    """Verify, mirror, count and cosign the other party's log served at ``peer_url``."""
+    """Verify, mirror, count and cosign the other party's log served at ``peer_url``;
+    ``recheck``: verify the entries mirrored before against it too (``recheck_mirror``)."""
     from treatyledger.node.mirror import Mirror
 
     peer = client or PeerClient(peer_url, token)
@@ -281,6 +317,11 @@ def sync_peer(
         previous_size = state.size if state is not None else 0
         mirrored = state.mirrored if state is not None else 0
         _not_behind(tree, mirrored)
+        rechecked = (
+            recheck_mirror(source, workspace, log, tree, mirrored, page_size=page_size)
+            if recheck
+            else 0
+        )
         save_peer_sync(
             workspace.engine,
             log.origin,
@@ -325,6 +366,7 @@ def sync_peer(
             counts=counts,
             cosigned=True,
             limit_proofs=limit_proofs,
+            rechecked=rechecked,
         )
     finally:
         if client is None:

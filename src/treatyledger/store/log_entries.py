@@ -62,6 +62,41 @@ def entries(
     return found
 
 
+def held_copies(
+    engine: Engine, origin: str, party: str, start: int, end: int
+) -> dict[int, tuple[bytes | None, bytes | None]]:
+    """Per index in ``[start, end)`` of ``party``'s log (``origin``), what this database
+    holds of it: (the stored leaf, the stored notification's signed bytes), None where a row
+    is missing (the peer's ``--recheck`` compares them with what the peer signed)."""
+    found: dict[int, list[bytes | None]] = {i: [None, None] for i in range(start, end)}
+    with engine.connect() as conn:
+        try:
+            log_pk = tlog_store.TlogReader(conn, origin).log_pk
+        except tlog_store.LogNotFoundError:
+            log_pk = None
+        if log_pk is not None:
+            for index, leaf in conn.execute(
+                select(TlogLeafRow.idx, TlogLeafRow.leaf).where(
+                    TlogLeafRow.log == log_pk, TlogLeafRow.idx >= start, TlogLeafRow.idx < end
+                )
+            ):
+                found[int(index)][0] = _bytes(leaf)
+        for index, signed in conn.execute(
+            select(NotificationRow.leaf_index, NotificationRow.signed_bytes).where(
+                NotificationRow.party == party,
+                NotificationRow.leaf_index >= start,
+                NotificationRow.leaf_index < end,
+            )
+        ):
+            if index in found:
+                found[int(index)][1] = _bytes(signed)
+    return {i: (leaf, signed) for i, (leaf, signed) in found.items()}
+
+
+def _bytes(value: object) -> bytes | None:
+    return bytes(value) if isinstance(value, bytes | bytearray | memoryview) else None
+
+
 def inclusion(engine: Engine, origin: str, index: int, size: int) -> tuple[bytes, list[bytes]]:
     """(leaf hash, inclusion proof) of entry ``index`` in the tree of ``size``."""
     with engine.connect() as conn:
