@@ -70,6 +70,7 @@ def held_copies(
     is missing (the peer's ``--recheck`` compares them with what the peer signed)."""
     found: dict[int, list[bytes | None]] = {i: [None, None] for i in range(start, end)}
     with engine.connect() as conn:
+        log_pk: int | None
         try:
             log_pk = tlog_store.TlogReader(conn, origin).log_pk
         except tlog_store.LogNotFoundError:
@@ -81,15 +82,15 @@ def held_copies(
                 )
             ):
                 found[int(index)][0] = _bytes(leaf)
-        for index, signed in conn.execute(
+        for at, signed in conn.execute(
             select(NotificationRow.leaf_index, NotificationRow.signed_bytes).where(
                 NotificationRow.party == party,
                 NotificationRow.leaf_index >= start,
                 NotificationRow.leaf_index < end,
             )
         ):
-            if index in found:
-                found[int(index)][1] = _bytes(signed)
+            if at is not None and at in found:
+                found[int(at)][1] = _bytes(signed)
     return {i: (leaf, signed) for i, (leaf, signed) in found.items()}
 
 
