@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from treatyledger.analysis.breakout import breakout
-from treatyledger.analysis.parameters import AnalysisParameterError
+from treatyledger.analysis.errors import AnalysisParameterError
 from treatyledger.analysis.upload import upload_potential
 from treatyledger.model import Catalog
 

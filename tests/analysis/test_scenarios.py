@@ -129,7 +129,7 @@ def test_destroying_never_increases_hedge_or_breakout_speed(catalog: Catalog, ca
 
 
 def test_unknown_scenario_is_an_error(catalog: Catalog) -> None:
-    from treatyledger.analysis.parameters import AnalysisParameterError
+    from treatyledger.analysis.errors import AnalysisParameterError
 
     with pytest.raises(AnalysisParameterError, match="unknown scenario 'burn'"):
         apply_scenario(force(stored("A", 1)), "US", "burn", params([], {}).destroy)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from analysis_helpers import force, missiles, params, rate_system, stored
 
-from treatyledger.analysis.parameters import AnalysisParameterError, UploadParameters
+from treatyledger.analysis.errors import AnalysisParameterError
+from treatyledger.analysis.parameters import UploadParameters
 from treatyledger.analysis.upload import upload_potential
 from treatyledger.model import Catalog
 

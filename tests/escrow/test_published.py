@@ -13,8 +13,8 @@ import pytest
 from escrow.helpers import small_secret
 from treatyledger.cli import main
 from treatyledger.escrow.commitment import parse_commitment
+from treatyledger.escrow.errors import LogEntryError
 from treatyledger.escrow.published import (
-    LogEntryError,
     commitment_of,
     commitment_payload,
     parse_log_entry_document,

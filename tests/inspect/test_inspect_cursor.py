@@ -11,7 +11,8 @@ import pytest
 
 from treatyledger.files import load_catalog, load_rule_set
 from treatyledger.files.aggregates import read_new_start_aggregates
-from treatyledger.inspect.cursor import CursorInvalidated, DeclaredCursor
+from treatyledger.inspect.cursor import DeclaredCursor
+from treatyledger.inspect.errors import CursorInvalidated
 from treatyledger.inspect.findings import InspectionRecord, declared_state, reconcile_with_ledger
 from treatyledger.ledger import policy_from_rule_set
 from treatyledger.ledger.decade import PartyCalendar, decade_stream, treaty_calendars

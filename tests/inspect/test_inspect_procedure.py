@@ -17,13 +17,13 @@ import pytest
 
 from factory import inspection_site_force, notification_data
 from treatyledger.files.builtin import load_catalog, load_rule_set
+from treatyledger.inspect.errors import ProcedureError, QuotaExceededError
 from treatyledger.inspect.findings import InspectionRecord, IssueKind, declared_state
 from treatyledger.inspect.procedure import (
     ArrivalNotice,
     Inspection,
     ItemDesignation,
     Phase,
-    ProcedureError,
     SiteDesignation,
     conduct,
     designate_items,
@@ -31,7 +31,7 @@ from treatyledger.inspect.procedure import (
     draw_selection,
     open_inspection,
 )
-from treatyledger.inspect.selection import QuotaExceededError, select_inspection
+from treatyledger.inspect.selection import select_inspection
 from treatyledger.ledger.policy import policy_from_rule_set
 from treatyledger.rules.schema import Inspections, SelectionMethod
 

@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from treatyledger.inspect import randomness
-from treatyledger.inspect.randomness import FaultKind, RandomnessError, RandomnessRound
+from treatyledger.inspect.errors import FaultKind, RandomnessError
+from treatyledger.inspect.randomness import RandomnessRound
 from treatyledger.model.notifications import Notification
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)

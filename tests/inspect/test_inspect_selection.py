@@ -11,13 +11,15 @@ from hypothesis import strategies as st
 from inspect_world import T0, declared_records, policy, type_one
 
 from treatyledger.files.builtin import load_rule_set
-from treatyledger.inspect.findings import declared_state
-from treatyledger.inspect.selection import (
+from treatyledger.inspect.errors import (
     NoEligibleSiteError,
     QuotaExceededError,
+    SelectionMismatchError,
+)
+from treatyledger.inspect.findings import declared_state
+from treatyledger.inspect.selection import (
     SeededDraws,
     Selection,
-    SelectionMismatchError,
     check_quota,
     eligible_items_by_site,
     select_inspection,

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from treatyledger.inspect import simulation, statistics
+from treatyledger.inspect.errors import SimulationError
 from treatyledger.inspect.simulation import InspectionPool, Scenario, SiteLayout
 
 YEARS = 200_000
@@ -82,7 +83,7 @@ def test_same_generator_seed_gives_the_same_result() -> None:
 
 
 def test_more_visits_than_sites_without_revisits_is_refused() -> None:
-    with pytest.raises(simulation.SimulationError, match="need at least 10 sites, got 3"):
+    with pytest.raises(SimulationError, match="need at least 10 sites, got 3"):
         simulation.extra_rvs_scenario([10, 10, 10], 1, 10)
 
 

@@ -15,7 +15,8 @@ from sqlalchemy import insert
 
 from factory import T0, Notifier, item
 from treatyledger.files.builtin import load_rule_set
-from treatyledger.inspect.consultation import IssueAction, IssueError, IssueStatus
+from treatyledger.inspect.consultation import IssueAction, IssueStatus
+from treatyledger.inspect.errors import IssueError
 from treatyledger.inspect.findings import InspectionRecord, IssueKind
 from treatyledger.store.base import make_engine
 from treatyledger.store.inspection_store import record_inspection

@@ -28,7 +28,7 @@ from treatyledger.store.tlog_store import (
     publish_checkpoint,
 )
 from treatyledger.tlog.cosignature import cosignature_line
-from treatyledger.tlog.entries import EntryError
+from treatyledger.tlog.errors import EntryError
 from treatyledger.tlog.memory import MemoryLog
 from treatyledger.tlog.note import parse_note
 from treatyledger.tlog.verifier import (

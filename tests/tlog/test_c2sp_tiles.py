@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 from treatyledger.tlog.c2sp_tiles import (
     ENTRIES,
     TilePath,
-    TilePathError,
     decode_entry_bundle,
     encode_entry_bundle,
     hash_tile,
@@ -20,6 +19,7 @@ from treatyledger.tlog.c2sp_tiles import (
     split_hashes,
     tiles_for_size,
 )
+from treatyledger.tlog.errors import TilePathError
 from treatyledger.tlog.hashing import RFC6962
 from treatyledger.tlog.memory import MemoryLog
 from treatyledger.tlog.tiles import build_rows, encode_rows

@@ -15,10 +15,11 @@ from treatyledger.store.tlog_store import append_durably
 from treatyledger.store.workspace import Workspace
 from treatyledger.tlog.checkpoint import Checkpoint, origin_for_party, sign_checkpoint
 from treatyledger.tlog.cosignature import cosign
+from treatyledger.tlog.errors import EquivocationError
 from treatyledger.tlog.evidence import evidence_json
 from treatyledger.tlog.memory import MemoryLog
 from treatyledger.tlog.verifier import parse_vkey, verify_checkpoint, verify_tlog_proof
-from treatyledger.tlog.witness import EquivocationError, Witness
+from treatyledger.tlog.witness import Witness
 
 from .keys import LOG_ORIGIN, LOG_SIGNER, WITNESS_A
 

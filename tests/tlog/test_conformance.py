@@ -9,6 +9,7 @@ import base64
 import pytest
 
 from treatyledger.tlog.checkpoint import Checkpoint, sign_checkpoint
+from treatyledger.tlog.errors import WitnessError
 from treatyledger.tlog.memory import MemoryLog
 from treatyledger.tlog.verifier import (
     RFC6962,
@@ -22,7 +23,7 @@ from treatyledger.tlog.verifier import (
     verify_consistency,
     verify_tlog_proof,
 )
-from treatyledger.tlog.witness import Witness, WitnessError, parse_add_checkpoint
+from treatyledger.tlog.witness import Witness, parse_add_checkpoint
 
 from .keys import LOG_ORIGIN, LOG_SIGNER, WITNESS_A
 

@@ -10,12 +10,12 @@ import pytest
 from treatyledger.tlog.entries import (
     DIGEST_LEAF_SIZE,
     MAX_INLINE_ENTRY,
-    EntryError,
     check_leaf,
     is_digest_leaf,
     leaf_for_entry,
     leaf_matches_entry,
 )
+from treatyledger.tlog.errors import EntryError
 
 
 def test_small_entry_is_its_own_leaf() -> None:

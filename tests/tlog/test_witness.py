@@ -12,10 +12,11 @@ import pytest
 
 from treatyledger.cli import main
 from treatyledger.tlog.checkpoint import Checkpoint, sign_checkpoint
+from treatyledger.tlog.errors import ConflictError, EquivocationError, WitnessError
 from treatyledger.tlog.evidence import evidence_json, inconsistency_evidence
 from treatyledger.tlog.memory import MemoryLog
 from treatyledger.tlog.verifier import EvidenceError, verify_checkpoint, verify_evidence
-from treatyledger.tlog.witness import ConflictError, EquivocationError, Witness, WitnessError
+from treatyledger.tlog.witness import Witness
 
 from .keys import LOG_ORIGIN, LOG_SIGNER, WITNESS_A, WITNESS_B
 

@@ -17,14 +17,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from treatyledger.model.notifications import ZkLimitProofPayload
+from treatyledger.zk.errors import OverLimitError, ZkError
 from treatyledger.zk.generators import commit
-from treatyledger.zk.limits import (
-    CategoryInput,
-    OverLimitError,
-    ZkError,
-    padded_openings,
-    prove_statement,
-)
+from treatyledger.zk.limits import CategoryInput, padded_openings, prove_statement
 from treatyledger.zk.prover import prove_range
 from treatyledger.zk.rangeproof import verify_range_proof
 from treatyledger.zk.ristretto import ORDER

@@ -19,15 +19,9 @@ from treatyledger.model.items import Inventory, Item
 from treatyledger.model.parties import Facility
 from treatyledger.rules.engine import count
 from treatyledger.zk import ristretto as group
+from treatyledger.zk.errors import OverLimitError, ZkError
 from treatyledger.zk.generators import commit
-from treatyledger.zk.limits import (
-    CategoryInput,
-    OverLimitError,
-    ZkError,
-    parse_secret,
-    prove_limits,
-    prove_statement,
-)
+from treatyledger.zk.limits import CategoryInput, parse_secret, prove_limits, prove_statement
 from treatyledger.zk.prover import prove_range
 from treatyledger.zk.verifier import (
     Checkpoint,

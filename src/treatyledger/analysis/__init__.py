@@ -16,8 +16,9 @@ Comparison``; ``trajectory(series_points, rule_set, party, official) -> Trajecto
 """
 
 from treatyledger.analysis.breakout import BreakoutTimeline, Stage, breakout
+from treatyledger.analysis.errors import AnalysisParameterError
 from treatyledger.analysis.hypothetical import after_upload
-from treatyledger.analysis.parameters import AnalysisParameterError, UploadParameters
+from treatyledger.analysis.parameters import UploadParameters
 from treatyledger.analysis.scenarios import Comparison, ScenarioResult, apply_scenario, compare
 from treatyledger.analysis.trajectory import Trajectory, trajectory
 from treatyledger.analysis.upload import UploadResult, force_of, upload_potential

@@ -35,7 +35,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from treatyledger.analysis.parameters import AnalysisParameterError, UploadParameters
+from treatyledger.analysis.errors import AnalysisParameterError
+from treatyledger.analysis.parameters import UploadParameters
 from treatyledger.analysis.placement import EPSILON, place
 from treatyledger.analysis.upload import (
     LEGS,

@@ -31,15 +31,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from treatyledger.errors import InputError
+from treatyledger.analysis.errors import AnalysisParameterError
 
 MAX_SYSTEMS = 200
 MAX_WARHEAD_TYPES = 200
 MAX_SUBMARINES = 1000  # one ramp per boat: a bound on the breakout's work
-
-
-class AnalysisParameterError(InputError):
-    """The upload-parameter data is malformed or does not fit the catalog or inventory."""
 
 
 class _Provenance(BaseModel):

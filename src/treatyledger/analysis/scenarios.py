@@ -27,12 +27,9 @@ from datetime import date
 from typing import Any
 
 from treatyledger.analysis.breakout import BreakoutTimeline, breakout_of
+from treatyledger.analysis.errors import AnalysisParameterError
 from treatyledger.analysis.hypothetical import after_upload
-from treatyledger.analysis.parameters import (
-    AnalysisParameterError,
-    DismantlementSchedule,
-    UploadParameters,
-)
+from treatyledger.analysis.parameters import DismantlementSchedule, UploadParameters
 from treatyledger.analysis.upload import (
     UploadResult,
     force_of,

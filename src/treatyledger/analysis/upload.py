@@ -26,11 +26,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from treatyledger.analysis.parameters import (
-    AnalysisParameterError,
-    SystemParameters,
-    UploadParameters,
-)
+from treatyledger.analysis.errors import AnalysisParameterError
+from treatyledger.analysis.parameters import SystemParameters, UploadParameters
 from treatyledger.analysis.placement import place
 from treatyledger.model import Armament, Catalog, Inventory, Item, ItemKind, Status
 from treatyledger.model.errors import CatalogError

@@ -179,12 +179,8 @@ def _commitment_from(
 ) -> Commitment:
     """The commitment of a file, or of a log entry document verified against the log key."""
     from treatyledger.escrow.commitment import parse_commitment
-    from treatyledger.escrow.errors import MalformedEscrowDocument
-    from treatyledger.escrow.published import (
-        LogEntryError,
-        parse_log_entry_document,
-        read_logged_commitment,
-    )
+    from treatyledger.escrow.errors import LogEntryError, MalformedEscrowDocument
+    from treatyledger.escrow.published import parse_log_entry_document, read_logged_commitment
 
     if (commitment is None) == (log_entry is None):
         raise MalformedEscrowDocument(f"give exactly one of {names[0]} and {names[1]}")

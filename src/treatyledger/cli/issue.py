@@ -69,7 +69,8 @@ def _show(issues: list[ComplianceIssueRecord], output: OutputFormat, title: str)
 
 def _other(opened: Workspace) -> str:
     from treatyledger.files import load_rule_set
-    from treatyledger.inspect.consultation import IssueError, other_party
+    from treatyledger.inspect.consultation import other_party
+    from treatyledger.inspect.errors import IssueError
 
     parties = sorted(load_rule_set(opened.rules).treaty.parties)
     try:

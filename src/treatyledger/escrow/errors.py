@@ -20,3 +20,7 @@ class InvalidOpeningError(EscrowError):
     """An opening does not verify against its commitment; the message says why."""
 
     exit_code = ExitCode.INVALID
+
+
+class LogEntryError(InvalidOpeningError):
+    """The log entry is not a verified escrow commitment of the log's party (exit 1)."""

@@ -24,10 +24,11 @@ from typing import Any, Final, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from treatyledger.escrow.commitment import Commitment, _parse, parse_commitment
-from treatyledger.escrow.errors import InvalidOpeningError, MalformedEscrowDocument
+from treatyledger.escrow.errors import LogEntryError, MalformedEscrowDocument
 from treatyledger.model.errors import NotificationSchemaError
 from treatyledger.model.notifications import Notification, NotificationKind, parse_notification
-from treatyledger.tlog.entries import EntryError, leaf_for_entry
+from treatyledger.tlog.entries import leaf_for_entry
+from treatyledger.tlog.errors import EntryError
 from treatyledger.tlog.verifier import (
     VerificationError,
     VerifiedCheckpoint,
@@ -60,10 +61,6 @@ class LoggedCommitment:
     notification: Notification
     index: int
     checkpoint: VerifiedCheckpoint
-
-
-class LogEntryError(InvalidOpeningError):
-    """The log entry is not a verified escrow commitment of the log's party (exit 1)."""
 
 
 def commitment_payload(commitment: Commitment) -> dict[str, Any]:

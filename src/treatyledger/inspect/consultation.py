@@ -26,7 +26,7 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, computed_field, model_validator
 
-from treatyledger.errors import Refused
+from treatyledger.inspect.errors import IssueError
 from treatyledger.inspect.findings import RULE_OF, ComplianceIssue, IssueKind
 from treatyledger.model.parties import IDENTIFIER_PATTERN
 
@@ -34,10 +34,6 @@ from treatyledger.model.parties import IDENTIFIER_PATTERN
 ISSUE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$"
 MAX_TEXT = 4_000
 MAX_EVENTS = 1_000
-
-
-class IssueError(Refused):
-    """A workflow step the Commission's procedure does not allow; names the issue."""
 
 
 class IssueAction(StrEnum):

@@ -18,6 +18,7 @@ import heapq
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 
+from treatyledger.inspect.errors import CursorInvalidated
 from treatyledger.inspect.findings import ComplianceIssue, InspectionRecord, reconcile
 from treatyledger.ledger.policy import LedgerPolicy
 from treatyledger.ledger.records import Record, mentioned_uids, parse_time
@@ -25,10 +26,6 @@ from treatyledger.ledger.state import LedgerState
 from treatyledger.model.items import Inventory
 
 _BEGINNING = datetime.min.replace(tzinfo=UTC)
-
-
-class CursorInvalidated(Exception):
-    """The cursor cannot answer (a moment before its own, or records that rewrite its past)."""
 
 
 class DeclaredCursor:

@@ -17,11 +17,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import optimize, stats
 
-from treatyledger.errors import InputError
-
-
-class GameError(InputError):
-    """Game parameters are out of range or the game could not be solved."""
+from treatyledger.inspect.errors import GameError
 
 
 @dataclass(frozen=True)

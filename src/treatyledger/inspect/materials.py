@@ -19,11 +19,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import linalg, stats
 
-from treatyledger.errors import InputError
-
-
-class MaterialBalanceError(InputError):
-    """Material-balance inputs are inconsistent (e.g. a covariance that is not positive)."""
+from treatyledger.inspect.errors import MaterialBalanceError
 
 
 def muf(

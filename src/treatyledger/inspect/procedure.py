@@ -31,7 +31,7 @@ from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from treatyledger.errors import Refused
+from treatyledger.inspect.errors import ProcedureError
 from treatyledger.inspect.findings import (
     RULE_OF,
     ComplianceIssue,
@@ -54,10 +54,6 @@ from treatyledger.rules.schema import Inspections, InspectionTiming, InspectionT
 
 Uid = Annotated[str, Field(pattern=UID_PATTERN)]
 MAX_DESIGNATED = 1_000
-
-
-class ProcedureError(Refused):
-    """A step of an inspection the Protocol (as the rule set encodes it) does not allow."""
 
 
 class Phase(StrEnum):
@@ -549,7 +545,6 @@ __all__ = [
     "Inspection",
     "ItemDesignation",
     "Phase",
-    "ProcedureError",
     "SiteDesignation",
     "check_findings",
     "conduct",

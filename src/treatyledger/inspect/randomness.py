@@ -23,9 +23,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 
-from treatyledger.errors import TreatyLedgerError
+from treatyledger.inspect.errors import FaultKind, RandomnessError
 from treatyledger.model.notifications import (
     Notification,
     RandomnessCommitPayload,
@@ -35,34 +34,6 @@ from treatyledger.model.notifications import (
 VALUE_BYTES = 32
 SALT_BYTES = 32
 SEED_DOMAIN = b"treatyledger/joint-randomness/v1\n"
-
-
-class FaultKind(StrEnum):
-    MISSING_COMMITMENT = "missing_commitment"
-    WITHHELD_REVEAL = "withheld_reveal"
-    WRONG_REVEAL = "wrong_reveal"
-    LATE_COMMITMENT = "late_commitment"
-    DUPLICATE = "duplicate"
-    PREMATURE_REVEAL = "premature_reveal"
-    NOT_A_PARTICIPANT = "not_a_participant"
-    MALFORMED = "malformed"
-
-
-class RandomnessError(TreatyLedgerError):
-    """A randomness event was refused, or the round produced no seed; names the party."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        party: str | None = None,
-        round_id: str | None = None,
-        kind: FaultKind = FaultKind.MALFORMED,
-    ):
-        self.party = party
-        self.kind = kind
-        self.round_id = round_id
-        super().__init__(message)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
-from treatyledger.errors import InputError, Refused, VerificationFailure
+from treatyledger.inspect.errors import (
+    NoEligibleSiteError,
+    QuotaExceededError,
+    SelectionMismatchError,
+)
 from treatyledger.model.items import Inventory, Item
 from treatyledger.model.kinds import TERMINAL_STATUSES
 
@@ -37,18 +41,6 @@ class InspectionTypeLike(Protocol):
     def facility_types(self) -> Collection[str]: ...
     @property
     def item_kinds(self) -> Collection[str]: ...
-
-
-class QuotaExceededError(Refused):
-    """Planning an inspection beyond the annual quota of its type."""
-
-
-class NoEligibleSiteError(InputError):
-    """No declared site qualifies for this inspection type."""
-
-
-class SelectionMismatchError(VerificationFailure):
-    """A claimed selection differs from the one recomputed from seed, inventory and rules."""
 
 
 # --- quotas -------------------------------------------------------------------------------

@@ -17,12 +17,7 @@ from enum import StrEnum
 import numpy as np
 from scipy import stats
 
-from treatyledger.errors import InputError
-
-
-class SequentialTestError(InputError):
-    """Parameters of a sequential test are out of range."""
-
+from treatyledger.inspect.errors import SequentialTestError
 
 # --- Wald SPRT ---------------------------------------------------------------------------
 

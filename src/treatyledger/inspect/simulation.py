@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from treatyledger.errors import InputError
+from treatyledger.inspect.errors import SimulationError
 from treatyledger.inspect.statistics import nondetection_probability
 
 #: Years simulated per vectorised block: bounds memory (~ block * quota * 8 bytes per array).
@@ -31,10 +31,6 @@ BLOCK_CELLS = 20_000_000
 MAX_YEARS = 100_000_000
 MAX_SITES = 100_000
 MAX_QUOTA = 10_000
-
-
-class SimulationError(InputError):
-    """A regime or strategy is inconsistent (e.g. more tainted items than items)."""
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from itertools import product
 import numpy as np
 from scipy import stats
 
-from treatyledger.errors import InputError
+from treatyledger.inspect.errors import SamplingError
 
 #: Bound on the falsification splits a stratified plan enumerates.
 MAX_SPLITS = 1_000_000
@@ -31,10 +31,6 @@ _EXACT_LIMIT = 2_000
 
 #: Ties between P0 and beta are decided with this relative tolerance (A01 note: exact ties).
 _TIE_TOLERANCE = 1e-9
-
-
-class SamplingError(InputError):
-    """Sampling parameters are out of range (e.g. more non-compliant items than items)."""
 
 
 def _check_population(population: int, noncompliant: int) -> None:

@@ -40,6 +40,7 @@ from treatyledger.node.peer_client import (
 from treatyledger.store.peer_sync import PeerSync, load_peer_sync, save_peer_sync
 from treatyledger.store.zk_store import LimitProofCheck, builtin_limits, check_limit_proofs
 from treatyledger.tlog.entries import leaf_matches_entry
+from treatyledger.tlog.errors import EquivocationError, WitnessError
 from treatyledger.tlog.evidence import inconsistency_evidence
 from treatyledger.tlog.memory import MemoryLog
 from treatyledger.tlog.note import Signer, parse_note
@@ -51,7 +52,7 @@ from treatyledger.tlog.verifier import (
     verify_checkpoint,
     verify_inclusion,
 )
-from treatyledger.tlog.witness import EquivocationError, Witness, WitnessError
+from treatyledger.tlog.witness import Witness
 
 if TYPE_CHECKING:
     from treatyledger.node.mirror import Mirror

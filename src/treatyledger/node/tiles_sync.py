@@ -49,17 +49,12 @@ from treatyledger.node.peer_client import (
 )
 from treatyledger.store.peer_sync import load_peer_sync, save_peer_sync
 from treatyledger.store.tlog_c2sp import border_hashes
-from treatyledger.tlog.c2sp_tiles import (
-    ENTRIES,
-    TilePath,
-    TilePathError,
-    decode_entry_bundle,
-    tile_width,
-)
+from treatyledger.tlog.c2sp_tiles import ENTRIES, TilePath, decode_entry_bundle, tile_width
 from treatyledger.tlog.checkpoint import origin_for_party
 from treatyledger.tlog.compact import CompactRange
 from treatyledger.tlog.cosignature import cosignature_line
 from treatyledger.tlog.entries import is_digest_leaf, leaf_matches_entry
+from treatyledger.tlog.errors import TilePathError
 from treatyledger.tlog.evidence import inconsistency_evidence
 from treatyledger.tlog.hashing import RFC6962
 from treatyledger.tlog.memory import MemoryLog

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from treatyledger.node.peer_client import PeerClient, PeerVerificationFailed, fork_detected
+from treatyledger.tlog.errors import EquivocationError, WitnessError
 from treatyledger.tlog.note import Signer
 from treatyledger.tlog.verifier import VerifierKey, parse_checkpoint, parse_note, verify_checkpoint
-from treatyledger.tlog.witness import EquivocationError, Witness, WitnessError
+from treatyledger.tlog.witness import Witness
 
 MAX_STATE_BYTES = 1 << 20
 

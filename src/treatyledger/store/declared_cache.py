@@ -16,7 +16,8 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from treatyledger.inspect.cursor import CursorInvalidated, DeclaredCursor
+from treatyledger.inspect.cursor import DeclaredCursor
+from treatyledger.inspect.errors import CursorInvalidated
 from treatyledger.inspect.findings import ComplianceIssue, InspectionRecord, reconcile_with_ledger
 from treatyledger.ledger.policy import LedgerPolicy
 from treatyledger.store.ledger_reads import load_records, records_version

@@ -20,7 +20,6 @@ from treatyledger.errors import InputError
 from treatyledger.inspect.consultation import (
     ComplianceIssueRecord,
     IssueAction,
-    IssueError,
     IssueEvent,
     IssueEvidence,
     apply_event,
@@ -31,6 +30,7 @@ from treatyledger.inspect.consultation import (
     ordered,
     status_of,
 )
+from treatyledger.inspect.errors import IssueError
 from treatyledger.inspect.findings import ComplianceIssue, IssueKind
 from treatyledger.store.inspection_tables import ComplianceIssueEventRow, ComplianceIssueRow
 

@@ -53,7 +53,8 @@ from treatyledger.store.ledger_tables import (
 from treatyledger.store.node_tables import PeerSyncState
 from treatyledger.store.tlog_tables import TlogLeafRow, TlogLogRow
 from treatyledger.tlog.checkpoint import DEFAULT_NAMESPACE, origin_for_party
-from treatyledger.tlog.entries import EntryError, leaf_for_entry
+from treatyledger.tlog.entries import leaf_for_entry
+from treatyledger.tlog.errors import EntryError
 from treatyledger.tlog.proofs import ProofError
 from treatyledger.tlog.verifier import VerificationError, VerifierKey, verify_checkpoint
 

@@ -15,12 +15,12 @@ from sqlalchemy.exc import IntegrityError
 
 from treatyledger.errors import InputError, Refused
 from treatyledger.inspect.consultation import other_party
+from treatyledger.inspect.errors import ProcedureError
 from treatyledger.inspect.findings import ComplianceIssue, InspectionRecord, declared_state
 from treatyledger.inspect.procedure import (
     ArrivalNotice,
     Inspection,
     ItemDesignation,
-    ProcedureError,
     SiteDesignation,
     conduct,
     designate_items,

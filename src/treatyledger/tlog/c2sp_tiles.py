@@ -13,14 +13,13 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
+from treatyledger.tlog.errors import TilePathError
 from treatyledger.tlog.tiles import TILE_WIDTH, encoded_hashes
-from treatyledger.tlog.verifier import ProofError
 
 __all__ = [
     "ENTRIES",
     "MAX_LEVEL",
     "TilePath",
-    "TilePathError",
     "decode_entry_bundle",
     "encode_entry_bundle",
     "entry_bundles_for_size",
@@ -35,10 +34,6 @@ ENTRIES = -1  # the "level" of entry bundles, tile/entries/<N>
 MAX_LEVEL = 63
 HASH_SIZE = 32
 MAX_BUNDLE_ENTRY = 0xFFFF
-
-
-class TilePathError(ProofError):
-    """A tile path that C2SP tlog-tiles does not allow."""
 
 
 @dataclass(frozen=True, order=True)

@@ -13,14 +13,10 @@
 
 from __future__ import annotations
 
-from treatyledger.errors import TreatyLedgerError
+from treatyledger.tlog.errors import EntryError
 from treatyledger.tlog.verifier import DIGEST_LEAF_TAG, MAX_INLINE_ENTRY, ProofError, entry_leaf
 
 DIGEST_LEAF_SIZE = len(DIGEST_LEAF_TAG) + 32 + 8
-
-
-class EntryError(TreatyLedgerError):
-    """An entry cannot be encoded as a leaf, or a leaf does not match an entry."""
 
 
 def leaf_for_entry(entry: bytes) -> bytes:

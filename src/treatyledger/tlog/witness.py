@@ -14,10 +14,17 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterable, Mapping, MutableMapping, Sequence
-from typing import Any
 
-from treatyledger.errors import TreatyLedgerError
 from treatyledger.tlog.cosignature import cosignature_line
+from treatyledger.tlog.errors import (
+    BadProofError,
+    ConflictError,
+    EquivocationError,
+    ForbiddenError,
+    MalformedRequestError,
+    UnknownLogError,
+    WitnessError,
+)
 from treatyledger.tlog.evidence import inconsistency_evidence, same_size_evidence
 from treatyledger.tlog.hashing import RFC6962
 from treatyledger.tlog.note import Signer, parse_note
@@ -41,14 +48,7 @@ from treatyledger.tlog.verifier import (
 __all__ = [
     "CONFLICT_CONTENT_TYPE",
     "MAX_PROOF_LINES",
-    "BadProofError",
-    "ConflictError",
-    "EquivocationError",
-    "ForbiddenError",
-    "MalformedRequestError",
-    "UnknownLogError",
     "Witness",
-    "WitnessError",
     "add_checkpoint_body",
     "conflict_body",
     "parse_add_checkpoint",
@@ -59,54 +59,6 @@ __all__ = [
 CONFLICT_CONTENT_TYPE = "text/x.tlog.size"
 MAX_PROOF_LINES = 63  # tlog-witness: a client MUST NOT send more
 MAX_REQUEST_BYTES = 1 << 20
-
-
-class WitnessError(TreatyLedgerError):
-    """The witness refuses a checkpoint; ``status`` is the tlog-witness HTTP status."""
-
-    status = 422
-
-
-class MalformedRequestError(WitnessError):
-    status = 400
-
-
-class ForbiddenError(WitnessError):
-    """No signature by a key trusted for the origin verifies."""
-
-    status = 403
-
-
-class UnknownLogError(WitnessError):
-    status = 404
-
-
-class BadProofError(WitnessError):
-    """The consistency proof does not verify (which alone proves no fork)."""
-
-    status = 422
-
-
-class ConflictError(WitnessError):
-    """The submitter's idea of the last accepted size is not the witness's, or the size is
-    the held one with another root."""
-
-    status = 409
-
-    def __init__(self, origin: str, expected: int, found: int, message: str | None = None):
-        self.expected_size = expected
-        super().__init__(
-            message or f"log {origin}: witness holds size {expected}, submitter assumed {found}"
-        )
-
-
-class EquivocationError(WitnessError):
-    """Two checkpoints of one log cannot both be true; ``evidence`` proves it offline."""
-
-    def __init__(self, message: str, evidence: dict[str, Any], status: int = 422):
-        self.evidence = evidence
-        self.status = status
-        super().__init__(message)
 
 
 def _keys_by_origin(

@@ -18,13 +18,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from treatyledger.errors import TreatyLedgerError
 from treatyledger.model.catalog import Catalog
 from treatyledger.model.items import Inventory, Item
 from treatyledger.model.parties import IDENTIFIER_PATTERN
 from treatyledger.rules.explain import explain
 from treatyledger.rules.schema import ID_PATTERN, RuleSet
 from treatyledger.rules.table import InventoryTable
+from treatyledger.zk.errors import MalformedSecret, OverLimitError, ZkError
 from treatyledger.zk.generators import commit
 from treatyledger.zk.prover import prove_range
 from treatyledger.zk.ristretto import ORDER, scalar_from_wide
@@ -50,28 +50,6 @@ from treatyledger.zk.verifier import (
 SECRET_FORMAT = "treatyledger-zk-secret/v1"
 DEFAULT_BITS = 16
 RandomBytes = Callable[[int], bytes]
-
-
-class ZkError(TreatyLedgerError):
-    """A limit proof cannot be made as asked (unknown category, no limit, too many bases)."""
-
-
-class OverLimitError(ZkError):
-    """The total is over the limit: there is nothing true to prove (exit 1)."""
-
-    def __init__(self, category: str, total: int, limit: int) -> None:
-        self.category = category
-        self.total = total
-        self.limit = limit
-        self.excess = total - limit
-        super().__init__(
-            f"category {category}: total {total} is over the limit {limit} by {self.excess}; "
-            "a force over the limit cannot be proven within it"
-        )
-
-
-class MalformedSecret(ZkError):
-    exit_code = 2
 
 
 def base_values(

@@ -19,11 +19,11 @@ from treatyledger.inspect.consultation import (
     MAX_TEXT,
     ComplianceIssueRecord,
     IssueAction,
-    IssueError,
     IssueEvidence,
     IssueStatus,
     other_party,
 )
+from treatyledger.inspect.errors import IssueError
 from treatyledger.model.parties import IDENTIFIER_PATTERN
 from treatyledger.node.auth import Caller, Role
 from treatyledger.node.problems import Problem, problem_responses

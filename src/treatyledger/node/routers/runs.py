@@ -21,17 +21,21 @@ from fastapi import Path, Security
 from pydantic import BaseModel, ConfigDict
 
 from treatyledger.errors import TreatyLedgerError
-from treatyledger.inspect.consultation import ComplianceIssueRecord, IssueError
+from treatyledger.inspect.consultation import ComplianceIssueRecord
+from treatyledger.inspect.errors import (
+    IssueError,
+    NoEligibleSiteError,
+    ProcedureError,
+    QuotaExceededError,
+    RandomnessError,
+)
 from treatyledger.inspect.findings import InspectionRecord
 from treatyledger.inspect.procedure import (
     ArrivalNotice,
     Inspection,
     ItemDesignation,
-    ProcedureError,
     SiteDesignation,
 )
-from treatyledger.inspect.randomness import RandomnessError
-from treatyledger.inspect.selection import NoEligibleSiteError, QuotaExceededError
 from treatyledger.model.parties import IDENTIFIER_PATTERN
 from treatyledger.node.auth import Caller, Role
 from treatyledger.node.problems import Problem, problem_responses

@@ -20,7 +20,8 @@ from treatyledger.node.auth import Caller, Role
 from treatyledger.node.problems import Problem, problem_responses
 from treatyledger.node.routers.deps import Node, guard, guarded_router
 from treatyledger.store import tlog_c2sp
-from treatyledger.tlog.c2sp_tiles import TilePath, TilePathError, parse_tile_path
+from treatyledger.tlog.c2sp_tiles import TilePath, parse_tile_path
+from treatyledger.tlog.errors import TilePathError
 
 PREFIX = "/tlog"
 router = guarded_router(prefix=PREFIX, tags=["tlog-tiles"])

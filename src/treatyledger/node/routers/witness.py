@@ -21,14 +21,8 @@ from treatyledger.node.routers.deps import Node, guard, guarded_router
 from treatyledger.store.witness_store import witness_add_checkpoint
 from treatyledger.store.workspace import all_party_keys
 from treatyledger.tlog.checkpoint import origin_for_party
-from treatyledger.tlog.witness import (
-    CONFLICT_CONTENT_TYPE,
-    MAX_REQUEST_BYTES,
-    ConflictError,
-    EquivocationError,
-    WitnessError,
-    conflict_body,
-)
+from treatyledger.tlog.errors import ConflictError, EquivocationError, WitnessError
+from treatyledger.tlog.witness import CONFLICT_CONTENT_TYPE, MAX_REQUEST_BYTES, conflict_body
 
 router = guarded_router(prefix="/witness", tags=["tlog-witness"])
 Submitter = Annotated[Caller, Security(guard(Role.PEER))]

@@ -16,10 +16,10 @@ from treatyledger.inspect.consultation import (
     ISSUE_ID_PATTERN,
     MAX_TEXT,
     IssueAction,
-    IssueError,
     other_party,
     status_of,
 )
+from treatyledger.inspect.errors import IssueError
 from treatyledger.node.auth import Role
 from treatyledger.node.context import NodeContext
 from treatyledger.node.problems import Problem
