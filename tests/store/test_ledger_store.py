@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from factory import T0, Notifier, base_force, item
 from treatyledger.ledger import leaf_bytes, replay
 from treatyledger.store import ledger_store as ledger_store_module
+from treatyledger.store import submission_prep
 from treatyledger.store.ledger_reads import materialized_differences
 from treatyledger.store.ledger_store import (
     MAX_BATCH,
@@ -400,7 +401,7 @@ def test_an_unexpected_error_mid_batch_rolls_the_in_memory_state_back(
         return leaf_bytes(record)
 
     with monkeypatch.context() as patch:
-        patch.setattr(ledger_store_module, "leaf_bytes", failing_second)
+        patch.setattr(submission_prep, "leaf_bytes", failing_second)
         with pytest.raises(StoreError):
             ledger_store.submit(batch)
     # the first notification had been applied in memory; it must not linger there

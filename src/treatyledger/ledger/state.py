@@ -391,6 +391,15 @@ class LedgerState:
         party (over ``message``, its canonical bytes, if given). Changes nothing."""
         self._check_signature(record, message)
 
+    def signing_keys(self, record: Record) -> list[Ed25519PublicKey]:
+        """The registered keys of ``record``'s party that may have signed it: the one its
+        ``signer_key_id`` names, or every key of the party when it names none."""
+        party_keys = self._keys.get(record["party"], {})
+        kid = record.get("signer_key_id")
+        if kid is not None:
+            return [party_keys[kid]] if kid in party_keys else []
+        return list(party_keys.values())
+
     def _check_signature(self, record: Record, message: bytes | None = None) -> None:
         party = record["party"]
         sequence = record["sequence"]
@@ -404,15 +413,12 @@ class LedgerState:
                 raise reject("the notification is not signed", Rule.SIGNATURE_MISSING)
             return
         party_keys = self._keys.get(party, {})
-        kid = record.get("signer_key_id")
-        if kid is not None:
-            candidates = [party_keys[kid]] if kid in party_keys else []
-        else:
-            candidates = list(party_keys.values())
+        candidates = self.signing_keys(record)
         if not candidates:
             known = ", ".join(sorted(party_keys)) or "none"
             raise reject(
-                f"no registered key of {party} with id {kid} (registered: {known})",
+                f"no registered key of {party} with id {record.get('signer_key_id')} "
+                f"(registered: {known})",
                 Rule.UNKNOWN_SIGNER,
             )
         try:

@@ -33,28 +33,22 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Connection, Engine, Insert, insert, select, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from treatyledger.errors import TreatyLedgerError
-from treatyledger.ledger.canonical import Received, canonical_problem
 from treatyledger.ledger.errors import NotificationRejected
 from treatyledger.ledger.outcomes import Outcome, Rule
 from treatyledger.ledger.policy import DEFAULT_MAX_FUTURE, LedgerPolicy
 from treatyledger.ledger.records import parse_time
 from treatyledger.ledger.signing import (
-    canonical_bytes_of_leaf,
-    leaf_bytes,
     public_key_from_base64,
-    sign,
 )
 from treatyledger.ledger.state import LedgerState
 from treatyledger.model.catalog import Catalog
 from treatyledger.model.errors import NotificationSchemaError
 from treatyledger.model.items import Item
-from treatyledger.model.notifications import Notification, parse_notification
 from treatyledger.store.bulk import insert_many
 from treatyledger.store.item_index import changed_items
 from treatyledger.store.ledger_reads import (
@@ -80,6 +74,15 @@ from treatyledger.store.ledger_tables import (
     PartyRow,
 )
 from treatyledger.store.policy import workspace_policy
+from treatyledger.store.submission_prep import (
+    Prepared,
+    Refused,
+    Submitted,
+    Unsigned,
+    prepare,
+    prepare_batch,
+    ref_of,
+)
 from treatyledger.store.tlog_store import append_leaves
 from treatyledger.store.workspace import Workspace
 from treatyledger.tlog.checkpoint import DEFAULT_NAMESPACE, origin_for_party
@@ -133,22 +136,6 @@ class Ack:
         if self.flags:
             data["flags"] = list(self.flags)
         return data
-
-
-@dataclass(frozen=True, slots=True)
-class Unsigned:
-    """A party's own notification without its sequence number: ``submit`` gives it the party's
-    next free number when it judges it, then signs it with ``key``."""
-
-    draft: Mapping[str, Any]
-    key: Ed25519PrivateKey
-
-    def signed(self, sequence: int) -> Notification:
-        """Raises NotificationSchemaError for a draft that is not a notification."""
-        return sign(parse_notification({**self.draft, "sequence": sequence}), self.key)
-
-
-Submitted = Notification | Mapping[str, Any] | Received | Unsigned
 
 
 @dataclass(slots=True)
@@ -314,9 +301,12 @@ class LedgerStore:
         acks: list[Ack | None] = [None] * len(batch)
         pending: list[_Pending] = []
         duplicates: list[tuple[int, Outcome]] = []
+        prepared: dict[int, Prepared] = {}
+        if self.verify_signatures:
+            prepared = prepare_batch(batch, self._parties, self.state.signing_keys)
         for position, each in enumerate(batch):
             try:
-                result = self._validate_one(each)
+                result = self._validate_one(each, prepared.get(position))
             except NotificationRejected as exc:
                 result = Ack(
                     exc.party,
@@ -329,7 +319,7 @@ class LedgerStore:
             except MemoryError:  # the machine is in trouble, not this notification
                 raise
             except Exception:  # a failure of ours must not take the batch down
-                party, sequence = _ref_of(each)
+                party, sequence = ref_of(each)
                 incident = secrets.token_hex(8)  # as node.problems.new_incident
                 log.exception("incident %s: validating %s#%s failed", incident, party, sequence)
                 # the state may hold part of what failed: rebuild it before the next batch
@@ -352,52 +342,27 @@ class LedgerStore:
                 pending.append(result)
         return acks, pending, duplicates
 
-    def _validate_one(self, each: Submitted) -> Ack | Outcome | _Pending:
-        """One notification: a rejection, a duplicate's outcome, or what to persist."""
-        if isinstance(each, Unsigned):
-            party = str(each.draft.get("party"))
-            try:
-                each = each.signed(self.state.next_sequence(party))
-            except NotificationSchemaError as exc:
-                return Ack(party[:128], None, "rejected", rule=Rule.SCHEMA.value, reason=str(exc))
-        received = each if isinstance(each, Received) else None
-        if received is not None:
-            if received.problem is not None:
-                return Ack(
-                    received.party,
-                    received.sequence or None,
-                    "rejected",
-                    rule=received.problem.rule.value,
-                    reason=received.problem.reason,
-                )
-            each = received.value
-        try:
-            notification = each if isinstance(each, Notification) else parse_notification(each)
-        except NotificationSchemaError as exc:
-            party, sequence = _ref_of(each)
-            return Ack(party, sequence, "rejected", rule=Rule.SCHEMA.value, reason=str(exc))
-        record = notification.to_json_dict()
+    def _validate_one(self, each: Submitted, pre: Prepared | None) -> Ack | Outcome | _Pending:
+        """One notification: a rejection, a duplicate's outcome, or what to persist. ``pre``:
+        the notification prepared already (its signature sent to the pool)."""
+        if pre is None:
+            if isinstance(each, Unsigned):
+                party = str(each.draft.get("party"))
+                try:
+                    each = each.signed(self.state.next_sequence(party))
+                except NotificationSchemaError as exc:
+                    reason = str(exc)
+                    return Ack(party[:128], None, "rejected", rule=Rule.SCHEMA.value, reason=reason)
+            ready = prepare(each, self._parties, self.verify_signatures)
+            if isinstance(ready, Refused):
+                r = ready
+                return Ack(r.party, r.sequence, "rejected", rule=r.rule, reason=r.reason)
+            pre = ready
+        record, signed, message = pre.record, pre.signed, pre.message
         party = record["party"]
         sequence = record["sequence"]
-        if party not in self._parties:
-            return Ack(
-                party,
-                sequence,
-                "rejected",
-                rule=Rule.UNKNOWN_SIGNER.value,
-                reason=f"party {party} is not registered in this ledger (register its key)",
-            )
-        # one canonicalization gives the log leaf and the signed message, before the state
-        # changes: whatever fails here leaves the state as it was
-        signed = leaf_bytes(record)
-        if received is not None:
-            problem = canonical_problem(received.raw, received.value, record)
-            if problem is not None:
-                return Ack(
-                    party, sequence, "rejected", rule=Rule.NOT_CANONICAL.value, reason=problem
-                )
-        verify = self.verify_signatures
-        message = canonical_bytes_of_leaf(record, signed) if verify else None
+        # only the pool's True is trusted; otherwise the state checks and names the rule
+        verify = message is not None and not pre.verified()
         if party == self.home_party and sequence == self.state.next_sequence(party):
             claimed = self.state.claimed_by_other_party(record)
             if claimed is not None:
@@ -528,23 +493,6 @@ def open_ledger(
 
 
 # ---------------------------------------------------------------------- helpers
-
-
-def _ref_of(data: Any) -> tuple[str, int | None]:
-    if isinstance(data, Received):
-        data = data.value
-    if isinstance(data, Unsigned):
-        data = data.draft
-    if isinstance(data, Notification):
-        return data.party, data.sequence
-    if isinstance(data, Mapping):
-        party = data.get("party")
-        sequence = data.get("sequence")
-        return (
-            str(party)[:128] if party is not None else "?",
-            sequence if isinstance(sequence, int) and not isinstance(sequence, bool) else None,
-        )
-    return "?", None
 
 
 def _upsert_items(
