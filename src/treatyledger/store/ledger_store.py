@@ -78,10 +78,12 @@ from treatyledger.store.submission_prep import (
     Prepared,
     Refused,
     Submitted,
-    Unsigned,
     prepare,
     prepare_batch,
     ref_of,
+)
+from treatyledger.store.submission_prep import (
+    Unsigned as Unsigned,  # re-exported: callers build them for submit
 )
 from treatyledger.store.tlog_store import append_leaves
 from treatyledger.store.workspace import Workspace
