@@ -23,6 +23,8 @@ pytestmark = pytest.mark.slow
 # WCAG 2.x contrast of every element with text of its own (an implementation of the WCAG
 # formula in the page, independent of the stylesheet's own claims)
 CONTRAST_JS = (Path(__file__).parent / "contrast.js").read_text(encoding="utf-8")
+# labels, text alternatives, captions, headings, names: the structure assistive technology reads
+A11Y_JS = (Path(__file__).parent / "a11y.js").read_text(encoding="utf-8")
 
 
 def test_pages_send_security_headers_and_guard_every_party_page(
@@ -87,27 +89,85 @@ def test_keyboard_reaches_everything_with_a_visible_focus(
         assert "Log out" in reached
 
 
-@pytest.mark.parametrize(
-    "path",
-    [
-        "/observer",
-        "/party",
-        "/party/forces",
-        "/party/notifications",
-        "/party/inspections",
-        "/party/calendar",
-        "/party/issues",
-        "/party/sync",
-    ],
-)
-def test_text_contrast_meets_wcag_aa(browser: Any, sqlite_scenario: Scenario, path: str) -> None:
+# Every page a person opens (the item and notification pages with a UID and sequence the
+# scenario holds, the login page logged out)
+EVERY_PAGE = [
+    "/observer",
+    "/party",
+    "/party/forces",
+    "/party/notifications",
+    "/party/notifications/US/1",
+    "/party/items/{uid}",
+    "/party/inspections",
+    "/party/calendar",
+    "/party/issues",
+    "/party/sync",
+]
+
+
+def _every_page(browser: Any, scenario: Scenario, path: str, check: Any) -> None:
+    uid = sorted(scenario.uids("US"))[0]
     with offline_context(browser) as (context, _network):
         page = context.new_page()
-        log_in(page, sqlite_scenario.url, sqlite_scenario.tokens[Role.OWNER])
-        open_page(page, f"{sqlite_scenario.url}{path}")
+        open_page(page, f"{scenario.url}/login")
+        check(page, "/login")
+        log_in(page, scenario.url, scenario.tokens[Role.OWNER])
+        response = open_page(page, f"{scenario.url}{path.format(uid=uid)}")
+        assert response.status == 200, path
+        check(page, path)
+
+
+@pytest.mark.parametrize("path", EVERY_PAGE)
+def test_text_contrast_meets_wcag_aa(browser: Any, sqlite_scenario: Scenario, path: str) -> None:
+    def check(page: Any, where: str) -> None:
         checked, failing = page.evaluate(CONTRAST_JS)
-        assert checked > 20  # the check saw the page's text
-        assert failing == []
+        assert checked > 5, where  # the check saw the page's text
+        assert failing == [], where
+
+    _every_page(browser, sqlite_scenario, path, check)
+
+
+@pytest.mark.parametrize("path", EVERY_PAGE)
+def test_every_control_is_labelled_and_the_structure_is_sound(
+    browser: Any, sqlite_scenario: Scenario, path: str
+) -> None:
+    def check(page: Any, where: str) -> None:
+        assert page.evaluate(A11Y_JS) == [], where
+
+    _every_page(browser, sqlite_scenario, path, check)
+
+
+# Every element a keyboard can act on, in document order, and whether it is reached by Tab
+FOCUSABLE_JS = """() => [...document.querySelectorAll(
+  'a[href], button, input:not([type=hidden]), select, textarea, summary, [tabindex="0"]')]
+  .filter(e => e.offsetParent !== null && !e.disabled).length"""
+FOCUSED_JS = """() => { const e = document.activeElement; const s = getComputedStyle(e);
+  const all = [...document.querySelectorAll(
+    'a[href], button, input:not([type=hidden]), select, textarea, summary, [tabindex="0"]')]
+    .filter(x => x.offsetParent !== null && !x.disabled);
+  return [all.indexOf(e), s.outlineStyle !== 'none' && s.outlineWidth !== '0px'
+          || s.boxShadow !== 'none', e.outerHTML.slice(0, 80)]; }"""
+
+
+@pytest.mark.parametrize("path", EVERY_PAGE)
+def test_the_keyboard_reaches_every_control_with_a_visible_focus(
+    browser: Any, sqlite_scenario: Scenario, path: str
+) -> None:
+    def check(page: Any, where: str) -> None:
+        page.wait_for_load_state("load")
+        total = page.evaluate(FOCUSABLE_JS)
+        reached: set[int] = set()
+        for _ in range(3 * total + 3):  # a date field takes a Tab per day, month and year
+            if len(reached) == total:
+                break
+            page.keyboard.press("Tab")
+            index, visible, html = page.evaluate(FOCUSED_JS)
+            if index >= 0:
+                reached.add(index)
+                assert visible, (where, html)  # where the focus is can always be seen
+        assert reached == set(range(total)), (where, total, sorted(reached)[:10])
+
+    _every_page(browser, sqlite_scenario, path, check)
 
 
 def test_the_observer_page_prints_as_a_fact_sheet(browser: Any, sqlite_scenario: Scenario) -> None:
