@@ -57,9 +57,12 @@ def print_exercise(console: Any, result: ExerciseResult) -> None:
         "the input (each stream was generated to give them, ledger.decade), which proves that "
         "the notifications, signatures, logs, mirroring and counting carry the numbers through "
         "unchanged, not that the forces are right. Dates without an official row show what "
-        "was generated, labelled; after Russia's suspension its figures are not provided.",
+        "was generated, labelled; after Russia's suspension its figures are not provided. What "
+        "the streams were not generated from is compared in the table of independent checks "
+        "below (and the item-level force above carries its own labels).",
         highlight=False,
     )
+    _print_independent(console, result)
     for party, compliance in result.public.items():
         verdicts = ", ".join(
             f"{c['category']} {c['total']:,}/{c['limit']:,} "
@@ -139,3 +142,37 @@ def _print_inspections(console: Any, result: ExerciseResult) -> None:
         )
     else:
         console.print(f"[bold]Never caught[/]; {chance}.", highlight=False)
+
+
+_VERDICT = {
+    "matches": "[green]matches[/]",
+    "at least": "[green]at least the official figure[/]",
+    "differs": "[yellow]differs[/]",
+    "below": "[yellow]below the official figure[/]",
+}
+
+
+def _print_independent(console: Any, result: ExerciseResult) -> None:
+    from rich.table import Table
+
+    if not result.independent:
+        return
+    table = Table(
+        "figure",
+        "official",
+        "generated",
+        "",
+        "why",
+        title="Independent checks: official figures the streams were NOT generated from "
+        "(they test the generated forces' realism, not the verification; the exit status "
+        "does not depend on them)",
+    )
+    for check in result.independent:
+        table.add_row(
+            check.what,
+            f"{check.official:,}",
+            f"{check.generated:,}",
+            _VERDICT[check.verdict],
+            f"{check.note}; source: {check.source}",
+        )
+    console.print(table)

@@ -24,6 +24,12 @@ from pathlib import Path
 from typing import Any
 
 from treatyledger.exercise.evidence import BundleCheck, push_checkpoints, write_bundles
+from treatyledger.exercise.independent import (
+    IndependentCheck,
+    per_type_checks,
+    per_type_date,
+    volume_checks,
+)
 from treatyledger.exercise.inspections import (
     CheatingOutcome,
     InspectionSummary,
@@ -39,7 +45,7 @@ from treatyledger.ledger import policy_from_rule_set, sign
 from treatyledger.ledger.decade import DecadeStream
 from treatyledger.model.notifications import Notification, NotificationKind
 from treatyledger.node.peer import SyncReport, sync_peer
-from treatyledger.node.views import final_limits
+from treatyledger.node.views import final_limits, party_records
 from treatyledger.report.summary import CheckpointSummary
 from treatyledger.tlog.verifier import parse_checkpoint
 from treatyledger.zk.limits import prove_limits
@@ -74,6 +80,8 @@ class ExerciseResult:
     #: party -> the checkpoint sizes the witness node cosigned
     witnessed: dict[str, list[int]] = field(default_factory=dict)
     bundles: list[BundleCheck] = field(default_factory=list)
+    #: official figures the streams were not generated from, beside what was generated
+    independent: list[IndependentCheck] = field(default_factory=list)
 
     @property
     def streams(self) -> dict[str, DecadeStream]:
@@ -260,6 +268,10 @@ def _count(nodes: Nodes, result: ExerciseResult, until: date | None) -> None:
             dates,
             RULES,
         )
+    end = until or expires
+    mirrored = party_records(nodes["RU"].workspace.engine, "US")  # Russia's mirror of the US log
+    per_type = per_type_checks(mirrored, RULES) if per_type_date() <= end else []
+    result.independent = [*per_type, *volume_checks(result.streams, end)]
     result.checkpoints = [_checkpoint(node) for node in nodes.nodes.values()]
     result.public = {
         p: _public(nodes[p], result.streams[p].calendar.points[-1].date) for p in PARTIES
@@ -288,6 +300,7 @@ def exercise_document(result: ExerciseResult) -> dict[str, Any]:
     outcomes = result.exercise.campaign.outcomes
     return {
         "rows": [r.to_json_dict() for r in result.rows],
+        "independent": [c.to_json_dict() for c in result.independent],
         "cheating": result.cheating.to_json_dict() if result.cheating else None,
         "bundles": [
             {

@@ -71,7 +71,10 @@ class ItemIndex:
         facilities = {
             fid: f for fid, f in self.facilities.items() if party is None or f.party == party
         }
-        return Inventory(items=tuple(items), facilities=facilities)
+        # every item was validated when cached and UIDs are unique per party by construction:
+        # validating the Inventory again would re-run each Item's validators (the cost of
+        # counting a replayed state at every data date)
+        return Inventory.model_construct(items=tuple(items), facilities=facilities)
 
     def snapshot(self) -> dict[str, Any]:
         return {

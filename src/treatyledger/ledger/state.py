@@ -193,7 +193,8 @@ class LedgerState:
             part = index.inventory()
             items.extend(part.items)
             facilities.update(part.facilities)
-        return Inventory(items=tuple(items), facilities=facilities)
+        # validated per index (ItemIndex.inventory); UIDs are unique within each party
+        return Inventory.model_construct(items=tuple(items), facilities=facilities)
 
     def claimed_by_other_party(self, record: Record) -> tuple[str, str] | None:
         """(uid, party) when ``record`` declares a UID that another party's item holds (and
