@@ -24,7 +24,7 @@ effective by D, in (effective time, sequence) order, gives every item the histor
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -106,6 +106,23 @@ def state_at(records: Sequence[Record], policy: LedgerPolicy, when: date | datet
             break
         state.apply_out_of_order(record)
     return state
+
+
+def states_at(
+    records: Sequence[Record], policy: LedgerPolicy, whens: Iterable[date | datetime]
+) -> Iterator[tuple[date | datetime, LedgerState]]:
+    """``(when, state_at(records, policy, when))`` for each of ``whens`` in time order, in ONE
+    pass over the records: the state yielded is the same object, advanced, so read it before
+    asking for the next."""
+    dated, corrected = _dated_order(records)
+    state = LedgerState.with_corrections(policy, corrected)
+    position = 0
+    for when in sorted(whens, key=as_datetime):
+        limit = as_datetime(when)
+        while position < len(dated) and dated[position][0] <= limit:
+            state.apply_out_of_order(dated[position][1])
+            position += 1
+        yield when, state
 
 
 @dataclass(frozen=True)

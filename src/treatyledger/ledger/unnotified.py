@@ -19,7 +19,7 @@ the update."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from treatyledger.ledger.calendar_records import CalendarEntry, EntryStatus
@@ -33,7 +33,7 @@ from treatyledger.ledger.reconcile import (
     database_discrepancies,
 )
 from treatyledger.ledger.records import Record, parse_time
-from treatyledger.ledger.replay import state_at
+from treatyledger.ledger.replay import states_at
 from treatyledger.rules.catalogue import NotificationCategory, classify
 
 #: the change notification that would have reported each kind of difference (warhead
@@ -53,9 +53,12 @@ def unnotified_changes(
     its ``party_records`` (every notification received by ``as_of``) never notified, as
     ``overdue`` entries once their due day has passed (``due`` before)."""
     entries: list[CalendarEntry] = []
-    for data_date, update in sorted(updates.items()):
+    by_time = {parse_time(u["payload"]["as_of"]): (d, u) for d, u in updates.items()}
+    # one replay advanced through the data dates, not one from the start per update
+    for when, state in states_at(party_records, policy, by_time):
+        assert isinstance(when, datetime)
+        data_date, update = by_time[when]
         payload = update["payload"]
-        state = state_at(party_records, policy, parse_time(payload["as_of"]))
         listed = {str(i["uid"]): str(i["kind"]) for i in payload["items"] if i.get("uid")}
         for found in database_discrepancies(state, payload, party):
             held = state.item(found.uid, party)
