@@ -43,9 +43,14 @@ def _force_records(drop_kind: str | None = None) -> list[dict[str, Any]]:
 def test_the_per_type_figures_are_the_fact_sheets() -> None:
     checks = {c.what: c for c in per_type_checks(_force_records(), "new-start")}
     assert per_type_date() == date(2020, 9, 1)
-    official = {what.split(",")[1].strip(): c.official for what, c in checks.items()
-                if "launchers" in what}  # fmt: skip
-    assert official == {"icbm launcher": 454, "slbm launcher": 280, "heavy bomber": 66}
+    launchers = "(deployed and nondeployed launchers), 2020-09-01"
+    official = {what: c.official for what, c in checks.items() if what.endswith(launchers)}
+    assert official == {
+        f"US ICBM launchers {launchers}": 454,
+        f"US SLBM launchers {launchers}": 280,
+        f"US heavy bombers {launchers}": 66,
+    }
+    assert checks["US heavy bombers (deployed delivery vehicles), 2020-09-01"].official == 48
     assert all(c.verdict == "matches" and c.generated == c.official for c in checks.values())
     assert not any(c.what.endswith("all") for c in checks.values())  # aggregates are inputs
 
@@ -53,8 +58,9 @@ def test_the_per_type_figures_are_the_fact_sheets() -> None:
 def test_a_force_split_otherwise_differs() -> None:
     checks = per_type_checks(_force_records(drop_kind="heavy_bomber"), "new-start")
     differing = {c.what: (c.official, c.generated) for c in checks if c.verdict == "differs"}
-    assert differing["US deployed and nondeployed launchers, heavy bomber, 2020-09-01"] == (66, 65)
-    assert all("icbm" not in what and "slbm" not in what for what in differing)
+    launchers = "US heavy bombers (deployed and nondeployed launchers), 2020-09-01"
+    assert differing[launchers] == (66, 65)
+    assert all("ICBM" not in what and "SLBM" not in what for what in differing)
 
 
 @dataclass

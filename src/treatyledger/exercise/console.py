@@ -162,10 +162,8 @@ def _print_independent(console: Any, result: ExerciseResult) -> None:
         "official",
         "generated",
         "",
-        "why",
-        title="Independent checks: official figures the streams were NOT generated from "
-        "(they test the generated forces' realism, not the verification; the exit status "
-        "does not depend on them)",
+        "source",
+        title="Independent checks: official figures the streams were NOT generated from",
     )
     for check in result.independent:
         table.add_row(
@@ -173,6 +171,12 @@ def _print_independent(console: Any, result: ExerciseResult) -> None:
             f"{check.official:,}",
             f"{check.generated:,}",
             _VERDICT[check.verdict],
-            f"{check.note}; source: {check.source}",
+            check.source.split(" (")[0],
         )
     console.print(table)
+    notes = dict.fromkeys(c.note.split("; the generated volume")[0] for c in result.independent)
+    console.print(
+        "They test how realistic the generated forces are, not the verification (the exit "
+        "status does not depend on them): " + "; ".join(notes) + ".",
+        highlight=False,
+    )

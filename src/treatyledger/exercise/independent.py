@@ -32,6 +32,13 @@ from treatyledger.ledger.replay import state_at
 from treatyledger.rules.evidence import check_force
 
 PER_TYPE_FORCE = "us-2020-09-01"
+_KIND_LABEL = {
+    "icbm_launcher": "ICBM launchers",
+    "slbm_launcher": "SLBM launchers",
+    "heavy_bomber": "heavy bombers",
+    "icbm": "ICBMs",
+    "slbm": "SLBMs",
+}
 
 
 def per_type_date() -> date:
@@ -75,8 +82,8 @@ def per_type_checks(records: Sequence[Record], rules: str) -> list[IndependentCh
             continue
         found.append(
             IndependentCheck(
-                what=f"US {check.category.replace('_', ' ')}, {check.kind.replace('_', ' ')}, "
-                f"{day}",
+                what=f"US {_KIND_LABEL.get(check.kind, check.kind)} "
+                f"({check.category.replace('_', ' ')}), {day}",
                 official=check.official,
                 generated=result.counted,
                 verdict="matches" if result.matches else "differs",
