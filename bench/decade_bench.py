@@ -40,9 +40,7 @@ def bare_ledger(seed: int, until: date | None, volume: float) -> tuple[float, fl
 
     exercise = play(RULES, seed, until=until, volume=volume)
     keys = {p: Ed25519PrivateKey.generate() for p in exercise.streams}
-    signed = [
-        r for p, stream in exercise.streams.items() for r in signed_records(stream, keys[p])
-    ]
+    signed = [r for p, stream in exercise.streams.items() for r in signed_records(stream, keys[p])]
     policy = policy_from_rule_set(load_rule_set(RULES), load_catalog())
     state = LedgerState(policy, keys={p: [k.public_key()] for p, k in keys.items()})
     began, cpu = time.perf_counter(), time.process_time()
