@@ -74,7 +74,11 @@ def presign(party: str, key: Any, count: int) -> list[bytes]:
     return bodies
 
 
-def start_node(workspace: Path, db_url: str | None) -> tuple[subprocess.Popen[str], str]:
+def start_node(
+    workspace: Path, db_url: str | None, *extra: str
+) -> tuple[subprocess.Popen[str], str]:
+    """``treatyledger serve`` on a free port, its output (the access log) into ``node.log``
+    beside the workspace: a pipe nobody reads fills at 64 KiB and blocks the node."""
     command = [
         sys.executable,
         "-m",
@@ -84,24 +88,31 @@ def start_node(workspace: Path, db_url: str | None) -> tuple[subprocess.Popen[st
         str(workspace),
         "--port",
         "0",
+        *extra,
     ]
     if db_url:
         command += ["--db", db_url]
-    process = subprocess.Popen(
-        command,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    assert process.stdout is not None
-    line = process.stdout.readline()
-    found = re.search(r"on (http://\S+)", line)
-    if not found:
-        process.kill()
-        raise SystemExit(f"the node did not start: {line}{process.stdout.read()}")
-    url = found.group(1)
-    for _ in range(400):
+    log_path = workspace.parent / "node.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            command,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+    deadline = time.monotonic() + 120
+    url = None
+    while url is None:
+        found = re.search(r"on (http://\S+)", log_path.read_text())
+        if found:
+            url = found.group(1)
+        elif process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise SystemExit(f"the node did not start: {log_path.read_text()[-2000:]}")
+        else:
+            time.sleep(0.05)
+    while time.monotonic() < deadline:
         try:
             if httpx.get(url + "/v1/health", timeout=1).status_code == 200:
                 return process, url
