@@ -101,3 +101,16 @@ def test_the_owners_force_levels_say_the_mirror_is_not_provided(browser: Any, se
         assert checked > 20 and failing == []
         screenshot(page, "forces-mirror-not-provided")
         assert_offline_clean(network)
+
+
+def test_the_calendar_says_since_when_a_party_is_suspended(browser: Any, served: Any) -> None:
+    url, token = served["US"]
+    with offline_context(browser) as (context, _network):
+        page = context.new_page()
+        log_in(page, url, token)
+        open_page(page, f"{url}/party/calendar?as_of={AS_OF}")
+        notice = page.locator("div.notice", has_text="Suspended as of")
+        assert notice.locator("p").inner_text().startswith(f"Suspended as of {AS_OF}: RU.")
+        events = notice.locator("ul.regime-events li").all_inner_texts()
+        assert [e for e in events if e.startswith("2023-02-28: suspension by RU")], events
+        assert len(events) == len(set(events))  # each event once, from however many logs
