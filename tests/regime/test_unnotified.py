@@ -153,3 +153,34 @@ def test_a_change_notified_late_is_late_not_missing() -> None:
     cal = calendar(RULES, REGIME, records, AFTER_A_YEAR, ["US"], policy=POLICY)
     late = [e for e in cal.entries_with("late") if e.notification and e.notification.sequence == 11]
     assert [(str(e.due), str(e.issued)) for e in late] == [("2012-02-25", "2012-03-20")]
+
+
+def test_the_calendar_command_lists_a_change_never_notified(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a workspace whose US update with data as of 2011-09-01 has the bomber at another base
+    # than the one declared, with no move notified: `calendar` (CLI, through the store's
+    # workspace_calendar and the workspace's policy) lists it as overdue and as a missing
+    # finding, due 2011-09-06 (II.3)
+    from suspension import Log, _submit, at
+
+    from factory import item as factory_item
+    from treatyledger.cli import main
+    from treatyledger.store.workspace import Workspace
+
+    log = Log("US")
+    bomber = factory_item("US-B1", "heavy_bomber", "deployed", "US", facility="US-MINOT")
+    log.add("declare", {"items": [bomber]}, at(date(2011, 2, 5)), at(date(2011, 2, 5), 6))
+    log.databases([date(2011, 2, 5)], [bomber])
+    log.databases([date(2011, 9, 1)], [{**bomber, "facility": "US-BARKSDALE"}])
+    with Workspace.init(tmp_path / "us", "US") as ws:
+        _submit(ws, log.records, ws.signing_key)
+    argv = ["calendar", "-w", str(tmp_path / "us"), "--as-of", "2011-10-01", "--format", "json"]
+    assert main(argv) == 0
+    answer = json.loads(capsys.readouterr().out)
+    found = [f for f in answer["findings"] if "never notified" in f["obligation"]]
+    assert [(f["kind"], f["category"], f["anchor"], f["due"]) for f in found] == [
+        ("missing", "changes-in-data", "2011-09-01", "2011-09-06")
+    ]
+    assert "US#3" in found[0]["note"]
+    assert answer["counts"]["US"]["overdue"] == 1
