@@ -32,8 +32,8 @@ from treatyledger.cli.options import (
     OutputFormat,
     load_checked_rule_set,
     parse_date,
-    progress_bar,
     split_list,
+    working,
     workspace_option,
 )
 
@@ -78,11 +78,13 @@ def _inventory(
         path = Path(inventory)
         if not path.exists() and inventory in bundled_inventory_names():
             return read_bundled_inventory(inventory, catalog)
-        return read_inventory(path, catalog)
+        with working(f"reading {path.name}"):
+            return read_inventory(path, catalog)
     if workspace is not None:
         from treatyledger.store.ledger_reads import workspace_inventory
 
-        return workspace_inventory(workspace, as_of, catalog)
+        with working("replaying the workspace's notifications"):
+            return workspace_inventory(workspace, as_of, catalog)
     raise CommandLineError("give the force with --inventory FILE or --workspace DIR")
 
 
@@ -134,8 +136,7 @@ def upload_command(
 
     catalog = load_catalog(catalog_file)
     force = _inventory(inventory, workspace, parse_date(as_of, "--as-of"), catalog)
-    with progress_bar() as progress:
-        progress.add_task("analyze upload", total=None)
+    with working("analyze upload"):
         result = upload_potential(force, catalog, _params(params_file), party=party)
     if output is OutputFormat.JSON:
         typer.echo(json.dumps(result.to_json_dict(), indent=2))
@@ -193,7 +194,8 @@ def breakout_command(
 
     catalog = load_catalog(catalog_file)
     force = _inventory(inventory, workspace, parse_date(as_of, "--as-of"), catalog)
-    timeline = breakout(force, catalog, _params(params_file), party=party)
+    with working("analyze breakout"):
+        timeline = breakout(force, catalog, _params(params_file), party=party)
     levels = tuple(float(v) for v in (level or ()))
     if output is OutputFormat.JSON:
         typer.echo(json.dumps(timeline.to_json_dict(levels=levels), indent=2))
@@ -259,16 +261,17 @@ def compare_command(
     force = _inventory(inventory, workspace, when, catalog)
     names = split_list(scenarios, "--scenarios")
     rule_sets = [load_checked_rule_set(name) for name in split_list(rules, "--rules")]
-    result = compare(
-        force,
-        catalog,
-        _params(params_file),
-        rule_sets,
-        scenarios=names,
-        party=party,
-        levels=tuple(float(v) for v in (level or ())),
-        as_of=when,
-    )
+    with working("analyze compare"):
+        result = compare(
+            force,
+            catalog,
+            _params(params_file),
+            rule_sets,
+            scenarios=names,
+            party=party,
+            levels=tuple(float(v) for v in (level or ())),
+            as_of=when,
+        )
     if output is OutputFormat.JSON:
         typer.echo(json.dumps(result.to_json_dict(), indent=2))
     else:
@@ -338,7 +341,8 @@ def trajectory_command(
     from treatyledger.ledger import time_series
 
     rule_set = load_checked_rule_set(rules)
-    ws_party, records, policy = _workspace_records(workspace)
+    with working("reading the notifications"):
+        ws_party, records, policy = _workspace_records(workspace)
     effective = sorted(date.fromisoformat(str(r["effective_time"])[:10]) for r in records)
     if not effective:
         raise CommandLineError(f"{workspace}: the workspace holds no notifications")
@@ -349,7 +353,8 @@ def trajectory_command(
     )
     dates = rule_set.series_dates(first, last)
     dates = sorted(set(dates) | {li.from_ for li in rule_set.limits if first <= li.from_ <= last})
-    points = time_series(records, policy, rule_set, dates)
+    with working("analyze trajectory: replaying"):
+        points = time_series(records, policy, rule_set, dates)
     figures = read_new_start_aggregates() if official else []
     result = trajectory(points, rule_set, party or ws_party, figures)
     if output is OutputFormat.JSON:

@@ -16,6 +16,8 @@ from treatyledger.cli.options import (
     OutputFormat,
     load_checked_rule_set,
     parse_date,
+    print_table,
+    working,
     workspace_option,
 )
 from treatyledger.errors import ExitCode
@@ -176,11 +178,13 @@ def load_inventory(
         raise CommandLineError("give either --inventory or --workspace, not both")
     if inventory is not None:
         parties = rule_set.treaty.parties if rule_set is not None else ()
-        return read_inventory(inventory, catalog, parties)
+        with working(f"reading {inventory.name}"):
+            return read_inventory(inventory, catalog, parties)
     if workspace is not None:
         from treatyledger.store.ledger_reads import workspace_inventory
 
-        return workspace_inventory(workspace, as_of, catalog)
+        with working("replaying the workspace's notifications"):
+            return workspace_inventory(workspace, as_of, catalog)
     raise CommandLineError("give the inventory to count with --inventory FILE or --workspace DIR")
 
 
@@ -403,7 +407,7 @@ def explain_command(
             c.clause_id,
             f"{c.amount:,}",
         )
-    console.print(table)
+    print_table(table)
     rules_used = {c.clause_id: c.clause_text for c in explanation.contributions}
     for clause_id, text in rules_used.items():
         console.print(f"[bold]{clause_id}[/]: {text}", highlight=False)

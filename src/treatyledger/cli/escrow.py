@@ -35,7 +35,7 @@ from treatyledger.cli.options import (
     format_option,
     invalid,
     print_json,
-    progress_bar,
+    working,
     workspace_option,
 )
 from treatyledger.errors import ExitCode
@@ -96,8 +96,7 @@ def commit_command(
             )
         party = inv.parties[0]
     inv = inv.for_party(party)
-    with progress_bar() as progress:
-        progress.add_task("escrow commit", total=None)
+    with working("escrow commit"):
         secret = commit(
             inv,
             party=party,

@@ -16,6 +16,7 @@ from treatyledger.cli.options import (
     CommandLineError,
     OutputFormat,
     load_checked_rule_set,
+    progress_bar,
     workspace_option,
 )
 
@@ -506,10 +507,13 @@ def simulate(
     sizes = _integers(cheating, "--cheating")
     rng = np.random.default_rng(seed)
     curve = []
-    for size in sizes:
-        scenario = _scenario(strategy, site_items, size, quota, examine, revisits)
-        result = simulation.simulate_years(scenario, years, rng)
-        curve.append((size, result, simulation.exact_detection_probability(scenario)))
+    with progress_bar() as progress:
+        task = progress.add_task("inspect simulate", total=len(sizes))
+        for size in sizes:
+            scenario = _scenario(strategy, site_items, size, quota, examine, revisits)
+            result = simulation.simulate_years(scenario, years, rng)
+            curve.append((size, result, simulation.exact_detection_probability(scenario)))
+            progress.advance(task)
     rows = [{"size": s, **r.to_json_dict(), "exact": e} for s, r, e in curve]
     if plot is not None:
         from treatyledger.report.inspection_plots import plot_detection_curve

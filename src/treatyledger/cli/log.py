@@ -23,6 +23,7 @@ from treatyledger.cli.options import (
     format_option,
     invalid,
     print_json,
+    working,
     workspace_option,
 )
 from treatyledger.errors import ExitCode, InputError
@@ -466,7 +467,7 @@ def audit_command(
 
     from treatyledger.node.integrity import audit_store
 
-    with _workspace(workspace, db) as (ws, origin):
+    with _workspace(workspace, db) as (ws, origin), working("log audit"):
         report, _state = audit_store(ws.engine, ws.rules)
     if output is OutputFormat.JSON:
         print_json({"origin": origin, **report.to_json_dict()})

@@ -15,10 +15,10 @@ from treatyledger.cli.options import (
     OutputFormat,
     db_option,
     format_option,
-    progress_bar,
     resolve_token,
     token_file_option,
     token_option,
+    working,
     workspace_option,
 )
 from treatyledger.errors import Unavailable
@@ -224,8 +224,7 @@ def peer_sync(
     if recheck and tiles is not None:
         raise CommandLineError("--recheck works with --peer (a tiles sync checks new entries)")
     secret = resolve_token(token, token_file)
-    with Workspace.open(workspace, db_url=db) as ws, progress_bar() as progress:
-        progress.add_task("peer sync", total=None)
+    with Workspace.open(workspace, db_url=db) as ws, working("peer sync"):
         if tiles is not None:
             with TilesSource(tiles, secret) as source:
                 report = sync_from_tiles(ws, source, evidence_dir=evidence_dir)

@@ -11,6 +11,8 @@ command line. Tree sizes of a consistency proof are ``--old-size/--new-size`` (r
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
@@ -21,6 +23,8 @@ import typer
 from treatyledger.errors import ExitCode, InputError
 
 if TYPE_CHECKING:
+    from rich.table import Table
+
     from treatyledger.rules import RuleSet
 
 # The one way a command names its workspace: -w/--workspace, or TREATYLEDGER_WORKSPACE.
@@ -119,9 +123,10 @@ def format_option() -> OutputFormat:
     return result
 
 
-def progress_bar(*, disable: bool = False) -> Any:
+def progress_bar(*, disable: bool = False, counted: bool = True) -> Any:
     """A Rich progress bar on stderr (``err_console``), gone when done; for any command that
-    can run for more than a couple of seconds. Use ``with progress_bar() as progress``."""
+    can run for more than a couple of seconds. Use ``with progress_bar() as progress``;
+    ``counted=False`` for a step without a count (no "done/total" column)."""
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -136,13 +141,49 @@ def progress_bar(*, disable: bool = False) -> Any:
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
-        MofNCompleteColumn(),
+        *([MofNCompleteColumn()] if counted else []),
         TimeElapsedColumn(),
         console=console,
         transient=True,
         # off a terminal a bar draws nothing but leaves an empty line in the log
         disable=disable or not console.is_terminal,
     )
+
+
+@contextmanager
+def working(description: str) -> Iterator[None]:
+    """An open-ended progress bar on stderr while one long step runs (a replay, an audit,
+    a large report), for the steps that cannot say how far they are."""
+    with progress_bar(counted=False) as progress:
+        progress.add_task(description, total=None)
+        yield
+
+
+#: Rich lays out a table cell by cell (about 2 ms a row); a longer one is printed as plain
+#: aligned columns, which a pipe or a pager reads as well
+PLAIN_TABLE_ROWS = 1_000
+
+
+def print_table(table: Table) -> None:
+    """``table`` on stdout: Rich's rendering, or plain aligned columns (the same header and
+    cells) beyond ``PLAIN_TABLE_ROWS`` rows, where Rich would take seconds to minutes."""
+    from rich.text import Text
+
+    from treatyledger.cli.app import console
+
+    if table.row_count <= PLAIN_TABLE_ROWS:
+        console.print(table)
+        return
+    columns = [
+        [str(column.header), *(c.plain if isinstance(c, Text) else str(c) for c in column.cells)]
+        for column in table.columns
+    ]
+    widths = [max(map(len, cells)) for cells in columns]
+    lines = [str(table.title)] if table.title else []
+    for row in zip(*columns, strict=True):
+        lines.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    lines.insert(2 if table.title else 1, "  ".join("-" * w for w in widths))
+    typer.echo("\n".join(lines))
 
 
 def load_checked_rule_set(name: str) -> RuleSet:

@@ -17,6 +17,7 @@ from treatyledger.cli.options import (
     OutputFormat,
     load_checked_rule_set,
     parse_date,
+    working,
     workspace_option,
 )
 
@@ -48,7 +49,8 @@ def calendar_command(
     day = parse_date(as_of, "--as-of") or datetime.now(UTC).date()
     with Workspace.open(workspace) as ws:
         rule_set = load_checked_rule_set(rules or ws.rules)
-        result = workspace_calendar(ws.engine, rule_set, day, party or None)
+        with working("calendar"):
+            result = workspace_calendar(ws.engine, rule_set, day, party or None)
     if output is OutputFormat.JSON:
         typer.echo(json.dumps(result.model_dump(mode="json"), indent=2))
         return

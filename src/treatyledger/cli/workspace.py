@@ -30,7 +30,9 @@ from treatyledger.cli.options import (
     load_checked_rule_set,
     parse_date,
     print_json,
+    print_table,
     progress_bar,
+    working,
     workspace_option,
 )
 from treatyledger.errors import ExitCode
@@ -362,7 +364,9 @@ def inventory_command(
     from treatyledger.files.inventory import inventory_rows, visible_row
     from treatyledger.store.ledger_reads import workspace_inventory
 
-    inventory = workspace_inventory(workspace, parse_date(as_of, "--as-of"), party=party)
+    when = parse_date(as_of, "--as-of")
+    with working("inventory: replaying the notifications"):
+        inventory = workspace_inventory(workspace, when, party=party)
     rows = inventory_rows(inventory)
     if output is InventoryFormat.JSON:
         facilities = [
@@ -397,7 +401,7 @@ def inventory_command(
                 row.get("facility", ""),
                 row.get("contained_in", ""),
             )
-        console.print(table)
+        print_table(table)
 
 
 # ---------------------------------------------------------------------- history
@@ -449,7 +453,7 @@ def history_command(
             "late" if e.late else "",
             "" if e.leaf_index is None else str(e.leaf_index),
         )
-    console.print(table)
+    print_table(table)
 
 
 # ---------------------------------------------------------------------- reconcile
@@ -521,8 +525,9 @@ def series_command(
     with Workspace.open(workspace) as ws:
         rule_set = load_checked_rule_set(rules or ws.rules)
         policy = workspace_policy(ws.engine, rule_set)
-        records = load_records(ws.engine)
-        regime = regime_view(ws.engine, rule_set, datetime.now(UTC).date())
+        with working("series: reading the notifications"):
+            records = load_records(ws.engine)
+            regime = regime_view(ws.engine, rule_set, datetime.now(UTC).date())
     if dates is not None:
         wanted = [parse_date(text.strip(), "--dates") for text in dates.split(",") if text.strip()]
         when = [d for d in wanted if d is not None]
@@ -533,7 +538,8 @@ def series_command(
         when = rule_set.series_dates(
             date.fromisoformat(effective[0]), date.fromisoformat(effective[-1])
         )
-    points = time_series(records, policy, rule_set, when)
+    with working("series: replaying"):
+        points = time_series(records, policy, rule_set, when)
     # a party whose figures on a date do not stand (suspended, update overdue) is a gap there
     gaps = [regime.not_provided(list(p.totals), _day(p.when)) for p in points]
     if output is OutputFormat.JSON:
@@ -549,7 +555,7 @@ def series_command(
                 table.add_row(str(point.when), party_id, "not provided", since)
                 continue
             table.add_row(str(point.when), party_id, *(f"{totals.get(c, 0):,}" for c in categories))
-    console.print(table)
+    print_table(table)
 
 
 def _day(when: date | datetime) -> date:
