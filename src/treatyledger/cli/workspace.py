@@ -45,8 +45,7 @@ if TYPE_CHECKING:
     from treatyledger.store.regime_view import RegimeView
     from treatyledger.store.workspace import Workspace
 
-#: A notification line may carry a whole force's declaration; anything longer is refused.
-MAX_LINE_BYTES = 32 << 20
+MAX_LINE_BYTES = 32 << 20  # a line may declare a whole force; a longer one is refused
 DEFAULT_BATCH = 1_000
 # store.ledger_store.MAX_BATCH and ledger.policy.DEFAULT_MAX_FUTURE, named here so that
 # --help imports neither the store nor the ledger (tested equal)
@@ -364,9 +363,8 @@ def inventory_command(
     from treatyledger.files.inventory import inventory_rows, visible_row
     from treatyledger.store.ledger_reads import workspace_inventory
 
-    when = parse_date(as_of, "--as-of")
     with working("inventory: replaying the notifications"):
-        inventory = workspace_inventory(workspace, when, party=party)
+        inventory = workspace_inventory(workspace, parse_date(as_of, "--as-of"), party=party)
     rows = inventory_rows(inventory)
     if output is InventoryFormat.JSON:
         facilities = [
