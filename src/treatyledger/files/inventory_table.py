@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import csv
 import gc
+import operator
 import re
-from collections.abc import Collection, Iterator
+import string
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 
 from treatyledger.files.errors import InputFileError
 from treatyledger.files.inventory import (
@@ -39,7 +42,15 @@ from treatyledger.files.inventory import (
 from treatyledger.model.catalog import Catalog
 from treatyledger.model.items import UID_PATTERN, Item
 from treatyledger.model.parties import IDENTIFIER_PATTERN
-from treatyledger.rules.table import InventoryTable, RowIdentities
+from treatyledger.rules.row_identities import (
+    NO_CONTAINER,
+    NO_FACILITY,
+    UNKNOWN_CONTAINER,
+    RowIdentities,
+    RowLabels,
+    outermost_facilities,
+)
+from treatyledger.rules.table import KINDS, InventoryTable
 
 #: The columns that tell one row of a template from another.
 IDENTITY_COLUMNS = ("uid", "facility", "contained_in")
@@ -48,6 +59,7 @@ _PATTERNS = {
     "facility": re.compile(IDENTIFIER_PATTERN),
     "contained_in": re.compile(UID_PATTERN),
 }
+_Key = tuple[object, ...]
 
 
 def read_inventory_table(
@@ -79,70 +91,163 @@ def _collector_paused() -> Iterator[None]:
 
 
 def _csv_table(text: str, path: str, catalog: Catalog, parties: tuple[str, ...]) -> InventoryTable:
-    header, rows, lines = csv_grid(text, path)
-    if not rows:
+    header, columns, lines = csv_columns(text, path)
+    if not lines:
         raise InputFileError("no items: the file declares nothing to count", path=path)
-    cells = list(zip(*rows, strict=True))  # one tuple per column, in header order
-    column = dict(zip(header, cells, strict=True))
-    identities: dict[str, list[str | None]] = {
-        name: [c.strip() or None for c in column[name]] if name in column else [None] * len(rows)
-        for name in IDENTITY_COLUMNS
-    }
+    column = dict(zip(header, columns, strict=True))
+    n = len(lines)
+    identities: dict[str, list[str | None]] = {}
+    bad_identity: list[int] = []
+    for name in IDENTITY_COLUMNS:
+        identities[name], first_bad = _identity_column(column.get(name), _PATTERNS[name], n)
+        bad_identity = bad_identity or first_bad
     # the template key: every other cell as written, and which identities the row has
-    shape_columns = [cells[i] for i, name in enumerate(header) if name not in IDENTITY_COLUMNS]
-    presence = [[v is None for v in identities[name]] for name in IDENTITY_COLUMNS]
-    order: dict[tuple[object, ...], int] = {}
-    which = [
-        order.setdefault(key, len(order)) for key in zip(*shape_columns, *presence, strict=True)
-    ]
-    template_of = np.array(which, dtype=np.intp)
-    _, first_rows = np.unique(template_of, return_index=True)
+    shape_columns = [cells for name, cells in column.items() if name not in IDENTITY_COLUMNS]
+    absent = [map(operator.not_, identities[name]) for name in IDENTITY_COLUMNS]
+    which, first_rows = _first_of_each(list(zip(*shape_columns, *absent, strict=True)))
     facilities = _Facilities()
 
     def checked(row: int) -> Item:
         """Row ``row`` through every check read_inventory makes (raises its exact error)."""
-        record = _csv_record(header, rows[row], lines[row])
+        record = _csv_record(header, [cells[row] for cells in columns], lines[row])
         return _validated_item(record, catalog, path, parties, facilities)
 
     # each facility's first row with each declared type and party declares it, in file order
+    declaring = set(first_rows)
     if "facility_type" in column:
-        first_of: dict[tuple[object, ...], int] = {}
         keys = zip(identities["facility"], column["facility_type"], column["party"], strict=True)
-        for row, key in enumerate(keys):
-            if key[0] is not None:
-                first_of.setdefault(key, row)
-        declaring = sorted(set(first_of.values()) | set(first_rows.tolist()))
-    else:
-        declaring = first_rows.tolist()
+        declaring.update(row for key, row in _first_rows(list(keys)).items() if key[0])
     template_items: dict[int, Item] = {}
-    for row in declaring:
-        item = checked(row)
-        template_items.setdefault(which[row], item)
+    for row in sorted(declaring):
+        template_items.setdefault(int(which[row]), checked(row))
     # the identities' syntax and the UIDs' uniqueness, checked over whole columns; the first
     # row at fault is then checked in full, which raises the exact error read_inventory gives
-    for bad in _first_bad_identity(identities):
-        checked(bad)
-    _check_unique(identities["uid"], lines, path)
-    templates = [template_items[t] for t in range(len(order))]
-
-    def label(row: int) -> str:
-        uid = identities["uid"][row]
-        return uid if uid is not None else templates[which[row]].label
-
-    _check_containment(
-        identities["uid"], identities["facility"], identities["contained_in"], lines, label, path
+    for row in bad_identity:
+        checked(row)
+    rows = RowIdentities(
+        uids=identities["uid"],
+        facilities=identities["facility"],
+        contained_in=identities["contained_in"],
     )
+    if rows.row_of_uid is None:
+        _check_unique(identities["uid"], lines, path)
+    templates = [template_items[t] for t in range(len(first_rows))]
+    _check_containment_fast(rows, lines, templates, which, path)
     return InventoryTable.from_templates(
         templates,
-        template_of,
-        RowIdentities(
-            uids=identities["uid"],
-            facilities=identities["facility"],
-            contained_in=identities["contained_in"],
-        ),
+        which,
+        rows,
         {facility_id: f.type for facility_id, f in facilities.by_id.items()},
         catalog,
     )
+
+
+def _identity_column(
+    cells: list[str] | None, pattern: re.Pattern[str], n: int
+) -> tuple[list[str | None], list[int]]:
+    """A UID, facility or container column, stripped, None where empty; and the first row
+    whose value does not match ``pattern`` (none: ``[]``). A matching value has no spaces to
+    strip, so a valid column is read in one pass."""
+    if cells is None:
+        return [None] * n, []
+    match = pattern.fullmatch
+    if all(map(match, filter(None, cells))):
+        return [c or None for c in cells], []
+    values = [c.strip() or None for c in cells]
+    for row, value in enumerate(values):
+        if value is not None and not match(value):
+            return values, [row]
+    return values, []
+
+
+def _first_rows(keys: list[_Key]) -> dict[_Key, int]:
+    """Each distinct key's first row (a dict built from the end keeps the first row)."""
+    return dict(zip(reversed(keys), range(len(keys) - 1, -1, -1), strict=True))
+
+
+def _first_of_each(keys: list[_Key]) -> tuple[npt.NDArray[np.intp], list[int]]:
+    """Each row's template (numbered in order of first appearance) and each template's
+    first row."""
+    first_rows = sorted(_first_rows(keys).values())
+    number = {keys[row]: t for t, row in enumerate(first_rows)}
+    which = np.fromiter(map(number.__getitem__, keys), dtype=np.intp, count=len(keys))
+    return which, first_rows
+
+
+def _check_containment_fast(
+    rows: RowIdentities,
+    lines: Sequence[int],
+    templates: list[Item],
+    which: npt.NDArray[np.intp],
+    path: str,
+) -> None:
+    """``_check_containment`` over whole columns: only when a container is unknown or a
+    contained row names another facility than its container's (or a chain is too long to
+    follow here) is the row-by-row check run, which raises its exact error."""
+    holders = rows.holder_rows
+    _, codes = rows.facility_codes
+    contained = holders != NO_CONTAINER
+    suspect = bool((holders == UNKNOWN_CONTAINER).any())
+    if not suspect and contained.any():
+        container = np.where(contained, holders, NO_CONTAINER)
+        found, climbing = outermost_facilities(codes, container, len(KINDS))
+        own = codes != NO_FACILITY
+        placed = contained & own
+        above = found[np.maximum(container, 0)]
+        suspect = bool(climbing.any() or (placed & (above != NO_FACILITY) & (above != codes)).any())
+    if not suspect:
+        return
+    labels = RowLabels(rows.uids, which, [t.label for t in templates])
+    _check_containment(
+        rows.uids, rows.facilities, rows.contained_in, lines, labels.__getitem__, path
+    )
+
+
+def csv_columns(text: str, path: str) -> tuple[list[str], list[list[str]], Sequence[int]]:
+    """The checked header, one list of cells per column (in header order) and each item
+    row's line, as ``_csv_rows`` reads them."""
+    plain = _plain_columns(text, path)
+    if plain is not None:
+        return plain
+    header, rows, lines = csv_grid(text, path)
+    columns = [list(cells) for cells in zip(*rows, strict=True)] if rows else []
+    return header, columns or [[] for _ in header], lines
+
+
+#: ASCII letters and digits, by byte value.
+_ALNUM = np.zeros(256, dtype=np.bool_)
+_ALNUM[[ord(c) for c in string.ascii_letters + string.digits]] = True
+
+
+def _plain_columns(text: str, path: str) -> tuple[list[str], list[list[str]], range] | None:
+    """The columns of a file the C csv reader would split at every comma and newline: no
+    quotes, carriage returns or NULs, every line begun by a letter or digit (so none is
+    blank or a comment), every line as wide as the header and no field over the csv
+    module's limit. The whole body is then split in one call and each column is a slice.
+    None for any other file: the general reader reads it (and names what is wrong)."""
+    if '"' in text or "\r" in text or "\0" in text:
+        return None
+    data = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+    ends = np.flatnonzero(data == ord("\n"))
+    if not text.endswith("\n"):
+        ends = np.append(ends, data.size)
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    if starts.size < 2 or not _ALNUM[data[np.minimum(starts, data.size - 1)]].all():
+        return None
+    if int((ends - starts).max()) > csv.field_size_limit():
+        return None
+    header = _csv_header(text[: text.index("\n")].split(","), path, 1)
+    width = len(header)
+    commas = np.flatnonzero(data == ord(","))
+    per_line = np.searchsorted(commas, ends) - np.searchsorted(commas, starts)
+    rows = starts.size - 1
+    if (per_line != width - 1).any() or rows > MAX_ROWS:
+        return None
+    body = text[text.index("\n") + 1 :]
+    body = body[:-1] if body.endswith("\n") else body
+    cells = body.replace("\n", ",").split(",")
+    columns = [cells[k::width] for k in range(width)]
+    return header, columns, range(2, rows + 2)
 
 
 def csv_grid(text: str, path: str) -> tuple[list[str], list[list[str]], list[int]]:
@@ -190,19 +295,7 @@ def csv_grid(text: str, path: str) -> tuple[list[str], list[list[str]], list[int
     return header, cells, [i + 1 for i in kept[1:]]
 
 
-def _first_bad_identity(columns: dict[str, list[str | None]]) -> list[int]:
-    """The first row whose UID, facility or container does not match its pattern, if any."""
-    for name, values in columns.items():
-        match = _PATTERNS[name].fullmatch
-        if all(map(match, filter(None, values))):
-            continue
-        for row, value in enumerate(values):
-            if value is not None and not match(value):
-                return [row]
-    return []
-
-
-def _check_unique(uids: list[str | None], lines: list[int], path: str) -> None:
+def _check_unique(uids: list[str | None], lines: Sequence[int], path: str) -> None:
     present = [u for u in uids if u is not None]
     if len(set(present)) == len(present):
         return

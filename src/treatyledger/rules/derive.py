@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from treatyledger.rules.row_identities import NO_CONTAINER
 from treatyledger.rules.schema import Definition, RuleSet, Selector
 from treatyledger.rules.selectors import (
     FOLDED_FIELDS,
@@ -44,7 +45,6 @@ from treatyledger.rules.table import (
     BASINGS,
     FACILITY_TYPES,
     KINDS,
-    NO_CONTAINER,
     NO_STATUS,
     ROLES,
     STATUSES,

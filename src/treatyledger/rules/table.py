@@ -25,6 +25,14 @@ from treatyledger.model.catalog import Catalog, SystemType
 from treatyledger.model.errors import ModelValidationError
 from treatyledger.model.items import Inventory, Item, capacity_problem
 from treatyledger.model.kinds import Armament, Basing, FacilityType, ItemKind, Role, Status
+from treatyledger.rules.row_identities import (
+    NO_CONTAINER,
+    UNKNOWN_CONTAINER,
+    CodedNames,
+    RowIdentities,
+    RowLabels,
+    outermost_facilities,
+)
 
 KINDS: tuple[ItemKind, ...] = tuple(ItemKind)
 STATUSES: tuple[Status, ...] = tuple(Status)
@@ -38,7 +46,6 @@ NO_BASING = len(BASINGS)
 NO_FACILITY_TYPE = len(FACILITY_TYPES)
 NO_ROLE = len(ROLES)
 NO_STATUS = len(STATUSES)  # the container status of an uncontained row
-NO_CONTAINER = -1
 #: What a cached system-type attribute reads.
 _TYPE_COLUMNS = frozenset({"type_index", "system_types"})
 NO_TYPE = -1
@@ -243,7 +250,7 @@ class InventoryTable:
         party_code = {p: i for i, p in enumerate(party_ids)}
         types: list[SystemType] = []
         type_code: dict[str, int] = {}
-        codes = _enum_codes()
+        codes_of = _enum_codes()
         # the columns a row takes from its template (the others follow from its identity)
         per_template: dict[str, list[Any]] = {
             name: [] for name in _COLUMN_DTYPES if name not in _IDENTITY_COLUMNS
@@ -255,7 +262,7 @@ class InventoryTable:
                 types.append(system_type)
             _check_bounds(item, system_type)
             type_index = NO_TYPE if system_type is None else type_code[system_type.id]
-            values = _row_columns(item, system_type, type_index, codes)
+            values = _row_columns(item, system_type, type_index, codes_of)
             values["party"] = party_code[item.party]
             for name, value in values.items():
                 if name in per_template:
@@ -266,28 +273,30 @@ class InventoryTable:
             for name, values in per_template.items()
         }
         template_labels = [row_label(item) for item in templates]
-        labels = [
-            uid or template_labels[t]
-            for uid, t in zip(identities.uids, which.tolist(), strict=True)
-        ]
+        labels = RowLabels(identities.uids, which, template_labels)
         container = _container_rows(identities, labels, arrays["party"])
         arrays["container"] = container
-        arrays["identified"] = np.array([u is not None for u in identities.uids], dtype=np.bool_)
+        arrays["identified"] = identities.identified
         arrays["contained"] = container != NO_CONTAINER
         loaded = arrays["warheads"] > 0
         loaded[container[container != NO_CONTAINER]] = True
         arrays["loaded"] = loaded
-        facility_ids = _facilities_of(identities.facilities, container)
-        type_codes = codes["facility_type"]
-        arrays["facility_type"] = np.array(
+        names, codes = identities.facility_codes
+        # a contained item is where its outermost container is (chains are at most four
+        # deep: warhead, missile, launcher, submarine)
+        found, _ = outermost_facilities(codes, container, len(KINDS))
+        type_codes = codes_of["facility_type"]
+        type_of_code = np.array(
             [
                 NO_FACILITY_TYPE
-                if facility is None or facility not in facility_types
-                else type_codes[facility_types[facility]]
-                for facility in facility_ids
+                if name is None or name not in facility_types
+                else type_codes[facility_types[name]]
+                for name in names
             ],
             dtype=np.int8,
         )
+        arrays["facility_type"] = type_of_code[found]
+        facility_ids = CodedNames(names, found)
         return cls(
             party_ids=party_ids,
             system_types=tuple(types),
@@ -295,15 +304,6 @@ class InventoryTable:
             facility_ids=facility_ids,
             **arrays,
         )
-
-
-@dataclass(frozen=True)
-class RowIdentities:
-    """What tells one row of a table from another with the same template: parallel lists."""
-
-    uids: Sequence[str | None]
-    facilities: Sequence[str | None]
-    contained_in: Sequence[str | None]
 
 
 def _row_columns(
@@ -360,7 +360,23 @@ def _container_rows(
 ) -> npt.NDArray[np.int32]:
     """Each row's container row (NO_CONTAINER: none); a container no row has is an error. A
     UID names an item within its party, and containment never crosses parties: a row's
-    container is looked up by (its party, the UID)."""
+    container is the row of (its party, the UID)."""
+    if identities.row_of_uid is None:  # one UID in two parties: look up by (party, UID)
+        return _container_rows_by_party(identities, labels, parties)
+    holders = identities.holder_rows
+    contained = holders != NO_CONTAINER
+    faulty = contained & (
+        (holders == UNKNOWN_CONTAINER) | (parties[np.maximum(holders, 0)] != parties)
+    )
+    if faulty.any():
+        row = int(np.flatnonzero(faulty)[0])
+        raise _unknown_container(identities.contained_in[row], labels[row])
+    return holders.astype(np.int32)
+
+
+def _container_rows_by_party(
+    identities: RowIdentities, labels: Sequence[str], parties: npt.NDArray[Any]
+) -> npt.NDArray[np.int32]:
     party_of = parties.tolist()
     row_of_uid = {
         (party_of[row], uid): row for row, uid in enumerate(identities.uids) if uid is not None
@@ -371,31 +387,17 @@ def _container_rows(
             continue
         found = row_of_uid.get((party_of[row], holder))
         if found is None:
-            raise ModelValidationError(
-                f"contained_in names {holder!r}, which no item of the inventory has",
-                item=labels[row],
-                field="contained_in",
-            )
+            raise _unknown_container(holder, labels[row])
         container[row] = found
     return container
 
 
-def _facilities_of(
-    facilities: Sequence[str | None], container: npt.NDArray[np.int32]
-) -> list[str | None]:
-    """Each row's facility: its own, else its outermost container's (containment chains are
-    at most four deep: warhead, missile, launcher, submarine)."""
-    holders = container.tolist()
-    found: list[str | None] = []
-    for row, facility in enumerate(facilities):
-        holder = holders[row]
-        for _ in range(len(KINDS)):
-            if facility is not None or holder == NO_CONTAINER:
-                break
-            facility = facilities[holder]
-            holder = holders[holder]
-        found.append(facility)
-    return found
+def _unknown_container(holder: str | None, label: str) -> ModelValidationError:
+    return ModelValidationError(
+        f"contained_in names {holder!r}, which no item of the inventory has",
+        item=label,
+        field="contained_in",
+    )
 
 
 #: Columns computed from a row's UID, facility and container, not from its template.
