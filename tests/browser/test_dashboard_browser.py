@@ -5,6 +5,7 @@ pages render with the network cut off. Screenshots of every page go to artifacts
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -246,6 +247,13 @@ def test_item_history_and_issue_evidence(browser: Any, scenario: Scenario) -> No
         assert "open" in issue.inner_text()
         item_uid = issue.locator("td").nth(2).inner_text().strip()
         assert item_uid in scenario.uids("US")
+        assert charts_drawn(page) == 1  # the inspections per treaty year
+        plot = json.loads(page.locator("script#inspections-plot").inner_text())
+        type_one = next(t for t in plot["data"] if t["name"] == "type-one inspections")
+        assert type_one["y"] == [1]  # the scenario's one inspection, in treaty year 2012
+        assert type_one["x"] == ["2012-02-05"]
+        quota = next(t for t in plot["data"] if t["name"].startswith("type-one quota"))
+        assert quota["y"] == [10, 10]  # New START Protocol Part Five: ten Type One a year
         screenshot(page, f"inspections-evidence-{_backend(scenario)}")
         with page.expect_navigation(wait_until="domcontentloaded"):
             issue.locator("td a[href^='/party/notifications/US/']").first.click()

@@ -204,6 +204,10 @@ def test_without_javascript_the_charts_fall_back_to_png(
             assert images.nth(index).is_visible()
             assert images.nth(index).evaluate("i => i.naturalWidth") > 0
         screenshot(page, "forces-no-javascript")
+        # the inspections per treaty year (the scenario holds one Type One inspection)
+        open_page(page, f"{sqlite_scenario.url}/party/inspections", until="load")
+        image = page.locator("figure.chart img.plot-fallback")
+        assert image.count() == 1 and image.evaluate("i => i.naturalWidth") > 0
 
 
 def test_the_static_copy_opens_from_disk_offline(
@@ -221,6 +225,7 @@ def test_the_static_copy_opens_from_disk_offline(
         "sync.html",
         "party.html",
         "observer.png",
+        "inspections.png",
         "plotly.min.js",
     } <= names
     for html in out.glob("*.html"):
@@ -233,10 +238,9 @@ def test_the_static_copy_opens_from_disk_offline(
         assert uid not in observer
     with offline_context(browser) as (context, network):
         page = context.new_page()
-        for name in ("index.html", "forces.html", "notifications.html"):
+        charts = {"index.html": 1, "forces.html": 3, "notifications.html": 0, "inspections.html": 1}
+        for name, expected in charts.items():
             page.goto((out / name).as_uri(), wait_until="load")
-            assert charts_drawn(page) == (
-                0 if name == "notifications.html" else (1 if name == "index.html" else 3)
-            )
+            assert charts_drawn(page) == expected, name
             screenshot(page, f"static-{name.removesuffix('.html')}")
         assert_offline_clean(network)

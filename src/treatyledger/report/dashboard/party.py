@@ -12,10 +12,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVar
 
 from treatyledger.files.aggregates import read_new_start_aggregates
+from treatyledger.inspect.findings import InspectionRecord
 from treatyledger.ledger.records import mentioned_uids
 from treatyledger.model.items import Item
 from treatyledger.model.notifications import NotificationKind
@@ -25,10 +26,12 @@ from treatyledger.node.views import (
     Treaty,
     final_limits,
     regime_of,
+    today,
     treaty,
 )
 from treatyledger.report.dashboard import counted, plots
 from treatyledger.report.dashboard.observer import Gap, gap_spans
+from treatyledger.rules.schema import RuleSet
 from treatyledger.store.inspection_store import (
     StoredInspection,
     StoredIssue,
@@ -334,14 +337,69 @@ class InspectionsPage:
     inspections: list[StoredInspection]
     issues: list[StoredIssue]
     open_issues: int = field(default=0)
+    #: inspections per treaty year and type against the quotas (None: no inspection)
+    chart: plots.Chart | None = None
+
+    @property
+    def plot(self) -> dict[str, Any]:
+        return plots.to_plotly(self.chart) if self.chart else {}
 
 
 def inspections_page(node: NodeContext) -> InspectionsPage:
     issues = list_issues(node.engine, node.party)
+    inspections = list_inspections(node.engine, node.party)
+    rule_set = treaty(node.engine, node.rules).rule_set
     return InspectionsPage(
-        inspections=list_inspections(node.engine, node.party),
+        inspections=inspections,
         issues=issues,
         open_issues=sum(1 for i in issues if i.status == "open"),
+        chart=inspections_chart(node.party, [s.record for s in inspections], rule_set),
+    )
+
+
+def inspections_chart(
+    party: str, records: list[InspectionRecord], rule_set: RuleSet
+) -> plots.Chart | None:
+    """Inspections of ``party`` per treaty year (from entry into force; else the calendar
+    year) and type, each type's annual quota dotted beside it."""
+    if not records:
+        return None
+    start = rule_set.treaty.entry_into_force or date(2000, 1, 1)
+
+    def year_of(when: datetime) -> date:
+        day = when.date()
+        year = day.year if (day.month, day.day) >= (start.month, start.day) else day.year - 1
+        return date(year, start.month, start.day)
+
+    # every treaty year from the first inspection to today (or the treaty's end): a year
+    # without inspections is a zero, not a gap the line skips over
+    expires = rule_set.treaty.expires
+    end = min(today(), expires - timedelta(days=1)) if expires else today()
+    first = min(year_of(r.time) for r in records)
+    last = max(year_of(datetime.combine(end, time())), *(year_of(r.time) for r in records))
+    years = [date(y, start.month, start.day) for y in range(first.year, last.year + 1)][:100]
+    types = sorted({r.inspection_type for r in records})
+    lines = []
+    for index, kind in enumerate(types):
+        colour = plots.PALETTE[index % len(plots.PALETTE)]
+        counts = [
+            sum(1 for r in records if r.inspection_type == kind and year_of(r.time) == y)
+            for y in years
+        ]
+        lines.append(plots.Series(f"{kind} inspections", years, counts, "line", colour))
+        quota = rule_set.inspections.type(kind) if rule_set.inspections else None
+        if quota is not None:
+            lines.append(
+                plots.Series(
+                    f"{kind} quota {quota.annual_quota}",
+                    [years[0], years[-1]],
+                    [quota.annual_quota] * 2,
+                    "limit",
+                    colour,
+                )
+            )
+    return plots.Chart(
+        f"Inspections of {party} per treaty year", "inspections", lines, x_label="treaty year from"
     )
 
 

@@ -192,6 +192,16 @@ def inspections(request: Request, session: Inspections) -> Response:
     )
 
 
+@router.get("/inspections/plot.png")
+def inspections_png(request: Request, session: Inspections) -> Response:
+    chart = party.inspections_page(node_of(request)).chart
+    if chart is None:
+        return page(
+            "missing.html", session=session, status_code=404, title="No such chart", what="chart"
+        )
+    return Response(plots.to_png(chart), media_type="image/png", headers=page_headers(private=True))
+
+
 @router.get("/calendar")
 def data_calendar(request: Request, session: Calendar, as_of: AsOf = None) -> Response:
     node = node_of(request)

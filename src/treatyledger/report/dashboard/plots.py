@@ -42,6 +42,7 @@ class Chart:
     series: Sequence[Series] = field(default_factory=tuple)
     #: stretches (first, last date, label) whose figures are not provided, shaded, labelled
     gaps: Sequence[tuple[date, date, str]] = field(default_factory=tuple)
+    x_label: str = "data date"
 
 
 def aggregates_chart(
@@ -82,7 +83,7 @@ def to_plotly(chart: Chart) -> dict[str, Any]:
         traces.append(trace)
     layout = {
         "title": {"text": chart.title},
-        "xaxis": {"title": {"text": "data date"}, "type": "date"},
+        "xaxis": {"title": {"text": chart.x_label}, "type": "date"},
         "yaxis": {"title": {"text": chart.y_label}, "rangemode": "tozero"},
         "legend": {"orientation": "h", "y": -0.25},
         "margin": {"l": 60, "r": 20, "t": 50, "b": 40},
@@ -167,7 +168,7 @@ def _draw_png(chart: Chart) -> bytes:
         )
     axes.xaxis_date()
     axes.set_ylim(bottom=0)
-    axes.set_xlabel("data date")
+    axes.set_xlabel(chart.x_label)
     axes.set_ylabel(chart.y_label)
     axes.set_title(chart.title, fontsize=10)
     if chart.series:

@@ -31,6 +31,7 @@ PAGES: Mapping[str, tuple[str, str | None]] = {
     "notifications": ("/party/notifications", "notifications.html"),
     "items": ("/party/items", None),
     "inspections": ("/party/inspections", "inspections.html"),
+    "inspections_png": ("/party/inspections/plot.png", "inspections.png"),
     "calendar": ("/party/calendar", "calendar.html"),
     "issues": ("/party/issues", None),
     "sync": ("/party/sync", "sync.html"),

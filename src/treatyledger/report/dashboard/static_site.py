@@ -82,13 +82,16 @@ def _party_pages(node: NodeContext, when: date, html: Any, write: Any) -> None:
         write(f"forces-{cid}.png", plots.to_png(chart))
     listing = party.notifications_page(node, parties, NotificationQuery(party=node.party))
     html("notifications", "notifications.html", title="Notifications", listing=listing)
+    inspections = party.inspections_page(node)
     html(
         "inspections",
         "inspections.html",
         title="Inspections and compliance issues",
-        content=party.inspections_page(node),
+        content=inspections,
         evidence_link=party.evidence_link,
     )
+    if inspections.chart is not None:
+        write("inspections.png", plots.to_png(inspections.chart))
     html(
         "calendar",
         "calendar.html",
