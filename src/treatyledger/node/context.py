@@ -10,6 +10,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from treatyledger.node.limits import DEFAULT_MAX_BODY_BYTES
 from treatyledger.node.ratelimit import RateLimits
+from treatyledger.node.recount import Recounts
 from treatyledger.store.base import Engine
 
 if TYPE_CHECKING:
@@ -43,6 +44,9 @@ class NodeContext:
     freeze_gc: bool = False
     #: the observer view's totals per (log version, day, rule set); see routers.public
     summary_cache: dict[tuple[object, ...], Any] = field(default_factory=dict)
+    #: views replayed from the log, bounded (``node.recount``; ``treatyledger serve`` lets
+    #: the observer summary lag a growing log, embedded every view is exact)
+    recounts: Recounts = field(default_factory=Recounts)
     #: push new checkpoints to the configured witnesses every so many seconds (None: never;
     #: ``treatyledger serve`` turns it on), see ``witness_push.BackgroundPusher``
     witness_push_seconds: float | None = None

@@ -230,6 +230,11 @@ class PublicSummary(_Model):
         description="the date of the compliance totals: the latest data date on or before "
         "as_of, or today when as_of is today or later (none before the first data date)",
     )
+    counted_notifications: int | None = Field(
+        default=None,
+        description="how many of the party's notifications the aggregates count: while the "
+        "log grows they are recounted at a bounded rate, so they may be behind the checkpoint",
+    )
     checkpoint: CheckpointResponse | None
     open_issues: dict[str, int] = Field(
         default_factory=dict,

@@ -76,6 +76,7 @@ def observer_summary(node: NodeContext, treaty: Treaty, as_of: date) -> PublicSu
         aggregates=aggregates,
         compliance=compliance,
         counted_at=counted_at,
+        counted_notifications=points[2],
         checkpoint=logview.checkpoint_response(node, logview.current_checkpoint_note(node)),
         # not cached with the aggregates: inspections change it, not the log
         open_issues=open_issue_counts(node.engine, node.party),
@@ -107,25 +108,24 @@ def _provision(state: DataState) -> Provision:
     return Provision(provided=state.provided, stale_since=state.stale_since, reason=state.reason)
 
 
-Points = tuple[list[date], dict[date, dict[str, int]]]
+Points = tuple[list[date], dict[date, dict[str, int]], int]
 
 
 def _points(node: NodeContext, treaty: Treaty, regime: RegimeView) -> Points:
     """Totals at every data date of the rule set from the first notification to today, and
-    today: one replay per log version (the node's own, or a mirrored peer's regime event),
-    whatever dates callers ask for. A caller-chosen date never costs a replay of its own
-    (issue 13: one uncached date replayed the whole ledger)."""
-    key = ("points", ledger_version(node.engine), today(), treaty.name)
-    cache = node.summary_cache
-    if key not in cache:
-        if len(cache) >= 64:
-            cache.clear()
+    today, with how many notifications they count: one replay per log version (the node's
+    own, or a mirrored peer's regime event), whatever dates callers ask for, and under
+    ``serve`` at a bounded rate while the log grows (``node.recount``). A caller-chosen date
+    never costs a replay of its own (issue 13: one uncached date replayed the whole ledger)."""
+
+    def count() -> Points:
         records = party_records(node.engine, node.party)
         dates = [d for d in data_dates(records, regime.applied, until=today()) if d <= today()]
         totals = dict(series(records, treaty, node.party, sorted({*dates, today()})))
-        cache[key] = (dates, totals)
-    points: Points = cache[key]
-    return points
+        return dates, totals, len(records)
+
+    key = ("points", today(), treaty.name)
+    return node.recounts.get(key, lambda: ledger_version(node.engine), count)
 
 
 def _aggregates_and_compliance(
@@ -135,7 +135,7 @@ def _aggregates_and_compliance(
     points: Points,
     as_of: date,
 ) -> tuple[list[AggregatePoint], list[LimitStatus], date | None]:
-    data_days, totals_at = points
+    data_days, totals_at, _counted = points
     # bounded: the last MAX_AGGREGATE_DATES data dates up to as_of (and up to today: the
     # figures of a date to come are not known)
     dates = [d for d in data_days if d <= as_of][-MAX_AGGREGATE_DATES:]

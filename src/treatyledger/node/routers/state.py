@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import Query, Security
 
+from treatyledger.model.items import Item
 from treatyledger.node.auth import Caller
 from treatyledger.node.problems import Problem
 from treatyledger.node.routers.deps import ITEM_LEVEL, AsOf, Node, TreatyDep, guard, guarded_router
@@ -29,6 +30,7 @@ from treatyledger.node.views import (
     series_dates,
     treaty,
 )
+from treatyledger.store.ledger_reads import ledger_version
 from treatyledger.store.regime_view import RegimeView
 
 router = guarded_router(tags=["state"])
@@ -39,8 +41,13 @@ MAX_SERIES_DATES = 200
 
 @router.get("/inventory", response_model=InventoryResponse, summary="Declared items as of a date")
 def inventory(node: Node, _caller: ItemLevel, as_of: AsOf) -> InventoryResponse:
-    records = party_records(node.engine, node.party)
-    items = inventory_at(records, treaty(node.engine, node.rules), as_of)
+    def replay() -> list[Item]:
+        records = party_records(node.engine, node.party)
+        return inventory_at(records, treaty(node.engine, node.rules), as_of)
+
+    # exact (recounted whenever the log grew), at most MAX_KEYS dates kept, one replay at a time
+    key = ("inventory", as_of, node.rules)
+    items = node.recounts.get(key, lambda: ledger_version(node.engine), replay, exact=True)
     return InventoryResponse(party=node.party, as_of=as_of, items=items)
 
 
@@ -62,13 +69,20 @@ def counts(node: Node, _caller: ItemLevel, treaty: TreatyDep, as_of: AsOf) -> Co
     if not state.provided:  # never re-show old figures as current
         return answer
     applied = replace(treaty, rule_set=regime.applied)
-    records = party_records(node.engine, node.party)
-    result = counts_at(records, applied, node.party, as_of)
-    party = result.parties.get(node.party)
-    categories = {
-        cid: CategoryTotal(total=c.total, limit=c.limit, within_limit=c.within_limit)
-        for cid, c in (party.categories.items() if party else ())
-    }
+
+    def replay() -> dict[str, CategoryTotal]:
+        records = party_records(node.engine, node.party)
+        party = counts_at(records, applied, node.party, as_of).parties.get(node.party)
+        return {
+            cid: CategoryTotal(total=c.total, limit=c.limit, within_limit=c.within_limit)
+            for cid, c in (party.categories.items() if party else ())
+        }
+
+    # as the inventory: exact, bounded in dates kept and in replays at a time
+    key = ("counts", as_of, treaty.name)
+    categories = dict(
+        node.recounts.get(key, lambda: ledger_version(node.engine), replay, exact=True)
+    )
     if not categories:  # nothing declared yet: every category is zero
         for category in applied.rule_set.categories:
             binding = applied.rule_set.limit_in_force(category.id, as_of)
