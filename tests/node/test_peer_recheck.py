@@ -17,6 +17,7 @@ from treatyledger.cli import main
 from treatyledger.errors import ExitCode
 from treatyledger.ledger import leaf_bytes
 from treatyledger.node.auth import Role
+from treatyledger.node.integrity import audit_store
 from treatyledger.node.peer import sync_peer
 from treatyledger.node.peer_client import PeerVerificationFailed
 from treatyledger.store.workspace import Workspace
@@ -73,6 +74,24 @@ def test_recheck_catches_a_mirror_changed_after_its_sync(
         assert sync_peer(ru, us.url, token).replayed == 0  # new entries only: not seen
         with pytest.raises(PeerVerificationFailed, match=r"copy of entry 2 .* not what the peer"):
             sync_peer(ru, us.url, token, recheck=True)
+    # and the workspace's own audit names the mirrored row (the peer's key does not sign it)
+    report, _state = audit_store(ru.engine, ru.rules)
+    assert report.first is not None
+    assert report.first.where == "US#3"
+    assert ("notification.signature", "US#3") in {(f.rule, f.where) for f in report.findings}
+
+
+def test_the_audit_checks_the_trusted_checkpoint_of_a_mirror(tmp_path: Path, ru: Workspace) -> None:
+    with served_node(tmp_path / "us", peer_key=ru.signing_key) as us:
+        us.seed(4)
+        ru.register_party_key("US", us.workspace.public_key)
+        sync_peer(ru, us.url, us.tokens[Role.PEER])
+    assert audit_store(ru.engine, ru.rules)[0].ok
+    with ru.engine.begin() as conn:
+        conn.execute(text("UPDATE node_peer_sync SET root_hash = :r"), {"r": b"\x03" * 32})
+    first = audit_store(ru.engine, ru.rules)[0].first
+    assert first is not None
+    assert (first.rule, first.where) == ("mirror.checkpoint", "mirror treatyledger.example/US")
 
 
 def test_recheck_is_refused_for_a_tiles_sync(
