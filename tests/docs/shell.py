@@ -165,6 +165,10 @@ def cli_on_path(workdir: Path) -> Iterator[dict[str, str]]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TREATYLEDGER_")}
     env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
     env["COLUMNS"] = "200"  # Rich reads it at import: tables whole in the captured output
+    # A child ends with os._exit, which skips the atexit that stops the signature pool's
+    # worker processes (store.signature_pool); orphaned, they would hold the block's stdout
+    # open and the block would never end. Documents verify a few signatures: no pool.
+    env["TREATYLEDGER_VERIFY_WORKERS"] = "0"
     server = subprocess.Popen(
         [sys.executable, __file__, sock],
         env=env,
