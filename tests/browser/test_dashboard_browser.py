@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date
 from typing import Any
 
 import pytest
@@ -250,8 +251,12 @@ def test_item_history_and_issue_evidence(browser: Any, scenario: Scenario) -> No
         assert charts_drawn(page) == 1  # the inspections per treaty year
         plot = json.loads(page.locator("script#inspections-plot").inner_text())
         type_one = next(t for t in plot["data"] if t["name"] == "type-one inspections")
-        assert type_one["y"] == [1]  # the scenario's one inspection, in treaty year 2012
-        assert type_one["x"] == ["2012-02-05"]
+        # the scenario's one inspection, in treaty year 2012; each later treaty year up to
+        # the last before the expiry on 2026-02-05 (or today) a zero, not a gap
+        last = min(scenario.as_of, date(2026, 2, 4)).year
+        last -= min(scenario.as_of, date(2026, 2, 4)).timetuple()[1:3] < (2, 5)
+        assert type_one["x"] == [f"{y}-02-05" for y in range(2012, last + 1)]
+        assert type_one["y"] == [1] + [0] * (last - 2012)
         quota = next(t for t in plot["data"] if t["name"].startswith("type-one quota"))
         assert quota["y"] == [10, 10]  # New START Protocol Part Five: ten Type One a year
         screenshot(page, f"inspections-evidence-{_backend(scenario)}")
