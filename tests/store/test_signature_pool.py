@@ -4,6 +4,10 @@ a pool that cannot answer leaves the verification to the writer. Runs on both ba
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -81,3 +85,51 @@ def test_a_pool_that_cannot_answer_leaves_verification_to_the_writer(
     assert signature_pool.verified_in_pool == before
     assert [a["status"] for a in acks[:5]] == ["accepted"] * 5
     assert acks[5]["rule"] == "signature.invalid"
+
+
+PARENT = """
+import os, sys
+from treatyledger.store import signature_pool
+checks = signature_pool.start_checks(signature_pool.POOL_MIN)
+assert checks is not None
+checks.flush()
+pool = signature_pool._executor()
+assert pool is not None
+for future in [pool.submit(signature_pool.verify_chunk, []) for _ in range(4)]:
+    future.result(timeout=60)  # the workers are up (they start as tasks arrive)
+print(" ".join(str(pid) for pid in pool._processes), flush=True)
+sys.stdin.read()  # until killed
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    stat = Path(f"/proc/{pid}/stat")
+    return not (stat.exists() and stat.read_text().split()[2] == "Z")
+
+
+def test_workers_end_when_their_parent_is_killed() -> None:
+    """A node killed with SIGKILL (or stopped without atexit) leaves no verification
+    workers behind: each watches its parent and exits with it."""
+    env = {**os.environ, "TREATYLEDGER_VERIFY_WORKERS": "2"}
+    parent = subprocess.Popen(
+        [sys.executable, "-c", PARENT],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert parent.stdout is not None
+        pids = [int(p) for p in parent.stdout.readline().split()]
+        assert pids and all(_alive(p) for p in pids)
+    finally:
+        parent.kill()
+        parent.wait(timeout=30)
+    deadline = time.monotonic() + 30
+    while any(_alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(p) for p in pids), f"workers {pids} outlived their parent"

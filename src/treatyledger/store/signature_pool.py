@@ -18,6 +18,7 @@ import atexit
 import base64
 import binascii
 import multiprocessing
+import multiprocessing.connection
 import os
 import threading
 from collections.abc import Callable, Sequence
@@ -57,9 +58,27 @@ def _executor() -> ProcessPoolExecutor | None:
             count = workers()
             if count > 0:
                 context = multiprocessing.get_context("spawn")
-                _pool = ProcessPoolExecutor(max_workers=count, mp_context=context)
+                _pool = ProcessPoolExecutor(
+                    max_workers=count, mp_context=context, initializer=exit_with_parent
+                )
                 atexit.register(_pool.shutdown, wait=False, cancel_futures=True)
         return _pool
+
+
+def exit_with_parent() -> None:
+    """In a worker: end when the parent process ends, however it ends. A worker blocks on
+    the call queue, whose write end the other workers also hold, so a parent killed (or
+    stopped by a signal without running atexit) would otherwise leave it running forever."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+    sentinel = parent.sentinel
+
+    def watch() -> None:
+        multiprocessing.connection.wait([sentinel])
+        os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 _worker_keys: dict[bytes, Ed25519PublicKey] = {}
