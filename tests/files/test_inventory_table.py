@@ -212,3 +212,53 @@ def test_quoted_cells_take_the_general_reader(tmp_path: Path) -> None:
     path.write_text("# a comment line\n\n" + text)
     table = read_inventory_table(path, CATALOG)
     assert_same_table(table, InventoryTable.from_inventory(read_inventory(path, CATALOG), CATALOG))
+
+
+#: Changes that make a row wrong in one way each, or right in an unusual way (padding).
+CHANGES = [
+    {"warheads": "99"},
+    {"party": "XX"},
+    {"uid": "L0-0"},
+    {"uid": "bad uid!"},
+    {"uid": " padded "},
+    {"facility": "no facility!"},
+    {"contained_in": "NOWHERE"},
+    {"contained_in": " L0-0 "},
+    {"facility_type": "air_base", "facility": "BASE-0"},
+    {"facility": "BASE-1"},  # a contained row placed elsewhere than its container
+    {"status": "exploded"},
+    {"system_type": "Nonesuch"},
+]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_any_mix_of_faults_is_refused_at_the_same_row(
+    tmp_path_factory: pytest.TempPathFactory, data: st.DataObject
+) -> None:
+    """Several faulty rows anywhere in the file: both readers name the same first fault
+    (read_inventory checks row by row; the table reader checks whole columns first)."""
+    rows = base_force(bases=2, per_base=3)
+    indices = st.integers(0, len(rows) - 1)
+    for index, change in data.draw(st.lists(st.tuples(indices, st.sampled_from(CHANGES)))):
+        rows[index] = {**rows[index], **change}
+    path = write(tmp_path_factory.mktemp("inv"), rows)
+    try:
+        expected = InventoryTable.from_inventory(read_inventory(path, CATALOG, ("US",)), CATALOG)
+    except InputFileError as exc:
+        with pytest.raises(InputFileError) as by_table:
+            read_inventory_table(path, CATALOG, ("US",))
+        assert str(by_table.value) == str(exc)
+        return
+    assert_same_table(read_inventory_table(path, CATALOG, ("US",)), expected)
+
+
+def test_an_early_bad_uid_is_named_before_a_later_conflicting_declaration(
+    tmp_path: Path,
+) -> None:
+    rows = base_force()
+    rows[4] = {**rows[4], "uid": "bad uid!"}  # line 6
+    rows[9] = {**rows[9], "facility": "BASE-0", "facility_type": "air_base"}  # line 11
+    by_table, by_items = errors_of(write(tmp_path, rows))
+    assert by_table == by_items
+    assert ":6 column uid" in by_table

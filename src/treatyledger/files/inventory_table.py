@@ -18,7 +18,7 @@ import gc
 import operator
 import re
 import string
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -60,6 +60,8 @@ _PATTERNS = {
     "contained_in": re.compile(UID_PATTERN),
 }
 _Key = tuple[object, ...]
+#: ``get(cell, cell)``: None for an empty cell, else the cell (a map in C, not a loop).
+_EMPTY_AS_NONE: dict[str, None] = {"": None}
 
 
 def read_inventory_table(
@@ -95,51 +97,111 @@ def _csv_table(text: str, path: str, catalog: Catalog, parties: tuple[str, ...])
     if not lines:
         raise InputFileError("no items: the file declares nothing to count", path=path)
     column = dict(zip(header, columns, strict=True))
-    n = len(lines)
     identities: dict[str, list[str | None]] = {}
     bad_identity: list[int] = []
     for name in IDENTITY_COLUMNS:
-        identities[name], first_bad = _identity_column(column.get(name), _PATTERNS[name], n)
-        bad_identity = bad_identity or first_bad
-    # the template key: every other cell as written, and which identities the row has
-    shape_columns = [cells for name, cells in column.items() if name not in IDENTITY_COLUMNS]
-    absent = [map(operator.not_, identities[name]) for name in IDENTITY_COLUMNS]
-    which, first_rows = _first_of_each(list(zip(*shape_columns, *absent, strict=True)))
-    facilities = _Facilities()
-
-    def checked(row: int) -> Item:
-        """Row ``row`` through every check read_inventory makes (raises its exact error)."""
-        record = _csv_record(header, [cells[row] for cells in columns], lines[row])
-        return _validated_item(record, catalog, path, parties, facilities)
-
-    # each facility's first row with each declared type and party declares it, in file order
-    declaring = set(first_rows)
-    if "facility_type" in column:
-        keys = zip(identities["facility"], column["facility_type"], column["party"], strict=True)
-        declaring.update(row for key, row in _first_rows(list(keys)).items() if key[0])
-    template_items: dict[int, Item] = {}
-    for row in sorted(declaring):
-        template_items.setdefault(int(which[row]), checked(row))
-    # the identities' syntax and the UIDs' uniqueness, checked over whole columns; the first
-    # row at fault is then checked in full, which raises the exact error read_inventory gives
-    for row in bad_identity:
-        checked(row)
+        identities[name], first_bad = _identity_column(
+            column.get(name), _PATTERNS[name], len(lines)
+        )
+        bad_identity += first_bad
     rows = RowIdentities(
         uids=identities["uid"],
         facilities=identities["facility"],
         contained_in=identities["contained_in"],
     )
-    if rows.row_of_uid is None:
-        _check_unique(identities["uid"], lines, path)
-    templates = [template_items[t] for t in range(len(first_rows))]
+    # the template key: every other cell as written, and which identities the row has
+    shape_columns = [cells for name, cells in column.items() if name not in IDENTITY_COLUMNS]
+    absent = [map(operator.not_, identities[name]) for name in IDENTITY_COLUMNS]
+    which, first_rows = _first_of_each(list(zip(*shape_columns, *absent, strict=True)))
+
+    def check(row: int, facilities: _Facilities) -> Item:
+        """Row ``row`` through every check read_inventory makes (raises its exact error)."""
+        record = _csv_record(header, [cells[row] for cells in columns], lines[row])
+        return _validated_item(record, catalog, path, parties, facilities)
+
+    declaring = _declaring_rows(rows, which, first_rows, "facility_type" in column)
+    checked = _Checked(check, declaring, which)
+    # a row the whole-column checks find at fault (its UID, facility or container not an
+    # identifier, a UID seen before) goes first if it comes before the first failing
+    # template row: read_inventory checks row by row and names the first row at fault
+    suspects = bad_identity + ([_first_repeat(rows.uids)] if rows.row_of_uid is None else [])
+    if suspects:
+        checked.fault_at(min(suspects), lambda: _check_unique(rows.uids, lines, path))
+    checked.raise_failure()
+    templates = [checked.items[t] for t in range(len(first_rows))]
     _check_containment_fast(rows, lines, templates, which, path)
     return InventoryTable.from_templates(
         templates,
         which,
         rows,
-        {facility_id: f.type for facility_id, f in facilities.by_id.items()},
+        {facility_id: f.type for facility_id, f in checked.facilities.by_id.items()},
         catalog,
     )
+
+
+def _declaring_rows(
+    rows: RowIdentities, which: npt.NDArray[np.intp], first_rows: list[int], typed: bool
+) -> list[int]:
+    """The rows checked in full, in file order: each template's first row and, where
+    facilities are declared, the first row of each facility with each template (so each
+    facility's first declaration with each type and party, which is where a conflicting
+    declaration is refused)."""
+    declaring = set(first_rows)
+    if typed:
+        _, codes = rows.facility_codes
+        pairs = codes.astype(np.int64) * len(first_rows) + which
+        _, first = np.unique(pairs, return_index=True)
+        declaring.update(first[codes[first] != NO_FACILITY].tolist())
+    return sorted(declaring)
+
+
+class _Checked:
+    """The declaring rows checked in file order, up to the first that fails."""
+
+    def __init__(
+        self,
+        check: Callable[[int, _Facilities], Item],
+        declaring: list[int],
+        which: npt.NDArray[np.intp],
+    ) -> None:
+        self._check = check
+        self._declaring = declaring
+        self.facilities = _Facilities()
+        self.items: dict[int, Item] = {}
+        self.failure: tuple[int, InputFileError] | None = None
+        for row in declaring:
+            try:
+                self.items.setdefault(int(which[row]), check(row, self.facilities))
+            except InputFileError as exc:
+                self.failure = (row, exc)
+                break
+
+    def fault_at(self, row: int, otherwise: Callable[[], None]) -> None:
+        """Raise row ``row``'s error if it comes before the first failing declaring row: the
+        row checked with the facilities declared before it, then ``otherwise()``."""
+        if self.failure is not None and self.failure[0] <= row:
+            return
+        before = _Facilities()
+        for earlier in self._declaring:
+            if earlier >= row:
+                break
+            self._check(earlier, before)
+        self._check(row, before)
+        otherwise()
+
+    def raise_failure(self) -> None:
+        if self.failure is not None:
+            raise self.failure[1]
+
+
+def _first_repeat(values: Sequence[str | None]) -> int:
+    seen: set[str] = set()
+    for row, value in enumerate(values):
+        if value is not None:
+            if value in seen:
+                return row
+            seen.add(value)
+    raise ValueError("no value repeats")
 
 
 def _identity_column(
@@ -152,7 +214,7 @@ def _identity_column(
         return [None] * n, []
     match = pattern.fullmatch
     if all(map(match, filter(None, cells))):
-        return [c or None for c in cells], []
+        return list(map(_EMPTY_AS_NONE.get, cells, cells)), []
     values = [c.strip() or None for c in cells]
     for row, value in enumerate(values):
         if value is not None and not match(value):
@@ -160,15 +222,12 @@ def _identity_column(
     return values, []
 
 
-def _first_rows(keys: list[_Key]) -> dict[_Key, int]:
-    """Each distinct key's first row (a dict built from the end keeps the first row)."""
-    return dict(zip(reversed(keys), range(len(keys) - 1, -1, -1), strict=True))
-
-
 def _first_of_each(keys: list[_Key]) -> tuple[npt.NDArray[np.intp], list[int]]:
     """Each row's template (numbered in order of first appearance) and each template's
     first row."""
-    first_rows = sorted(_first_rows(keys).values())
+    # a dict built from the end keeps each key's first row
+    first_of = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1), strict=True))
+    first_rows = sorted(first_of.values())
     number = {keys[row]: t for t, row in enumerate(first_rows)}
     which = np.fromiter(map(number.__getitem__, keys), dtype=np.intp, count=len(keys))
     return which, first_rows
@@ -295,7 +354,7 @@ def csv_grid(text: str, path: str) -> tuple[list[str], list[list[str]], list[int
     return header, cells, [i + 1 for i in kept[1:]]
 
 
-def _check_unique(uids: list[str | None], lines: Sequence[int], path: str) -> None:
+def _check_unique(uids: Sequence[str | None], lines: Sequence[int], path: str) -> None:
     present = [u for u in uids if u is not None]
     if len(set(present)) == len(present):
         return
