@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -247,3 +248,23 @@ def test_proof_tiles_are_point_lookups_on_the_primary_key(engine: Engine) -> Non
             assert plan.count("idx =") >= 3 or "BitmapOr" in plan
         got = conn.exec_driver_sql(query, params).fetchall()
         assert sorted((r[0], r[1]) for r in got) == [(0, 0), (0, 1), (1, 0)]
+
+
+def test_a_proof_reader_maps_the_sqlite_file_once_per_connection(tmp_path: Path) -> None:
+    """Issue 19: cold proofs read tiles through SQLite's memory map (their overflow pages
+    then come by the kernel's read-around); the pragma is set once per pooled connection."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'log.db'}")
+    upgrade(engine)
+    leaves = [b"leaf %d" % i for i in range(300)]
+    append_durably(engine, LOG, leaves)
+    memory = MemoryLog()
+    memory.append_many(leaves)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA mmap_size").scalar() == 0
+        reader = TlogReader(conn, LOG)
+        assert conn.exec_driver_sql("PRAGMA mmap_size").scalar() > 0
+        assert reader.inclusion_proof(7, 300) == memory.inclusion_proof(7, 300)
+    with engine.connect() as conn:  # the same pooled connection keeps its mapping
+        assert conn.info.get("tlog_read_pragmas") is True
+        assert conn.exec_driver_sql("PRAGMA mmap_size").scalar() > 0
+    engine.dispose()
