@@ -262,3 +262,62 @@ def test_an_early_bad_uid_is_named_before_a_later_conflicting_declaration(
     by_table, by_items = errors_of(write(tmp_path, rows))
     assert by_table == by_items
     assert ":6 column uid" in by_table
+
+
+def _cycle_rows() -> list[dict[str, str]]:
+    """Two missiles inside each other (no facility) and a warhead at a base inside one."""
+    missile = {"party": "US", "kind": "icbm", "status": "deployed", "system_type": "MM III"}
+    return [
+        {**missile, "uid": "MA", "contained_in": "MB", "warheads": "1"},
+        {**missile, "uid": "MB", "contained_in": "MA", "warheads": "1"},
+        {
+            "party": "US",
+            "kind": "warhead",
+            "status": "deployed",
+            "uid": "W",
+            "contained_in": "MA",
+            "facility": "BASE-0",
+            "facility_type": "icbm_base",
+        },
+    ]
+
+
+@pytest.mark.parametrize("reader", [read_inventory, read_inventory_table])
+def test_a_containment_cycle_is_an_error_not_a_hang(tmp_path: Path, reader: object) -> None:
+    path = write(tmp_path, _cycle_rows())
+    with pytest.raises(InputFileError, match="cycle"):
+        reader(path, CATALOG)  # type: ignore[operator]
+
+
+def test_a_deep_nesting_is_resolved_once_per_row(tmp_path: Path) -> None:
+    """A chain of 20,000 warheads each inside the next, under one launcher at a base, with a
+    facility on every other row: each row's container facility is found once (a walk up the
+    chain from every row would take 10^8 steps) and a wrong facility is still caught."""
+    depth = 20_000
+    rows = [
+        {
+            "party": "US",
+            "kind": "icbm_launcher",
+            "status": "deployed",
+            "system_type": "MM III",
+            "uid": "L",
+            "facility": "BASE-0",
+            "facility_type": "icbm_base",
+        }
+    ]
+    for n in range(depth):
+        rows.append(
+            {
+                "party": "US",
+                "kind": "warhead",
+                "status": "deployed",
+                "uid": f"W{n}",
+                "contained_in": f"W{n + 1}" if n + 1 < depth else "L",
+                "facility": "BASE-0" if n == 0 else "",
+            }
+        )
+    rows[1]["facility"] = "BASE-9"  # W0 is declared elsewhere than its container chain
+    rows[1]["facility_type"] = "icbm_base"
+    path = write(tmp_path, rows)
+    with pytest.raises(InputFileError, match="BASE-9 but its container W1 is at BASE-0"):
+        read_inventory(path, CATALOG)

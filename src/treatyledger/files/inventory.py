@@ -406,20 +406,52 @@ def _check_containment(
                 line=lines[row],
                 column="contained_in",
             )
+    placed = _container_facilities(facilities, contained_in, row_of_uid, lines, label, path)
     for row, holder in enumerate(contained_in):
         if holder is None or facilities[row] is None:
             continue
-        at = row_of_uid[holder]
-        while facilities[at] is None and contained_in[at] is not None:
-            at = row_of_uid[contained_in[at]]  # type: ignore[index]
-        if facilities[at] is not None and facilities[at] != facilities[row]:
+        at = placed[row_of_uid[holder]]
+        if at is not None and at != facilities[row]:
             raise InputFileError(
                 f"{label(row)} is declared at {facilities[row]} but its container "
-                f"{holder} is at {facilities[at]}",
+                f"{holder} is at {at}",
                 path=path,
                 line=lines[row],
                 column="facility",
             )
+
+
+def _container_facilities(
+    facilities: Sequence[str | None],
+    contained_in: Sequence[str | None],
+    row_of_uid: dict[str, int],
+    lines: Sequence[int],
+    label: Callable[[int], str],
+    path: str,
+) -> list[str | None]:
+    """Each row's facility: its own, else the nearest container's that names one. Each row is
+    resolved once (linear in the file, however deep the nesting), and a cycle of
+    ``contained_in`` is an error naming a row on it (a hostile file must not loop)."""
+    placed: list[str | None] = list(facilities)
+    done = [f is not None or c is None for f, c in zip(facilities, contained_in, strict=True)]
+    for start in range(len(contained_in)):
+        chain: list[int] = []
+        on_chain: set[int] = set()
+        at = start
+        while not done[at]:
+            if at in on_chain:
+                raise InputFileError(
+                    f"{label(at)} is inside itself: contained_in forms a cycle",
+                    path=path,
+                    line=lines[at],
+                    column="contained_in",
+                )
+            chain.append(at)
+            on_chain.add(at)
+            at = row_of_uid[contained_in[at]]  # type: ignore[index]
+        for row in chain:
+            placed[row], done[row] = placed[at], True
+    return placed
 
 
 def _typed_fields(record: _Record, path: str) -> dict[str, Any]:
