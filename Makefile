@@ -20,6 +20,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(PY) tests/check_postgres.py
+	$(PY) tests/check_browser.py
 	$(PY) tests/check_layers.py
 	$(PY) tests/check_complexity.py
 	$(PY) -m pytest -n 2 --dist loadfile -q

@@ -42,15 +42,10 @@ def chromium_path() -> str | None:
 
 def require_browser() -> str:
     """The Chromium executable, or skip (fail under CI=true) naming what is missing."""
-    missing = None
+    from check_browser import missing as missing_browser  # what `make test` says first
+
+    missing = missing_browser()
     path = chromium_path()
-    if path is None:
-        missing = "Debian's chromium is not installed (apt-get install chromium)"
-    else:
-        try:
-            import playwright.sync_api  # noqa: F401
-        except ImportError:
-            missing = "Playwright's Python package is not installed (pip install -e '.[dev]')"
     if missing is not None:
         if os.environ.get("CI") == "true":
             pytest.fail(f"{missing} and CI=true")
