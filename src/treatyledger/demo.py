@@ -13,13 +13,16 @@ number was fitted to an official figure).
 Section 3 runs the decade exercise between two party nodes (US and RU) on loopback, with
 SQLite workspaces under ./demo-out/ (``treatyledger.exercise``): New START from the 2011-02-05
 baseline to the expiry on 2026-02-05, both forces at item level (bases, UIDs, containment),
-some 20,000 notifications of reductions, maintenance, movements and exits, Russia's
-suspension of February 2023 (no Russian data after 2022-09-01); each party verifies, mirrors,
-counts and cosigns the other's log, and the counts each verified are printed per data date
-beside the official aggregates and the limits; ./demo-out/summary.html has the plot. The
-servers stop when the demo ends, however it ends, unless ``--serve`` (``make demo SERVE=1``)
-asks to keep them. Exit status 1 if any verified count or any force's figure differs from
-the official one.
+some 20,000 notifications of reductions, maintenance, movements and exits and the six-monthly
+databases, Russia's suspension of February 2023 (no Russian data after 2022-09-01),
+inspections to the quotas until March 2020 with a seeded cheater, a witness node; each party
+verifies, mirrors, counts and cosigns the other's log, and the counts each verified are
+printed per data date beside the official aggregates (reproductions of the input) and the
+limits, then the official figures the streams were not generated from (independent checks);
+./demo-out/report/index.html is the verification report. The servers stop when the demo
+ends, however it ends, unless ``--serve`` (``make demo SERVE=1``) asks to keep them. Exit
+status 1 if any verified count or any force's figure differs from the official one, a node's
+reconciliation of an inspection disagrees, or an evidence bundle fails to verify.
 """
 
 from __future__ import annotations
