@@ -119,9 +119,9 @@ def volume_checks(streams: Mapping[str, DecadeStream], until: date) -> list[Inde
                 generated=generated,
                 verdict="at least" if generated >= bound else "below",
                 source=f"data/reference/{_TOTALS} ({row['source']})",
-                note=f"the official figure is a lower bound ('over {bound:,}'); the generated "
-                f"volume is {generated / bound:.0%} of it (ledger.decade.RoutineVolume, an "
-                "assumption)",
+                note="the notification totals are lower bounds ('over'), the generator's "
+                f"routine volume an assumption (ledger.decade.RoutineVolume); the generated "
+                f"volume is {generated / bound:.0%} of it",
             )
         )
     return found
