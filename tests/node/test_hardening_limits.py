@@ -17,7 +17,8 @@ import pytest
 from node.harness import ServedNode, served_node
 from treatyledger.node.auth import Role, add_principal
 from treatyledger.node.connections import ConnectionLimits
-from treatyledger.node.ratelimit import RateLimitError, RateLimits
+from treatyledger.node.errors import RateLimitError
+from treatyledger.node.ratelimit import RateLimits
 
 PROBLEM = "application/problem+json"
 

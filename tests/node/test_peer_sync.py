@@ -23,9 +23,9 @@ from factory import signed, stream
 from node.harness import served_node
 from treatyledger.errors import ExitCode
 from treatyledger.node.auth import Role, add_principal
+from treatyledger.node.errors import ForkDetected, PeerUnavailable
 from treatyledger.node.keys import cosigner_vkey
 from treatyledger.node.peer import sync_peer
-from treatyledger.node.peer_client import ForkDetected, PeerUnavailable
 from treatyledger.node.submission import submission_body
 from treatyledger.store.ledger_tables import NotificationRow
 from treatyledger.store.node_tables import PeerSyncState
@@ -75,7 +75,7 @@ def test_second_sync_fetches_only_the_new_entries(tmp_path: Path, ru: Workspace)
 
 
 def test_sync_refuses_a_peer_whose_key_is_not_registered(tmp_path: Path, ru: Workspace) -> None:
-    from treatyledger.node.peer_client import PeerError
+    from treatyledger.node.errors import PeerError
 
     with served_node(tmp_path / "us", peer_key=ru.signing_key) as us:
         us.seed(2)

@@ -16,8 +16,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from factory import signed, stream
 from treatyledger.ledger import leaf_bytes
+from treatyledger.node.errors import ForkDetected, MirrorRejected, PeerError, PeerVerificationFailed
 from treatyledger.node.keys import cosigner_for, log_signer
-from treatyledger.node.mirror import Mirror, MirrorRejected
+from treatyledger.node.mirror import Mirror
 from treatyledger.node.peer import (
     PeerLog,
     check_consistency,
@@ -27,13 +28,7 @@ from treatyledger.node.peer import (
     sync_peer,
     verify_peer_checkpoint,
 )
-from treatyledger.node.peer_client import (
-    ForkDetected,
-    PeerClient,
-    PeerEntry,
-    PeerError,
-    PeerVerificationFailed,
-)
+from treatyledger.node.peer_client import PeerClient, PeerEntry
 from treatyledger.node.schemas import CosignResponse, Health
 from treatyledger.store.peer_sync import PeerSync
 from treatyledger.store.workspace import Workspace

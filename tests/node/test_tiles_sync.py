@@ -16,10 +16,10 @@ from factory import stream
 from node.harness import ServedNode
 from treatyledger.cli import main
 from treatyledger.node.auth import Role, add_principal
+from treatyledger.node.errors import ForkDetected
 from treatyledger.node.keys import cosigner_vkey, log_signer
 from treatyledger.node.mirror import Mirror
 from treatyledger.node.peer import PeerError, PeerVerificationFailed
-from treatyledger.node.peer_client import ForkDetected
 from treatyledger.node.tiles_sync import TilesSource, sync_from_tiles
 from treatyledger.store.peer_sync import load_peer_sync
 from treatyledger.store.workspace import Workspace

@@ -12,7 +12,6 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import insert, select
 
 from treatyledger.node.auth import (
-    PrincipalError,
     Role,
     add_principal,
     authenticate,
@@ -20,6 +19,7 @@ from treatyledger.node.auth import (
     principal_vkey,
     revoke_principal,
 )
+from treatyledger.node.errors import PrincipalError
 from treatyledger.node.keys import cosigner_vkey
 from treatyledger.store.base import make_engine
 from treatyledger.store.migrate import alembic_config, upgrade

@@ -71,7 +71,8 @@ def serve(
 
     from treatyledger.node.connections import ConnectionLimits
     from treatyledger.node.context import NodeContext
-    from treatyledger.node.ratelimit import RateLimitError, RateLimits
+    from treatyledger.node.errors import RateLimitError
+    from treatyledger.node.ratelimit import RateLimits
     from treatyledger.node.recount import Recounts
     from treatyledger.node.server import bind, make_server, url_of
     from treatyledger.report.dashboard import create_node_app

@@ -22,7 +22,7 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.routing import APIRoute
 
 from treatyledger.node.auth import Role, guard_of
-from treatyledger.node.problems import Problem
+from treatyledger.node.errors import Problem
 
 DOCS_PATH = "/v1/docs"
 

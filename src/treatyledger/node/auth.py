@@ -24,8 +24,7 @@ from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
-from treatyledger.errors import InputError
-from treatyledger.node.problems import Problem
+from treatyledger.node.errors import PrincipalError, Problem
 from treatyledger.store import principals
 from treatyledger.store.base import Engine
 
@@ -43,10 +42,6 @@ class Role(StrEnum):
 
 
 ALL_ROLES = frozenset(Role)
-
-
-class PrincipalError(InputError):
-    """A principal cannot be added or found."""
 
 
 @dataclass(frozen=True)

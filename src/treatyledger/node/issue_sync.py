@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from treatyledger.inspect.consultation import ComplianceIssueRecord
-from treatyledger.node.peer_client import PeerClient, PeerError
+from treatyledger.node.errors import PeerError
+from treatyledger.node.peer_client import PeerClient
 from treatyledger.store.base import Engine
 from treatyledger.store.issue_store import issue_records, merge_issues
 

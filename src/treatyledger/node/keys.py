@@ -16,9 +16,9 @@ import hashlib
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from treatyledger.errors import ExitCode, TreatyLedgerError
 from treatyledger.ledger.signing import key_id as signer_key_id
 from treatyledger.ledger.signing import public_key_from_base64
+from treatyledger.node.errors import KeyFormatError
 from treatyledger.tlog.checkpoint import origin_for_party
 from treatyledger.tlog.note import MLDSASigner, NoteSigner, Signer
 from treatyledger.tlog.verifier import (
@@ -84,12 +84,6 @@ def cosigner_vkey(party: str, public_key_b64: str) -> VerifierKey:
 
 #: base64 of 32 raw bytes; a verifier key is always longer (name, key id, type byte)
 RAW_KEY_B64_LENGTH = 44
-
-
-class KeyFormatError(TreatyLedgerError):
-    """A party's public key given in no form it can have, or as another party's key."""
-
-    exit_code = ExitCode.MALFORMED
 
 
 def party_public_key(party: str, text: str) -> str:

@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from treatyledger.errors import VerificationFailure
 from treatyledger.ledger.canonical import Received
+from treatyledger.node.errors import MirrorRejected
 from treatyledger.node.views import treaty
 from treatyledger.rules import count
 from treatyledger.store import log_entries
@@ -20,10 +20,6 @@ from treatyledger.tlog.checkpoint import origin_for_party
 
 if TYPE_CHECKING:
     from treatyledger.store.workspace import Workspace
-
-
-class MirrorRejected(VerificationFailure):
-    """A notification in the peer's log does not validate: the peer logged something invalid."""
 
 
 class Mirror:

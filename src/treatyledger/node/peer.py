@@ -28,15 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from treatyledger.node.errors import PeerError, PeerVerificationFailed
 from treatyledger.node.keys import cosigner_for, log_vkey
-from treatyledger.node.peer_client import (
-    EntrySource,
-    PeerClient,
-    PeerEntry,
-    PeerError,
-    PeerVerificationFailed,
-    fork_detected,
-)
+from treatyledger.node.peer_client import EntrySource, PeerClient, PeerEntry, fork_detected
 from treatyledger.store.peer_sync import PeerSync, load_peer_sync, save_peer_sync
 from treatyledger.store.zk_store import LimitProofCheck, builtin_limits, check_limit_proofs
 from treatyledger.tlog.entries import leaf_matches_entry

@@ -16,8 +16,8 @@ from typing import Any, Protocol, TypeVar
 import httpx
 from pydantic import BaseModel, RootModel, ValidationError
 
-from treatyledger.errors import ExitCode, TreatyLedgerError
 from treatyledger.inspect.consultation import ComplianceIssueRecord
+from treatyledger.node.errors import ForkDetected, PeerError, PeerUnavailable
 from treatyledger.node.schemas import (
     CheckpointResponse,
     ConsistencyProofResponse,
@@ -34,32 +34,6 @@ Answer = TypeVar("Answer", bound=BaseModel)
 
 class _Issues(RootModel[list[ComplianceIssueRecord]]):
     pass
-
-
-class PeerError(TreatyLedgerError):
-    """The peer node answered something this node cannot accept."""
-
-
-class PeerUnavailable(PeerError):
-    """The peer could not be reached or stopped answering; run the sync again to resume."""
-
-    exit_code = ExitCode.UNAVAILABLE
-
-
-class PeerVerificationFailed(PeerError):
-    """A checkpoint, proof or entry from the peer does not verify."""
-
-    exit_code = ExitCode.INVALID
-
-
-class ForkDetected(PeerError):
-    """The peer's log contradicts a checkpoint it signed earlier; evidence was written."""
-
-    exit_code = ExitCode.INVALID
-
-    def __init__(self, message: str, evidence_path: Path):
-        self.evidence_path = evidence_path
-        super().__init__(f"{message}; equivocation evidence written to {evidence_path}")
 
 
 def fork_detected(

@@ -20,6 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from treatyledger.node.errors import Problem
+
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://treatyledger.example/problems/"
 
@@ -45,26 +47,6 @@ class ProblemDetails(BaseModel):
     detail: str | None = None
     instance: str | None = None
     errors: list[FieldError] | None = None
-
-
-class Problem(Exception):
-    """An error a route returns to its caller as problem+json."""
-
-    def __init__(
-        self,
-        status: int,
-        detail: str,
-        *,
-        problem: str | None = None,
-        headers: dict[str, str] | None = None,
-        **extensions: Any,
-    ):
-        super().__init__(detail)
-        self.status = status
-        self.detail = detail
-        self.problem = problem
-        self.headers = headers
-        self.extensions = extensions
 
 
 def problem_response(

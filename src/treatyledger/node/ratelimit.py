@@ -21,6 +21,7 @@ from limits.strategies import SlidingWindowCounterRateLimiter
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from treatyledger.node.auth import Role, hash_token
+from treatyledger.node.errors import RateLimitError
 from treatyledger.node.problems import problem_response
 
 #: ``treatyledger serve``'s limits (``limits`` notation), per principal of each role; the
@@ -34,10 +35,6 @@ SERVED_LIMITS: Mapping[str, str] = {
 }
 ANONYMOUS = "anonymous"
 MAX_VERIFIED = 10_000
-
-
-class RateLimitError(ValueError):
-    """A limit that does not parse, or names no role."""
 
 
 @dataclass(frozen=True)

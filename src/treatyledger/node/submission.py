@@ -18,13 +18,10 @@ from treatyledger.ledger.canonical import Received, strict_decode_at
 from treatyledger.ledger.errors import EncodingProblem
 from treatyledger.ledger.signing import leaf_bytes
 from treatyledger.model.notifications import Notification
+from treatyledger.node.errors import BatchError
 
 _WHITESPACE = " \t\n\r"
 _DECODER = json.JSONDecoder()
-
-
-class BatchError(ValueError):
-    """The body is not ``{"notifications": [...]}`` with 1..max notifications (a 422)."""
 
 
 def submission_body(notifications: Iterable[Notification | Mapping[str, Any]]) -> bytes:

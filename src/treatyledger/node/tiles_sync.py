@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 
+from treatyledger.node.errors import PeerError, PeerUnavailable, PeerVerificationFailed
 from treatyledger.node.keys import cosigner_for
 from treatyledger.node.peer import (
     MAX_FORK_REBUILD,
@@ -40,13 +41,7 @@ from treatyledger.node.peer import (
     identify_peer,
     verify_peer_checkpoint,
 )
-from treatyledger.node.peer_client import (
-    MAX_RESPONSE_BYTES,
-    PeerError,
-    PeerUnavailable,
-    PeerVerificationFailed,
-    fork_detected,
-)
+from treatyledger.node.peer_client import MAX_RESPONSE_BYTES, fork_detected
 from treatyledger.store.peer_sync import load_peer_sync, save_peer_sync
 from treatyledger.store.tlog_c2sp import border_hashes
 from treatyledger.tlog.c2sp_tiles import ENTRIES, TilePath, decode_entry_bundle, tile_width

@@ -26,9 +26,9 @@ from pathlib import Path
 
 import httpx
 
-from treatyledger.errors import Unavailable
 from treatyledger.node import logview
 from treatyledger.node.context import NodeContext
+from treatyledger.node.errors import WitnessPushError
 from treatyledger.node.keys import log_signers
 from treatyledger.store import tlog_store
 from treatyledger.store.witness_store import (
@@ -49,10 +49,6 @@ from treatyledger.tlog.witness import (
 
 MAX_ANSWER_BYTES = 1 << 20
 log = logging.getLogger(__name__)
-
-
-class WitnessPushError(Unavailable):
-    """A witness could not be reached or refused the checkpoint."""
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from treatyledger.node.peer_client import PeerClient, PeerVerificationFailed, fork_detected
+from treatyledger.node.errors import PeerVerificationFailed
+from treatyledger.node.peer_client import PeerClient, fork_detected
 from treatyledger.tlog.errors import EquivocationError, WitnessError
 from treatyledger.tlog.note import Signer
 from treatyledger.tlog.verifier import VerifierKey, parse_checkpoint, parse_note, verify_checkpoint

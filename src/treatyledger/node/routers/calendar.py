@@ -12,7 +12,7 @@ from fastapi import Query, Security
 from treatyledger.ledger.calendar_records import Calendar
 from treatyledger.model.parties import IDENTIFIER_PATTERN
 from treatyledger.node.auth import Caller, Role
-from treatyledger.node.problems import Problem
+from treatyledger.node.errors import Problem
 from treatyledger.node.routers.deps import ITEM_LEVEL, AsOf, Node, TreatyDep, guard, guarded_router
 from treatyledger.store.regime_view import workspace_calendar
 

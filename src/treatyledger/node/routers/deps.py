@@ -9,7 +9,8 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from treatyledger.node.auth import ALL_ROLES, AuthFirstRoute, Role, RoleGuard
 from treatyledger.node.context import NodeContext
-from treatyledger.node.problems import Problem, problem_responses
+from treatyledger.node.errors import Problem
+from treatyledger.node.problems import problem_responses
 from treatyledger.node.views import Treaty, known_rule_sets, today, treaty
 
 #: Who may see item-level data: the party itself, the other party, inspectors.

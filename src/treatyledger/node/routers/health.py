@@ -7,7 +7,8 @@ import logging
 from fastapi import APIRouter, Request
 
 from treatyledger import __version__
-from treatyledger.node.problems import Problem, new_incident
+from treatyledger.node.errors import Problem
+from treatyledger.node.problems import new_incident
 from treatyledger.node.schemas import Health
 from treatyledger.store.base import ping
 

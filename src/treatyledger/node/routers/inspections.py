@@ -16,7 +16,8 @@ from treatyledger.inspect.consultation import ComplianceIssueRecord
 from treatyledger.inspect.exhibitions import exhibition_types
 from treatyledger.inspect.findings import InspectionRecord
 from treatyledger.node.auth import Caller, Role
-from treatyledger.node.problems import Problem, problem_responses
+from treatyledger.node.errors import Problem
+from treatyledger.node.problems import problem_responses
 from treatyledger.node.routers.deps import ITEM_LEVEL, Node, guard, guarded_router
 from treatyledger.node.views import treaty
 from treatyledger.store.inspection_store import (

@@ -26,7 +26,8 @@ from treatyledger.inspect.consultation import (
 from treatyledger.inspect.errors import IssueError
 from treatyledger.model.parties import IDENTIFIER_PATTERN
 from treatyledger.node.auth import Caller, Role
-from treatyledger.node.problems import Problem, problem_responses
+from treatyledger.node.errors import Problem
+from treatyledger.node.problems import problem_responses
 from treatyledger.node.routers.deps import ITEM_LEVEL, VIEWERS, Node, guard, guarded_router
 from treatyledger.node.views import treaty
 from treatyledger.store.issue_store import (

@@ -9,7 +9,7 @@ from fastapi import Query, Security
 from treatyledger.node import logview
 from treatyledger.node.auth import Caller, Role, principal_vkey
 from treatyledger.node.context import MAX_ENTRIES_PER_READ
-from treatyledger.node.problems import Problem
+from treatyledger.node.errors import Problem
 from treatyledger.node.routers.deps import EVERYONE, LOG_READERS, Node, guard, guarded_router
 from treatyledger.node.schemas import (
     CheckpointResponse,

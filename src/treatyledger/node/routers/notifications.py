@@ -9,10 +9,11 @@ from fastapi import Request, Security
 
 from treatyledger.node.auth import Caller, Role
 from treatyledger.node.context import MAX_BATCH
-from treatyledger.node.problems import Problem, new_incident, problem_responses
+from treatyledger.node.errors import BatchError, Problem
+from treatyledger.node.problems import new_incident, problem_responses
 from treatyledger.node.routers.deps import Node, guard, guarded_router
 from treatyledger.node.schemas import SubmitResponse, SubmitResult
-from treatyledger.node.submission import SCHEMA_PREFIX, BatchError, split_batch
+from treatyledger.node.submission import SCHEMA_PREFIX, split_batch
 
 router = guarded_router(tags=["notifications"])
 Owner = Annotated[Caller, Security(guard(Role.OWNER))]

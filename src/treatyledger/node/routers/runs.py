@@ -38,7 +38,8 @@ from treatyledger.inspect.procedure import (
 )
 from treatyledger.model.parties import IDENTIFIER_PATTERN
 from treatyledger.node.auth import Caller, Role
-from treatyledger.node.problems import Problem, problem_responses
+from treatyledger.node.errors import Problem
+from treatyledger.node.problems import problem_responses
 from treatyledger.node.routers.deps import ITEM_LEVEL, Node, guard, guarded_router
 from treatyledger.node.routers.issues import acting_party
 from treatyledger.node.views import treaty

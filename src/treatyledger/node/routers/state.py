@@ -11,7 +11,7 @@ from fastapi import Query, Security
 
 from treatyledger.model.items import Item
 from treatyledger.node.auth import Caller
-from treatyledger.node.problems import Problem
+from treatyledger.node.errors import Problem
 from treatyledger.node.routers.deps import ITEM_LEVEL, AsOf, Node, TreatyDep, guard, guarded_router
 from treatyledger.node.schemas import (
     CategoryTotal,

@@ -17,7 +17,8 @@ from fastapi.responses import Response
 
 from treatyledger.node import logview
 from treatyledger.node.auth import Caller, Role
-from treatyledger.node.problems import Problem, problem_responses
+from treatyledger.node.errors import Problem
+from treatyledger.node.problems import problem_responses
 from treatyledger.node.routers.deps import Node, guard, guarded_router
 from treatyledger.store import tlog_c2sp
 from treatyledger.tlog.c2sp_tiles import TilePath, parse_tile_path

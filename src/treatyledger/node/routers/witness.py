@@ -15,8 +15,9 @@ from fastapi import Request, Security
 from fastapi.responses import Response
 
 from treatyledger.node.auth import Caller, Role
+from treatyledger.node.errors import Problem
 from treatyledger.node.keys import cosigners_for, log_vkey
-from treatyledger.node.problems import Problem, problem_responses
+from treatyledger.node.problems import problem_responses
 from treatyledger.node.routers.deps import Node, guard, guarded_router
 from treatyledger.store.witness_store import witness_add_checkpoint
 from treatyledger.store.workspace import all_party_keys

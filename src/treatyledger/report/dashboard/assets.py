@@ -9,7 +9,7 @@ from importlib.resources import files
 
 from fastapi.responses import Response
 
-from treatyledger.node.problems import Problem
+from treatyledger.node.errors import Problem
 from treatyledger.report.dashboard.plots import plotly_js
 
 

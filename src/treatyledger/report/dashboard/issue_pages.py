@@ -22,7 +22,7 @@ from treatyledger.inspect.consultation import (
 from treatyledger.inspect.errors import IssueError
 from treatyledger.node.auth import Role
 from treatyledger.node.context import NodeContext
-from treatyledger.node.problems import Problem
+from treatyledger.node.errors import Problem
 from treatyledger.node.routers.issues import acting_party
 from treatyledger.node.views import treaty
 from treatyledger.report.dashboard.sessions import BrowserSession
