@@ -17,9 +17,9 @@ from treatyledger.cli import main
 from treatyledger.errors import ExitCode
 from treatyledger.ledger import leaf_bytes
 from treatyledger.node.auth import Role
+from treatyledger.node.errors import PeerVerificationFailed
 from treatyledger.node.integrity import audit_store
 from treatyledger.node.peer import sync_peer
-from treatyledger.node.peer_client import PeerVerificationFailed
 from treatyledger.store.workspace import Workspace
 
 
