@@ -59,14 +59,22 @@ def serve(
     forensic: bool = typer.Option(
         False,
         "--forensic",
-        help="serve a store that failed its audit read-only (every write refused), to examine it",
+        help="serve a store that failed its check read-only (every write refused), to examine it",
+    ),
+    full_audit: bool = typer.Option(
+        False,
+        "--full-audit",
+        help="run the full audit at start (as `log audit`: every signature, a full replay) "
+        "instead of the start-up check",
     ),
 ) -> None:
     """Serve the party node for WORKSPACE over HTTP until interrupted; new checkpoints go to
     the witnesses of `log witness add` in the background.
 
-    The store is audited first (as `log audit`): one that fails is not served (exit 4, the
-    first bad entry named) unless --forensic."""
+    The store is checked first: every row against its log leaf and the signed root, the
+    derived state from its sound snapshot plus the rows after it (their signatures checked),
+    the derived tables against it; --full-audit runs `log audit` instead. A store that fails
+    is not served (exit 4, the first bad entry named) unless --forensic."""
     from dataclasses import replace
 
     from treatyledger.node.connections import ConnectionLimits
@@ -95,7 +103,8 @@ def serve(
         )
         # the observer summary may lag a growing log: its recounts stay a bounded share
         context = replace(context, rate_limits=limits, recounts=Recounts(lag=True))
-        context.audited = _audit_before_serving(ws, workspace, forensic)
+        context.full_audit = full_audit
+        context.audited = _audit_before_serving(ws, workspace, context, forensic)
         context.forensic = forensic
         application = create_node_app(context)  # the API under /v1 and the dashboard
         try:
@@ -114,19 +123,20 @@ def serve(
         ws.close()
 
 
-def _audit_before_serving(ws: Any, path: Path, forensic: bool) -> tuple[Any, Any]:
+def _audit_before_serving(ws: Any, path: Path, context: Any, forensic: bool) -> tuple[Any, Any]:
     from rich.markup import escape
 
-    from treatyledger.node.integrity import audit_store
+    from treatyledger.node.integrity import check_on_start
 
-    report, state = audit_store(ws.engine, ws.rules)
+    report, state = check_on_start(context)
     if report.ok:
         return report, state
     for finding in report.findings[:10]:
         err_console.print(f"[bold red]tampered:[/] {escape(str(finding))}", highlight=False)
     if not forensic:
         raise Unavailable(
-            f"refusing to serve party {ws.party}: its store failed the audit at "
+            f"refusing to serve party {ws.party}: its store failed the "
+            f"{'audit' if context.full_audit else 'start-up check'} at "
             f"{report.summary()}; `treatyledger log audit -w {path}` lists every finding, "
             "`serve --forensic` serves it read-only"
         )

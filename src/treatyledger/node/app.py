@@ -23,7 +23,7 @@ from treatyledger.node.access_log import AccessLog
 from treatyledger.node.apidocs import install_api_docs
 from treatyledger.node.auth import AuthCache, AuthFirstRoute
 from treatyledger.node.context import NodeContext
-from treatyledger.node.integrity import IntegrityGate, audit_store
+from treatyledger.node.integrity import IntegrityGate, check_on_start
 from treatyledger.node.limits import BodySizeLimit
 from treatyledger.node.problems import (
     IncidentMiddleware,
@@ -67,10 +67,10 @@ def create_app(context: NodeContext) -> FastAPI:
         from treatyledger.store.ledger_store import Ack, LedgerStore
 
         # One in-memory ledger state per node process, written to by one group-commit
-        # writer: concurrent submissions share transactions. The start-up audit replays every
-        # notification with its signature checked and hands the store that state; without
-        # the audit the store starts from its latest sound snapshot. A store that fails its
-        # audit gets no writer (IntegrityGate answers for it).
+        # writer: concurrent submissions share transactions. The start-up check (or, with
+        # full_audit, the full audit) loads the state the store starts from: the latest sound
+        # snapshot plus the rows after it, each checked. A store that fails it gets no writer
+        # (IntegrityGate answers for it).
         def open_store() -> LedgerStore | None:
             policy = treaty(context.engine, context.rules).policy
             key = snapshot_key(context.signing_key)
@@ -78,7 +78,7 @@ def create_app(context: NodeContext) -> FastAPI:
                 return LedgerStore(
                     context.engine, policy, home_party=context.party, snapshot_key=key
                 )
-            report, state = context.audited or audit_store(context.engine, context.rules)
+            report, state = context.audited or check_on_start(context)
             context.audited = None  # the state is the store's from here
             app.state.integrity = report
             app.state.forensic = context.forensic
@@ -86,7 +86,12 @@ def create_app(context: NodeContext) -> FastAPI:
                 logger.error("the store failed its integrity audit: %s", report.summary())
                 return None
             return LedgerStore(
-                context.engine, policy, home_party=context.party, snapshot_key=key, state=state
+                context.engine,
+                policy,
+                home_party=context.party,
+                snapshot_key=key,
+                state=state,
+                unsnapshotted=report.replayed,  # a snapshot at stop if rows were replayed
             )
 
         store = await run_in_threadpool(open_store)

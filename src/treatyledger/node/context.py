@@ -53,11 +53,14 @@ class NodeContext:
     #: the node's ML-DSA-44 seed (``keys add --type mldsa44``): signs checkpoints and cosigns
     #: beside the Ed25519 key
     mldsa_seed: bytes | None = None
-    #: audit the store at start (``node.integrity``); a node that fails it serves nothing
+    #: check the store at start (``node.integrity``); a node that fails it serves nothing
     audit_on_start: bool = True
+    #: at start run the full audit (every signature, a full replay) instead of the start-up
+    #: check (``serve --full-audit``)
+    full_audit: bool = False
     #: with a failed audit, serve reads anyway and refuse every write (forensic use)
     forensic: bool = False
-    #: an audit already run (``serve`` audits before it binds): (report, replayed state)
+    #: a check already run (``serve`` checks before it binds): (report, loaded state)
     audited: tuple[Any, Any] | None = None
 
     @classmethod

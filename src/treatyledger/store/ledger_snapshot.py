@@ -40,6 +40,7 @@ from treatyledger.ledger.errors import DerivedFormatError
 from treatyledger.ledger.policy import LedgerPolicy
 from treatyledger.ledger.records import Record
 from treatyledger.ledger.state import LedgerState, RecordSource
+from treatyledger.store.item_index import index_digest
 from treatyledger.store.ledger_tables import LedgerSnapshotRow, NotificationRow
 from treatyledger.store.tlog_store import LogNotFoundError, TlogReader
 from treatyledger.tlog.checkpoint import origin_for_party
@@ -135,6 +136,8 @@ def _position(conn: Connection, party: str, sequence: int, namespace: str) -> di
         "size": size,
         "root": reader.root(size).hex(),
         "leaf_hash": reader.leaf_hash(leaf_index).hex(),
+        # the start-up check compares the history index with this (store.ledger_startup)
+        "index": index_digest(conn, party, sequence),
     }
 
 
@@ -204,6 +207,31 @@ def _check_party(conn: Connection, party: str, at: Mapping[str, Any], namespace:
     return None
 
 
+def sound_snapshot(
+    conn: Connection,
+    policy: LedgerPolicy,
+    keys: Mapping[str, Iterable[Ed25519PublicKey]],
+    namespace: str,
+    key: bytes | None,
+    source: RecordSource,
+) -> tuple[LedgerState | None, dict[str, Any], str | None]:
+    """The state of the latest snapshot if ``check_snapshot`` finds it sound and it restores,
+    its positions, and why it was not used (``None``: it was, or there was none)."""
+    row = conn.execute(
+        select(LedgerSnapshotRow.positions, LedgerSnapshotRow.body, LedgerSnapshotRow.digest)
+        .order_by(LedgerSnapshotRow.id.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None, {}, None
+    positions, body, digest = row[0], bytes(row[1]), row[2]
+    rejected = check_snapshot(conn, positions, body, digest, namespace, key)
+    if rejected is not None:
+        return None, {}, rejected
+    state, rejected = _restore(policy, positions, body, source, keys)
+    return state, (json.loads(positions) if state is not None else {}), rejected
+
+
 def load_state(
     engine: Engine,
     policy: LedgerPolicy,
@@ -215,20 +243,12 @@ def load_state(
     without one, from a streamed full replay (see the module doc)."""
     source = record_source(engine)
     with engine.connect() as conn:
-        row = conn.execute(
-            select(LedgerSnapshotRow.positions, LedgerSnapshotRow.body, LedgerSnapshotRow.digest)
-            .order_by(LedgerSnapshotRow.id.desc())
-            .limit(1)
-        ).first()
-        rejected = None
-        if row is not None:
-            positions, body, digest = row[0], bytes(row[1]), row[2]
-            rejected = check_snapshot(conn, positions, body, digest, namespace, key)
-            if rejected is None:
-                state, rejected = _restore(policy, positions, body, source, keys)
-                if state is not None:
-                    replayed = _replay(state, _tail(conn, _sequences(positions)))
-                    return LoadedState(state, "snapshot", None, replayed)
+        state, positions, rejected = sound_snapshot(conn, policy, keys, namespace, key, source)
+        if state is not None:
+            after = {party: int(at["sequence"]) for party, at in positions.items()}
+            replayed = _replay(state, _tail(conn, after))
+            return LoadedState(state, "snapshot", None, replayed)
+        if rejected is not None:
             log.warning("ledger snapshot ignored, replaying the whole log: %s", rejected)
         state = LedgerState(policy, keys=keys)
         state.attach_source(source)

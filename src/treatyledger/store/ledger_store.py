@@ -1,17 +1,18 @@
 """Durable submission of notifications: verify, validate, persist in one transaction, then ack.
 
-``LedgerStore(engine, policy)`` loads the in-memory ``LedgerState`` by replaying every stored
-notification (trusting their signatures: a node passes ``state=`` the replay of its start-up
-audit, ``store.ledger_audit``, which checked each one). ``submit(batch)``
-then, for each notification in order: parses it against the schema (dicts from hostile input),
-verifies its signature against the party's registered keys, validates and applies it to the
-state (``LedgerState.apply_record``: a rejected notification changes nothing). The accepted
-ones of the batch are written in ONE transaction: the notification rows (canonical signed
-bytes), the party's transparency-log leaves (``tlog_store.append_leaves``), the item ->
-notification index and the materialized current items. Only after the commit does ``submit``
-return the acks (accepted with leaf index, duplicate, or rejected with rule and reason; late
-and violation flags). If the transaction fails, the in-memory state is rebuilt from the
-database and the error propagates: nothing of the batch was acknowledged.
+``LedgerStore(engine, policy)`` loads the in-memory ``LedgerState`` from the latest sound
+snapshot plus the notifications after it, or by replaying every stored notification (trusting
+their signatures: a node passes ``state=`` the state of its start-up check,
+``store.ledger_startup``, or of the full audit, ``store.ledger_audit``, which checked them).
+``submit(batch)`` then, for each notification in order: parses it against the schema (dicts
+from hostile input), verifies its signature against the party's registered keys, validates and
+applies it to the state (``LedgerState.apply_record``: a rejected notification changes
+nothing). The accepted ones of the batch are written in ONE transaction: the notification rows
+(canonical signed bytes), the party's transparency-log leaves (``tlog_store.append_leaves``),
+the item -> notification index and the materialized current items. Only after the commit does
+``submit`` return the acks (accepted with leaf index, duplicate, or rejected with rule and
+reason; late and violation flags). If the transaction fails, the in-memory state is rebuilt
+from the database and the error propagates: nothing of the batch was acknowledged.
 
 A rejected notification never takes the rest of its batch down; the notifications after it
 are validated against the state without it (a sequence gap then rejects the later ones of
@@ -164,6 +165,7 @@ class LedgerStore:
         snapshot_key: bytes | None = None,
         snapshot_every: int | None = SNAPSHOT_EVERY,
         state: LedgerState | None = None,
+        unsnapshotted: int = 0,
     ):
         self.engine = engine
         #: the workspace's own party: its declarations of a UID this ledger holds as another
@@ -190,8 +192,9 @@ class LedgerStore:
         self._since_snapshot = 0
         if state is None:
             self.reload()
-        else:  # replayed already, with every signature checked (store.ledger_audit)
+        else:  # loaded and checked already (store.ledger_startup, store.ledger_audit)
             self.state = state
+            self._since_snapshot = unsnapshotted
             with engine.connect() as conn:
                 self._parties = set(conn.execute(select(PartyRow.party)).scalars())
 
