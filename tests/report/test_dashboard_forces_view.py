@@ -27,7 +27,7 @@ from treatyledger.node.auth import Role, add_principal
 from treatyledger.node.context import NodeContext
 from treatyledger.node.views import data_dates, party_records, series, treaty
 from treatyledger.report.dashboard import counted, create_node_app
-from treatyledger.store.counted_totals import log_span, read_totals, write_totals
+from treatyledger.store.counted_totals import log_span, read_totals, view_key, write_totals
 from treatyledger.store.ledger_store import LedgerStore
 from treatyledger.store.view_tables import CountedTotalsRow
 from treatyledger.store.workspace import Workspace
@@ -114,12 +114,13 @@ def test_a_new_notification_is_a_miss_and_a_damaged_row_too(db_url: str, tmp_pat
     node = NodeContext.from_workspace(workspace)
     current = treaty(workspace.engine, workspace.rules)
     digest = counted.basis(current)
+    key = view_key(workspace.signing_key)
     shown = counted.counted_series(node, current, "US", LATER, 200)
     version, first = log_span(workspace.engine, "US")
     assert first == date(2011, 2, 5) and version == (cut, stream[cut - 1].sequence)
-    assert read_totals(workspace.engine, "US", digest, version) == dict(shown)
-    assert read_totals(workspace.engine, "US", digest, (version[0] + 1, version[1] + 1)) == {}
-    assert read_totals(workspace.engine, "US", "another-basis", version) == {}
+    assert read_totals(workspace.engine, "US", digest, version, key) == dict(shown)
+    assert read_totals(workspace.engine, "US", digest, (version[0] + 1, version[1] + 1), key) == {}
+    assert read_totals(workspace.engine, "US", "another-basis", version, key) == {}
     # the rest of the stream: the version moves on, and the page's figures are the recount
     _submit(workspace, stream[cut:])
     moved = counted.counted_series(node, current, "US", LATER, 200)
@@ -128,9 +129,13 @@ def test_a_new_notification_is_a_miss_and_a_damaged_row_too(db_url: str, tmp_pat
     assert moved != shown
     # writing a version drops the others; a row that does not parse is a miss
     day = moved[0][0]
-    write_totals(workspace.engine, "US", digest, (0, 0), {day: {"deployed_warheads": 1}})
-    assert read_totals(workspace.engine, "US", digest, log_span(workspace.engine, "US")[0]) == {}
-    assert read_totals(workspace.engine, "US", digest, (0, 0)) == {day: {"deployed_warheads": 1}}
+    write_totals(workspace.engine, "US", digest, (0, 0), {day: {"deployed_warheads": 1}}, key)
+    assert (
+        read_totals(workspace.engine, "US", digest, log_span(workspace.engine, "US")[0], key) == {}
+    )
+    assert read_totals(workspace.engine, "US", digest, (0, 0), key) == {
+        day: {"deployed_warheads": 1}
+    }
     with workspace.engine.begin() as conn:
         conn.execute(update(CountedTotalsRow).values(totals='{"deployed_warheads": "1"}'))
-    assert read_totals(workspace.engine, "US", digest, (0, 0)) == {}
+    assert read_totals(workspace.engine, "US", digest, (0, 0), key) == {}

@@ -8,19 +8,26 @@ A row holds for one log version (count, last sequence: ``ledger_reads.records_ve
 and one counting basis (a digest of what else the count depends on: rule set, catalog,
 treaty parties, software version); anything else is a miss, never a stale figure. Writing
 a version deletes the party's rows of other versions under that basis. Rows are checked on
-the way back (a date and integer totals, at most ``MAX_CATEGORIES`` of them); a row that
-does not parse is a miss, so a damaged view costs a recount, not a wrong page."""
+the way back: each carries an HMAC-SHA-256 (``view_key``: derived from the party's signing
+key, never stored) over its party, basis, version, date and totals, and holds a date and
+integer totals, at most ``MAX_CATEGORIES`` of them. A row that does not parse or whose MAC
+does not verify is a miss, so a damaged or edited view costs a recount, never a wrong
+page."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from treatyledger.store.ledger_tables import NotificationRow
+from treatyledger.store.mac_keys import mac_key
 from treatyledger.store.view_tables import CountedTotalsRow
 
 #: categories a stored row may hold (a rule set has a handful)
@@ -29,6 +36,18 @@ MAX_CATEGORIES = 64
 MAX_DATES = 1_000
 
 Totals = dict[str, int]
+
+
+def view_key(private_key: Ed25519PrivateKey) -> bytes:
+    """The MAC key of the counted view's rows."""
+    return mac_key(private_key, b"treatyledger counted totals v1")
+
+
+def _mac(
+    key: bytes, party: str, basis: str, version: tuple[int, int], day: date, totals: str
+) -> str:
+    fields = (party, basis, str(version[0]), str(version[1]), day.isoformat(), totals)
+    return hmac.new(key, "\0".join(fields).encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def log_span(engine: Engine, party: str) -> tuple[tuple[int, int], date | None]:
@@ -49,10 +68,10 @@ def log_span(engine: Engine, party: str) -> tuple[tuple[int, int], date | None]:
 
 
 def read_totals(
-    engine: Engine, party: str, basis: str, version: tuple[int, int]
+    engine: Engine, party: str, basis: str, version: tuple[int, int], key: bytes
 ) -> dict[date, Totals]:
     """The totals stored for ``party`` at ``version`` under ``basis`` (rows that do not
-    parse are left out: they count as misses)."""
+    parse or whose MAC under ``key`` does not verify are left out: they count as misses)."""
     with engine.connect() as conn:
         rows = conn.execute(
             select(CountedTotalsRow.day, CountedTotalsRow.totals)
@@ -66,8 +85,14 @@ def read_totals(
         ).all()
     found: dict[date, Totals] = {}
     for day, text in rows:
-        totals = _parsed(text)
-        if isinstance(day, date) and totals is not None:
+        if not isinstance(day, date) or not isinstance(text, str):
+            continue
+        body, _, mac = text.rpartition("\n")
+        expected = _mac(key, party, basis, version, day, body)
+        if not hmac.compare_digest(mac, expected):
+            continue
+        totals = _parsed(body)
+        if totals is not None:
             found[day] = totals
     return found
 
@@ -90,22 +115,27 @@ def write_totals(
     basis: str,
     version: tuple[int, int],
     totals: Mapping[date, Mapping[str, int]],
+    key: bytes,
 ) -> None:
-    """Keep ``totals`` for ``party`` at ``version``; the party's rows of other versions
-    under ``basis`` go. A concurrent writer of the same rows wins (they are equal)."""
+    """Keep ``totals`` for ``party`` at ``version``, each row MACed under ``key``; the
+    party's rows of other versions under ``basis`` go. A concurrent writer of the same rows
+    wins (they are equal)."""
     if not totals:
         return
-    rows = [
-        {
-            "party": party,
-            "basis": basis,
-            "log_count": version[0],
-            "log_last": version[1],
-            "day": day,
-            "totals": json.dumps(dict(values), sort_keys=True),
-        }
-        for day, values in sorted(totals.items())[:MAX_DATES]
-    ]
+    rows = []
+    for day, values in sorted(totals.items())[:MAX_DATES]:
+        body = json.dumps(dict(values), sort_keys=True)
+        mac = _mac(key, party, basis, version, day, body)
+        rows.append(
+            {
+                "party": party,
+                "basis": basis,
+                "log_count": version[0],
+                "log_last": version[1],
+                "day": day,
+                "totals": f"{body}\n{mac}",
+            }
+        )
     try:
         with engine.begin() as conn:
             conn.execute(

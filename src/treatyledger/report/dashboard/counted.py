@@ -24,6 +24,7 @@ from treatyledger.store.counted_totals import (
     Totals,
     log_span,
     read_totals,
+    view_key,
     write_totals,
 )
 
@@ -90,13 +91,13 @@ def counted_at(
     with _lock(node.engine):
         known: dict[date, Totals] | None = cache.get(key)
         if known is None:
-            known = read_totals(node.engine, party, digest, version)
+            known = read_totals(node.engine, party, digest, version, view_key(node.signing_key))
         missing = sorted(set(dates) - set(known))
         if missing:
             records = party_records(node.engine, party)
             fresh = dict(series(records, current, party, missing))
             if keep:
-                write_totals(node.engine, party, digest, version, fresh)
+                write_totals(node.engine, party, digest, version, fresh, view_key(node.signing_key))
             if keep or len(known) < MAX_DATES:
                 known = {**known, **fresh}
             else:
