@@ -111,3 +111,37 @@ def test_the_issue_schema_validates_a_stored_issue_and_names_its_status(
 def test_an_unknown_record_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "schema", "record", "treaty")
     assert code != 0 and "expected one of" in err
+
+
+def test_issue_sync_takes_the_token_as_every_command_does(
+    capsys: pytest.CaptureFixture[str],
+    ru: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``issue sync`` reads the token like ``peer sync``: --token-file, TREATYLEDGER_TOKEN or
+    --token; with none it is a usage error naming them, with the wrong one the node refuses."""
+    from node.harness import served_node
+    from treatyledger.node.auth import Role
+
+    monkeypatch.delenv("TREATYLEDGER_TOKEN", raising=False)
+    with served_node(tmp_path / "us") as node:
+        sync = ("issue", "sync", "-w", str(ru), "--peer", node.url, "--format", "json")
+        code, _, err = run(capsys, *sync)
+        assert code == ExitCode.MALFORMED and "TREATYLEDGER_TOKEN" in err
+
+        monkeypatch.setenv("TREATYLEDGER_TOKEN", "tl_not_a_principal")
+        code, out, err = run(capsys, *sync)
+        assert code != ExitCode.VALID, out
+
+        monkeypatch.setenv("TREATYLEDGER_TOKEN", node.tokens[Role.PEER])
+        code, out, err = run(capsys, *sync)
+        assert code == ExitCode.VALID, err
+        assert json.loads(out) == {"peer": node.url, "issues": 0, "added": 0}
+
+        monkeypatch.delenv("TREATYLEDGER_TOKEN")
+        token_file = tmp_path / "token"
+        token_file.write_text(node.tokens[Role.PEER] + "\n")
+        token_file.chmod(0o600)
+        code, out, err = run(capsys, *sync, "--token-file", str(token_file))
+        assert code == ExitCode.VALID, err

@@ -15,7 +15,15 @@ from typing import TYPE_CHECKING
 import typer
 
 from treatyledger.cli.app import app, console
-from treatyledger.cli.options import CommandLineError, OutputFormat, workspace_option
+from treatyledger.cli.options import (
+    TOKEN_ENV,
+    CommandLineError,
+    OutputFormat,
+    resolve_token,
+    token_file_option,
+    token_option,
+    workspace_option,
+)
 
 if TYPE_CHECKING:
     from treatyledger.inspect.consultation import ComplianceIssueRecord, IssueAction
@@ -194,9 +202,8 @@ def resolve_command(
 def sync_command(
     workspace: Path = workspace_option(),
     peer: str = typer.Option(..., "--peer", help="URL of the other party's node."),
-    token_file: Path = typer.Option(
-        ..., "--token-file", help="File holding this party's token on that node (peer role)."
-    ),
+    token: str | None = token_option("This party's token on that node (peer role)."),
+    token_file: Path | None = token_file_option(),
     output: OutputFormat = FORMAT,
 ) -> None:
     """Take the other party's node's issues and events into the workspace."""
@@ -204,7 +211,11 @@ def sync_command(
     from treatyledger.node.peer_client import PeerClient
     from treatyledger.store.workspace import Workspace
 
-    token = token_file.read_text().strip()
+    token = resolve_token(token, token_file)
+    if token is None:
+        raise CommandLineError(
+            f"--peer needs this party's token on that node: --token-file F or {TOKEN_ENV}"
+        )
     with Workspace.open(workspace) as opened, PeerClient(peer, token) as client:
         report = sync_issues(opened.engine, opened.party, client)
     if output is OutputFormat.JSON:
