@@ -8,11 +8,11 @@ from __future__ import annotations
 import itertools
 import random
 from collections import Counter
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
-from treatyledger.exercise.plan import INSPECTIONS_BEGIN, Exercise, play
+from treatyledger.exercise.plan import Exercise, inspections_begin, play
 from treatyledger.files import load_rule_set
 from treatyledger.inspect.campaign import QUIET_HOURS, plan_inspections, quiet_windows
 from treatyledger.inspect.procedure import Phase
@@ -20,6 +20,12 @@ from treatyledger.inspect.selection import treaty_year
 
 RULES = load_rule_set("new-start")
 ENTRY = date(2011, 2, 5)
+#: Protocol Part Five, Section I.2: upon expiration of 60 days after entry into force
+BEGIN = date(2011, 4, 6)
+
+
+def test_the_exercise_begins_inspections_when_the_protocol_allows() -> None:
+    assert inspections_begin(RULES) == BEGIN
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +37,7 @@ def test_every_quota_is_used_and_none_exceeded() -> None:
     assert RULES.inspections is not None
     plans = plan_inspections(
         RULES.inspections, ENTRY, [("US", "RU"), ("RU", "US")], random.Random(1),
-        begin=INSPECTIONS_BEGIN, end=date(2016, 2, 4),
+        begin=inspections_begin(RULES), end=date(2016, 2, 4),
     )  # fmt: skip
     per_year = Counter(
         (p.inspecting, treaty_year(ENTRY, p.arrival.date()), p.inspection_type) for p in plans
@@ -40,7 +46,7 @@ def test_every_quota_is_used_and_none_exceeded() -> None:
         for year in range(1, 6):  # five full treaty years
             assert per_year[(inspecting, year, "type-one")] == 10
             assert per_year[(inspecting, year, "type-two")] == 8
-    assert min(p.arrival.date() for p in plans) >= INSPECTIONS_BEGIN
+    assert min(p.arrival.date() for p in plans) >= BEGIN
     assert max(p.arrival.date() for p in plans) <= date(2016, 2, 4)
     for inspecting in ("US", "RU"):  # one team in the country at a time
         days = sorted(p.arrival.date() for p in plans if p.inspecting == inspecting)
@@ -51,7 +57,7 @@ def test_inspections_stop_at_the_pause() -> None:
     assert RULES.inspections is not None
     plans = plan_inspections(
         RULES.inspections, ENTRY, [("US", "RU")], random.Random(2),
-        begin=INSPECTIONS_BEGIN, end=date(2020, 3, 31),
+        begin=inspections_begin(RULES), end=date(2020, 3, 31),
     )  # fmt: skip
     assert max(p.arrival.date() for p in plans) <= date(2020, 3, 31)
     assert len([p for p in plans if p.arrival.date() >= date(2020, 2, 5)]) < 18
@@ -60,7 +66,8 @@ def test_inspections_stop_at_the_pause() -> None:
 def test_every_inspection_follows_the_procedure(exercise: Exercise) -> None:
     for outcome in exercise.campaign.outcomes:
         inspection, record = outcome.inspection, outcome.record
-        assert inspection.phase is Phase.ITEMS_DESIGNATED
+        assert inspection.phase is Phase.COMPLETED and inspection.completed_at == record.time
+        assert inspection.notice.arrival >= datetime(2011, 4, 6, tzinfo=UTC)
         assert record.site == inspection.site and record.site in inspection.eligible_sites
         assert set(record.items_examined) <= set(inspection.items)
         assert set(record.rvs_observed) == set(inspection.reentry_vehicle_missiles)

@@ -131,8 +131,11 @@ def test_odds_refuses_both_sample_and_goal(capsys: pytest.CaptureFixture[str]) -
 def _select(
     capsys, notification_file: Path, *extra: str, keys: list[str] = PARTY_KEYS
 ) -> tuple[int, str, str]:
-    return _run(
-        capsys,
+    return _run(capsys, *_select_argv(notification_file, *extra, keys=keys))
+
+
+def _select_argv(notification_file: Path, *extra: str, keys: list[str] = PARTY_KEYS) -> list[str]:
+    return [
         "inspect",
         "select",
         "--notifications",
@@ -151,7 +154,7 @@ def _select(
         "--format",
         "json",
         *extra,
-    )
+    ]
 
 
 def test_select_then_verify_round_trips(
@@ -213,6 +216,27 @@ def test_select_beyond_quota_is_refused(
     code, _, err = _select(capsys, notification_file, "--conducted", str(conducted))
     assert code == ExitCode.REJECTED
     assert "quota of 10 per treaty year already used" in err
+
+
+@pytest.mark.parametrize(
+    ("at", "code", "says"),
+    [
+        ("2011-04-05T23:59:59Z", ExitCode.REJECTED, "before inspections may begin"),
+        # accepted: the selection goes on to the declared state (this world starts in 2026)
+        ("2011-04-06T00:00:00Z", ExitCode.MALFORMED, "declares no site eligible"),
+    ],
+    ids=["a second before the 60 days expire", "as they expire"],
+)
+def test_select_before_inspections_may_begin_is_refused(
+    capsys: pytest.CaptureFixture[str], notification_file: Path, at: str, code: int, says: str
+) -> None:
+    """New START Protocol Part Five, Section I.2: upon expiration of 60 days after entry into
+    force (2011-02-05), i.e. from 00:00 GMT of 2011-04-06."""
+    argv = [a if a != AT else at for a in _select_argv(notification_file)]
+    found, _, err = _run(capsys, *argv)
+    assert found == code, err
+    assert says in err and "Traceback" not in err
+    assert ("Section I, paragraph 2" in err) is (code == ExitCode.REJECTED)
 
 
 def test_record_then_issues_reports_the_missile(

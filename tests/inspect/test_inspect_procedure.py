@@ -37,7 +37,7 @@ from treatyledger.rules.schema import Inspections, SelectionMethod
 
 RULES = load_rule_set("new-start")
 ENTRY = date(2011, 2, 5)
-ARRIVAL = datetime(2011, 4, 1, 8, tzinfo=UTC)
+ARRIVAL = datetime(2011, 4, 6, 8, tzinfo=UTC)  # inspections begin 2011-04-06 (Part Five I.2)
 
 
 def inspections(selection: SelectionMethod = SelectionMethod.DESIGNATION) -> Inspections:
@@ -142,7 +142,7 @@ def test_new_start_quotas_and_selection_come_from_the_rule_set() -> None:
 
 def test_a_designated_inspection_with_clean_findings_completes_without_issues() -> None:
     done, issues = run([inspection_site_force()])
-    assert done.phase is Phase.COMPLETED
+    assert done.phase is Phase.COMPLETED and done.completed_at == hours(10)
     assert (done.site, done.items, done.reentry_vehicle_missiles) == (
         "US-ICBM-BASE",
         ("US-SILO-1",),

@@ -97,17 +97,17 @@ def _notice(_node: ServedNode, _role: Role) -> dict[str, Any]:
         "inspection_type": "type-one",
         "inspecting_party": "RU",
         "inspected_party": "US",
-        "arrival": "2011-04-01T08:00:00Z",
-        "notified_at": "2011-03-30T08:00:00Z",
+        "arrival": "2011-04-06T08:00:00Z",
+        "notified_at": "2011-04-04T08:00:00Z",
     }
 
 
 def _site(_node: ServedNode, _role: Role) -> dict[str, Any]:
-    return {"site": "US-BASE", "designated_at": "2011-04-01T09:00:00Z"}
+    return {"site": "US-BASE", "designated_at": "2011-04-06T09:00:00Z"}
 
 
 def _items(_node: ServedNode, _role: Role) -> dict[str, Any]:
-    return {"items": ["US-LN-1"], "designated_at": "2011-04-01T10:00:00Z"}
+    return {"items": ["US-LN-1"], "designated_at": "2011-04-06T10:00:00Z"}
 
 
 def _run_findings(_node: ServedNode, _role: Role) -> dict[str, Any]:
@@ -116,7 +116,7 @@ def _run_findings(_node: ServedNode, _role: Role) -> dict[str, Any]:
         "inspection_type": "type-one",
         "inspected_party": "US",
         "site": "US-BASE",
-        "time": "2011-04-01T12:00:00Z",
+        "time": "2011-04-06T12:00:00Z",
     }
 
 

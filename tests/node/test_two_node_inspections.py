@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -108,20 +108,20 @@ def test_a_designated_inspection_site_then_items_and_its_issues_on_both_nodes(
         "inspecting_party": "RU",
         "inspected_party": "US",
         "point_of_entry": "US-POE",
-        "arrival": "2011-04-01T08:00:00Z",
-        "notified_at": "2011-03-30T08:00:00Z",
+        "arrival": "2011-04-06T08:00:00Z",
+        "notified_at": "2011-04-04T08:00:00Z",
     }
     run = ok(inspector.post("/v1/inspection-runs", json=notice), 201)
     assert (run["selection"], run["phase"], run["treaty_year"]) == ("designation", "notified", 1)
-    site = {"site": "US-ICBM-BASE", "designated_at": "2011-04-01T10:00:00Z"}
+    site = {"site": "US-ICBM-BASE", "designated_at": "2011-04-06T10:00:00Z"}
     run = ok(inspector.post("/v1/inspection-runs/RU-T1-2011-1/site", json=site))
-    assert run["restrictions_from"] == "2011-04-01T11:00:00Z"  # one hour: Annex Part Six I.1
+    assert run["restrictions_from"] == "2011-04-06T11:00:00Z"  # one hour: Annex Part Six I.1
     # US moves an empty silo's record away while the restrictions hold
-    notify(us, 2, "move", {"uid": "US-SILO-3", "to_facility": "US-STORE"}, "2011-04-01T11:30:00Z")
+    notify(us, 2, "move", {"uid": "US-SILO-3", "to_facility": "US-STORE"}, "2011-04-06T11:30:00Z")
     items = {
         "items": ["US-SILO-1"],
         "reentry_vehicle_missiles": ["US-MM-1"],
-        "designated_at": "2011-04-01T13:00:00Z",
+        "designated_at": "2011-04-06T13:00:00Z",
     }
     run = ok(inspector.post("/v1/inspection-runs/RU-T1-2011-1/items", json=items))
     assert run["phase"] == "items_designated"
@@ -130,7 +130,7 @@ def test_a_designated_inspection_site_then_items_and_its_issues_on_both_nodes(
         "inspection_type": "type-one",
         "inspected_party": "US",
         "site": "US-ICBM-BASE",
-        "time": "2011-04-01T15:00:00Z",
+        "time": "2011-04-06T15:00:00Z",
         "items_examined": ["US-SILO-1"],
         "rvs_observed": {"US-MM-1": 2},
     }
@@ -250,3 +250,52 @@ def test_a_jointly_random_inspection_and_its_issue_on_both_nodes(nodes: Nodes) -
     )
     assert pull(ru, us) == 2
     assert issues(ru)[issue["id"]] == issues(us)[issue["id"]]
+
+
+def _arrival(run_id: str, arrival: str) -> dict[str, Any]:
+    when = datetime.fromisoformat(arrival.replace("Z", "+00:00"))
+    return {
+        "id": run_id,
+        "inspection_type": "type-one",
+        "inspecting_party": "RU",
+        "inspected_party": "US",
+        "arrival": arrival,
+        "notified_at": (when - timedelta(days=2)).isoformat(),
+    }
+
+
+def test_an_inspection_too_early_or_while_another_is_open_is_refused_over_http(
+    nodes: Nodes,
+) -> None:
+    """New START Protocol Part Five, Section I.2 (upon expiration of 60 days after entry into
+    force: from 00:00 GMT of 2011-04-06) and I.4 (one inspection at a time)."""
+    inspector = nodes.us.client(Role.INSPECTOR)
+    early = inspector.post("/v1/inspection-runs", json=_arrival("RU-A", "2011-04-05T23:59:59Z"))
+    assert early.status_code == 422, early.text
+    assert "Section I, paragraph 2" in early.json()["detail"]
+    ok(inspector.post("/v1/inspection-runs", json=_arrival("RU-A", "2011-04-06T00:00:00Z")), 201)
+    second = inspector.post("/v1/inspection-runs", json=_arrival("RU-B", "2011-04-08T00:00:00Z"))
+    assert second.status_code == 422, second.text
+    assert "Section I, paragraph 4" in second.json()["detail"] and "RU-A" in second.text
+    site = {"site": "US-ICBM-BASE", "designated_at": "2011-04-06T01:00:00Z"}
+    ok(inspector.post("/v1/inspection-runs/RU-A/site", json=site))
+    items = {"items": ["US-SILO-1"], "designated_at": "2011-04-06T02:00:00Z"}
+    ok(inspector.post("/v1/inspection-runs/RU-A/items", json=items))
+    findings = {
+        "id": "RU-A",
+        "inspection_type": "type-one",
+        "inspected_party": "US",
+        "site": "US-ICBM-BASE",
+        "time": "2011-04-06T03:00:00Z",
+        "items_examined": ["US-SILO-1"],
+    }
+    ok(inspector.post("/v1/inspection-runs/RU-A/findings", json=findings), 201)
+    after = ok(
+        inspector.post("/v1/inspection-runs", json=_arrival("RU-B", "2011-04-06T03:00:00Z")), 201
+    )
+    assert after["phase"] == "notified"
+    runs = ok(inspector.get("/v1/inspection-runs"))
+    assert [(r["notice"]["id"], r["phase"]) for r in runs] == [
+        ("RU-A", "completed"),
+        ("RU-B", "notified"),
+    ]

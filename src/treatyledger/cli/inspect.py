@@ -234,6 +234,7 @@ def select(
     from treatyledger.files import load_catalog
     from treatyledger.files.inspection import read_selection
     from treatyledger.inspect.findings import declared_state
+    from treatyledger.inspect.procedure import check_begun
     from treatyledger.inspect.randomness import evaluate_round
     from treatyledger.inspect.selection import check_quota, select_inspection, verify_selection
     from treatyledger.ledger.policy import policy_from_rule_set
@@ -241,6 +242,8 @@ def select(
     rule_set = load_checked_rule_set(rules)
     kind = _inspection_type(rule_set, inspection_type)
     moment = _moment(at)
+    if rule_set.inspections is not None and rule_set.treaty.entry_into_force is not None:
+        check_begun(rule_set.inspections, rule_set.treaty.entry_into_force, moment, "--at")
     done = _conducted(conducted, workspace, party)
     if conducted is not None or done:
         if rule_set.treaty.entry_into_force is None:

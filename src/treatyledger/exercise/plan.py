@@ -36,10 +36,10 @@ from treatyledger.rules.regime import regime_status
 from treatyledger.rules.schema import RuleSet
 
 PARTIES = ("US", "RU")
-#: Inspections ran from April 2011 (the first ones under the treaty) until March 2020, when
-#: the parties paused them for COVID-19; they never resumed (State Dept., New START
-#: implementation reports 2020-2023; Russia also barred US inspections from 2022-08-08).
-INSPECTIONS_BEGIN = date(2011, 4, 1)
+#: Inspections ran from when the rule set lets them begin (New START: 2011-04-06, Protocol
+#: Part Five, Section I.2; ``inspections_begin``) until March 2020, when the parties paused
+#: them for COVID-19; they never resumed (State Dept., New START implementation reports
+#: 2020-2023; Russia also barred US inspections from 2022-08-08).
 INSPECTIONS_PAUSED = date(2020, 3, 31)
 PAIRS = (("US", "RU"), ("RU", "US"))  # (inspecting, inspected)
 
@@ -53,6 +53,15 @@ class Exercise:
     plans: list[PlannedInspection]
     campaign: CampaignResult
     cheat_plan: CheatPlan | None
+
+
+def inspections_begin(rule_set: RuleSet) -> date:
+    """The first day a team may arrive: the rule set's ``[inspections.begin]`` (00:00 GMT of
+    that day), else entry into force."""
+    entry = rule_set.treaty.entry_into_force
+    assert rule_set.inspections is not None and entry is not None
+    begin = rule_set.inspections.begin
+    return begin.first_arrival(entry).date() if begin is not None else entry
 
 
 def official_points(party: str, until: date | None = None) -> list[AggregatePoint]:
@@ -132,8 +141,8 @@ def play(
     cheater: bool | CheatPlan = True,
     inspected: Sequence[str] = PARTIES,
 ) -> Exercise:
-    """The exercise's pure core: inspections planned from the seed (full quotas from April
-    2011 to the pause of March 2020), a cheater drawn from the seed (``cheater=True``; a given
+    """The exercise's pure core: inspections planned from the seed (full quotas from
+    ``inspections_begin`` to the pause of March 2020), a cheater drawn from the seed (``cheater=True``; a given
     plan, or none), the streams generated around both (the cheater keeps its items out of its
     declared operations, every party keeps quiet while inspected) and the inspections
     conducted on the declared states. ``inspected`` limits the parties generated and
@@ -145,9 +154,10 @@ def play(
     cal = calendars(rule_set, until)
     end = min(INSPECTIONS_PAUSED, until or INSPECTIONS_PAUSED)
     pairs = [pair for pair in PAIRS if pair[1] in inspected]
+    begin = inspections_begin(rule_set)
     plans = plan_inspections(
         rule_set.inspections, entry, pairs, random.Random(f"{seed}:plans"),
-        begin=INSPECTIONS_BEGIN, end=end,
+        begin=begin, end=end,
     )  # fmt: skip
     if cheater is True:
         rng = random.Random(f"{seed}:cheat")
@@ -157,9 +167,7 @@ def play(
         # it starts while inspections run (begun after the pause, no inspection could catch
         # it: a plan can still say so); it may last beyond the pause
         latest = INSPECTIONS_PAUSED - timedelta(days=365)
-        cheat_plan: CheatPlan | None = choose_cheat(
-            rng, [party], INSPECTIONS_BEGIN, last, latest_start=latest
-        )
+        cheat_plan: CheatPlan | None = choose_cheat(rng, [party], begin, last, latest_start=latest)
     else:
         cheat_plan = cheater or None
     reservations = {cheat_plan.party: cheat_plan.reservations()} if cheat_plan else {}

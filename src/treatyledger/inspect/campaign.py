@@ -31,6 +31,7 @@ from treatyledger.inspect.procedure import (
     ItemDesignation,
     SiteDesignation,
     check_findings,
+    completed,
     designate_items,
     designate_site,
     eligible_sites,
@@ -106,11 +107,16 @@ def _anniversary(entry_into_force: date, years: int) -> date:
 
 
 def _free_day(rng: random.Random, low: date, span: int, taken: list[date]) -> date:
+    def free(day: date) -> bool:
+        return all(abs((day - other).days) >= 3 for other in taken)
+
     for _ in range(100):
         day = low + timedelta(days=rng.randrange(span))
-        if all(abs((day - other).days) >= 3 for other in taken):
+        if free(day):
             return day
-    return low + timedelta(days=rng.randrange(span))
+    # a crowded year: any free day (the procedure refuses two teams in the country at once)
+    days = [d for n in range(span) if free(d := low + timedelta(days=n))]
+    return rng.choice(days) if days else low + timedelta(days=rng.randrange(span))
 
 
 def quiet_windows(
@@ -202,6 +208,7 @@ def run_campaign(
     parties = {p: _Party(s, policy) for p, s in streams.items()}
     result = CampaignResult()
     done: dict[str, list[tuple[str, date]]] = {}
+    conducted: dict[str, list[Inspection]] = {}
     for planned in plans:
         if (
             cheat_plan is not None
@@ -211,10 +218,12 @@ def run_campaign(
             result.cheat = _carry_out(cheat_plan, parties[cheat_plan.party], rng)
         party = parties[planned.inspected]
         already = done.setdefault(planned.inspecting, [])
+        earlier = conducted.setdefault(planned.inspecting, [])
         outcome = _conduct(
-            planned, party, inspections, entry_into_force, already, rng, result.cheat
+            planned, party, inspections, entry_into_force, (already, earlier), rng, result.cheat
         )
         already.append((planned.inspection_type, planned.arrival.date()))
+        earlier.append(outcome.inspection)
         result.outcomes.append(outcome)
     if cheat_plan is not None and result.cheat is None:
         result.cheat = _carry_out(cheat_plan, parties[cheat_plan.party], rng)
@@ -235,7 +244,7 @@ def _conduct(
     party: _Party,
     inspections: Inspections,
     entry_into_force: date,
-    already: list[tuple[str, date]],
+    earlier: tuple[list[tuple[str, date]], list[Inspection]],
     rng: random.Random,
     cheat: Cheat | None,
 ) -> InspectionOutcome:
@@ -247,7 +256,7 @@ def _conduct(
         arrival=planned.arrival,
         notified_at=planned.at(-NOTICE_HOURS),
     )
-    inspection = open_inspection(notice, inspections, entry_into_force, already)
+    inspection = open_inspection(notice, inspections, entry_into_force, *earlier)
     itype = inspections.type(planned.inspection_type)
     assert itype is not None
     designated_at = planned.at(SITE_AT)
@@ -284,6 +293,7 @@ def _conduct(
         **seen.record_fields(),
     )
     check_findings(inspection, record, inspections)
+    inspection = completed(inspection, record)
     issues = party.cursor.reconcile(record)
     window = party.between(planned.at(0), planned.at(QUIET_HOURS))
     issues += restriction_breaches(inspection, window, declared, record)

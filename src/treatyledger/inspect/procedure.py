@@ -4,7 +4,10 @@ One inspection moves through four steps, each a pure function of the inspection 
 step's request, the inspected party's declared state and the rule set's ``[inspections]``:
 
 1. :func:`open_inspection`: the inspecting Party's notification of arrival at the point of
-   entry, at least ``timing.arrival_notice`` ahead; counted against the type's annual quota.
+   entry, at least ``timing.arrival_notice`` ahead; counted against the type's annual quota;
+   the arrival no earlier than ``begin`` allows (Part Five, Section I.2) and the team's time
+   on the territory overlapping no more than ``concurrency`` allows of the same inspecting
+   Party's other inspections there (I.4; :func:`in_country`).
 2. :func:`designate_site` (the inspecting Party names an eligible site within
    ``timing.site_designation`` of the arrival) or, where the rule set requires the jointly
    random draw, :func:`draw_selection` (site and items from the round's seed at once).
@@ -26,10 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
-from enum import StrEnum
-from typing import Annotated, Any
-
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from typing import Any
 
 from treatyledger.inspect.errors import ProcedureError
 from treatyledger.inspect.findings import (
@@ -40,6 +40,13 @@ from treatyledger.inspect.findings import (
     IssueKind,
     reconcile_with_ledger,
 )
+from treatyledger.inspect.run import (
+    ArrivalNotice,
+    Inspection,
+    ItemDesignation,
+    Phase,
+    SiteDesignation,
+)
 from treatyledger.inspect.selection import (
     check_quota,
     eligible_items_by_site,
@@ -47,79 +54,9 @@ from treatyledger.inspect.selection import (
     site_of,
 )
 from treatyledger.ledger.policy import LedgerPolicy
-from treatyledger.model.items import UID_PATTERN, Inventory, Item
+from treatyledger.model.items import Inventory, Item
 from treatyledger.model.kinds import MISSILE_KINDS, TERMINAL_STATUSES, Status
-from treatyledger.model.parties import IDENTIFIER_PATTERN
 from treatyledger.rules.schema import Inspections, InspectionTiming, InspectionType, SelectionMethod
-
-Uid = Annotated[str, Field(pattern=UID_PATTERN)]
-MAX_DESIGNATED = 1_000
-
-
-class Phase(StrEnum):
-    NOTIFIED = "notified"
-    SITE_DESIGNATED = "site_designated"
-    ITEMS_DESIGNATED = "items_designated"
-    COMPLETED = "completed"
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class ArrivalNotice(_Frozen):
-    """The inspecting Party's notification of an inspection: its type and when the team
-    arrives at the point of entry. ``round_id`` names the joint-randomness round where the
-    rule set requires the jointly random draw."""
-
-    id: str = Field(pattern=IDENTIFIER_PATTERN, description="the inspection's id")
-    inspection_type: str = Field(pattern=IDENTIFIER_PATTERN)
-    inspecting_party: str = Field(pattern=IDENTIFIER_PATTERN)
-    inspected_party: str = Field(pattern=IDENTIFIER_PATTERN)
-    point_of_entry: str = Field(default="", max_length=128)
-    arrival: AwareDatetime = Field(description="arrival of the team at the point of entry")
-    notified_at: AwareDatetime
-    round_id: str | None = Field(default=None, pattern=IDENTIFIER_PATTERN)
-
-
-class SiteDesignation(_Frozen):
-    """The inspecting Party designates the site (``site`` omitted for a jointly random draw,
-    which the node computes from the round)."""
-
-    site: str | None = Field(default=None, pattern=IDENTIFIER_PATTERN)
-    designated_at: AwareDatetime
-
-
-class ItemDesignation(_Frozen):
-    """The items to inspect at the designated site, and among them (or the missiles in them)
-    the deployed ICBMs or SLBMs whose reentry vehicles are counted."""
-
-    items: tuple[Uid, ...] = Field(default=(), max_length=MAX_DESIGNATED)
-    reentry_vehicle_missiles: tuple[Uid, ...] = Field(default=(), max_length=16)
-    designated_at: AwareDatetime
-
-
-class Inspection(_Frozen):
-    """One inspection's state: what was notified, designated or drawn, and when."""
-
-    notice: ArrivalNotice
-    selection: SelectionMethod
-    treaty_year: int
-    phase: Phase = Phase.NOTIFIED
-    site: str | None = None
-    site_designated_at: AwareDatetime | None = None
-    items: tuple[str, ...] = ()
-    reentry_vehicle_missiles: tuple[str, ...] = ()
-    items_designated_at: AwareDatetime | None = None
-    seed: str | None = Field(default=None, description="hex seed of a jointly random draw")
-    eligible_sites: tuple[str, ...] = ()
-    restrictions_from: AwareDatetime | None = None
-    restrictions_until: AwareDatetime | None = None
-
-    @property
-    def id(self) -> str:
-        return self.notice.id
-
 
 # --- helpers ------------------------------------------------------------------------------
 
@@ -196,20 +133,82 @@ def eligible_sites(
 # --- 1. notification of arrival -----------------------------------------------------------
 
 
+def check_begun(
+    inspections: Inspections, entry_into_force: date, arrival: datetime, what: str
+) -> None:
+    """Refuse an arrival before inspections may begin (the rule set's ``begin``)."""
+    begin = inspections.begin
+    if begin is None:
+        return
+    first = begin.first_arrival(entry_into_force)
+    if arrival < first:
+        raise ProcedureError(
+            f"{what}: arrival at {arrival.isoformat()} is before inspections may begin, "
+            f"{first.isoformat()} ({begin.days_after_entry_into_force} days after entry into "
+            f"force on {entry_into_force.isoformat()}; {begin.source})"
+        )
+
+
+def in_country(inspection: Inspection, timing: InspectionTiming) -> tuple[datetime, datetime]:
+    """When the inspection's team is on the inspected Party's territory: from the arrival
+    until the findings once completed, else until the in-country period ends (an inspection
+    left unfinished stops counting then)."""
+    start = inspection.notice.arrival
+    if inspection.phase is Phase.COMPLETED:
+        return start, inspection.completed_at or inspection.items_designated_at or start
+    return start, start + _hours(timing.in_country.hours)
+
+
+def _check_concurrency(
+    notice: ArrivalNotice,
+    inspections: Inspections,
+    timing: InspectionTiming,
+    others: Iterable[Inspection],
+) -> None:
+    limit = inspections.concurrency
+    if limit is None:
+        return
+    start, end = notice.arrival, notice.arrival + _hours(timing.in_country.hours)
+    overlapping = []
+    for other in others:
+        if (
+            other.id == notice.id
+            or other.notice.inspecting_party != notice.inspecting_party
+            or other.notice.inspected_party != notice.inspected_party
+        ):
+            continue
+        other_start, other_end = in_country(other, timing)
+        if other_start < end and start < other_end:
+            overlapping.append(f"{other.id} ({other_start.isoformat()} to {other_end.isoformat()})")
+    if len(overlapping) >= limit.at_most:
+        raise _refuse(
+            notice.id,
+            f"{notice.inspecting_party} would have more than {limit.at_most} inspection(s) on "
+            f"{notice.inspected_party}'s territory at one time: from {start.isoformat()} to "
+            f"{end.isoformat()} (the in-country period) overlaps {', '.join(overlapping)}",
+            limit.source,
+        )
+
+
 def open_inspection(
     notice: ArrivalNotice,
     inspections: Inspections,
     entry_into_force: date,
     already: Iterable[tuple[str, date]],
+    others: Iterable[Inspection] = (),
 ) -> Inspection:
     """Accept a notification of arrival: a type of the rule set, two different parties, the
-    notice at least ``timing.arrival_notice`` before the arrival, the selection the rule set
-    requires, and the type's quota for the treaty year of the arrival not yet used
-    (``already``: (type, arrival date) of this inspecting Party's earlier inspections)."""
+    notice at least ``timing.arrival_notice`` before the arrival, the arrival no earlier than
+    inspections may begin (``begin``), the selection the rule set requires, the type's quota
+    for the treaty year of the arrival not yet used (``already``: (type, arrival date) of this
+    inspecting Party's earlier inspections), and no more than ``concurrency`` of ``others``
+    (the inspections already notified on this territory) in the country while this one's
+    in-country period lasts."""
     inspection_type = _type(inspections, notice.inspection_type)
     timing = _timing(inspections)
     if notice.inspecting_party == notice.inspected_party:
         raise ProcedureError(f"inspection {notice.id}: a party does not inspect itself")
+    check_begun(inspections, entry_into_force, notice.arrival, f"inspection {notice.id}")
     lead = notice.arrival - notice.notified_at
     if lead < _hours(timing.arrival_notice.hours):
         raise _refuse(
@@ -226,6 +225,7 @@ def open_inspection(
             inspections.selection_source or "rule set [inspections] selection",
         )
     year = check_quota(inspection_type, notice.arrival.date(), entry_into_force, already)
+    _check_concurrency(notice, inspections, timing, others)
     return Inspection(notice=notice, selection=method, treaty_year=year)
 
 
@@ -537,7 +537,12 @@ def conduct(
     check_findings(inspection, record, inspections)
     issues = reconcile_with_ledger(record, records, policy)
     issues += restriction_breaches(inspection, records, declared_at_site_designation, record)
-    return inspection.model_copy(update={"phase": Phase.COMPLETED}), issues
+    return completed(inspection, record), issues
+
+
+def completed(inspection: Inspection, record: InspectionRecord) -> Inspection:
+    """The inspection ended by its findings (checked by :func:`check_findings`)."""
+    return inspection.model_copy(update={"phase": Phase.COMPLETED, "completed_at": record.time})
 
 
 __all__ = [
@@ -546,12 +551,15 @@ __all__ = [
     "ItemDesignation",
     "Phase",
     "SiteDesignation",
+    "check_begun",
     "check_findings",
+    "completed",
     "conduct",
     "designate_items",
     "designate_site",
     "draw_selection",
     "eligible_sites",
+    "in_country",
     "open_inspection",
     "restriction_breaches",
 ]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Mapping
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -358,6 +358,29 @@ class InspectionTiming(_Strict):
     in_country: TimeLimit
 
 
+class InspectionsBegin(_Strict):
+    """Inspections begin ``days_after_entry_into_force`` days after entry into force: the
+    entry-into-force day is the first of them (as the treaty year's first day,
+    ``inspect.selection.treaty_year``), so they expire, and a team may arrive, from 00:00 GMT
+    of entry into force plus that many days (New START: 2011-02-05 + 60 = 2011-04-06)."""
+
+    days_after_entry_into_force: int = Field(ge=0, le=3_660)
+    source: str = Field(min_length=1)
+
+    def first_arrival(self, entry_into_force: date) -> datetime:
+        """The first instant a team may arrive at the point of entry."""
+        day = entry_into_force + timedelta(days=self.days_after_entry_into_force)
+        return datetime.combine(day, time(), tzinfo=UTC)
+
+
+class InspectionConcurrency(_Strict):
+    """An inspecting Party conducts at most ``at_most`` inspections at one time on the
+    inspected Party's territory."""
+
+    at_most: int = Field(ge=1, le=100)
+    source: str = Field(min_length=1)
+
+
 class ExhibitionKind(StrEnum):
     NEW_TYPE = "new_type"
     CONVERTED_ITEM = "converted_item"
@@ -379,6 +402,8 @@ class Inspections(_Strict):
     selection: SelectionMethod = SelectionMethod.DESIGNATION
     selection_source: str = ""
     timing: InspectionTiming | None = None
+    begin: InspectionsBegin | None = None
+    concurrency: InspectionConcurrency | None = None
     exhibitions: tuple[Exhibition, ...] = ()
 
     @property

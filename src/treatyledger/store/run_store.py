@@ -6,11 +6,12 @@ in one transaction (``inspection_store.store_record``)."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, false, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from treatyledger.errors import InputError, Refused
@@ -105,32 +106,58 @@ def _step(
     return after
 
 
+def _serialise_openings(conn: Connection, party: str) -> None:
+    """Make openings of inspections of ``party`` one at a time until the transaction ends, so
+    two cannot both pass the quota and concurrency checks: a transaction-scoped advisory lock
+    on PostgreSQL; on SQLite a write (touching no row) takes the database's write lock."""
+    if conn.dialect.name == "postgresql":
+        digest = hashlib.sha256(f"treatyledger inspection runs {party}".encode()).digest()
+        key = int.from_bytes(digest[:8], "big", signed=True)
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+    else:
+        conn.execute(update(InspectionRunRow).where(false()).values(phase=InspectionRunRow.phase))
+
+
+def _runs(conn: Connection, party: str) -> list[Inspection]:
+    query = (
+        select(InspectionRunRow.body)
+        .where(InspectionRunRow.inspected_party == party)
+        .order_by(InspectionRunRow.arrival, InspectionRunRow.id)
+    )
+    return [Inspection.model_validate_json(body) for (body,) in conn.execute(query)]
+
+
 def open_run(
     engine: Engine, notice: ArrivalNotice, *, party: str, rule_set: RuleSet, by: str
 ) -> Inspection:
-    """Store a notification of arrival: an inspection of this store's party, within the
-    type's quota for the treaty year (this party's stored inspections and inspection records
-    of the type count)."""
+    """Store a notification of arrival: an inspection of this store's party, no earlier than
+    inspections may begin, within the type's quota for the treaty year (this party's stored
+    inspections and inspection records of the type count) and with no other inspection of
+    the same inspecting Party in the country meanwhile (``inspect.procedure``), checked and
+    stored in one transaction."""
     if notice.inspected_party != party:
         raise ProcedureError(
             f"inspection {notice.id}: expected inspected party {party} (this store's "
             f"declarations), found {notice.inspected_party}"
         )
-    if rule_set.treaty.entry_into_force is None:
+    entry_into_force = rule_set.treaty.entry_into_force
+    if entry_into_force is None:
         raise ProcedureError(f"rule set {rule_set.treaty.id} has no entry into force for quotas")
-    runs = list_runs(engine, party)
-    ids = {r.id for r in runs}
-    already = [(r.notice.inspection_type, r.notice.arrival.date()) for r in runs]
-    already += [
-        (s.record.inspection_type, s.record.time.date())
-        for s in list_inspections(engine, party)
-        if s.record.id not in ids
-    ]
-    inspection = open_inspection(
-        notice, _inspections(rule_set), rule_set.treaty.entry_into_force, already
-    )
+    recorded = list_inspections(engine, party)
     try:
         with engine.begin() as conn:
+            _serialise_openings(conn, party)
+            runs = _runs(conn, party)
+            ids = {r.id for r in runs}
+            already = [(r.notice.inspection_type, r.notice.arrival.date()) for r in runs]
+            already += [
+                (s.record.inspection_type, s.record.time.date())
+                for s in recorded
+                if s.record.id not in ids
+            ]
+            inspection = open_inspection(
+                notice, _inspections(rule_set), entry_into_force, already, runs
+            )
             if _row(conn, notice.id) is not None:
                 raise DuplicateRun(f"inspection {notice.id} is already stored")
             conn.execute(
