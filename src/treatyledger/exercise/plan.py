@@ -142,11 +142,11 @@ def play(
     inspected: Sequence[str] = PARTIES,
 ) -> Exercise:
     """The exercise's pure core: inspections planned from the seed (full quotas from
-    ``inspections_begin`` to the pause of March 2020), a cheater drawn from the seed (``cheater=True``; a given
-    plan, or none), the streams generated around both (the cheater keeps its items out of its
-    declared operations, every party keeps quiet while inspected) and the inspections
-    conducted on the declared states. ``inspected`` limits the parties generated and
-    inspected (the scenario test inspects only the cheater)."""
+    ``inspections_begin`` to the pause of March 2020), a cheater drawn from the seed
+    (``cheater=True``; a given plan, or none), the streams generated around both (the
+    cheater keeps its items out of its declared operations, every party keeps quiet while
+    inspected) and the inspections conducted on the declared states. ``inspected`` limits
+    the parties generated and inspected (the scenario test inspects only the cheater)."""
     rule_set = load_rule_set(rule_set_name)
     catalog = load_catalog()
     assert rule_set.inspections is not None and rule_set.treaty.entry_into_force is not None
