@@ -4,14 +4,24 @@
 its ``ExitCode``, never a traceback. Typer (>= 0.22) carries its own copy of click, so the
 click exceptions are caught through typer's public base ``typer.TyperException``, not
 through a ``click`` import (that one is a different class when both are installed).
+
+A reader that goes away (``treatyledger rules list | head -1``) ends the output, not the
+command: ``main`` writes through ``_PipeSafe`` streams, which send the rest of the output to
+``/dev/null`` after the first ``BrokenPipeError``, so the command finishes quietly and exits
+with the status it would have had (a failed verification piped into ``head`` is still 1).
+SIGPIPE keeps Python's default (ignored, so a write raises ``BrokenPipeError``): under
+SIG_DFL the process would die with 141 and its exit status would be lost.
 """
 
 from __future__ import annotations
 
 import errno
 import importlib
+import os
 import sys
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, TextIO, cast
 
 import typer
 
@@ -185,7 +195,59 @@ def _plain_help(args: list[str]) -> bool:
     return True
 
 
+class _PipeSafe:
+    """A text stream whose closed reader ends the output quietly: from the first
+    ``BrokenPipeError`` on, its descriptor points at ``/dev/null`` (later writes, and the
+    interpreter's last flush, go nowhere) and the command carries on to its own exit status.
+    Rich would otherwise exit 1 ("invalid") and ``print`` raise into the ``OSError`` branch."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def _discard(self) -> None:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, self._stream.fileno())
+        finally:
+            os.close(devnull)
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            self._discard()
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            self._discard()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+@contextmanager
+def _pipe_safe_output() -> Iterator[None]:
+    """stdout and stderr through ``_PipeSafe`` while ``main`` runs (restored after, for the
+    tests that call ``main`` in one process)."""
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = (cast("TextIO", _PipeSafe(s)) for s in saved)
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        sys.stdout, sys.stderr = saved
+
+
 def main(argv: list[str] | None = None) -> int:
+    with _pipe_safe_output():
+        return _main(argv)
+
+
+def _main(argv: list[str] | None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if args == ["--version"]:
         typer.echo(VERSION)
