@@ -94,3 +94,26 @@ def test_a_leaf_stored_as_text_is_a_finding_not_a_crash(
     assert code == ExitCode.INVALID
     assert "US#1" in err
     assert "Traceback" not in err
+
+
+def test_log_audit_verifies_every_signature(
+    ws: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`log audit` is the full audit: every stored signature verified again (the start-up
+    check takes the rows before the snapshot from their leaves; tests/store)."""
+    from treatyledger.ledger.state import LedgerState
+    from treatyledger.store import signature_pool
+
+    monkeypatch.setenv("TREATYLEDGER_VERIFY_WORKERS", "0")
+    signature_pool.shutdown()
+    seen: list[int] = []
+    check = LedgerState._check_signature
+
+    def counting(self: LedgerState, record: Any, message: bytes | None = None) -> None:
+        seen.append(record["sequence"])
+        check(self, record, message)
+
+    monkeypatch.setattr(LedgerState, "_check_signature", counting)
+    code, out, _ = run(capsys, "log", "audit", "-w", ws, "--format", "json")
+    assert (code, json.loads(out)["ok"]) == (0, True)
+    assert seen == [1, 2]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -95,3 +96,62 @@ def test_serve_refuses_a_tampered_store_with_exit_4_naming_the_entry(
     assert "US#2" in err
     assert "--forensic" in err
     assert "Traceback" not in err
+
+
+@pytest.fixture
+def verified(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The sequence numbers whose signature the ledger state verified (pool off)."""
+    from treatyledger.ledger.state import LedgerState
+    from treatyledger.store import signature_pool
+
+    monkeypatch.setenv("TREATYLEDGER_VERIFY_WORKERS", "0")
+    signature_pool.shutdown()
+    seen: list[int] = []
+    check = LedgerState._check_signature
+
+    def counting(self: LedgerState, record: Any, message: bytes | None = None) -> None:
+        seen.append(record["sequence"])
+        check(self, record, message)
+
+    monkeypatch.setattr(LedgerState, "_check_signature", counting)
+    return seen
+
+
+def test_start_from_a_snapshot_verifies_no_stored_signature(
+    tmp_path: Path, verified: list[int]
+) -> None:
+    seeded(tmp_path / "ws")  # the node writes a snapshot as it stops
+    verified.clear()  # the submissions' own checks
+    with served_node(tmp_path / "ws") as node:
+        assert node.app.state.integrity.ok
+        assert node.app.state.integrity.snapshot_through == {"US": 3}
+        assert verified == []
+        assert node.client(Role.OWNER).get("/v1/inventory").status_code == 200
+
+
+def test_full_audit_at_start_verifies_every_stored_signature(
+    tmp_path: Path, verified: list[int]
+) -> None:
+    seeded(tmp_path / "ws")
+    verified.clear()
+    with served_node(tmp_path / "ws", full_audit=True) as node:
+        assert node.app.state.integrity.ok
+        assert verified == [1, 2, 3]
+
+
+def test_serve_full_audit_runs_the_full_audit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], verified: list[int]
+) -> None:
+    seeded(tmp_path / "ws")
+    forge_second_notification(tmp_path / "ws")
+    verified.clear()
+    code = main(["serve", "-w", str(tmp_path / "ws"), "--port", "0", "--full-audit"])
+    err = capsys.readouterr().err
+    assert code == ExitCode.UNAVAILABLE
+    assert "failed the audit at US#2" in err
+    assert verified == [1, 2, 3]  # US#2's forged bytes are replayed too, and fail
+    verified.clear()
+    code = main(["serve", "-w", str(tmp_path / "ws"), "--port", "0"])
+    assert code == ExitCode.UNAVAILABLE
+    assert "failed the start-up check at US#2" in capsys.readouterr().err
+    assert verified == []  # every row is before the snapshot: matched to its leaf only

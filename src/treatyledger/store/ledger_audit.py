@@ -51,12 +51,11 @@ from treatyledger.store.ledger_tables import (
     PartyKeyRow,
     PartyRow,
 )
-from treatyledger.store.node_tables import PeerSyncState
+from treatyledger.store.mirror_audit import audit_mirrors
 from treatyledger.store.tlog_tables import TlogLeafRow, TlogLogRow
 from treatyledger.tlog.checkpoint import DEFAULT_NAMESPACE, origin_for_party
 from treatyledger.tlog.entries import leaf_for_entry
 from treatyledger.tlog.errors import EntryError
-from treatyledger.tlog.proofs import ProofError
 from treatyledger.tlog.verifier import VerificationError, VerifierKey, verify_checkpoint
 
 #: findings kept in full; beyond it only counted (a tampered table can fail every row)
@@ -225,11 +224,24 @@ def _check_latest_signature(
 # ---------------------------------------------------------------------- the notifications
 
 
+#: the columns the audit checks (not ``accepted_at``: a datetime to parse per row for nothing)
+_CHECKED = (
+    NotificationRow.party,
+    NotificationRow.sequence,
+    NotificationRow.kind,
+    NotificationRow.effective_time,
+    NotificationRow.issued_time,
+    NotificationRow.signed_bytes,
+    NotificationRow.content_hash,
+    NotificationRow.leaf_index,
+)
+
+
 def _row_pages(conn: Connection, party: str) -> Iterator[Sequence[Any]]:
     after = 0
     while True:
         rows = conn.execute(
-            select(NotificationRow)
+            select(*_CHECKED)
             .where(NotificationRow.party == party, NotificationRow.sequence > after)
             .order_by(NotificationRow.sequence)
             .limit(_CHUNK)
@@ -288,7 +300,9 @@ def audit_notifications(
             expected = row.sequence + 1
             report.notifications_checked += 1
             if row.sequence <= through:
-                _check_committed(report, where, row, leaf_index, leaves.get(leaf_index))
+                leaf = leaves.get(leaf_index)
+                if not _committed_row_agrees(row, leaf_index, leaf):
+                    _check_committed(report, where, row, leaf_index, leaf)
                 continue
             record = _check_row(report, where, row, leaf_index, leaves.get(leaf_index))
             if record is not None:
@@ -327,6 +341,29 @@ def _check_row(
         report.add("notification.encoding", where, "stored bytes are not in canonical form")
     _check_hash_columns_leaf(report, where, row, record, leaf_index, leaf, signed)
     return record
+
+
+def _committed_row_agrees(row: Any, leaf_index: int, leaf: bytes | None) -> bool:
+    """The start-up check's fast path over a row: True when ``_check_committed`` would find
+    nothing (anything else goes to it, which names what differs, in the audit's order)."""
+    party, sequence, kind, effective, issued, signed, content_hash, stored_index = row
+    if type(signed) is not bytes or leaf is None or stored_index != leaf_index:
+        return False
+    if leaf != signed and (not signed or signed[0] == 0 or leaf != leaf_for_entry(signed)):
+        return False
+    if hashlib.sha256(signed).hexdigest() != content_hash:
+        return False
+    try:
+        record = json.loads(signed)
+        return (
+            record["party"] == party
+            and record["sequence"] == sequence
+            and record["kind"] == kind
+            and _utc(effective) == datetime.fromisoformat(record["effective_time"])
+            and _utc(issued) == datetime.fromisoformat(record["issued_time"])
+        )
+    except (ValueError, KeyError, TypeError):
+        return False
 
 
 def _check_committed(
@@ -513,54 +550,6 @@ def compare_index(
                 f"item {party}/{uid}",
                 f"history index lists {extra or 'nothing'} extra, {missing or 'nothing'} missing",
             )
-
-
-# ---------------------------------------------------------------------- mirrors
-
-
-def audit_mirrors(
-    conn: Connection, report: WorkspaceAudit, log_keys: Mapping[str, Sequence[VerifierKey]]
-) -> None:
-    """Each peer log's trusted checkpoint is the peer's, and the mirror's tree has its root."""
-    for origin, size, root, note in conn.execute(
-        select(
-            PeerSyncState.origin,
-            PeerSyncState.size,
-            PeerSyncState.root_hash,
-            PeerSyncState.checkpoint,
-        ).order_by(PeerSyncState.origin)
-    ):
-        if not note or not size:
-            continue
-        where = f"mirror {origin}"
-        checkpoint = _verified(note, log_keys.get(origin, ()))
-        if checkpoint is None:
-            report.add("mirror.checkpoint", where, "trusted checkpoint is not signed by the peer")
-            continue
-        if checkpoint.size != size or checkpoint.root != (None if root is None else bytes(root)):
-            report.add(
-                "mirror.checkpoint", where, "sync state disagrees with its signed checkpoint"
-            )
-        try:
-            mirrored = tlog_store.TlogReader(conn, origin).root(checkpoint.size)
-        except (tlog_store.TlogStoreError, ProofError, ValueError) as exc:
-            report.add("mirror.root", where, f"mirror cannot give the root at {size}: {exc}")
-            continue
-        if mirrored != checkpoint.root:
-            report.add(
-                "mirror.root",
-                where,
-                f"mirrored tree at size {checkpoint.size} does not have the peer's signed root",
-            )
-
-
-def _verified(note: str, keys: Sequence[VerifierKey]) -> Any:
-    for key in keys:
-        try:
-            return verify_checkpoint(note, key).checkpoint
-        except VerificationError:
-            continue
-    return None
 
 
 def _blob(value: object) -> bytes | None:
