@@ -1,5 +1,5 @@
-"""The demo's exercise publishes zero-knowledge limit proofs (the day the limits bound, and
-each party's last data date), and each party's sync checks the other's."""
+"""The demo's exercise publishes a zero-knowledge limit proof per party per data date on which
+the limits are in force, and each party's sync checks the other's."""
 
 from __future__ import annotations
 
@@ -23,12 +23,11 @@ def test_each_party_verifies_the_others_limit_proofs(tmp_path: Path) -> None:
         for check in report.limit_proofs
         if check.party != verifier
     }
-    # the day the limits bound and each party's last data date
+    # from the day the limits bound (2018-02-05) to the last data date, every data date
     assert checked == {
-        ("RU", "2018-02-05", True),
-        ("RU", "2018-09-01", True),
-        ("US", "2018-02-05", True),
-        ("US", "2018-09-01", True),
+        (party, day, True)
+        for party in ("RU", "US")
+        for day in ("2018-02-05", "2018-03-01", "2018-09-01")
     }
     folder = tmp_path / "demo-out" / "us" / "zk"
     proof = parse_limit_proof(json.loads((folder / "limit-proof-2018-09-01.json").read_text()))

@@ -363,16 +363,17 @@ def _sync(nodes: Nodes, say: Callable[[str], None]) -> dict[str, SyncReport]:
 
 
 def _limit_proof_dates(stream: DecadeStream) -> list[date]:
-    """The day the central limits bound and the party's last data date (a proof per data
-    date costs a replay each; these two carry the story: within the limits when they bound,
-    and when the data ended)."""
+    """Every data date of the party's on which the central limits are in force (issue 15: a
+    proof per party per data date; the cursor advances once through the stream, so each
+    proof costs its own proving, not a replay)."""
     rule_set = load_rule_set(RULES)
-    due = [
-        p.date
-        for p in stream.calendar.points
-        if all(rule_set.limit_for(c, p.date) is not None for c in CATEGORY_IDS)
-    ]
-    return sorted({due[0], due[-1]}) if due else []
+    return sorted(
+        {
+            p.date
+            for p in stream.calendar.points
+            if all(rule_set.limit_for(c, p.date) is not None for c in CATEGORY_IDS)
+        }
+    )
 
 
 def _publish_limit_proofs(node: PartyNode, stream: DecadeStream, first_sequence: int) -> list[date]:
