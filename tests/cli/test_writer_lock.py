@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from treatyledger.errors import ExitCode
+from treatyledger.store.errors import WorkspaceBusy
 from treatyledger.store.workspace import Workspace
-from treatyledger.store.writer_lock import WorkspaceBusy, WriterLock
+from treatyledger.store.writer_lock import WriterLock
 
 CLI = [sys.executable, "-m", "treatyledger.cli"]
 DECLARE = {

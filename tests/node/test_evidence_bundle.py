@@ -23,7 +23,8 @@ from treatyledger.cli import main
 from treatyledger.ledger.signing import jcs
 from treatyledger.node.auth import Role
 from treatyledger.node.keys import log_signer
-from treatyledger.store.evidence_store import EvidenceRequestError, inspection_records
+from treatyledger.store.errors import EvidenceRequestError
+from treatyledger.store.evidence_store import inspection_records
 from treatyledger.tlog.bundle import build_bundle
 from treatyledger.tlog.checkpoint import Checkpoint, sign_checkpoint
 from treatyledger.tlog.cosignature import cosign, cosignature_line, cosigner_from_seed

@@ -22,8 +22,9 @@ from treatyledger.node.context import NodeContext
 from treatyledger.node.keys import cosigner_for, log_signer, mldsa_signer
 from treatyledger.node.peer import sync_peer
 from treatyledger.node.witness_push import push_to_witnesses
+from treatyledger.store.errors import WorkspaceError
 from treatyledger.store.witness_store import add_witness
-from treatyledger.store.workspace import Workspace, WorkspaceError
+from treatyledger.store.workspace import Workspace
 from treatyledger.tlog.note import parse_note
 from treatyledger.tlog.verifier import (
     SIG_TYPE_ED25519,

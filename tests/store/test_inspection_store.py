@@ -12,13 +12,8 @@ from sqlalchemy.exc import IntegrityError
 
 from factory import T0, Notifier, item
 from treatyledger.inspect.findings import InspectionRecord, IssueKind
-from treatyledger.store.inspection_store import (
-    DuplicateInspectionRecord,
-    InspectionRecordError,
-    list_inspections,
-    list_issues,
-    record_inspection,
-)
+from treatyledger.store.errors import DuplicateInspectionRecord, InspectionRecordError
+from treatyledger.store.inspection_store import list_inspections, list_issues, record_inspection
 from treatyledger.store.inspection_tables import ComplianceIssueRow, InspectionRecordRow
 from treatyledger.store.ledger_store import LedgerStore
 from treatyledger.store.policy import workspace_policy

@@ -19,10 +19,10 @@ from treatyledger.inspect.consultation import IssueAction, IssueStatus
 from treatyledger.inspect.errors import IssueError
 from treatyledger.inspect.findings import InspectionRecord, IssueKind
 from treatyledger.store.base import make_engine
+from treatyledger.store.errors import IssueNotFound
 from treatyledger.store.inspection_store import record_inspection
 from treatyledger.store.inspection_tables import ComplianceIssueRow, InspectionRecordRow
 from treatyledger.store.issue_store import (
-    IssueNotFound,
     add_event,
     get_issue,
     issue_counts,

@@ -14,14 +14,9 @@ from factory import T0, Notifier, base_force, item
 from treatyledger.ledger import leaf_bytes, replay
 from treatyledger.store import ledger_store as ledger_store_module
 from treatyledger.store import submission_prep
+from treatyledger.store.errors import StoreError
 from treatyledger.store.ledger_reads import materialized_differences
-from treatyledger.store.ledger_store import (
-    MAX_BATCH,
-    LedgerStore,
-    StoreError,
-    Unsigned,
-    open_ledger,
-)
+from treatyledger.store.ledger_store import MAX_BATCH, LedgerStore, Unsigned, open_ledger
 from treatyledger.store.ledger_tables import ItemRow, NotificationRow
 from treatyledger.store.tlog_store import TlogReader
 from treatyledger.store.workspace import Workspace, public_key_b64

@@ -13,14 +13,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 import treatyledger.store.tables  # noqa: F401
 from treatyledger.store.base import Base
-from treatyledger.store.workspace import (
-    CONFIG_FILE,
-    KEY_FILE,
-    KeyRegistrationError,
-    Workspace,
-    WorkspaceError,
-    public_key_b64,
-)
+from treatyledger.store.errors import KeyRegistrationError, WorkspaceError
+from treatyledger.store.workspace import CONFIG_FILE, KEY_FILE, Workspace, public_key_b64
 
 
 def test_migrations_create_exactly_the_declared_ledger_tables(db_url: str, tmp_path: Path) -> None:

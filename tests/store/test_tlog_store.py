@@ -16,10 +16,10 @@ from sqlalchemy import Engine, event, text
 import treatyledger.store.tables  # noqa: F401
 from tlog.keys import LOG_ORIGIN, LOG_SIGNER, WITNESS_A  # tests/ is on sys.path (conftest)
 from treatyledger.store.base import Base, make_engine
+from treatyledger.store.errors import TlogStoreError
 from treatyledger.store.migrate import upgrade
 from treatyledger.store.tlog_store import (
     TlogReader,
-    TlogStoreError,
     add_cosignature,
     append_durably,
     append_leaves,

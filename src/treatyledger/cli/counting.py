@@ -286,7 +286,8 @@ def rules_for(rules: str | None, workspace: Path | None) -> str:
         return rules
     if workspace is None:
         raise CommandLineError("give the rule set with --rules (or a workspace with -w)")
-    from treatyledger.store.workspace import CONFIG_FILE, WorkspaceConfig, WorkspaceError
+    from treatyledger.store.errors import WorkspaceError
+    from treatyledger.store.workspace import CONFIG_FILE, WorkspaceConfig
 
     config = workspace / CONFIG_FILE
     if not config.is_file():

@@ -27,6 +27,7 @@ from starlette.concurrency import run_in_threadpool
 from treatyledger.node.errors import PrincipalError, Problem
 from treatyledger.store import principals
 from treatyledger.store.base import Engine
+from treatyledger.store.errors import DuplicatePrincipal
 
 TOKEN_PREFIX = "tl_"
 MAX_TOKEN_LENGTH = 128
@@ -95,7 +96,7 @@ def add_principal(
             created_at=now or datetime.now(UTC),
             vkey=vkey,
         )
-    except principals.DuplicatePrincipal as exc:
+    except DuplicatePrincipal as exc:
         raise PrincipalError(str(exc)) from None
     return token
 

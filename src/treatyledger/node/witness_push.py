@@ -30,7 +30,7 @@ from treatyledger.node import logview
 from treatyledger.node.context import NodeContext
 from treatyledger.node.errors import WitnessPushError
 from treatyledger.node.keys import log_signers
-from treatyledger.store import tlog_store
+from treatyledger.store.errors import TlogStoreError
 from treatyledger.store.witness_store import (
     ConfiguredWitness,
     checkpoint_to_push,
@@ -145,7 +145,7 @@ def push_to_witnesses(node: NodeContext, *, timeout: float = 30.0) -> list[PushR
         for witness in list_witnesses(node.engine):
             try:
                 results.append(push_to_witness(node, witness, client))
-            except (WitnessPushError, tlog_store.TlogStoreError) as exc:
+            except (WitnessPushError, TlogStoreError) as exc:
                 results.append(PushResult(witness.name, witness.size, 0, str(exc)))
     return results
 
@@ -203,7 +203,7 @@ class BackgroundPusher:
             for witness in witnesses:
                 try:
                     result = push_to_witness(self.node, witness, client)
-                except (WitnessPushError, tlog_store.TlogStoreError) as exc:
+                except (WitnessPushError, TlogStoreError) as exc:
                     result = PushResult(witness.name, witness.size, 0, str(exc))
                 self._record(result)
                 results.append(result)

@@ -12,15 +12,12 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 
 from treatyledger.store import tlog_store
+from treatyledger.store.errors import UnknownCheckpoint
 from treatyledger.store.tlog_tables import TlogCosignatureRow, TlogLogRow
 from treatyledger.tlog.note import Signer
 from treatyledger.tlog.verifier import VerifierKey
 
 _publish_lock = threading.Lock()
-
-
-class UnknownCheckpoint(tlog_store.TlogStoreError):
-    """The log never signed a checkpoint with the text a cosigner sent."""
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
-from treatyledger.errors import InputError
 from treatyledger.store import checkpoints, tlog_store
+from treatyledger.store.errors import EvidenceRequestError
 from treatyledger.store.inspection_store import list_inspections
 from treatyledger.store.ledger_reads import notification_history
 from treatyledger.store.ledger_tables import NotificationRow
@@ -20,13 +20,9 @@ from treatyledger.tlog.entries import leaf_for_entry
 from treatyledger.tlog.note import NoteSigner, Signer, parse_note
 from treatyledger.tlog.verifier import VerifierKey, parse_checkpoint
 
-__all__ = ["EvidenceRequestError", "default_policy", "gather_entries", "inspection_records"]
+__all__ = ["default_policy", "gather_entries", "inspection_records"]
 
 MAX_ENTRIES = 10_000
-
-
-class EvidenceRequestError(InputError):
-    """A notification or record asked for is not in the workspace."""
 
 
 def gather_entries(

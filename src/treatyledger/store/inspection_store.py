@@ -13,27 +13,19 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from treatyledger.errors import InputError
 from treatyledger.inspect.consultation import other_party
 from treatyledger.inspect.exhibitions import exhibition_issues, exhibition_of
 from treatyledger.inspect.findings import ComplianceIssue, InspectionRecord, declared_state
 from treatyledger.ledger.policy import LedgerPolicy
 from treatyledger.rules.schema import Inspections
 from treatyledger.store.declared_cache import reconcile_inspection
+from treatyledger.store.errors import DuplicateInspectionRecord, InspectionRecordError
 from treatyledger.store.inspection_tables import ComplianceIssueRow, InspectionRecordRow
 from treatyledger.store.issue_store import store_findings
 from treatyledger.store.ledger_reads import load_records
 
 OPEN = "open"
 RESOLVED = "resolved"
-
-
-class InspectionRecordError(InputError):
-    """A finding cannot be recorded: not this store's party, unknown type, or a duplicate."""
-
-
-class DuplicateInspectionRecord(InspectionRecordError):
-    """A record with the same id is already stored."""
 
 
 @dataclass(frozen=True)

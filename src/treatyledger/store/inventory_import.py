@@ -18,9 +18,9 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from treatyledger.errors import InputError
 from treatyledger.model.items import Inventory
 from treatyledger.model.kinds import ItemKind, Status
+from treatyledger.store.errors import InventoryImportError
 
 #: Items per declare notification: well under the schema bound, and a leaf a log keeps whole
 #: or by digest either way.
@@ -36,10 +36,6 @@ _KIND_TAGS = {
     ItemKind.WARHEAD: "WH",
 }
 _MISSILE_LAUNCHER = {ItemKind.ICBM: ItemKind.ICBM_LAUNCHER, ItemKind.SLBM: ItemKind.SLBM_LAUNCHER}
-
-
-class InventoryImportError(InputError):
-    """An inventory cannot become this workspace's notifications."""
 
 
 def expand_items(inventory: Inventory, party: str) -> list[dict[str, Any]]:
@@ -158,4 +154,4 @@ def _time_text(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-__all__ = ["InventoryImportError", "expand_items", "inventory_notifications"]
+__all__ = ["expand_items", "inventory_notifications"]

@@ -16,7 +16,6 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from treatyledger.errors import InputError
 from treatyledger.inspect.consultation import (
     ComplianceIssueRecord,
     IssueAction,
@@ -32,14 +31,11 @@ from treatyledger.inspect.consultation import (
 )
 from treatyledger.inspect.errors import IssueError
 from treatyledger.inspect.findings import ComplianceIssue, IssueKind
+from treatyledger.store.errors import IssueNotFound
 from treatyledger.store.inspection_tables import ComplianceIssueEventRow, ComplianceIssueRow
 
 MAX_LISTED = 10_000
 _RETRIES = 5
-
-
-class IssueNotFound(InputError):
-    """No compliance issue with this id is stored."""
 
 
 # --- writing ------------------------------------------------------------------------------
@@ -355,7 +351,6 @@ def issue_counts(engine: Engine) -> dict[str, dict[str, int]]:
 
 __all__ = [
     "IssueError",
-    "IssueNotFound",
     "add_event",
     "get_issue",
     "insert_issue",

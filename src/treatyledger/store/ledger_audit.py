@@ -41,6 +41,7 @@ from treatyledger.model.errors import NotificationSchemaError
 from treatyledger.model.items import Item
 from treatyledger.model.notifications import parse_notification
 from treatyledger.store import signature_pool, tlog_store
+from treatyledger.store.errors import LogNotFoundError
 from treatyledger.store.item_index import changed_items
 from treatyledger.store.ledger_reads import item_body
 from treatyledger.store.ledger_snapshot import record_source
@@ -199,7 +200,7 @@ def audit_log(
         log = tlog_store.audit(conn, origin, None if latest_signature_only else key)
         if latest_signature_only and key is not None:
             _check_latest_signature(conn, log, origin, key)
-    except tlog_store.LogNotFoundError:
+    except LogNotFoundError:
         return  # a party without notifications; one with some is caught by its first leaf
     except (ValueError, TypeError) as exc:  # a leaf or tile stored with the wrong type
         report.add("log.unreadable", f"log {origin}", f"cannot be read back: {exc}")

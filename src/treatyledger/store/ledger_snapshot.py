@@ -40,9 +40,10 @@ from treatyledger.ledger.errors import DerivedFormatError
 from treatyledger.ledger.policy import LedgerPolicy
 from treatyledger.ledger.records import Record
 from treatyledger.ledger.state import LedgerState, RecordSource
+from treatyledger.store.errors import LogNotFoundError
 from treatyledger.store.item_index import index_digest
 from treatyledger.store.ledger_tables import LedgerSnapshotRow, NotificationRow
-from treatyledger.store.tlog_store import LogNotFoundError, TlogReader
+from treatyledger.store.tlog_store import TlogReader
 from treatyledger.tlog.checkpoint import origin_for_party
 from treatyledger.tlog.entries import leaf_for_entry
 from treatyledger.tlog.hashing import RFC6962

@@ -38,7 +38,6 @@ from sqlalchemy import Connection, Engine, Insert, insert, select, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from treatyledger.errors import TreatyLedgerError
 from treatyledger.ledger.errors import NotificationRejected
 from treatyledger.ledger.outcomes import Outcome, Rule
 from treatyledger.ledger.policy import DEFAULT_MAX_FUTURE, LedgerPolicy
@@ -51,6 +50,7 @@ from treatyledger.model.catalog import Catalog
 from treatyledger.model.errors import NotificationSchemaError
 from treatyledger.model.items import Item
 from treatyledger.store.bulk import insert_many
+from treatyledger.store.errors import StoreError
 from treatyledger.store.item_index import changed_items
 from treatyledger.store.ledger_reads import (
     StoredNotification,
@@ -97,10 +97,6 @@ log = logging.getLogger(__name__)
 MAX_BATCH = 10_000
 
 AckStatus = Literal["accepted", "duplicate", "rejected"]
-
-
-class StoreError(TreatyLedgerError):
-    """The store could not persist a batch; nothing of it was acknowledged."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, select
 
 from treatyledger.store import tlog_store
+from treatyledger.store.errors import LogNotFoundError
 from treatyledger.store.ledger_tables import NotificationRow
 from treatyledger.store.tlog_tables import TlogLeafRow
 from treatyledger.tlog.entries import is_digest_leaf
@@ -29,7 +30,7 @@ def log_size(engine: Engine, origin: str) -> int:
     with engine.connect() as conn:
         try:
             return tlog_store.log_size(conn, origin)
-        except tlog_store.LogNotFoundError:
+        except LogNotFoundError:
             return 0
 
 
@@ -73,7 +74,7 @@ def held_copies(
         log_pk: int | None
         try:
             log_pk = tlog_store.TlogReader(conn, origin).log_pk
-        except tlog_store.LogNotFoundError:
+        except LogNotFoundError:
             log_pk = None
         if log_pk is not None:
             for index, leaf in conn.execute(
@@ -115,7 +116,7 @@ def root(engine: Engine, origin: str, size: int) -> bytes | None:
     with engine.connect() as conn:
         try:
             reader = tlog_store.TlogReader(conn, origin)
-        except tlog_store.LogNotFoundError:
+        except LogNotFoundError:
             return None
         if reader.size < size:
             return None

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, select
 
 from treatyledger.store import tlog_store
+from treatyledger.store.errors import TlogStoreError
 from treatyledger.store.node_tables import PeerSyncState
 from treatyledger.tlog.proofs import ProofError
 from treatyledger.tlog.verifier import VerificationError, VerifierKey, verify_checkpoint
@@ -42,7 +43,7 @@ def audit_mirrors(
             )
         try:
             mirrored = tlog_store.TlogReader(conn, origin).root(checkpoint.size)
-        except (tlog_store.TlogStoreError, ProofError, ValueError) as exc:
+        except (TlogStoreError, ProofError, ValueError) as exc:
             report.add("mirror.root", where, f"mirror cannot give the root at {size}: {exc}")
             continue
         if mirrored != checkpoint.root:

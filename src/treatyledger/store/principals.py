@@ -10,13 +10,8 @@ from datetime import datetime
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from treatyledger.errors import InputError
+from treatyledger.store.errors import DuplicatePrincipal
 from treatyledger.store.node_tables import Principal
-
-
-class DuplicatePrincipal(InputError):
-    """An active principal of that name (or, astronomically unlikely, that token) exists
-    already. A revoked principal's name is free: only active names are unique."""
 
 
 @dataclass(frozen=True)

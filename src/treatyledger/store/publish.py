@@ -14,7 +14,8 @@ from treatyledger.model.notifications import (
     NotificationKind,
     parse_notification,
 )
-from treatyledger.store.ledger_store import Ack, StoreError, open_ledger
+from treatyledger.store.errors import StoreError
+from treatyledger.store.ledger_store import Ack, open_ledger
 from treatyledger.store.workspace import Workspace
 
 

@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy import Connection, Engine, false, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
-from treatyledger.errors import InputError, Refused
 from treatyledger.inspect.consultation import other_party
 from treatyledger.inspect.errors import ProcedureError
 from treatyledger.inspect.findings import ComplianceIssue, InspectionRecord, declared_state
@@ -33,21 +32,10 @@ from treatyledger.inspect.randomness import evaluate_round
 from treatyledger.ledger.policy import LedgerPolicy
 from treatyledger.model.items import Inventory
 from treatyledger.rules.schema import Inspections, RuleSet
+from treatyledger.store.errors import DuplicateRun, RunConflict, RunNotFound
 from treatyledger.store.inspection_store import list_inspections, store_record
 from treatyledger.store.inspection_tables import InspectionRunRow
 from treatyledger.store.ledger_reads import load_records, notifications_in_acceptance_order
-
-
-class RunNotFound(InputError):
-    """No inspection with this id is stored."""
-
-
-class DuplicateRun(Refused):
-    """An inspection with this id is already stored."""
-
-
-class RunConflict(Refused):
-    """Another step of the same inspection was saved first."""
 
 
 def _inspections(rule_set: RuleSet) -> Inspections:
@@ -263,9 +251,6 @@ def record_run_findings(
 
 
 __all__ = [
-    "DuplicateRun",
-    "RunConflict",
-    "RunNotFound",
     "designate_run_items",
     "designate_run_site",
     "get_run",

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, Engine, select
 
+from treatyledger.store.errors import LogNotFoundError
 from treatyledger.store.ledger_tables import NotificationRow
-from treatyledger.store.tlog_store import LogNotFoundError, TlogReader, _log_row, _read_tiles
+from treatyledger.store.tlog_store import TlogReader, _log_row, _read_tiles
 from treatyledger.store.tlog_tables import TlogLeafRow
 from treatyledger.tlog.c2sp_tiles import TilePath, encode_entry_bundle, hash_tile, tile_width
 from treatyledger.tlog.compact import compact_nodes

@@ -17,20 +17,16 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine
 
-from treatyledger.errors import InputError
 from treatyledger.store import tlog_c2sp, tlog_store
+from treatyledger.store.errors import ExportError
 from treatyledger.tlog.c2sp_tiles import TilePath, encode_entry_bundle, new_tiles
 from treatyledger.tlog.entries import is_digest_leaf
 from treatyledger.tlog.note import Signer, parse_note
 from treatyledger.tlog.verifier import VerificationError, VerifierKey, verify_checkpoint
 
-__all__ = ["ExportError", "ExportReport", "export_tiles"]
+__all__ = ["ExportReport", "export_tiles"]
 
 MAX_CHECKPOINT_BYTES = 1 << 20
-
-
-class ExportError(InputError):
-    """The directory cannot take this log's tiles."""
 
 
 @dataclass

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Engine, delete, func, insert, select, tuple_,
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from treatyledger.errors import TreatyLedgerError
+from treatyledger.store.errors import LogNotFoundError, TlogStoreError
 from treatyledger.store.tlog_tables import (
     TlogCheckpointRow,
     TlogCosignatureRow,
@@ -54,9 +54,7 @@ from treatyledger.tlog.verifier import (
 
 __all__ = [
     "AuditReport",
-    "LogNotFoundError",
     "TlogReader",
-    "TlogStoreError",
     "add_cosignature",
     "append_durably",
     "append_leaves",
@@ -69,15 +67,6 @@ __all__ = [
 ]
 
 MAX_BATCH = 100_000
-
-
-class TlogStoreError(TreatyLedgerError):
-    """A stored log cannot do what was asked (unknown size, bad cosignature, ...)."""
-
-
-class LogNotFoundError(TlogStoreError):
-    def __init__(self, log_id: str):
-        super().__init__(f"no transparency log {log_id!r} in this database")
 
 
 def _log_row(conn: Connection, log_id: str, *, lock: bool = False) -> tuple[int, int]:

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
-from treatyledger.errors import InputError
 from treatyledger.store import tlog_store
+from treatyledger.store.errors import WitnessConfigError
 from treatyledger.store.tlog_tables import TlogWitnessRow, TlogWitnessStateRow
 from treatyledger.tlog.note import Signer
 from treatyledger.tlog.verifier import VerificationError, VerifierKey, parse_vkey
@@ -18,7 +18,6 @@ from treatyledger.tlog.witness import Witness, parse_add_checkpoint
 
 __all__ = [
     "ConfiguredWitness",
-    "WitnessConfigError",
     "add_witness",
     "checkpoint_to_push",
     "held_checkpoint",
@@ -28,10 +27,6 @@ __all__ = [
     "store_cosignatures",
     "witness_add_checkpoint",
 ]
-
-
-class WitnessConfigError(InputError):
-    """A configured witness is malformed or unknown."""
 
 
 def witness_add_checkpoint(

@@ -48,11 +48,15 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 from sqlalchemy import Connection, Engine, delete, insert, select
 from sqlalchemy.exc import DatabaseError, OperationalError
 
-from treatyledger.errors import InputError, Unavailable
 from treatyledger.ledger.signing import key_id as signer_key_id
 from treatyledger.ledger.signing import public_key_from_base64, public_key_raw
 from treatyledger.model.parties import IDENTIFIER_PATTERN, Party
 from treatyledger.store.base import make_engine
+from treatyledger.store.errors import (
+    DatabaseUnavailable,
+    KeyRegistrationError,
+    WorkspaceError,
+)
 from treatyledger.store.ledger_tables import PartyKeyRow, PartyRow, WorkspaceMetaRow
 from treatyledger.store.migrate import upgrade
 
@@ -66,14 +70,6 @@ FORMAT_VERSION = 1
 MAX_CONFIG_BYTES = 64 * 1024
 
 
-class WorkspaceError(InputError):
-    """A workspace is missing, malformed, or does not fit the request."""
-
-
-class DatabaseUnavailable(Unavailable):
-    """The workspace's database server cannot be reached."""
-
-
 def _database_error(root: Path, config: WorkspaceConfig, exc: DatabaseError) -> Exception:
     """One line for a database that cannot be used: a server that does not answer is
     unavailable (exit 4); a file that is not an SQLite database is an input error (exit 2)."""
@@ -82,10 +78,6 @@ def _database_error(root: Path, config: WorkspaceConfig, exc: DatabaseError) -> 
         return DatabaseUnavailable(f"{root}: the database does not answer: {reason}")
     where = root / DB_FILE if config.database_url is None else "the configured database"
     return WorkspaceError(f"{where}: cannot use the database: {reason}")
-
-
-class KeyRegistrationError(InputError):
-    """A public key is malformed or already belongs to another party."""
 
 
 def public_key_b64(key: Ed25519PublicKey) -> str:

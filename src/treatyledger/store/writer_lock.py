@@ -26,13 +26,9 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, text
 
-from treatyledger.errors import Unavailable
+from treatyledger.store.errors import WorkspaceBusy
 
 LOCK_FILE = "writer.lock"
-
-
-class WorkspaceBusy(Unavailable):
-    """Another process holds the workspace's writer lock (exit 4)."""
 
 
 def advisory_key(party: str) -> int:
@@ -115,4 +111,4 @@ class WriterLock:
             self._fd = None
 
 
-__all__ = ["LOCK_FILE", "WorkspaceBusy", "WriterLock", "advisory_key"]
+__all__ = ["LOCK_FILE", "WriterLock", "advisory_key"]

@@ -20,12 +20,8 @@ from treatyledger.node.errors import Problem
 from treatyledger.node.problems import problem_responses
 from treatyledger.node.routers.deps import ITEM_LEVEL, Node, guard, guarded_router
 from treatyledger.node.views import treaty
-from treatyledger.store.inspection_store import (
-    DuplicateInspectionRecord,
-    InspectionRecordError,
-    list_inspections,
-    record_inspection,
-)
+from treatyledger.store.errors import DuplicateInspectionRecord, InspectionRecordError
+from treatyledger.store.inspection_store import list_inspections, record_inspection
 from treatyledger.store.issue_store import issue_records
 
 router = guarded_router(tags=["inspections"])

@@ -30,8 +30,8 @@ from treatyledger.node.errors import Problem
 from treatyledger.node.problems import problem_responses
 from treatyledger.node.routers.deps import ITEM_LEVEL, VIEWERS, Node, guard, guarded_router
 from treatyledger.node.views import treaty
+from treatyledger.store.errors import IssueNotFound
 from treatyledger.store.issue_store import (
-    IssueNotFound,
     add_event,
     get_issue,
     issue_counts,

@@ -20,7 +20,7 @@ from treatyledger.node.schemas import (
     InclusionProofResponse,
 )
 from treatyledger.store import checkpoints
-from treatyledger.store.tlog_store import TlogStoreError
+from treatyledger.store.errors import TlogStoreError, UnknownCheckpoint
 from treatyledger.tlog.verifier import VerificationError, parse_checkpoint, parse_vkey
 
 router = guarded_router(prefix="/log", tags=["transparency log"])
@@ -133,7 +133,7 @@ def cosign(node: Node, caller: Cosigner, body: CosignRequest) -> CosignResponse:
         full = checkpoints.add_checkpoint_cosignature(
             node.engine, origin, body.checkpoint, checkpoint.size, body.cosignature, vkey
         )
-    except checkpoints.UnknownCheckpoint as exc:
+    except UnknownCheckpoint as exc:
         raise Problem(422, str(exc), problem="unknown-checkpoint") from None
     except (TlogStoreError, VerificationError) as exc:
         raise Problem(422, str(exc), problem="bad-cosignature") from None

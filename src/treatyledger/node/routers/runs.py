@@ -43,12 +43,14 @@ from treatyledger.node.problems import problem_responses
 from treatyledger.node.routers.deps import ITEM_LEVEL, Node, guard, guarded_router
 from treatyledger.node.routers.issues import acting_party
 from treatyledger.node.views import treaty
-from treatyledger.store.inspection_store import DuplicateInspectionRecord
-from treatyledger.store.issue_store import issue_records
-from treatyledger.store.run_store import (
+from treatyledger.store.errors import (
+    DuplicateInspectionRecord,
     DuplicateRun,
     RunConflict,
     RunNotFound,
+)
+from treatyledger.store.issue_store import issue_records
+from treatyledger.store.run_store import (
     designate_run_items,
     designate_run_site,
     get_run,

@@ -27,7 +27,8 @@ from treatyledger.node.routers.issues import acting_party
 from treatyledger.node.views import treaty
 from treatyledger.report.dashboard.sessions import BrowserSession
 from treatyledger.report.dashboard.web import PageGuard, check_form, node_of, page, redirect
-from treatyledger.store.issue_store import IssueNotFound, add_event, issue_records, raise_issue
+from treatyledger.store.errors import IssueNotFound
+from treatyledger.store.issue_store import add_event, issue_records, raise_issue
 
 router = APIRouter(prefix="/party/issues", include_in_schema=False)
 Issues = Annotated[BrowserSession, Depends(PageGuard("issues"))]
