@@ -23,6 +23,14 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from treatyledger.cli.app import app, console, err_console, real_console
+from treatyledger.cli.notifying import (
+    NODE_OPTION,
+    NODE_TOKEN_FILE_OPTION,
+    NODE_TOKEN_OPTION,
+    Report,
+    busy_hint,
+    notify_node,
+)
 from treatyledger.cli.options import (
     CommandLineError,
     OutputFormat,
@@ -32,6 +40,7 @@ from treatyledger.cli.options import (
     print_json,
     print_table,
     progress_bar,
+    resolve_token,
     working,
     workspace_option,
 )
@@ -41,7 +50,7 @@ if TYPE_CHECKING:
     from rich.progress import Progress
 
     from treatyledger.ledger.calendar_records import DataState
-    from treatyledger.store.ledger_store import Ack, LedgerStore
+    from treatyledger.store.ledger_store import LedgerStore
     from treatyledger.store.regime_view import RegimeView
     from treatyledger.store.workspace import Workspace
 
@@ -136,49 +145,6 @@ def _lines(path: Path, progress: Progress | None) -> Iterator[tuple[int, bytes]]
                 yield number, line
 
 
-class _Report:
-    def __init__(self) -> None:
-        self.accepted = 0
-        self.duplicate = 0
-        self.late = 0
-        self.flagged = 0
-        self.rejected: list[tuple[int, str]] = []  # (line, message)
-
-    def add(self, line: int, ack: Ack) -> None:
-        if ack.status == "rejected":
-            where = f"[{ack.rule}]" + (f" item {ack.item}" if ack.item else "")
-            ref = "" if ack.sequence is None else f"{ack.ref} "  # an unnumbered line took none
-            self.rejected.append((line, f"{ref}rejected {where}: {ack.reason}"))
-            return
-        if ack.status == "duplicate":
-            self.duplicate += 1
-            return
-        self.accepted += 1
-        self.late += ack.late
-        self.flagged += bool(set(ack.flags) - {"deadline.late"})
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "accepted": self.accepted,
-            "late": self.late,
-            "flagged": self.flagged,
-            "duplicate": self.duplicate,
-            "rejected": [{"line": line, "message": message} for line, message in self.rejected],
-        }
-
-    def print(self, output: OutputFormat = OutputFormat.TABLE) -> None:
-        if output is OutputFormat.JSON:
-            print_json(self.to_json())
-            return
-        for line, message in self.rejected:
-            err_console.print(f"line {line}: {message}", highlight=False, markup=False)
-        console.print(
-            f"accepted {self.accepted} (late {self.late}, flagged {self.flagged}), "
-            f"duplicate {self.duplicate}, rejected {len(self.rejected)}",
-            highlight=False,
-        )
-
-
 class _Submitter:
     """Turns lines into notifications and submits them in batches."""
 
@@ -188,7 +154,7 @@ class _Submitter:
         self.signed = signed
         self.batch_size = batch_size
         self.now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        self.report = _Report()
+        self.report = Report()
         self.batch: list[tuple[int, Any]] = []
 
     def add(self, line_number: int, line: bytes) -> None:
@@ -251,6 +217,9 @@ def notify_command(
         DEFAULT_BATCH, "--batch-size", min=1, max=MAX_BATCH, help="Notifications per commit."
     ),
     max_future_days: float = MAX_FUTURE_OPTION,
+    node: str | None = NODE_OPTION,
+    token: str | None = NODE_TOKEN_OPTION,
+    token_file: Path | None = NODE_TOKEN_FILE_OPTION,
     output: OutputFormat = FORMAT,
 ) -> None:
     """Sign (unless --signed) and submit notifications; report accepted, rejected, late.
@@ -259,16 +228,27 @@ def notify_command(
     sequence number, so the lines after it are still submitted (one that depends on it, say a
     move of an item it failed to declare, is rejected for its own reason). Lines that give
     their own "sequence", and --signed lines, keep it: after a rejected one, that party's later
-    lines are sequence gaps. Exit 3 if any line was rejected (each is named on stderr)."""
+    lines are sequence gaps. Exit 3 if any line was rejected (each is named on stderr).
+    With --node URL the --signed lines go to the party's running node (owner token)."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
     from treatyledger.files.errors import InputFileError
     from treatyledger.store.ledger_store import open_ledger
     from treatyledger.store.workspace import Workspace
+    from treatyledger.store.writer_lock import WorkspaceBusy
 
     if not file.is_file():
         raise InputFileError("no such file", path=str(file))
-    with Workspace.open(workspace, writer="notify") as ws:
+    if node is not None:
+        secret = resolve_token(token, token_file)
+        lines = _lines(file, None)
+        notify_node(node, secret, lines, signed=signed, batch_size=batch_size, output=output)
+        return
+    try:
+        opened = Workspace.open(workspace, writer="notify")
+    except WorkspaceBusy as exc:
+        raise WorkspaceBusy(busy_hint(workspace, str(exc))) from None
+    with opened as ws:
         store = open_ledger(ws, max_future=_max_future(max_future_days))
         submitter = _Submitter(ws, store, signed=signed, batch_size=batch_size)
         bar_console = real_console(err_console)
@@ -326,7 +306,7 @@ def import_inventory_command(
             effective=datetime.combine(when, time(), tzinfo=UTC),
             issued=datetime.now(UTC),
         )
-        report = _Report()
+        report = Report()
         with progress_bar() as progress:
             task = progress.add_task("import-inventory", total=2 * len(notifications))
             signed = []
