@@ -233,9 +233,9 @@ def notify_command(
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
     from treatyledger.files.errors import InputFileError
+    from treatyledger.store.errors import WorkspaceBusy
     from treatyledger.store.ledger_store import open_ledger
     from treatyledger.store.workspace import Workspace
-    from treatyledger.store.writer_lock import WorkspaceBusy
 
     if not file.is_file():
         raise InputFileError("no such file", path=str(file))
