@@ -27,8 +27,8 @@ if TYPE_CHECKING:
 
 from treatyledger.cli.app import app, console
 from treatyledger.cli.counting import CATALOG_OPTION
+from treatyledger.cli.errors import CommandLineError
 from treatyledger.cli.options import (
-    CommandLineError,
     OutputFormat,
     load_checked_rule_set,
     parse_date,

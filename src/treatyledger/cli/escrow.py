@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from treatyledger.cli.app import app, console, err_console
+from treatyledger.cli.errors import CommandLineError
 from treatyledger.cli.escrow_files import (
     MAX_LARGE_FILE,
     _categories,
@@ -30,7 +31,6 @@ from treatyledger.cli.escrow_files import (
     _write_private,
 )
 from treatyledger.cli.options import (
-    CommandLineError,
     OutputFormat,
     format_option,
     invalid,

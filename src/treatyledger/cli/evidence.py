@@ -12,27 +12,17 @@ from typing import Any
 import typer
 
 from treatyledger.cli.app import app, console
-from treatyledger.cli.log import (
-    DB_OPTION,
-    WORKSPACE,
-    MalformedInputError,
-    _read_text,
-    _signer,
-    _signers,
-)
+from treatyledger.cli.errors import CommandLineError, InvalidBundleError, MalformedInputError
+from treatyledger.cli.log import DB_OPTION, WORKSPACE, _read_text, _signer, _signers
 from treatyledger.cli.log import _workspace as open_workspace
-from treatyledger.cli.options import CommandLineError, OutputFormat
-from treatyledger.errors import TreatyLedgerError, VerificationFailure
+from treatyledger.cli.options import OutputFormat
+from treatyledger.errors import TreatyLedgerError
 
 evidence_app = typer.Typer(
     help="Offline evidence: bundles of notifications with their proofs, checkpoint and policy.",
     no_args_is_help=True,
 )
 app.add_typer(evidence_app, name="evidence")
-
-
-class InvalidBundleError(VerificationFailure):
-    """A bundle or an opening in it does not verify (exit 1)."""
 
 
 def _opening_attachment(text: str) -> dict[str, Any]:

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from treatyledger.cli.app import app, console
+from treatyledger.cli.errors import CommandLineError
 from treatyledger.cli.options import (
-    CommandLineError,
     OutputFormat,
     load_checked_rule_set,
     progress_bar,

@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING
 import typer
 
 from treatyledger.cli.app import app, console
+from treatyledger.cli.errors import CommandLineError
 from treatyledger.cli.options import (
     TOKEN_ENV,
-    CommandLineError,
     OutputFormat,
     resolve_token,
     token_file_option,

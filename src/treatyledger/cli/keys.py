@@ -12,7 +12,8 @@ from pathlib import Path
 import typer
 
 from treatyledger.cli.app import app, console, err_console
-from treatyledger.cli.options import CommandLineError, OutputFormat, workspace_option
+from treatyledger.cli.errors import CommandLineError
+from treatyledger.cli.options import OutputFormat, workspace_option
 
 keys_app = typer.Typer(help="The node's signing keys (Ed25519, ML-DSA-44).", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")

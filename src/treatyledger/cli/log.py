@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from treatyledger.cli.app import app, console, err_console
+from treatyledger.cli.errors import MalformedInputError
 from treatyledger.cli.options import (
     OutputFormat,
     db_option,
@@ -26,7 +27,7 @@ from treatyledger.cli.options import (
     working,
     workspace_option,
 )
-from treatyledger.errors import ExitCode, InputError
+from treatyledger.errors import ExitCode
 
 if TYPE_CHECKING:
     from treatyledger.tlog.verifier import VerifierKey
@@ -52,10 +53,6 @@ FORMAT = format_option()
 MAX_INPUT_BYTES = 1 << 20
 
 INVALID = ExitCode.INVALID
-
-
-class MalformedInputError(InputError):
-    """An argument or file cannot be parsed (exit 2)."""
 
 
 def _hash(text: str, what: str) -> bytes:

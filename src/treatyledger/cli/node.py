@@ -9,9 +9,9 @@ from typing import Any
 import typer
 
 from treatyledger.cli.app import app, console, err_console
+from treatyledger.cli.errors import CommandLineError
 from treatyledger.cli.options import (
     TOKEN_ENV,
-    CommandLineError,
     OutputFormat,
     db_option,
     format_option,

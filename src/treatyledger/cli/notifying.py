@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from treatyledger.cli.app import console, err_console
+from treatyledger.cli.errors import CommandLineError
 from treatyledger.cli.options import (
     TOKEN_ENV,
-    CommandLineError,
     OutputFormat,
     print_json,
     token_file_option,

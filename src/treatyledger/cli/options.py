@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from treatyledger.errors import ExitCode, InputError
+from treatyledger.cli.errors import CommandLineError
+from treatyledger.errors import ExitCode
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -58,10 +59,6 @@ def db_option() -> str | None:
     """``--db URL``: a database URL overriding the workspace's."""
     result: str | None = typer.Option(None, "--db", help="Database URL overriding the workspace's.")
     return result
-
-
-class CommandLineError(InputError):
-    """An option value or input the command cannot use."""
 
 
 def token_option(help_text: str) -> str | None:

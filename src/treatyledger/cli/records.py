@@ -13,7 +13,7 @@ from typing import Any, Literal
 import typer
 
 from treatyledger.cli.app import console
-from treatyledger.cli.options import CommandLineError
+from treatyledger.cli.errors import CommandLineError
 from treatyledger.cli.workspace import schema_app
 
 Mode = Literal["validation", "serialization"]

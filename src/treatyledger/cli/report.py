@@ -13,7 +13,8 @@ from pathlib import Path
 import typer
 
 from treatyledger.cli.app import app, console
-from treatyledger.cli.options import CommandLineError, OutputFormat, workspace_option
+from treatyledger.cli.errors import CommandLineError
+from treatyledger.cli.options import OutputFormat, workspace_option
 
 
 @app.command("report")

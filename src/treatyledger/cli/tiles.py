@@ -9,8 +9,9 @@ from pathlib import Path
 import typer
 
 from treatyledger.cli.app import console
+from treatyledger.cli.errors import CommandLineError
 from treatyledger.cli.log import DB_OPTION, FORMAT, WORKSPACE, _signer, _workspace, log_app
-from treatyledger.cli.options import CommandLineError, OutputFormat, print_json, progress_bar
+from treatyledger.cli.options import OutputFormat, print_json, progress_bar
 from treatyledger.errors import ExitCode
 
 witness_app = typer.Typer(

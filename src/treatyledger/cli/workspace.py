@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from treatyledger.cli.app import app, console, err_console, real_console
+from treatyledger.cli.errors import CommandLineError
 from treatyledger.cli.notifying import (
     NODE_OPTION,
     NODE_TOKEN_FILE_OPTION,
@@ -32,7 +33,6 @@ from treatyledger.cli.notifying import (
     notify_node,
 )
 from treatyledger.cli.options import (
-    CommandLineError,
     OutputFormat,
     format_option,
     load_checked_rule_set,

@@ -19,16 +19,16 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from treatyledger.cli.app import app, console, err_console
+from treatyledger.cli.errors import CannotVerify, CommandLineError
 from treatyledger.cli.options import (
     WORKSPACE_ENV,
-    CommandLineError,
     OutputFormat,
     load_checked_rule_set,
     parse_date,
     read_bounded_json,
     workspace_option,
 )
-from treatyledger.errors import ExitCode, InputError, TreatyLedgerError
+from treatyledger.errors import ExitCode, TreatyLedgerError
 
 if TYPE_CHECKING:
     from treatyledger.rules.schema import RuleSet
@@ -47,10 +47,6 @@ INVALID = ExitCode.INVALID
 #: zk.limits.DEFAULT_BITS, named here so that --help imports no zk (tested equal)
 DEFAULT_BITS = 16
 MAX_DOCUMENT = 16 << 20  # a limit proof of 16 categories of 2,047 bases is about 5 MiB
-
-
-class CannotVerify(InputError):
-    """The verifier lacks what it needs (the rule set a document names)."""
 
 
 def read_json(path: Path, limit: int = MAX_DOCUMENT) -> Any:
