@@ -158,6 +158,13 @@ def edit_columns(conn: Connection) -> None:
     conn.execute(text("UPDATE ledger_notifications SET kind = 'retire' WHERE sequence = 5"))
 
 
+def edit_time_column(conn: Connection) -> None:
+    """The effective time a date query filters on, moved (the bytes left as signed)."""
+    conn.execute(
+        text("UPDATE ledger_notifications SET effective_time = issued_time WHERE sequence = 4")
+    )
+
+
 def edit_leaf_index(conn: Connection) -> None:
     conn.execute(text("UPDATE ledger_notifications SET leaf_index = 0 WHERE sequence = 5"))
 
@@ -180,6 +187,7 @@ CASES: list[tuple[str, Tamper, str, str]] = [
     ("deleted item", delete_item, "derived.items", "item US/US-W3"),
     ("history index", edit_index, "derived.index", "item US/US-M1"),
     ("notification columns", edit_columns, "notification.columns", "US#5"),
+    ("time column", edit_time_column, "notification.columns", "US#4"),
     ("leaf index", edit_leaf_index, "notification.leaf_index", "US#5"),
 ]
 

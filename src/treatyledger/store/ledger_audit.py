@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, String, select, type_coerce
 
 from treatyledger.ledger.errors import NotificationRejected
 from treatyledger.ledger.policy import LedgerPolicy
@@ -225,13 +225,15 @@ def _check_latest_signature(
 # ---------------------------------------------------------------------- the notifications
 
 
-#: the columns the audit checks (not ``accepted_at``: a datetime to parse per row for nothing)
+#: the columns the audit checks (not ``accepted_at``: a datetime to parse per row for nothing);
+#: the times as the driver gives them (SQLite: SQLAlchemy's text form, compared as text by the
+#: start-up check's fast path, a third of its cost otherwise; PostgreSQL: datetimes)
 _CHECKED = (
     NotificationRow.party,
     NotificationRow.sequence,
     NotificationRow.kind,
-    NotificationRow.effective_time,
-    NotificationRow.issued_time,
+    type_coerce(NotificationRow.effective_time, String).label("effective_time"),
+    type_coerce(NotificationRow.issued_time, String).label("issued_time"),
     NotificationRow.signed_bytes,
     NotificationRow.content_hash,
     NotificationRow.leaf_index,
@@ -360,8 +362,8 @@ def _committed_row_agrees(row: Any, leaf_index: int, leaf: bytes | None) -> bool
             record["party"] == party
             and record["sequence"] == sequence
             and record["kind"] == kind
-            and _utc(effective) == datetime.fromisoformat(record["effective_time"])
-            and _utc(issued) == datetime.fromisoformat(record["issued_time"])
+            and _same_time(effective, record["effective_time"])
+            and _same_time(issued, record["issued_time"])
         )
     except (ValueError, KeyError, TypeError):
         return False
@@ -558,7 +560,17 @@ def _blob(value: object) -> bytes | None:
     return bytes(value) if isinstance(value, bytes | bytearray | memoryview) else None
 
 
-def _utc(value: datetime) -> datetime:
+def _same_time(stored: object, text: str) -> bool:
+    """A time column (text from SQLite, a datetime from PostgreSQL) against an RFC 3339 time."""
+    signed = datetime.fromisoformat(text).astimezone(UTC)
+    if type(stored) is str:  # SQLAlchemy's SQLite form of a UTC datetime
+        return stored == signed.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+    return isinstance(stored, datetime) and _utc(stored) == signed
+
+
+def _utc(value: datetime | str) -> datetime:
+    if isinstance(value, str):  # SQLite's text form (see _CHECKED)
+        value = datetime.fromisoformat(value)
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
