@@ -15,6 +15,7 @@ from treatyledger.analysis.upload import upload_potential
 from treatyledger.files import load_rule_set
 from treatyledger.model import Catalog
 from treatyledger.report import analysis_plots as plots
+from treatyledger.report.errors import PlotError
 
 TABLE = {"W78": ["MM III"], "W76": ["Trident II"]}
 
@@ -97,5 +98,5 @@ def test_trajectory_plot_has_one_panel_per_category() -> None:
 def test_unknown_plot_suffix_is_an_error(catalog: Catalog, small, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     inventory, upload_params = small
     figure = plots.build_upload_figure(upload_potential(inventory, catalog, upload_params))
-    with pytest.raises(plots.PlotError, match=r"expected a \.png or \.svg"):
+    with pytest.raises(PlotError, match=r"expected a \.png or \.svg"):
         plots.save_figure(figure, tmp_path / "upload.pdf")

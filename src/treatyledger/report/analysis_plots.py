@@ -17,15 +17,11 @@ from treatyledger.analysis.breakout import BreakoutTimeline
 from treatyledger.analysis.scenarios import Comparison
 from treatyledger.analysis.trajectory import Trajectory
 from treatyledger.analysis.upload import UploadResult
-from treatyledger.errors import InputError
+from treatyledger.report.errors import PlotError
 
 FORMATS = {".png": "png", ".svg": "svg"}
 DAYS_LABEL = "days from the decision to upload"
 WARHEADS_LABEL = "deployed warheads"
-
-
-class PlotError(InputError):
-    """A plot cannot be written where or how it was asked for."""
 
 
 def save_figure(figure: Figure, path: Path) -> Path:

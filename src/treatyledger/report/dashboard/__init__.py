@@ -15,13 +15,8 @@ from treatyledger.node.app import create_app
 from treatyledger.node.context import NodeContext
 from treatyledger.report.dashboard import issue_pages, party_pages, public_pages
 from treatyledger.report.dashboard.static_site import write_pages
-from treatyledger.report.dashboard.web import (
-    FormRefused,
-    LoginRequired,
-    PageForbidden,
-    page,
-    redirect,
-)
+from treatyledger.report.dashboard.web import page, redirect
+from treatyledger.report.errors import FormRefused, LoginRequired, PageForbidden
 
 __all__ = ["create_node_app", "install_dashboard", "write_pages"]
 

@@ -23,6 +23,7 @@ from treatyledger.report.dashboard.sessions import (
     SessionStore,
     same_secret,
 )
+from treatyledger.report.errors import FormRefused, LoginRequired, PageForbidden
 
 # Scripts and styles only from this node; no inline script, nothing framed, forms post here.
 CONTENT_SECURITY_POLICY = (
@@ -31,24 +32,6 @@ CONTENT_SECURITY_POLICY = (
     "frame-ancestors 'none'; base-uri 'none'"
 )
 _NEXT = re.compile(r"^/(observer|party)(/[A-Za-z0-9._~%/-]*)?(\?[A-Za-z0-9._~%&=+-]*)?$")
-
-
-class LoginRequired(Exception):
-    def __init__(self, next_path: str):
-        self.next_path = next_path
-
-
-class PageForbidden(Exception):
-    def __init__(self, session: BrowserSession, page: str):
-        self.session = session
-        self.page = page
-
-
-class FormRefused(Exception):
-    """A state-changing form without the right CSRF token, or from another origin."""
-
-    def __init__(self, reason: str):
-        self.reason = reason
 
 
 def node_of(request: Request) -> NodeContext:
