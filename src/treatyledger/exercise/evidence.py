@@ -23,16 +23,13 @@ from pathlib import Path
 from typing import Any
 
 import treatyledger.tlog.verifier as verifier_package
+from treatyledger.exercise.errors import EvidenceError
 from treatyledger.exercise.nodes import WITNESS, Nodes
 from treatyledger.node.context import NodeContext
 from treatyledger.node.keys import cosigner_for, cosigner_vkey, log_signer
 from treatyledger.node.witness_push import push_to_witnesses
 
 SUBPROCESS_TIMEOUT = 600
-
-
-class EvidenceError(RuntimeError):
-    """A witness refused a checkpoint or a bundle could not be written."""
 
 
 @dataclass

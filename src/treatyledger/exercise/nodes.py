@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 
+from treatyledger.exercise.errors import ExerciseError
 from treatyledger.node.auth import Role, add_principal
 from treatyledger.node.context import NodeContext
 from treatyledger.node.keys import cosigner_for, cosigner_vkey
@@ -38,10 +39,6 @@ def _tls_context() -> ssl.SSLContext:
     opens: httpx builds a new one per client otherwise, and loading the bundle is most of
     what opening a client costs."""
     return ssl.create_default_context()
-
-
-class ExerciseError(RuntimeError):
-    """A node refused what the exercise sent it (a bug: every notification is legal)."""
 
 
 @dataclass
