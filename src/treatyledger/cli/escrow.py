@@ -28,7 +28,6 @@ from treatyledger.cli.escrow_files import (
     _openings_in,
     _parse_plan,
     _parse_total,
-    _write_private,
 )
 from treatyledger.cli.options import (
     OutputFormat,
@@ -37,6 +36,7 @@ from treatyledger.cli.options import (
     print_json,
     working,
     workspace_option,
+    write_private,
 )
 from treatyledger.errors import ExitCode
 
@@ -109,7 +109,7 @@ def commit_command(
     for path in (public_path, secret_path):
         if path.exists():
             raise EscrowError(f"{path} exists; expected a fresh output directory")
-    _write_private(secret_path, secret.model_dump_json(exclude_none=True))
+    write_private(secret_path, secret.model_dump_json(exclude_none=True))
     public_path.write_text(json.dumps(secret.commitment.public(), indent=2) + "\n")
     c = secret.commitment
     if output is OutputFormat.JSON:

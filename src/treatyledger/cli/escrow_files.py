@@ -4,7 +4,6 @@ openings, disclosure schedules, and the secret created 0600."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -50,15 +49,6 @@ def _categories(path: Path | None) -> list[Category]:
         return [Category.model_validate(entry) for entry in data]
     except ValueError as exc:
         raise MalformedEscrowDocument(f"{path}: {exc}") from None
-
-
-def _write_private(path: Path, text: str) -> None:
-    # Created 0600 from the start (O_EXCL), so the salts are never readable by others.
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
 
 
 def _parse_total(data: Any) -> TotalProof:

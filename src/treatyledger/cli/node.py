@@ -20,6 +20,7 @@ from treatyledger.cli.options import (
     token_option,
     working,
     workspace_option,
+    write_private,
 )
 from treatyledger.errors import Unavailable
 
@@ -349,7 +350,6 @@ def witness_keygen(
 ) -> None:
     """Create a witness cosigner key; print its verifier key (give it to the node's owner for
     `principal add ... --role witness --vkey`)."""
-    import os
 
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -357,9 +357,7 @@ def witness_keygen(
     from treatyledger.tlog.verifier import SIG_TYPE_COSIGNATURE
 
     signer = NoteSigner(name, Ed25519PrivateKey.generate(), SIG_TYPE_COSIGNATURE)
-    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(signer.skey() + "\n")
+    write_private(out, signer.skey() + "\n")
     print(signer.verifier_key())
 
 

@@ -11,6 +11,7 @@ command line. Tree sizes of a consistency proof are ``--old-size/--new-size`` (r
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -215,6 +216,16 @@ def invalid(output: OutputFormat, reason: str, **data: Any) -> typer.Exit:
             f"[bold red]invalid:[/] {escape(reason)}", highlight=False, soft_wrap=True
         )
     return typer.Exit(ExitCode.INVALID)
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write a secret (salts, blinding factors, a key) to a new file, durably. Created 0600
+    from the start (O_EXCL), so it is never readable by others and never overwrites one."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
 
 
 def read_bounded_json(path: Path, limit: int, error: type[Exception]) -> Any:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +26,7 @@ from treatyledger.cli.options import (
     parse_date,
     read_bounded_json,
     workspace_option,
+    write_private,
 )
 from treatyledger.errors import ExitCode, TreatyLedgerError
 
@@ -84,15 +84,6 @@ def _fail(reason: str) -> typer.Exit:
 
     err_console.print(f"[bold red]invalid:[/] {escape(reason)}", highlight=False, soft_wrap=True)
     return typer.Exit(INVALID)
-
-
-def _write_private(path: Path, text: str) -> None:
-    # Created 0600 from the start (O_EXCL): the blinding factors open every base.
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
 
 
 def _categories(rule_set: RuleSet, names: list[str], as_of: dt.date) -> list[str]:
@@ -211,7 +202,7 @@ def prove_command(
             bits=bits,
             checkpoint=checkpoint,
         )
-    _write_private(secret_path, json.dumps(kept.to_json()) + "\n")
+    write_private(secret_path, json.dumps(kept.to_json()) + "\n")
     out.write_text(json.dumps(proof.to_json(), indent=1) + "\n")
     if publish:
         assert workspace is not None
