@@ -164,15 +164,22 @@ class _Builder:
     def new_missile(self, s: _LegState, facility: str) -> dict[str, Any]:
         uid = self.uid("MS")
         self.capacity[uid] = s.capacity
-        return {
-            "uid": uid,
-            "party": self.party,
-            "kind": s.leg.kind,
-            "system_type": s.leg.system_type,
-            "status": "non_deployed",
-            "quantity": 1,
-            "facility": facility,
-        }
+        return missile_item(uid, self.party, s.leg.kind, s.leg.system_type, facility)
+
+
+def missile_item(
+    uid: str, party: str, kind: str, system_type: str, facility: str
+) -> dict[str, Any]:
+    """A new missile's item: non-deployed, at ``facility``, contained in nothing yet."""
+    return {
+        "uid": uid,
+        "party": party,
+        "kind": kind,
+        "system_type": system_type,
+        "status": "non_deployed",
+        "quantity": 1,
+        "facility": facility,
+    }
 
 
 def _time_text(moment: datetime) -> str:

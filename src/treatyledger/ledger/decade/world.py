@@ -17,7 +17,7 @@ from typing import Any
 
 from treatyledger.ledger.allocation import split, spread_rvs
 from treatyledger.ledger.decade.structure import ForceStructure, Leg
-from treatyledger.ledger.synthetic import AggregatePoint
+from treatyledger.ledger.synthetic import AggregatePoint, missile_item
 from treatyledger.model.catalog import Catalog
 
 
@@ -111,15 +111,7 @@ class World:
         uid = self.uid("MS")
         self.capacity[uid] = s.capacity
         self.where[uid] = (s, None)
-        return {
-            "uid": uid,
-            "party": self.party,
-            "kind": s.leg.kind,
-            "system_type": s.leg.system_type,
-            "status": "non_deployed",
-            "quantity": 1,
-            "facility": facility,
-        }
+        return missile_item(uid, self.party, s.leg.kind, s.leg.system_type, facility)
 
     def warhead(self) -> dict[str, Any]:
         uid = self.uid("WH")
