@@ -7,6 +7,7 @@ rules as the API (``node.routers.issues``). Every form carries the session's CSR
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Path, Request
@@ -99,26 +100,24 @@ def raise_form(
     return redirect(f"/party/issues#issue-{issue.id}")
 
 
-@router.post("/{issue_id}/answer")
-def answer_form(
-    request: Request,
-    session: Issues,
-    issue_id: IssueId,
-    text: Text = "",
-    csrf_token: Token = "",
-) -> Response:
-    return _event_form(request, session, issue_id, IssueAction.ANSWER, text, csrf_token)
+def _event_route(action: IssueAction) -> Callable[..., Response]:
+    """The form handler of ``action`` (``POST /{issue_id}/answer``, ``.../resolve``)."""
+
+    def event_form(
+        request: Request,
+        session: Issues,
+        issue_id: IssueId,
+        text: Text = "",
+        csrf_token: Token = "",
+    ) -> Response:
+        return _event_form(request, session, issue_id, action, text, csrf_token)
+
+    event_form.__name__ = f"{action.value}_form"
+    return event_form
 
 
-@router.post("/{issue_id}/resolve")
-def resolve_form(
-    request: Request,
-    session: Issues,
-    issue_id: IssueId,
-    text: Text = "",
-    csrf_token: Token = "",
-) -> Response:
-    return _event_form(request, session, issue_id, IssueAction.RESOLVE, text, csrf_token)
+for _action in (IssueAction.ANSWER, IssueAction.RESOLVE):
+    router.add_api_route(f"/{{issue_id}}/{_action.value}", _event_route(_action), methods=["POST"])
 
 
 def _event_form(
