@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from treatyledger.cli.app import console, err_console
-from treatyledger.cli.errors import CommandLineError
+from treatyledger.cli.errors import CommandLineError, NodeRefused, NodeUnavailable
 from treatyledger.cli.options import (
     TOKEN_ENV,
     OutputFormat,
@@ -25,7 +25,7 @@ from treatyledger.cli.options import (
     token_file_option,
     token_option,
 )
-from treatyledger.errors import ExitCode, Refused, Unavailable
+from treatyledger.errors import ExitCode
 
 if TYPE_CHECKING:
     import httpx
@@ -41,14 +41,6 @@ NODE_TOKEN_OPTION = token_option("The owner's token on the node (with --node).")
 NODE_TOKEN_FILE_OPTION = token_file_option()
 # the node's default request body bound is 1 MiB (node.context): batches stay under it
 MAX_BODY_BYTES = 768 << 10
-
-
-class NodeRefused(Refused):
-    """The node refused a whole batch (a wrong token, another party's line, too large)."""
-
-
-class NodeUnavailable(Unavailable):
-    """The node could not be reached or failed to store a batch."""
 
 
 class Report:
