@@ -35,6 +35,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from treatyledger.errors import TreatyLedgerError
 from treatyledger.files import (
     bundled_inventory_names,
     force_names,
@@ -178,9 +179,14 @@ def main(argv: list[str] | None = None) -> None:
     serve = "--serve" in (sys.argv[1:] if argv is None else argv)
     console = Console(width=max(Console().width, 120))
     catalog = load_catalog()
-    counting_section(console, catalog)
-    forces_match = forces_section(console, catalog)
-    if not treaty_cycle_section(console, serve=serve) or not forces_match:
+    try:
+        counting_section(console, catalog)
+        forces_match = forces_section(console, catalog)
+        cycle_ok = treaty_cycle_section(console, serve=serve)
+    except TreatyLedgerError as exc:  # one line, never a traceback (ExerciseError, ...)
+        print(f"demo failed: {exc}", file=sys.stderr)
+        sys.exit(int(exc.exit_code) or 1)
+    if not cycle_ok or not forces_match:
         sys.exit(1)
 
 

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 
 def test_demo_runs_unattended_and_reproduces_every_official_figure(tmp_path: Path) -> None:
     done = subprocess.run(
@@ -47,3 +49,22 @@ def test_demo_runs_unattended_and_reproduces_every_official_figure(tmp_path: Pat
         "evidence",
         "exercise.json",
     }
+
+
+def test_a_failed_exercise_is_one_line_and_its_exit_code(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from treatyledger import demo
+    from treatyledger.exercise.errors import ExerciseError
+
+    def refuse(*_args: object, **_kwargs: object) -> bool:
+        raise ExerciseError("the RU node refused notification RU#7: [sequence.gap] held")
+
+    monkeypatch.setattr(demo, "counting_section", lambda *a: None)
+    monkeypatch.setattr(demo, "forces_section", lambda *a: True)
+    monkeypatch.setattr(demo, "treaty_cycle_section", refuse)
+    with pytest.raises(SystemExit) as exited:
+        demo.main([])
+    assert exited.value.code == ExerciseError.exit_code != 0
+    err = capsys.readouterr().err
+    assert err == "demo failed: the RU node refused notification RU#7: [sequence.gap] held\n"

@@ -69,6 +69,18 @@ class StoreError(Unavailable):
     """The store could not persist a batch; nothing of it was acknowledged (exit 4)."""
 
 
+class BatchTooLarge(InputError):
+    """A batch over the store's bound (``ledger_store.MAX_BATCH``); nothing was judged."""
+
+
+class NotNeutral(InputError):
+    """``publish_neutral`` was given a kind that changes the ledger."""
+
+
+class PublishRefused(Refused):
+    """The ledger refused a ledger-neutral notification (its rule and reason in the text)."""
+
+
 class IssueNotFound(InputError):
     """No compliance issue with this id is stored."""
 

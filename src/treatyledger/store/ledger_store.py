@@ -50,7 +50,7 @@ from treatyledger.model.catalog import Catalog
 from treatyledger.model.errors import NotificationSchemaError
 from treatyledger.model.items import Item
 from treatyledger.store.bulk import insert_many
-from treatyledger.store.errors import StoreError
+from treatyledger.store.errors import BatchTooLarge, StoreError
 from treatyledger.store.item_index import changed_items
 from treatyledger.store.ledger_reads import (
     StoredNotification,
@@ -253,7 +253,9 @@ class LedgerStore:
         of what it decodes to, and its signature is checked over those very bytes."""
         batch = list(notifications)
         if len(batch) > MAX_BATCH:
-            raise StoreError(f"a batch holds at most {MAX_BATCH} notifications, got {len(batch)}")
+            raise BatchTooLarge(
+                f"a batch holds at most {MAX_BATCH} notifications, got {len(batch)}"
+            )
         if self._stale or self._reload_after:
             # an earlier batch failed after touching the in-memory state
             self.reload()

@@ -14,7 +14,7 @@ from treatyledger.model.notifications import (
     NotificationKind,
     parse_notification,
 )
-from treatyledger.store.errors import StoreError
+from treatyledger.store.errors import NotNeutral, PublishRefused
 from treatyledger.store.ledger_store import Ack, open_ledger
 from treatyledger.store.workspace import Workspace
 
@@ -25,7 +25,7 @@ def publish_neutral(
     """Sign ``payload`` as a ``kind`` notification of ``ws.party`` and submit it; the
     acknowledgement (accepted, with its leaf index) and the signed notification."""
     if kind not in LEDGER_NEUTRAL_KINDS:
-        raise StoreError(f"{kind.value} is not a ledger-neutral kind")
+        raise NotNeutral(f"{kind.value} is not a ledger-neutral kind")
     stamp = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
     store = open_ledger(ws)
     unsigned = parse_notification(
@@ -41,5 +41,5 @@ def publish_neutral(
     signed = sign(unsigned, ws.signing_key)
     [ack] = store.submit([signed])
     if ack.status != "accepted" or ack.leaf_index is None:
-        raise StoreError(f"{ack.ref} {ack.status}: [{ack.rule}] {ack.reason}")
+        raise PublishRefused(f"{ack.ref} {ack.status}: [{ack.rule}] {ack.reason}")
     return ack, signed
