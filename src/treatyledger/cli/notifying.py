@@ -43,6 +43,17 @@ NODE_TOKEN_FILE_OPTION = token_file_option()
 MAX_BODY_BYTES = 768 << 10
 
 
+def json_object_line(line: bytes) -> dict[str, Any] | str:
+    """A notification line's JSON object, or why it is refused (not JSON, not an object)."""
+    try:
+        data = json.loads(line)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        return f"not JSON: {exc}"
+    if not isinstance(data, dict):
+        return "expected a JSON object"
+    return data
+
+
 class Report:
     """The outcome of each submitted line, as ``notify`` and ``import-inventory`` print it."""
 
@@ -144,13 +155,9 @@ class NodeSubmitter:
     def add(self, line_number: int, line: bytes) -> None:
         from treatyledger.ledger.signing import leaf_bytes
 
-        try:
-            data = json.loads(line)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            self.report.rejected.append((line_number, f"not JSON: {exc}"))
-            return
-        if not isinstance(data, dict):
-            self.report.rejected.append((line_number, "expected a JSON object"))
+        data = json_object_line(line)
+        if isinstance(data, str):
+            self.report.rejected.append((line_number, data))
             return
         try:
             canonical = leaf_bytes(data)

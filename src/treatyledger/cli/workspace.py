@@ -30,6 +30,7 @@ from treatyledger.cli.notifying import (
     NODE_TOKEN_OPTION,
     Report,
     busy_hint,
+    json_object_line,
     notify_node,
 )
 from treatyledger.cli.options import (
@@ -160,13 +161,9 @@ class _Submitter:
     def add(self, line_number: int, line: bytes) -> None:
         from treatyledger.model.errors import NotificationSchemaError
 
-        try:
-            data = json.loads(line)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            self.report.rejected.append((line_number, f"not JSON: {exc}"))
-            return
-        if not isinstance(data, dict):
-            self.report.rejected.append((line_number, "expected a JSON object"))
+        data = json_object_line(line)
+        if isinstance(data, str):
+            self.report.rejected.append((line_number, data))
             return
         if not self.signed:
             try:
