@@ -38,16 +38,13 @@ from treatyledger.ledger.records import parse_time
 from treatyledger.ledger.signing import canonical_bytes_of_leaf, leaf_bytes, public_key_from_base64
 from treatyledger.ledger.state import LedgerState
 from treatyledger.model.errors import NotificationSchemaError
-from treatyledger.model.items import Item
 from treatyledger.model.notifications import parse_notification
 from treatyledger.store import signature_pool, tlog_store
+from treatyledger.store.derived_audit import audit_index, audit_items, compare_index
 from treatyledger.store.errors import LogNotFoundError
 from treatyledger.store.item_index import changed_items
-from treatyledger.store.ledger_reads import item_body
 from treatyledger.store.ledger_snapshot import record_source
 from treatyledger.store.ledger_tables import (
-    ItemNotificationRow,
-    ItemRow,
     NotificationRow,
     PartyKeyRow,
     PartyRow,
@@ -62,6 +59,7 @@ from treatyledger.tlog.verifier import VerificationError, VerifierKey, verify_ch
 #: findings kept in full; beyond it only counted (a tampered table can fail every row)
 MAX_FINDINGS = 200
 _CHUNK = 2_000
+_LEAF_CHUNK = 10_000
 
 
 @dataclass(frozen=True)
@@ -192,18 +190,27 @@ def audit_log(
     keys: Sequence[VerifierKey],
     *,
     latest_signature_only: bool = False,
+    leaves: Iterator[Sequence[tuple[int, Any]]] | None = None,
 ) -> None:
     """The log recomputed from its leaves: tiles, every checkpoint's root and the signature
-    of every checkpoint (``latest_signature_only``: of the latest; the start-up check)."""
+    of every checkpoint (``latest_signature_only``: of the latest; the start-up check).
+    ``leaves``: ``checked_leaf_pages``, run to its end here (its rows are checked as it goes,
+    and their findings come before the log's)."""
     key = keys[0] if keys else None
+    log, unreadable = None, None
     try:
-        log = tlog_store.audit(conn, origin, None if latest_signature_only else key)
+        log = tlog_store.audit(conn, origin, None if latest_signature_only else key, leaves=leaves)
         if latest_signature_only and key is not None:
             _check_latest_signature(conn, log, origin, key)
     except LogNotFoundError:
-        return  # a party without notifications; one with some is caught by its first leaf
+        pass  # a party without notifications; one with some is caught by its first leaf
     except (ValueError, TypeError) as exc:  # a leaf or tile stored with the wrong type
-        report.add("log.unreadable", f"log {origin}", f"cannot be read back: {exc}")
+        unreadable = f"cannot be read back: {exc}"
+    for _ in leaves or ():  # the rows past where the log's audit stopped
+        pass
+    if unreadable is not None:
+        report.add("log.unreadable", f"log {origin}", unreadable)
+    if log is None:
         return
     report.logs.append(log)
     for problem in log.problems:
@@ -226,8 +233,9 @@ def _check_latest_signature(
 
 
 #: the columns the audit checks (not ``accepted_at``: a datetime to parse per row for nothing);
-#: the times as the driver gives them (SQLite: SQLAlchemy's text form, compared as text by the
-#: start-up check's fast path, a third of its cost otherwise; PostgreSQL: datetimes)
+#: the times as the driver gives them (SQLite: SQLAlchemy's text form, parsed by the start-up
+#: check's fast path with ``datetime.fromisoformat``, a third of its cost through SQLAlchemy's
+#: own conversion; PostgreSQL: datetimes)
 _CHECKED = (
     NotificationRow.party,
     NotificationRow.sequence,
@@ -255,16 +263,19 @@ def _row_pages(conn: Connection, party: str) -> Iterator[Sequence[Any]]:
         after = rows[-1].sequence
 
 
-def _leaves(conn: Connection, origin: str, start: int, stop: int) -> dict[int, bytes]:
-    log_pk = conn.execute(select(TlogLogRow.id).where(TlogLogRow.origin == origin)).scalar()
+def _leaf_range(
+    conn: Connection, log_pk: int | None, start: int, stop: int | None
+) -> list[tuple[int, Any]]:
+    """The stored leaves from ``start`` (to ``stop``), in index order, as stored (the log's
+    audit names a leaf of the wrong type)."""
     if log_pk is None:
-        return {}
-    rows = conn.execute(
-        select(TlogLeafRow.idx, TlogLeafRow.leaf).where(
-            TlogLeafRow.log == log_pk, TlogLeafRow.idx >= start, TlogLeafRow.idx < stop
-        )
+        return []
+    query = select(TlogLeafRow.idx, TlogLeafRow.leaf).where(
+        TlogLeafRow.log == log_pk, TlogLeafRow.idx >= start
     )
-    return {int(i): blob for i, leaf in rows if (blob := _blob(leaf)) is not None}
+    query = query.limit(_LEAF_CHUNK) if stop is None else query.where(TlogLeafRow.idx < stop)
+    rows = conn.execute(query.order_by(TlogLeafRow.idx)).all()
+    return [(int(i), leaf if (blob := _blob(leaf)) is None else blob) for i, leaf in rows]
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,15 +295,34 @@ def audit_notifications(
     *,
     through: int = 0,
 ) -> None:
+    """``party``'s stored rows in sequence order, as ``checked_leaf_pages`` checks them."""
+    for _ in checked_leaf_pages(conn, report, state, party, origin, index, through=through):
+        pass
+
+
+def checked_leaf_pages(
+    conn: Connection,
+    report: WorkspaceAudit,
+    state: LedgerState,
+    party: str,
+    origin: str,
+    index: dict[tuple[str, str], set[int]],
+    *,
+    through: int = 0,
+) -> Iterator[list[tuple[int, Any]]]:
     """``party``'s stored rows in sequence order: each against its log leaf; those after
     ``through`` also parsed, canonical and replayed into ``state`` with their signatures
-    checked (those up to it are in ``state`` already: a sound snapshot)."""
-    expected = 1
+    checked (those up to it are in ``state`` already: a sound snapshot). Yields the log's
+    leaves as it reads them, every one in index order (after the rows they are the leaves
+    of), so that the log's audit hashes them in the same pass (``audit_log``)."""
+    log_pk = conn.execute(select(TlogLogRow.id).where(TlogLogRow.origin == origin)).scalar()
+    expected, read = 1, 0  # leaves [0, read) yielded
     for rows in _row_pages(conn, party):
-        leaves = _leaves(conn, origin, rows[0].sequence - 1, rows[-1].sequence)
+        chunk = _leaf_range(conn, log_pk, read, max(read, rows[-1].sequence))
+        read = max(read, rows[-1].sequence)
+        leaves = {i: leaf for i, leaf in chunk if type(leaf) is bytes}
         replay: list[_Checked] = []
         for row in rows:
-            where = f"{party}#{row.sequence}"
             if row.sequence != expected:
                 report.add(
                     "notification.missing",
@@ -305,12 +335,17 @@ def audit_notifications(
             if row.sequence <= through:
                 leaf = leaves.get(leaf_index)
                 if not _committed_row_agrees(row, leaf_index, leaf):
-                    _check_committed(report, where, row, leaf_index, leaf)
+                    _check_committed(report, f"{party}#{row.sequence}", row, leaf_index, leaf)
                 continue
+            where = f"{party}#{row.sequence}"
             record = _check_row(report, where, row, leaf_index, leaves.get(leaf_index))
             if record is not None:
                 replay.append(_Checked(where, record, bytes(row.signed_bytes)))
         _replay_page(report, state, replay, index)
+        yield chunk
+    while chunk := _leaf_range(conn, log_pk, read, None):
+        read = chunk[-1][0] + 1
+        yield chunk
     log_size = _stored_log_size(conn, origin)
     if log_size is not None and log_size > expected - 1:
         report.add(
@@ -498,74 +533,16 @@ def _replay_one(
         index.setdefault((party, uid), set()).add(record["sequence"])
 
 
-# ---------------------------------------------------------------------- derived tables
-
-
-def audit_items(conn: Connection, report: WorkspaceAudit, state: LedgerState) -> None:
-    """The materialized items table against the replay."""
-    stored: dict[tuple[str, str], str | None] = {}
-    for party, uid, body in conn.execute(select(ItemRow.party, ItemRow.uid, ItemRow.body)):
-        try:
-            stored[(party, uid)] = item_body(Item.model_validate_json(body))
-        except ValueError:  # a body that is not an item: it differs from any replay
-            stored[(party, uid)] = None
-    replayed = {}
-    for party, uid in state.item_keys():
-        item = state.item(uid, party)
-        if item is not None:
-            replayed[(party, uid)] = item_body(item)
-    report.items_checked = len(replayed)
-    for party, uid in sorted(replayed.keys() | stored.keys()):
-        where = f"item {party}/{uid}"
-        if (party, uid) not in stored:
-            report.add("derived.items", where, "missing from the items table")
-        elif (party, uid) not in replayed:
-            report.add("derived.items", where, "in the items table, not in the notifications")
-        elif stored[(party, uid)] != replayed[(party, uid)]:
-            report.add("derived.items", where, "items table differs from the notifications")
-
-
-def audit_index(
-    conn: Connection, report: WorkspaceAudit, expected: Mapping[tuple[str, str], set[int]]
-) -> None:
-    """The item -> notification index (``history --uid``) against the replay."""
-    stored: dict[tuple[str, str], set[int]] = {}
-    query = select(
-        ItemNotificationRow.party, ItemNotificationRow.uid, ItemNotificationRow.sequence
-    ).execution_options(yield_per=10_000)
-    for party, uid, sequence in conn.execute(query):
-        stored.setdefault((party, uid), set()).add(int(sequence))
-    compare_index(report, stored, expected)
-
-
-def compare_index(
-    report: WorkspaceAudit,
-    stored: Mapping[tuple[str, str], set[int]],
-    expected: Mapping[tuple[str, str], set[int]],
-) -> None:
-    """A finding per item whose stored index rows are not the expected ones."""
-    for party, uid in sorted(expected.keys() | stored.keys()):
-        found, wanted = stored.get((party, uid), set()), expected.get((party, uid), set())
-        if found != wanted:
-            extra, missing = sorted(found - wanted), sorted(wanted - found)
-            report.add(
-                "derived.index",
-                f"item {party}/{uid}",
-                f"history index lists {extra or 'nothing'} extra, {missing or 'nothing'} missing",
-            )
-
-
 def _blob(value: object) -> bytes | None:
     """A stored binary value as bytes; None for a value stored with another type."""
     return bytes(value) if isinstance(value, bytes | bytearray | memoryview) else None
 
 
 def _same_time(stored: object, text: str) -> bool:
-    """A time column (text from SQLite, a datetime from PostgreSQL) against an RFC 3339 time."""
-    signed = datetime.fromisoformat(text).astimezone(UTC)
-    if type(stored) is str:  # SQLAlchemy's SQLite form of a UTC datetime
-        return stored == signed.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
-    return isinstance(stored, datetime) and _utc(stored) == signed
+    """A time column (text from SQLite, a datetime from PostgreSQL) against an RFC 3339 time:
+    the same instant, the comparison ``_column_mismatches`` makes (parsing both is C; the
+    text form of the signed time was five times as costly)."""
+    return isinstance(stored, str | datetime) and _utc(stored) == datetime.fromisoformat(text)
 
 
 def _utc(value: datetime | str) -> datetime:
@@ -584,6 +561,7 @@ __all__ = [
     "audit_mirrors",
     "audit_notifications",
     "audit_workspace",
+    "checked_leaf_pages",
     "compare_index",
     "party_keys",
     "stored_parties",

@@ -38,7 +38,7 @@ from treatyledger.store.ledger_audit import (
     audit_items,
     audit_log,
     audit_mirrors,
-    audit_notifications,
+    checked_leaf_pages,
     compare_index,
     party_keys,
     stored_parties,
@@ -80,9 +80,13 @@ def check_at_start(
         for party in parties:
             origin = origin_for_party(party, namespace)
             through = report.snapshot_through.get(party, 0)
-            audit_notifications(conn, report, state, party, origin, tail_index, through=through)
+            # one read of the leaves: the rows are checked against them as the log hashes them
+            pages = checked_leaf_pages(
+                conn, report, state, party, origin, tail_index, through=through
+            )
+            keys_of_log = log_keys.get(origin, ())
+            audit_log(conn, report, origin, keys_of_log, latest_signature_only=True, leaves=pages)
             state.forget_stored()
-            audit_log(conn, report, origin, log_keys.get(origin, ()), latest_signature_only=True)
         audit_items(conn, report, state)
         for party in parties:
             _check_index(conn, report, party, positions.get(party), tail_index)

@@ -10,9 +10,10 @@ O(log n) tiles in one query, and nothing holds more than a batch and O(log n) ti
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
+from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -458,10 +459,14 @@ def audit(
     log_key: VerifierKey | None = None,
     hasher: Hasher = RFC6962,
     chunk: int = 10_000,
+    *,
+    leaves: Iterable[Sequence[tuple[int, Any]]] | None = None,
 ) -> AuditReport:
     """Recompute the log from its stored leaves: every tile and every stored checkpoint's
     root (and, given ``log_key``, its signature). Memory: one chunk of leaves plus O(log n)
-    tiles, so it runs on logs of any size."""
+    tiles, so it runs on logs of any size. ``leaves``: the stored leaves in chunks, in index
+    order, every one from 0 (a caller that reads them anyway; the start-up check); read here
+    otherwise."""
     log_pk, size = _log_row(conn, log_id)
     report = AuditReport(log_id, size)
     checkpoints = conn.execute(
@@ -502,7 +507,7 @@ def audit(
             push(level + 1, rows[-1][0])
 
     check_checkpoints()
-    for rows in _leaf_chunks(conn, log_pk, chunk):
+    for rows in _leaf_chunks(conn, log_pk, chunk) if leaves is None else leaves:
         for index, leaf in rows:
             if index != compact.size:
                 report.problems.append(f"leaf {compact.size} is missing (next stored is {index})")
