@@ -507,16 +507,18 @@ def audit(
             push(level + 1, rows[-1][0])
 
     check_checkpoints()
+    hash_leaf, append = hasher.hash_leaf, compact.append
     for rows in _leaf_chunks(conn, log_pk, chunk) if leaves is None else leaves:
         for index, leaf in rows:
             if index != compact.size:
                 report.problems.append(f"leaf {compact.size} is missing (next stored is {index})")
                 return report
-            leaf_hash = hasher.hash_leaf(leaf)
-            compact.append(leaf_hash)
+            leaf_hash = hash_leaf(leaf)
+            append(leaf_hash)
             report.leaves_checked += 1
             push(0, leaf_hash)
-            check_checkpoints()
+            if pending_checkpoints and pending_checkpoints[0][0] == compact.size:
+                check_checkpoints()
         flush_tiles()
     if compact.size != size:
         report.problems.append(f"the log claims size {size} but stores {compact.size} leaves")
