@@ -169,3 +169,28 @@ def test_the_full_audit_verifies_in_the_signature_pool(
         assert signature_pool.verified_in_pool - before == len(declared) + len(moves)
     finally:
         signature_pool.shutdown()
+
+
+def test_start_reads_the_leaves_once(ledger: Workspace) -> None:
+    """The rows are checked against the leaves the log's audit hashes (one read of them: a
+    page of five, then the empty read that ends the log), where the full audit reads them
+    for the rows and again for the tree (twice that)."""
+    from sqlalchemy import event
+
+    reads: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        if "FROM tlog_leaves" in statement and "tlog_leaves.leaf" in statement:
+            reads.append(statement)
+
+    event.listen(ledger.engine, "before_cursor_execute", count)
+    try:
+        report, _state = start(ledger)
+        assert report.ok, report.summary()
+        assert [log.leaves_checked for log in report.logs] == [5]
+        assert len(reads) == 2
+        reads.clear()
+        assert full_audit(ledger).ok
+        assert len(reads) == 4
+    finally:
+        event.remove(ledger.engine, "before_cursor_execute", count)
