@@ -32,6 +32,8 @@ def test_a_batch_over_the_bound_is_refused_before_anything_is_judged(tmp_path: P
 
 
 def test_publish_neutral_refuses_a_ledger_kind(tmp_path: Path) -> None:
-    with Workspace.init(tmp_path / "us", "US") as ws:
-        with pytest.raises(NotNeutral, match="declare"):
-            publish_neutral(ws, NotificationKind.DECLARE, {})
+    with (
+        Workspace.init(tmp_path / "us", "US") as ws,
+        pytest.raises(NotNeutral, match="declare"),
+    ):
+        publish_neutral(ws, NotificationKind.DECLARE, {})
