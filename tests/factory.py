@@ -196,3 +196,23 @@ def inspection_site_force(party: str = "US", sequence: int = 1) -> dict[str, Any
         effective=T0,
         issued=T0 + timedelta(hours=1),
     )
+
+
+def count_verified_signatures(monkeypatch: Any) -> list[int]:
+    """The sequence numbers whose signature ``LedgerState`` verifies from now on, in this
+    process: the verification pool is turned off (``TREATYLEDGER_VERIFY_WORKERS=0``), so
+    every verification is the state's own and is counted. ``monkeypatch`` is pytest's."""
+    from treatyledger.ledger.state import LedgerState
+    from treatyledger.store import signature_pool
+
+    monkeypatch.setenv("TREATYLEDGER_VERIFY_WORKERS", "0")
+    signature_pool.shutdown()
+    seen: list[int] = []
+    check = LedgerState._check_signature
+
+    def counting(self: LedgerState, record: Any, message: bytes | None = None) -> None:
+        seen.append(record["sequence"])
+        check(self, record, message)
+
+    monkeypatch.setattr(LedgerState, "_check_signature", counting)
+    return seen

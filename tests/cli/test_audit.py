@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from factory import count_verified_signatures
 from treatyledger.cli import main
 from treatyledger.errors import ExitCode
 
@@ -101,19 +102,7 @@ def test_log_audit_verifies_every_signature(
 ) -> None:
     """`log audit` is the full audit: every stored signature verified again (the start-up
     check takes the rows before the snapshot from their leaves; tests/store)."""
-    from treatyledger.ledger.state import LedgerState
-    from treatyledger.store import signature_pool
-
-    monkeypatch.setenv("TREATYLEDGER_VERIFY_WORKERS", "0")
-    signature_pool.shutdown()
-    seen: list[int] = []
-    check = LedgerState._check_signature
-
-    def counting(self: LedgerState, record: Any, message: bytes | None = None) -> None:
-        seen.append(record["sequence"])
-        check(self, record, message)
-
-    monkeypatch.setattr(LedgerState, "_check_signature", counting)
+    seen = count_verified_signatures(monkeypatch)
     code, out, _ = run(capsys, "log", "audit", "-w", ws, "--format", "json")
     assert (code, json.loads(out)["ok"]) == (0, True)
     assert seen == [1, 2]

@@ -7,12 +7,11 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import text
 
-from factory import stream
+from factory import count_verified_signatures, stream
 from node.harness import served_node
 from treatyledger.cli import main
 from treatyledger.errors import ExitCode
@@ -101,20 +100,7 @@ def test_serve_refuses_a_tampered_store_with_exit_4_naming_the_entry(
 @pytest.fixture
 def verified(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """The sequence numbers whose signature the ledger state verified (pool off)."""
-    from treatyledger.ledger.state import LedgerState
-    from treatyledger.store import signature_pool
-
-    monkeypatch.setenv("TREATYLEDGER_VERIFY_WORKERS", "0")
-    signature_pool.shutdown()
-    seen: list[int] = []
-    check = LedgerState._check_signature
-
-    def counting(self: LedgerState, record: Any, message: bytes | None = None) -> None:
-        seen.append(record["sequence"])
-        check(self, record, message)
-
-    monkeypatch.setattr(LedgerState, "_check_signature", counting)
-    return seen
+    return count_verified_signatures(monkeypatch)
 
 
 def test_start_from_a_snapshot_verifies_no_stored_signature(

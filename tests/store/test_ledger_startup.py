@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from factory import Notifier, base_force
+from factory import Notifier, base_force, count_verified_signatures
 from treatyledger.ledger.state import LedgerState
 from treatyledger.node.keys import log_signer, log_vkey
 from treatyledger.store import signature_pool
@@ -29,16 +29,7 @@ from treatyledger.tlog.checkpoint import origin_for_party
 def verified(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
     """The sequence numbers whose signature ``LedgerState`` verified, in this process (the
     pool off: every verification is the state's own)."""
-    monkeypatch.setenv("TREATYLEDGER_VERIFY_WORKERS", "0")
-    signature_pool.shutdown()
-    seen: list[int] = []
-    check = LedgerState._check_signature
-
-    def counting(self: LedgerState, record: Any, message: bytes | None = None) -> None:
-        seen.append(record["sequence"])
-        check(self, record, message)
-
-    monkeypatch.setattr(LedgerState, "_check_signature", counting)
+    seen = count_verified_signatures(monkeypatch)
     yield seen
     signature_pool.shutdown()
 
