@@ -14,7 +14,7 @@ from factory import T0, Notifier, base_force, item
 from treatyledger.ledger import leaf_bytes, replay
 from treatyledger.store import ledger_store as ledger_store_module
 from treatyledger.store import submission_prep
-from treatyledger.store.errors import StoreError
+from treatyledger.store.errors import BatchTooLarge, StoreError
 from treatyledger.store.ledger_reads import materialized_differences
 from treatyledger.store.ledger_store import MAX_BATCH, LedgerStore, Unsigned, open_ledger
 from treatyledger.store.ledger_tables import ItemRow, NotificationRow
@@ -375,8 +375,9 @@ def test_unsigned_notifications_pass_only_with_verification_off(
 
 
 def test_a_batch_over_the_bound_is_refused(ledger_store: LedgerStore) -> None:
-    with pytest.raises(StoreError, match="at most"):
+    with pytest.raises(BatchTooLarge, match="at most"):  # the caller's mistake: exit 2
         ledger_store.submit([{}] * (MAX_BATCH + 1))
+    assert ledger_store.next_sequence("US") == 1
 
 
 def test_an_unexpected_error_mid_batch_rolls_the_in_memory_state_back(

@@ -11,7 +11,6 @@ import pytest
 from treatyledger.errors import ExitCode
 from treatyledger.model.notifications import NotificationKind
 from treatyledger.store.errors import BatchTooLarge, NotNeutral, PublishRefused, StoreError
-from treatyledger.store.ledger_store import MAX_BATCH, open_ledger
 from treatyledger.store.publish import publish_neutral
 from treatyledger.store.workspace import Workspace
 
@@ -21,14 +20,6 @@ def test_exit_codes_of_the_store_errors() -> None:
     assert NotNeutral.exit_code == ExitCode.MALFORMED
     assert PublishRefused.exit_code == ExitCode.REJECTED
     assert StoreError.exit_code == ExitCode.UNAVAILABLE
-
-
-def test_a_batch_over_the_bound_is_refused_before_anything_is_judged(tmp_path: Path) -> None:
-    with Workspace.init(tmp_path / "us", "US") as ws:
-        store = open_ledger(ws)
-        with pytest.raises(BatchTooLarge, match=f"at most {MAX_BATCH}"):
-            store.submit([{}] * (MAX_BATCH + 1))
-        assert store.next_sequence("US") == 1
 
 
 def test_publish_neutral_refuses_a_ledger_kind(tmp_path: Path) -> None:
