@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import resource
 import subprocess
 import sys
@@ -62,20 +61,12 @@ def rss_mb() -> float:
 
 
 def stream(n: int) -> list[dict[str, Any]]:
-    from treatyledger.files import load_catalog
-    from treatyledger.files.aggregates import read_new_start_aggregates
-    from treatyledger.ledger.synthetic import synthetic_stream
+    """``n`` notifications of the US synthetic stream (store_bench's, imported here only:
+    the measured child processes must not load it)."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from store_bench import stream as synthetic
 
-    catalog = load_catalog()
-    points = read_new_start_aggregates(party="US")
-    churn = max(0, n // 40)
-    while True:
-        records = synthetic_stream(
-            "US", points, catalog, random.Random(5), churn_pairs_per_period=churn
-        )
-        if len(records) >= n:
-            return records[:n]
-        churn = churn * 2 + 10
+    return synthetic(n)
 
 
 def signed(records: list[dict[str, Any]], key: Any) -> list[dict[str, Any]]:
