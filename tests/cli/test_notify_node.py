@@ -107,6 +107,25 @@ def test_the_node_takes_only_the_owner_token_and_signed_lines(
     assert out.strip() == "accepted 1 (late 0, flagged 0), duplicate 0, rejected 0"
 
 
+def test_notify_through_the_node_needs_no_workspace(
+    node: ServedNode,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("TREATYLEDGER_WORKSPACE", raising=False)
+    monkeypatch.setenv("TREATYLEDGER_TOKEN", node.tokens[Role.OWNER])
+    lines = write_lines(tmp_path / "us.jsonl", signed(stream("US", 1), node.workspace.signing_key))
+    code, out, err = run(capsys, "notify", str(lines), "--signed", "--node", node.url)
+    assert code == ExitCode.VALID, err
+    assert out.strip() == "accepted 1 (late 0, flagged 0), duplicate 0, rejected 0"
+    assert log_size(node) == 1
+    # without --node the workspace is still needed, and the message says how to give it
+    code, _, err = run(capsys, "notify", str(lines), "--signed")
+    assert code == ExitCode.MALFORMED
+    assert "-w/--workspace" in err and "--node URL" in err
+
+
 def test_an_unreachable_node_is_unavailable(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

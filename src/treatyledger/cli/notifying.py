@@ -213,8 +213,8 @@ def node_client(url: str, token: str | None) -> httpx.Client:
 def busy_hint(workspace: Path, message: str) -> str:
     """The writer-lock refusal, with the way to submit to the node that holds the lock."""
     return (
-        f"{message}. If that is the party's node, submit to it: treatyledger notify -w "
-        f"{workspace} --node URL --token-file OWNER_TOKEN_FILE --signed FILE (lines signed "
+        f"{message}. If that is the party's node ({workspace}), submit to it: treatyledger "
+        "notify FILE --signed --node URL --token-file OWNER_TOKEN_FILE (lines signed "
         "with the party's key; the node's POST URL/v1/notifications with the owner token)"
     )
 

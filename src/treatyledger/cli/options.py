@@ -37,11 +37,14 @@ MAX_TOKEN_BYTES = 4096
 
 
 def workspace_option(
-    help_text: str = "The party's workspace directory.", *, required: bool = True
+    help_text: str = "The party's workspace directory.",
+    *,
+    required: bool = True,
+    from_env: bool = False,
 ) -> Path:
     """``-w/--workspace DIR``: required (and read from TREATYLEDGER_WORKSPACE), or optional
-    where another source can stand in for it (command line only, so that a variable set for
-    other commands never collides with ``--inventory``)."""
+    where another source can stand in for it (command line only unless ``from_env``, so that
+    a variable set for other commands never collides with ``--inventory``)."""
     if required:
         result: Path = typer.Option(
             ...,
@@ -52,7 +55,14 @@ def workspace_option(
             help=help_text,
         )
         return result
-    optional: Path = typer.Option(None, "--workspace", "-w", file_okay=False, help=help_text)
+    optional: Path = typer.Option(
+        None,
+        "--workspace",
+        "-w",
+        envvar=WORKSPACE_ENV if from_env else None,
+        file_okay=False,
+        help=help_text,
+    )
     return optional
 
 

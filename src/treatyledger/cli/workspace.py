@@ -34,6 +34,7 @@ from treatyledger.cli.notifying import (
     notify_node,
 )
 from treatyledger.cli.options import (
+    WORKSPACE_ENV,
     OutputFormat,
     format_option,
     load_checked_rule_set,
@@ -73,6 +74,10 @@ class InventoryFormat(StrEnum):
 
 
 WORKSPACE = workspace_option()
+# notify --node URL submits to the node and opens no workspace
+NOTIFY_WORKSPACE = workspace_option(
+    "The party's workspace directory (not needed with --node).", required=False, from_env=True
+)
 FORMAT = format_option()
 MAX_FUTURE_OPTION = typer.Option(
     DEFAULT_MAX_FUTURE_DAYS,
@@ -207,7 +212,7 @@ class _Submitter:
 
 @app.command("notify")
 def notify_command(
-    workspace: Path = WORKSPACE,
+    workspace: Path | None = NOTIFY_WORKSPACE,
     file: Path = typer.Argument(..., help="JSON Lines file, one notification per line."),
     signed: bool = typer.Option(False, "--signed", help="Lines are signed: submit as they are."),
     batch_size: int = typer.Option(
@@ -241,6 +246,11 @@ def notify_command(
         lines = _lines(file, None)
         notify_node(node, secret, lines, signed=signed, batch_size=batch_size, output=output)
         return
+    if workspace is None:
+        raise CommandLineError(
+            f"notify needs the workspace: -w/--workspace DIR (or {WORKSPACE_ENV}), "
+            "or --node URL to submit signed lines to the party's node"
+        )
     try:
         opened = Workspace.open(workspace, writer="notify")
     except WorkspaceBusy as exc:
