@@ -20,6 +20,9 @@ Reports, never fails ``make bench``; exits 1 on a miss, which ``make bench-check
 
     python bench/proof_scale_bench.py [LARGE]      # default 1,000,000
     PROOF_BENCH_LARGE=10000000 make bench          # the acceptance size
+    PROOF_BENCH_REUSE=DIR python bench/proof_scale_bench.py 10000000
+        # keep the logs in DIR (log-N.db) and reuse them on later runs: the 10M build takes
+        # minutes and 3.2 GB; delete DIR when done
 """
 
 from __future__ import annotations
@@ -169,11 +172,19 @@ def main() -> int:
             f"PROOF_BENCH_LARGE={ACCEPTANCE_LARGE})"
         )
     results: dict[int, list[dict[str, Any]]] = {SMALL: [], large: []}
+    reuse = os.environ.get("PROOF_BENCH_REUSE")
     with tempfile.TemporaryDirectory(dir=os.environ.get("PROOF_BENCH_DIR")) as tmp:
         paths = {}
         for n in (SMALL, large):
-            paths[n] = Path(tmp) / f"log-{n}.db"
-            built = build(paths[n], n)
+            paths[n] = Path(reuse or tmp) / f"log-{n}.db"
+            if reuse and paths[n].exists():
+                print(f"  reused {paths[n]} ({paths[n].stat().st_size / 1e6:,.0f} MB)")
+                continue
+            paths[n].parent.mkdir(parents=True, exist_ok=True)
+            partial = paths[n].with_name(paths[n].name + ".partial")
+            partial.unlink(missing_ok=True)  # an interrupted build is never reused
+            built = build(partial, n)
+            partial.rename(paths[n])
             report_build(n, built, paths[n].stat().st_size / 1e6)
         print(f"  {load()}")
         for run in range(ROUNDS):

@@ -27,6 +27,11 @@ from treatyledger.store.tlog_tables import (
     TlogLogRow,
     TlogTileRow,
 )
+from treatyledger.store.tlog_tile_cache import (
+    offer_tiles,
+    preload_upper_tiles,
+    shared_tile_cache,
+)
 from treatyledger.tlog.checkpoint import Checkpoint, parse_checkpoint, sign_checkpoint
 from treatyledger.tlog.compact import CompactRange, NodeId
 from treatyledger.tlog.entries import check_leaf
@@ -231,7 +236,14 @@ class TlogReader:
     one. Each proof or root is one query over O(log n) tiles."""
 
     def __init__(
-        self, conn: Connection, log_id: str, hasher: Hasher = RFC6962, cached_tiles: int = 1024
+        self,
+        conn: Connection,
+        log_id: str,
+        hasher: Hasher = RFC6962,
+        cached_tiles: int = 1024,
+        *,
+        shared_tiles: bool = True,
+        preload: bool = False,
     ):
         self.conn = conn
         self.log_id = log_id
@@ -243,17 +255,30 @@ class TlogReader:
         # 1024 tiles <= 16 MiB.
         self._cache: OrderedDict[TileId, tuple[int, bytes]] = OrderedDict()
         self._cache_size = cached_tiles
+        # Full upper tiles outlive the reader, shared by the engine's readers
+        # (store.tlog_tile_cache says when that is safe); ``preload`` fills it for this log.
+        self._shared = shared_tile_cache(conn.engine) if shared_tiles else None
+        if preload and self._shared is not None:
+            preload_upper_tiles(conn, self.log_pk, self._shared)
 
     def _tiles(self, ids: Sequence[TileId], fresh: bool) -> dict[TileId, tuple[int, bytes]]:
         found, missing = {}, []
+        shared = self._shared
         for tile in ids:
+            full = None if shared is None or not tile[0] else shared.get(self.log_pk, tile)
+            if full is not None:  # a full tile holds all its nodes: never stale
+                found[tile] = (TILE_WIDTH, full)
+                continue
             hit = None if fresh else self._cache.get(tile)
             if hit is None:
                 missing.append(tile)
             else:
                 self._cache.move_to_end(tile)
                 found[tile] = hit
-        for tile, value in _read_tiles(self.conn, self.log_pk, missing).items():
+        read = _read_tiles(self.conn, self.log_pk, missing)
+        if shared is not None:
+            offer_tiles(self.conn, shared, self.log_pk, read)
+        for tile, value in read.items():
             found[tile] = value
             if self._cache_size:
                 self._cache[tile] = value
