@@ -239,6 +239,48 @@ def test_select_before_inspections_may_begin_is_refused(
     assert ("Section I, paragraph 2" in err) is (code == ExitCode.REJECTED)
 
 
+@pytest.mark.parametrize(
+    ("time", "code"),
+    [("2011-04-05T23:59:59Z", ExitCode.REJECTED), ("2011-04-06T00:00:00Z", ExitCode.VALID)],
+    ids=["a second before the 60 days expire", "as they expire"],
+)
+def test_record_into_a_findings_file_before_inspections_may_begin_is_refused(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, time: str, code: int
+) -> None:
+    """New START Protocol Part Five, Section I.2: no finding before 2011-04-06 00:00 GMT, in a
+    findings file as in a workspace."""
+    finding = tmp_path / "finding.json"
+    finding.write_text(
+        json.dumps(
+            {"id": "early", "inspection_type": "type-one", "inspected_party": "US"}
+            | {"site": "BASE-B", "time": time}
+        )
+    )
+    findings = tmp_path / "findings.jsonl"
+    found, _, err = _run(capsys, "inspect", "record", str(finding), "--findings", str(findings))
+    assert found == code, err
+    assert findings.exists() is (code == ExitCode.VALID)
+    assert ("before inspections may begin" in err) is (code == ExitCode.REJECTED)
+
+
+def test_record_on_a_rule_set_without_a_start_accepts_an_early_finding(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """total-stockpile defines inspection types but no [inspections.begin] (nor an entry
+    into force): nothing to hold a finding to."""
+    finding = tmp_path / "finding.json"
+    finding.write_text(
+        json.dumps(
+            {"id": "early", "inspection_type": "type-one", "inspected_party": "US"}
+            | {"site": "BASE-B", "time": "2011-03-01T00:00:00Z"}
+        )
+    )
+    findings = tmp_path / "findings.jsonl"
+    argv = ["inspect", "record", str(finding), "--findings", str(findings)]
+    found, _, err = _run(capsys, *argv, "--rules", "total-stockpile")
+    assert found == ExitCode.VALID, err
+
+
 def test_record_then_issues_reports_the_missile(
     capsys: pytest.CaptureFixture[str], notification_file: Path, tmp_path: Path
 ) -> None:

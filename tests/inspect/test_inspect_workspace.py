@@ -122,6 +122,49 @@ def test_issues_recorded_in_a_workspace_cite_the_stored_declaration(
     assert stored.submitted_by == "inspector-ann"
 
 
+@pytest.mark.parametrize(
+    ("time", "code"),
+    [
+        ("2011-03-01T09:00:00Z", ExitCode.REJECTED),
+        ("2011-04-05T23:59:59Z", ExitCode.REJECTED),
+        ("2011-04-06T00:00:00Z", ExitCode.VALID),
+    ],
+    ids=["weeks before", "a second before the 60 days expire", "as they expire"],
+)
+def test_a_finding_dated_before_inspections_may_begin_is_refused_and_stores_nothing(
+    workspace: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path, time: str, code: int
+) -> None:
+    """New START Protocol Part Five, Section I.2 (entry into force 2011-02-05, so from 00:00
+    GMT of 2011-04-06): ``inspect record`` is held to it as ``inspect select`` is."""
+    argv = ["inspect", "record", str(_finding(tmp_path, time=time)), "--workspace", str(workspace)]
+    assert main(argv) == code
+    err = capsys.readouterr().err
+    with Workspace.open(workspace) as opened:
+        stored = [s.record.id for s in list_inspections(opened.engine)]
+    if code == ExitCode.VALID:
+        assert stored == ["insp-1"]
+        return
+    assert "before inspections may begin" in err and "Section I, paragraph 2" in err
+    assert "Traceback" not in err
+    assert stored == []
+
+
+def test_a_batch_with_one_finding_before_inspections_may_begin_stores_none(
+    workspace: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    lines = tmp_path / "findings.jsonl"
+    entries = [
+        {"id": "ok", "time": AT},
+        {"id": "early", "time": "2011-04-01T00:00:00Z"},
+    ]
+    base = json.loads(_finding(tmp_path).read_text())
+    lines.write_text("".join(json.dumps(base | e) + "\n" for e in entries))
+    assert main(["inspect", "record", str(lines), "--workspace", str(workspace)]) == 3
+    assert "inspection record early" in capsys.readouterr().err
+    with Workspace.open(workspace) as opened:
+        assert list_inspections(opened.engine) == []
+
+
 def test_a_finding_recorded_twice_in_a_workspace_is_refused(
     workspace: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

@@ -41,7 +41,7 @@ def type_one(**fields: Any) -> dict[str, Any]:
         "inspection_type": "type-one",
         "inspected_party": "US",
         "site": "US-BASE",
-        "time": "2011-03-01T09:00:00Z",
+        "time": "2011-04-20T09:00:00Z",  # inspections begin 2011-04-06 (Part Five, I.2)
         "items_examined": ["US-MS-1"],
         "rvs_observed": {"US-MS-1": 4},
         **fields,
@@ -81,6 +81,39 @@ def test_inspector_finding_with_more_rvs_than_declared_is_a_cited_issue_the_peer
     read = declared.client(Role.PEER).get("/v1/compliance-issues")
     assert read.status_code == 200
     assert read.json() == [issue]
+
+
+@pytest.mark.parametrize(
+    ("inspection_type", "time", "accepted"),
+    [
+        ("type-one", "2011-03-01T09:00:00Z", False),
+        ("type-one", "2011-04-05T23:59:59Z", False),
+        ("type-one", "2011-04-06T00:00:00Z", True),
+        ("exhibition.new_type", "2011-04-05T23:59:59Z", False),
+    ],
+    ids=["weeks before", "a second before the 60 days expire", "as they expire", "exhibition"],
+)
+def test_a_finding_dated_before_inspections_may_begin_is_a_422_problem_and_stores_nothing(
+    declared: ServedNode, inspection_type: str, time: str, accepted: bool
+) -> None:
+    """New START Protocol Part Five, Section I.2: inspection activities (exhibitions too)
+    begin upon expiration of 60 days after entry into force (2011-02-05): 2011-04-06 00:00
+    GMT. A finding recorded without an inspection run is held to it as a run's notice is."""
+    body = type_one(inspection_type=inspection_type, time=time)
+    response = declared.client(Role.INSPECTOR).post("/v1/inspections", json=body)
+    stored = declared.client(Role.PEER).get("/v1/inspections").json()
+    if accepted:
+        assert response.status_code == 201, response.text
+        assert [s["record"]["id"] for s in stored] == ["INSP-2011-1"]
+        return
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["type"].endswith("/inspection-procedure")
+    assert "before inspections may begin, 2011-04-06T00:00:00+00:00" in problem["detail"]
+    assert "Part Five, Section I, paragraph 2" in problem["detail"]
+    assert stored == []
+    assert declared.client(Role.PEER).get("/v1/compliance-issues").json() == []
 
 
 def test_observer_is_refused_every_item_level_inspection_endpoint(declared: ServedNode) -> None:
@@ -129,7 +162,7 @@ def test_a_record_outside_the_schema_is_a_422_problem_and_stores_nothing(
     inspector = declared.client(Role.INSPECTOR)
     for body in (
         type_one(extra="field"),
-        type_one(time="2011-03-01T09:00:00"),  # no time zone
+        type_one(time="2011-04-20T09:00:00"),  # no time zone
         type_one(rvs_observed={"US-MS-1": 10_000}),
     ):
         response = inspector.post("/v1/inspections", json=body)

@@ -81,7 +81,7 @@ def _finding(_node: ServedNode, _role: Role) -> dict[str, Any]:
         "inspection_type": "type-one",
         "inspected_party": "US",
         "site": "US-BASE",
-        "time": "2011-03-01T00:00:00Z",
+        "time": "2011-04-20T00:00:00Z",  # inside the regime (Part Five, Section I.2)
         "rvs_observed": {"US-MS-1": 1},
     }
 

@@ -301,14 +301,16 @@ def record(
     """Validate inspection records and store them in a workspace (or a findings file)."""
     from treatyledger.files.inspection import append_inspection_record, read_inspection_records
     from treatyledger.inspect.exhibitions import exhibition_of
+    from treatyledger.inspect.procedure import check_record_begun
 
     if (findings is None) == (workspace is None):
         raise CommandLineError("give either --findings FILE or --workspace")
     rule_set = load_checked_rule_set(rules)
     entries = read_inspection_records(finding)
-    for entry in entries:
+    for entry in entries:  # all checked before any is stored
         if exhibition_of(rule_set.inspections, entry.inspection_type) is None:
             _inspection_type(rule_set, entry.inspection_type)
+        check_record_begun(entry, rule_set.inspections, rule_set.treaty.entry_into_force)
     recorded = _Recorded(output)
     if workspace is not None:
         _record_into_workspace(workspace, entries, rule_set, by, recorded)
@@ -365,6 +367,7 @@ def _record_into_workspace(
                 inspection_types=types,
                 submitted_by=by,
                 inspections=rule_set.inspections,
+                entry_into_force=rule_set.treaty.entry_into_force,
             )
             recorded.add(entry, len(found))
 

@@ -134,18 +134,39 @@ def eligible_sites(
 
 
 def check_begun(
-    inspections: Inspections, entry_into_force: date, arrival: datetime, what: str
+    inspections: Inspections,
+    entry_into_force: date,
+    arrival: datetime,
+    what: str,
+    moment: str = "arrival",
 ) -> None:
-    """Refuse an arrival before inspections may begin (the rule set's ``begin``)."""
+    """Refuse an arrival (or, ``moment`` naming it, a finding's time: no team can be on the
+    territory earlier) before inspections may begin (the rule set's ``begin``). The one
+    place Part Five, Section I.2 is enforced: notices, draws and recorded findings."""
     begin = inspections.begin
     if begin is None:
         return
     first = begin.first_arrival(entry_into_force)
     if arrival < first:
         raise ProcedureError(
-            f"{what}: arrival at {arrival.isoformat()} is before inspections may begin, "
+            f"{what}: {moment} at {arrival.isoformat()} is before inspections may begin, "
             f"{first.isoformat()} ({begin.days_after_entry_into_force} days after entry into "
             f"force on {entry_into_force.isoformat()}; {begin.source})"
+        )
+
+
+def check_record_begun(
+    record: InspectionRecord, inspections: Inspections | None, entry_into_force: date | None
+) -> None:
+    """Refuse a finding recorded without an inspection run (or an exhibition's) dated before
+    inspection activities may begin: no team was on the territory yet (Section I.2)."""
+    if inspections is not None and entry_into_force is not None:
+        check_begun(
+            inspections,
+            entry_into_force,
+            record.time,
+            f"inspection record {record.id}",
+            moment="inspection time",
         )
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, insert, select
@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from treatyledger.inspect.consultation import other_party
 from treatyledger.inspect.exhibitions import exhibition_issues, exhibition_of
 from treatyledger.inspect.findings import ComplianceIssue, InspectionRecord, declared_state
+from treatyledger.inspect.procedure import check_record_begun
 from treatyledger.ledger.policy import LedgerPolicy
 from treatyledger.rules.schema import Inspections
 from treatyledger.store.declared_cache import reconcile_inspection
@@ -84,12 +85,15 @@ def record_inspection(
     submitted_at: datetime | None = None,
     raised_by: str | None = None,
     inspections: Inspections | None = None,
+    entry_into_force: date | None = None,
 ) -> list[ComplianceIssue]:
     """Reconcile ``record`` with ``party``'s notifications replayed to its time and store the
     record with the issues found, in one transaction. Returns the issues. The issues are
     raised by ``raised_by`` (default: the treaty's other party, the inspecting one) and named
     ``<party>-n`` (this store's party recorded them). With the rule set's ``inspections``, a
-    record of an exhibition (``exhibition.<kind>``) gains the exhibition's own findings."""
+    record of an exhibition (``exhibition.<kind>``) gains the exhibition's own findings, and
+    with its ``entry_into_force`` too a record dated before inspection activities may begin
+    is refused (``ProcedureError``, as an inspection's notice is: Part Five, Section I.2)."""
     if record.inspected_party != party:
         raise InspectionRecordError(
             f"inspection record {record.id}: expected inspected party {party} (this store's "
@@ -100,6 +104,7 @@ def record_inspection(
             f"inspection record {record.id}: expected an inspection type of the rule set "
             f"({', '.join(sorted(inspection_types)) or 'none'}), found {record.inspection_type!r}"
         )
+    check_record_begun(record, inspections, entry_into_force)
     issues = reconcile_inspection(engine, record, party, policy)
     exhibition = exhibition_of(inspections, record.inspection_type)
     if exhibition is not None:  # rare: a fresh replay is fine

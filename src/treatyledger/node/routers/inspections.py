@@ -13,6 +13,7 @@ from fastapi import Security
 from pydantic import BaseModel, ConfigDict, Field
 
 from treatyledger.inspect.consultation import ComplianceIssueRecord
+from treatyledger.inspect.errors import ProcedureError
 from treatyledger.inspect.exhibitions import exhibition_types
 from treatyledger.inspect.findings import InspectionRecord
 from treatyledger.node.auth import Caller, Role
@@ -53,7 +54,9 @@ class StoredInspectionResponse(_Model):
     description=(
         "The record is reconciled with this node's party's declared state replayed to the "
         "inspection time; the record, who submitted it and every compliance issue found are "
-        "stored in one transaction. A record id may be submitted once."
+        "stored in one transaction. A record id may be submitted once. A record dated before "
+        "inspection activities may begin (New START Protocol Part Five, Section I.2, where "
+        "the rule set says when) is refused (422)."
     ),
     responses=problem_responses(409),
 )
@@ -70,11 +73,14 @@ def submit_inspection(node: Node, caller: Inspector, body: InspectionRecord) -> 
             inspection_types=[*types, *exhibition_types(inspections)],
             submitted_by=caller.name,
             inspections=inspections,
+            entry_into_force=current.rule_set.treaty.entry_into_force,
         )
     except DuplicateInspectionRecord as exc:
         raise Problem(409, str(exc), problem="duplicate-inspection-record") from None
     except InspectionRecordError as exc:
         raise Problem(422, str(exc), problem="inspection-record-refused") from None
+    except ProcedureError as exc:  # as routers.runs answers a notice before Section I.2 allows
+        raise Problem(422, str(exc), problem="inspection-procedure") from None
     return InspectionSubmitted(record=body.id, issues=issue_records(node.engine, record_id=body.id))
 
 
