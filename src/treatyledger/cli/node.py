@@ -84,6 +84,7 @@ def serve(
     from treatyledger.node.ratelimit import RateLimits
     from treatyledger.node.recount import Recounts
     from treatyledger.node.server import bind, make_server, url_of
+    from treatyledger.node.tarpit import Tarpit
     from treatyledger.report.dashboard import create_node_app
     from treatyledger.store.workspace import Workspace
 
@@ -102,8 +103,9 @@ def serve(
             freeze_gc=True,
             witness_push_seconds=witness_push or None,
         )
-        # the observer summary may lag a growing log: its recounts stay a bounded share
-        context = replace(context, rate_limits=limits, recounts=Recounts(lag=True))
+        # the observer summary may lag a growing log: its recounts stay a bounded share;
+        # refusals are held in the tarpit, slowing whoever earns them (node.tarpit)
+        context = replace(context, rate_limits=limits, recounts=Recounts(lag=True), tarpit=Tarpit())
         context.full_audit = full_audit
         context.audited = _audit_before_serving(ws, workspace, context, forensic)
         context.forensic = forensic

@@ -21,7 +21,7 @@ from treatyledger.ledger.canonical import Received
 from treatyledger.ledger.outcomes import Rule
 from treatyledger.node.access_log import AccessLog
 from treatyledger.node.apidocs import install_api_docs
-from treatyledger.node.auth import AuthCache, AuthFirstRoute
+from treatyledger.node.auth import AuthCache, AuthFirstRoute, EarlyAuth, route_rules
 from treatyledger.node.context import NodeContext
 from treatyledger.node.integrity import IntegrityGate, check_on_start
 from treatyledger.node.limits import BodySizeLimit
@@ -162,17 +162,22 @@ def create_app(context: NodeContext) -> FastAPI:
     )
     app.state.node = context
     app.state.auth_cache = AuthCache(context.auth_cache_seconds)
+    tarpit = app.state.tarpit = context.tarpit
+    routers = [health.router, *_routers()]
     install_problem_handlers(app)
     app.add_middleware(IncidentMiddleware)  # innermost: the access log sees its 500s
-    app.add_middleware(BodySizeLimit, max_body_bytes=context.max_body_bytes)
+    app.add_middleware(BodySizeLimit, max_body_bytes=context.max_body_bytes, tarpit=tarpit)
+    # outside the body limit: a request without a usable token is refused from its headers
+    app.add_middleware(
+        EarlyAuth, rules=route_rules(routers, "/v1"), cache=app.state.auth_cache, tarpit=tarpit
+    )
     app.add_middleware(IntegrityGate)  # outside the body limit: a refused node reads nothing
     if context.rate_limits is not None:  # outside the body limit: refused before any read
         app.state.rate_limiter = RateLimiter(context.rate_limits)
-        app.add_middleware(RateLimit, limiter=app.state.rate_limiter)
+        app.add_middleware(RateLimit, limiter=app.state.rate_limiter, tarpit=tarpit)
     app.add_middleware(AccessLog)  # added last: outermost, so it times and sees every answer
 
     v1 = APIRouter(prefix="/v1", route_class=AuthFirstRoute)
-    routers = [health.router, *_routers()]
     for router in routers:
         v1.include_router(router)
     app.include_router(v1)

@@ -13,18 +13,22 @@ import hmac
 import re
 import secrets
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from fastapi import Request, Response, Security
+from fastapi import APIRouter, Request, Response, Security
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
+from starlette.routing import compile_path
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from treatyledger.node.errors import PrincipalError, Problem
+from treatyledger.node.tarpit import Tarpit, send_problem
 from treatyledger.store import principals
 from treatyledger.store.base import Engine
 from treatyledger.store.errors import DuplicatePrincipal
@@ -124,9 +128,14 @@ def list_principals(engine: Engine) -> list[tuple[str, Role, bool]]:
     return [(p.name, Role(p.role), p.active) for p in principals.all_principals(engine)]
 
 
+def plausible_token(token: str) -> bool:
+    """Whether ``token`` has the shape of one (others are refused without a lookup)."""
+    return token.startswith(TOKEN_PREFIX) and len(token) <= MAX_TOKEN_LENGTH
+
+
 def authenticate(engine: Engine, token: str) -> Caller | None:
     """The active principal holding ``token``, or None."""
-    if not token.startswith(TOKEN_PREFIX) or len(token) > MAX_TOKEN_LENGTH:
+    if not plausible_token(token):
         return None
     return authenticate_digest(engine, hash_token(token))
 
@@ -147,40 +156,62 @@ bearer_scheme = HTTPBearer(
 )
 
 _UNAUTHENTICATED = {"WWW-Authenticate": 'Bearer realm="treatyledger"'}
+NEEDS_TOKEN = "this endpoint needs a bearer token"
+UNKNOWN_TOKEN = "the bearer token is unknown or revoked"
 
 
 class AuthCache:
-    """Recently authenticated tokens (by digest), so a busy node does not query its principals
-    table on every request. Only successes are cached, for ``ttl`` seconds: a revocation (from
-    another process, e.g. the CLI) takes effect within that time."""
+    """Recently looked-up tokens (by digest), so a busy node does not query its principals
+    table on every request: the principal of an accepted token, and that a token was refused
+    (a client repeating an unknown or revoked token, or a flood of them, costs no query),
+    each for ``ttl`` seconds: a revocation or a new principal (from another process, e.g. the
+    CLI) takes effect within that time. Each kind keeps its ``max_entries`` most recent."""
 
-    def __init__(self, ttl: float):
+    def __init__(self, ttl: float, max_entries: int = 10_000):
         self.ttl = ttl
-        self._entries: dict[str, tuple[Caller, float]] = {}
+        self.max_entries = max_entries
+        self._accepted: OrderedDict[str, tuple[Caller, float]] = OrderedDict()
+        self._refused: OrderedDict[str, float] = OrderedDict()
 
     def get(self, digest: str) -> Caller | None:
-        entry = self._entries.get(digest)
+        entry = self._accepted.get(digest)
         if entry is None or entry[1] < time.monotonic():
             return None
         return entry[0]
 
     def put(self, digest: str, caller: Caller) -> None:
-        if len(self._entries) > 10_000:  # bounded: drop everything rather than grow
-            self._entries.clear()
-        self._entries[digest] = (caller, time.monotonic() + self.ttl)
+        self._remember(self._accepted, digest, (caller, time.monotonic() + self.ttl))
+
+    def refused(self, digest: str) -> bool:
+        until = self._refused.get(digest)
+        return until is not None and until >= time.monotonic()
+
+    def refuse(self, digest: str) -> None:
+        self._remember(self._refused, digest, time.monotonic() + self.ttl)
+
+    def _remember(self, entries: OrderedDict[str, Any], digest: str, value: Any) -> None:
+        if self.ttl <= 0:
+            return
+        entries[digest] = value
+        entries.move_to_end(digest)
+        while len(entries) > self.max_entries:
+            entries.popitem(last=False)
 
 
 async def _authenticate(request: Request, token: str) -> Caller | None:
     node = request.app.state.node
     cache: AuthCache | None = getattr(request.app.state, "auth_cache", None)
     digest = hash_token(token)
-    if cache is not None and cache.ttl > 0:
+    if cache is not None:
         found = cache.get(digest)
-        if found is not None:
+        if found is not None or cache.refused(digest):
             return found
     caller = await run_in_threadpool(authenticate, node.engine, token)
-    if caller is not None and cache is not None and cache.ttl > 0:
-        cache.put(digest, caller)
+    if cache is not None:
+        if caller is None:
+            cache.refuse(digest)
+        else:
+            cache.put(digest, caller)
     limiter = getattr(request.app.state, "rate_limiter", None)
     if caller is not None and limiter is not None:
         limiter.remember(digest, caller.name, caller.role.value)  # counted as its principal
@@ -201,7 +232,7 @@ async def _caller_of(request: Request, roles: frozenset[Role]) -> Caller:
         if credentials is None:
             raise Problem(
                 401,
-                "this endpoint needs a bearer token",
+                NEEDS_TOKEN,
                 problem="unauthenticated",
                 headers=_UNAUTHENTICATED,
             )
@@ -209,7 +240,7 @@ async def _caller_of(request: Request, roles: frozenset[Role]) -> Caller:
         if cached is None:
             raise Problem(
                 401,
-                "the bearer token is unknown or revoked",
+                UNKNOWN_TOKEN,
                 problem="unauthenticated",
                 headers=_UNAUTHENTICATED,
             )
@@ -264,3 +295,86 @@ class AuthFirstRoute(APIRoute):
             return await handler(request)
 
         return guarded
+
+
+# -- refusing before routing ------------------------------------------------------------------
+
+
+def bearer_token(value: bytes) -> str | None:
+    """The token of an ``Authorization`` header's value, split as FastAPI's HTTPBearer does
+    (so the rate limiter counts the token the auth check verified); None if not a bearer."""
+    scheme, _, token = value.decode("latin-1").partition(" ")
+    return token if scheme.lower() == "bearer" and token else None
+
+
+@dataclass(frozen=True)
+class RouteRule:
+    """One API route as the router matches it, and whether its RoleGuard admits anyone."""
+
+    path: re.Pattern[str]
+    methods: frozenset[str]
+    guarded: bool
+
+
+def route_rules(routers: list[APIRouter], prefix: str) -> list[RouteRule]:
+    """The routes of ``routers`` (included under ``prefix``), in the order they are matched."""
+    rules = []
+    for router in routers:
+        for route in router.routes:
+            if isinstance(route, APIRoute):
+                pattern, _format, _converters = compile_path(prefix + route.path)
+                rules.append(
+                    RouteRule(pattern, frozenset(route.methods or ()), guard_of(route) is not None)
+                )
+    return rules
+
+
+class EarlyAuth:
+    """ASGI middleware: a request to a guarded route with no bearer token, a token of the
+    wrong shape or one refused within the auth cache's ttl is answered 401 from its headers
+    alone (before routing, before anything reads its body), through the tarpit if there is
+    one. Everything else goes on to the route's RoleGuard, which decides as before (a token
+    seen for the first time, roles, two Authorization headers)."""
+
+    def __init__(
+        self, app: ASGIApp, rules: list[RouteRule], cache: AuthCache, tarpit: Tarpit | None
+    ):
+        self.app = app
+        self.rules = rules
+        self.cache = cache
+        self.tarpit = tarpit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            detail = self._refusal(scope)
+            if detail is not None:
+                await send_problem(
+                    send,
+                    401,
+                    detail,
+                    problem="unauthenticated",
+                    instance=scope.get("path"),
+                    headers=_UNAUTHENTICATED,
+                    tarpit=self.tarpit,
+                )
+                return
+        await self.app(scope, receive, send)
+
+    def _refusal(self, scope: Scope) -> str | None:
+        if not self._guarded(scope.get("method", ""), scope.get("path", "")):
+            return None
+        values = [value for name, value in scope.get("headers", ()) if name == b"authorization"]
+        if len(values) > 1:
+            return None  # the route's guard answers 400
+        token = bearer_token(values[0]) if values else None
+        if token is None:
+            return NEEDS_TOKEN
+        if not plausible_token(token) or self.cache.refused(hash_token(token)):
+            return UNKNOWN_TOKEN
+        return None
+
+    def _guarded(self, method: str, path: str) -> bool:
+        for rule in self.rules:
+            if method in rule.methods and rule.path.match(path):
+                return rule.guarded
+        return False

@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from treatyledger.node.limits import DEFAULT_MAX_BODY_BYTES
 from treatyledger.node.ratelimit import RateLimits
 from treatyledger.node.recount import Recounts
+from treatyledger.node.tarpit import Tarpit
 from treatyledger.store.base import Engine
 
 if TYPE_CHECKING:
@@ -36,6 +37,9 @@ class NodeContext:
     #: request rate limits per principal by role and per client address (None: none, as
     #: embedded; ``treatyledger serve`` turns on ``node.ratelimit.SERVED_LIMITS``)
     rate_limits: RateLimits | None = None
+    #: hold refusals (401 before routing, 413, 429) for up to a second before answering them
+    #: (None: answer at once, as embedded; ``treatyledger serve`` has one), see node.tarpit
+    tarpit: Tarpit | None = None
     workspace_path: str | None = None
     #: seconds a successful token lookup is reused (a revocation takes effect within it)
     auth_cache_seconds: float = 1.0

@@ -7,7 +7,7 @@ from __future__ import annotations
 from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from treatyledger.node.problems import problem_response
+from treatyledger.node.tarpit import Tarpit, send_problem
 
 DEFAULT_MAX_BODY_BYTES = 1 << 20  # 1 MiB: a batch of notifications, far above any one
 
@@ -21,19 +21,28 @@ class BodyTooLarge(HTTPException):
 
 
 class BodySizeLimit:
-    def __init__(self, app: ASGIApp, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES):
+    """413 (held in the tarpit, if any; the connection closed after it)."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        tarpit: Tarpit | None = None,
+    ):
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.tarpit = tarpit
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send, found: str) -> None:
-        response = problem_response(
+    async def _refuse(self, scope: Scope, send: Send, found: str) -> None:
+        await send_problem(
+            send,
             413,
             f"request body is {found}; the limit is {self.max_body_bytes} bytes",
             problem="body-too-large",
             instance=scope.get("path"),
             headers={"Connection": "close"},
+            tarpit=self.tarpit,
         )
-        await response(scope, receive, send)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -46,7 +55,7 @@ class BodySizeLimit:
                 except ValueError:
                     declared = -1
                 if declared > self.max_body_bytes:
-                    await self._refuse(scope, receive, send, f"{declared} bytes")
+                    await self._refuse(scope, send, f"{declared} bytes")
                     return
         received = 0
         response_started = False
@@ -70,4 +79,4 @@ class BodySizeLimit:
             await self.app(scope, counting_receive, tracking_send)
         except BodyTooLarge:
             if not response_started:
-                await self._refuse(scope, receive, send, f"over {self.max_body_bytes} bytes")
+                await self._refuse(scope, send, f"over {self.max_body_bytes} bytes")

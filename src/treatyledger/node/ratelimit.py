@@ -1,6 +1,7 @@
 """Request rate limits: per principal, by role, and per client address for requests that
 carry no token the node has verified. Over a limit the node answers 429 with Retry-After
-(RFC 9110 seconds) before any route work, from a pure ASGI middleware.
+(RFC 9110 seconds) before any route work, from a pure ASGI middleware (``node.tarpit``: held
+up to Retry-After, at most 1 s, under ``serve``).
 
 Counting uses the ``limits`` library (a sliding-window counter in memory: O(1) per key, keys
 expire with their window). A request is counted against its principal when its bearer token
@@ -20,9 +21,9 @@ from limits.storage import MemoryStorage
 from limits.strategies import SlidingWindowCounterRateLimiter
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from treatyledger.node.auth import Role, hash_token
+from treatyledger.node.auth import Role, bearer_token, hash_token
 from treatyledger.node.errors import RateLimitError
-from treatyledger.node.problems import problem_response
+from treatyledger.node.tarpit import Tarpit, send_problem
 
 #: ``treatyledger serve``'s limits (``limits`` notation), per principal of each role; the
 #: owner, the log's one writer, is not limited. Anonymous: per client address.
@@ -105,30 +106,33 @@ class RateLimiter:
 def _token_digest(scope: Scope) -> str | None:
     for name, value in scope.get("headers", ()):
         if name == b"authorization":
-            # split as FastAPI's HTTPBearer does, so the digest is the one auth verified
-            scheme, _, token = value.decode("latin-1").partition(" ")
-            return hash_token(token) if scheme.lower() == "bearer" and token else None
+            token = bearer_token(value)
+            return hash_token(token) if token is not None else None
     return None
 
 
 class RateLimit:
-    """The middleware: 429 problem+json with Retry-After for a request over its limit."""
+    """The middleware: 429 problem+json with Retry-After for a request over its limit, held
+    in the tarpit (if any) for up to Retry-After."""
 
-    def __init__(self, app: ASGIApp, limiter: RateLimiter):
+    def __init__(self, app: ASGIApp, limiter: RateLimiter, tarpit: Tarpit | None = None):
         self.app = app
         self.limiter = limiter
+        self.tarpit = tarpit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             wait = self.limiter.retry_after(scope)
             if wait is not None:
-                response = problem_response(
+                await send_problem(
+                    send,
                     429,
                     f"too many requests; try again in {wait} s",
                     problem="rate-limited",
                     instance=scope.get("path"),
                     headers={"Retry-After": str(wait)},
+                    tarpit=self.tarpit,
+                    hold_s=wait,
                 )
-                await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)
