@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from factory import inspection_site_force, notification_data
-from treatyledger.files.builtin import load_catalog, load_rule_set
+from treatyledger.files.builtin import load_catalog, load_rule_set, rule_set_names
 from treatyledger.inspect.errors import ProcedureError, QuotaExceededError
 from treatyledger.inspect.findings import InspectionRecord, IssueKind, declared_state
 from treatyledger.inspect.procedure import (
@@ -135,6 +135,41 @@ def test_new_start_quotas_and_selection_come_from_the_rule_set() -> None:
     restrictions = rules.timing.restrictions if rules.timing else None
     assert restrictions is not None and restrictions.hours == 1 and restrictions.confirmed
     assert "Part Six, Section I, paragraph 1" in restrictions.source
+
+
+@pytest.mark.parametrize("name", rule_set_names())
+def test_a_time_limit_is_confirmed_only_with_the_section_and_paragraph_it_was_read_in(
+    name: str,
+) -> None:
+    timing = load_rule_set(name).inspections
+    limits = timing.timing.model_dump() if timing and timing.timing else {}
+    for key, limit in limits.items():
+        if limit["confirmed"]:
+            assert "Section" in limit["source"] and "paragraph" in limit["source"], key
+        else:
+            assert "not yet confirmed" in limit["source"], key
+
+
+def test_new_start_time_limits_not_read_in_the_text_stay_unconfirmed() -> None:
+    """Issue 11: no stored copy of the Protocol gives the notice of arrival at the point of
+    entry, the site's and items' designation or the in-country period; only the restrictions'
+    hour (Annex, Part Six, Section I, paragraph 1) was read. The figures stay this rule set's
+    assumptions until the text is read."""
+    timing = inspections().timing
+    assert timing is not None
+    unread = {
+        "arrival_notice": timing.arrival_notice,
+        "site_designation": timing.site_designation,
+        "item_designation": timing.item_designation,
+        "in_country": timing.in_country,
+    }
+    assert {k: (v.hours, v.confirmed) for k, v in unread.items()} == {
+        "arrival_notice": (32, False),
+        "site_designation": (24, False),
+        "item_designation": (24, False),
+        "in_country": (96, False),
+    }
+    assert timing.restrictions.confirmed
 
 
 # --- a designated inspection, step by step ----------------------------------------------

@@ -121,6 +121,15 @@ def test_the_movement_categories_unread_have_no_deadline() -> None:
         assert "not checked against the full text" in listed.source
 
 
+def test_section_vi_paragraph_3_is_the_flight_plan_approval_and_has_no_figure_here() -> None:
+    # Annex on Inspection Activities, Part One, paragraph 4 (English, acq.osd.mil): the
+    # inspected Party notifies its approval of the flight plan "in accordance with paragraph
+    # 3 of Section VI of Part Four"; the paragraph's own time limit was not read
+    listed = category("inspection-notifications")
+    assert "paragraph 3: the inspected Party's approval of the flight plan" in listed.source
+    assert listed.deadline is None and listed.lead is None and not listed.kinds
+
+
 def _rules(categories: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "treaty": {"id": "t", "name": "T", "source": "s"},
