@@ -24,6 +24,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -43,6 +44,12 @@ def load() -> str:
     return f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
 
 
+def children_cpu() -> float:
+    """CPU seconds of this process's finished (waited-for) children."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def verify_loop(job: tuple[bytes, list[tuple[bytes, bytes]]]) -> int:
     raw_key, pairs = job
     key = Ed25519PublicKey.from_public_bytes(raw_key)
@@ -51,11 +58,13 @@ def verify_loop(job: tuple[bytes, list[tuple[bytes, bytes]]]) -> int:
     return len(pairs)
 
 
-def raw_rates(raw_key: bytes, pairs: list[tuple[bytes, bytes]]) -> tuple[float, float]:
-    """Raw verification per second: one core, then one process per CPU."""
-    start = time.perf_counter()
+def raw_rates(raw_key: bytes, pairs: list[tuple[bytes, bytes]]) -> tuple[float, float, float]:
+    """Raw verification per second: one core, then one process per CPU; and the CPU seconds
+    of one verification (the one-core loop's)."""
+    start, cpu = time.perf_counter(), time.process_time()
     verify_loop((raw_key, pairs))
     one = len(pairs) / (time.perf_counter() - start)
+    per_verify = (time.process_time() - cpu) / len(pairs)
     cpus = os.cpu_count() or 1
     with ProcessPoolExecutor(max_workers=cpus) as pool:
         list(pool.map(verify_loop, [(raw_key, pairs[:10])] * cpus))  # started, warm
@@ -64,7 +73,7 @@ def raw_rates(raw_key: bytes, pairs: list[tuple[bytes, bytes]]) -> tuple[float, 
         start = time.perf_counter()
         done = sum(pool.map(verify_loop, chunks))
         every = done / (time.perf_counter() - start)
-    return one, every
+    return one, every, per_verify
 
 
 def child(workspace: str, lines_path: str) -> None:
@@ -83,7 +92,14 @@ def child(workspace: str, lines_path: str) -> None:
             if acks[-1].status != "accepted":
                 raise SystemExit(f"unexpected ack {acks[-1]}")
         wall, cpu = time.perf_counter() - start, time.process_time() - cpu
-    out = {"wall": wall, "cpu": cpu, "pooled": signature_pool.verified_in_pool}
+    signature_pool.shutdown()  # the workers end and are waited for: their CPU is counted
+    workers_cpu = children_cpu()
+    out = {
+        "wall": wall,
+        "cpu": cpu,
+        "workers_cpu": workers_cpu,
+        "pooled": signature_pool.verified_in_pool,
+    }
     print(json.dumps(out))
 
 
@@ -121,28 +137,38 @@ def main() -> int:
         pairs = [(base64.b64decode(s.signature or ""), canonical_bytes(s)) for s in notes]
         raw_key = key.public_key().public_bytes_raw()
         print(f"throughput bench: {n:,} signed notifications, batches of {BATCH:,}; {load()}")
-        one, every = raw_rates(raw_key, pairs)
+        one, every, per_verify = raw_rates(raw_key, pairs)
         pooled = imported(root / "pooled", lines, str(os.cpu_count() or 1))
         alone = imported(root / "alone", lines, "0")
         print(f"  {load()}")
-    print(f"  baseline raw Ed25519 verify, one core:        {one:>9,.0f}/s")
-    print(f"  baseline raw Ed25519 verify, {os.cpu_count()} processes:    {every:>9,.0f}/s")
-    ok = True
+    cpus = os.cpu_count() or 1
+    print(
+        f"  baseline raw Ed25519 verify, one core:        {one:>9,.0f}/s "
+        f"({per_verify * 1e6:.0f} us CPU a signature)"
+    )
+    print(f"  baseline raw Ed25519 verify, {cpus} processes:    {every:>9,.0f}/s")
     for label, run in (
         ("import, verification pool", pooled),
         ("import, writer thread only", alone),
     ):
         rate = n / run["wall"]
+        total = run["cpu"] + run["workers_cpu"]
         print(
-            f"  {label:28s} {rate:>9,.0f}/s ({run['wall']:.1f} s wall, {run['cpu']:.1f} s CPU in "
-            f"the writer's process; {run['pooled']:,} verified in the pool); "
+            f"  {label:28s} {rate:>9,.0f}/s ({run['wall']:.1f} s wall; CPU {run['cpu']:.1f} s in "
+            f"the writer's process + {run['workers_cpu']:.1f} s in its workers = "
+            f"{total / n * 1e6:.0f} us a notification; {run['pooled']:,} verified in the pool); "
             f"ratio {rate / every:.2f} of raw all-core, {rate / one:.2f} of raw one-core"
         )
     ratio = n / pooled["wall"] / every
     ok = ratio >= TARGET
+    # what the CPU times allow when nothing else runs: the writer is serial, the rest shares
+    # the cores; raw verification on every core runs at cpus / per_verify
+    writer, total = pooled["cpu"] / n, (pooled["cpu"] + pooled["workers_cpu"]) / n
+    ceiling = min(cpus / total, 1 / writer) / (cpus / per_verify)
     print(
-        f"  pooled import / raw all-core verify {ratio:.2f} [target >= {TARGET}: "
-        f"{'PASS' if ok else 'MISS'}]; pool speed-up {alone['wall'] / pooled['wall']:.2f}x"
+        f"  target: pooled import >= {TARGET} of raw all-core verify; figure {ratio:.2f} "
+        f"(wall, same run) [{'PASS' if ok else 'MISS'}]; from the CPU times on an idle "
+        f"machine {ceiling:.2f}; pool speed-up {alone['wall'] / pooled['wall']:.2f}x"
     )
     return 0 if ok else 1
 

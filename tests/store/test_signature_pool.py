@@ -1,9 +1,11 @@
-"""The verification pool (store.signature_pool): a batch verified in worker processes gets
-the acks it gets on the writer's thread, a forged signature is still rejected by its rule, and
-a pool that cannot answer leaves the verification to the writer. Runs on both backends."""
+"""The verification pool (store.signature_pool, store.submission_prep): a batch prepared and
+verified in worker processes gets the acks it gets on the writer's thread, a worker refuses a
+line by the rule the writer names, a forged signature is still rejected by its rule, and a
+pool that cannot answer leaves the work to the writer. Runs on both backends."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -16,7 +18,10 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from factory import signed, stream
-from treatyledger.store import signature_pool
+from treatyledger.ledger.canonical import Received
+from treatyledger.ledger.signing import key_id, leaf_bytes, sign
+from treatyledger.model.notifications import Notification
+from treatyledger.store import signature_pool, submission_prep
 from treatyledger.store.ledger_store import open_ledger
 from treatyledger.store.workspace import Workspace
 
@@ -85,6 +90,82 @@ def test_a_pool_that_cannot_answer_leaves_verification_to_the_writer(
     assert signature_pool.verified_in_pool == before
     assert [a["status"] for a in acks[:5]] == ["accepted"] * 5
     assert acks[5]["rule"] == "signature.invalid"
+
+
+def _received(records: list[dict[str, Any]]) -> list[Received]:
+    return [Received.decode(leaf_bytes(r)) for r in records]
+
+
+def test_a_worker_refuses_a_line_by_the_rule_the_writer_names() -> None:
+    """``prepare_chunk`` (in a worker) and ``prepare`` (on the writer's thread) give one
+    refusal for each way a line can be wrong before the state judges it."""
+    key = Ed25519PrivateKey.generate()
+    first = signed(stream("US", 1), key)[0]
+    canonical = leaf_bytes(first)
+    spaced = canonical.replace(b'","', b'", "', 1)  # valid JSON, not RFC 8785
+    reordered = json.dumps(dict(reversed(list(first.items())))).encode()
+    true_for_one = canonical.replace(b'"sequence":1', b'"sequence":true')
+    zero = canonical.replace(b'"sequence":1', b'"sequence":0')
+    twice = canonical.replace(b'"sequence":1', b'"sequence":1,"sequence":1')
+    stranger = leaf_bytes({**first, "party": "FR"})
+    wrong = (spaced, reordered, true_for_one, zero, twice, stranger)
+    lines = [Received.decode(raw) for raw in wrong]
+    raw_keys = {"US": {key_id(key.public_key()): key.public_key().public_bytes_raw()}}
+    answers = submission_prep.prepare_chunk(lines, frozenset({"US"}), raw_keys)
+    on_writer = [submission_prep.prepare(each, {"US"}, verify=True) for each in lines]
+    assert answers == on_writer
+    assert [a.rule for a in answers if isinstance(a, submission_prep.Refused)] == [
+        "encoding.not_canonical",
+        "encoding.not_canonical",
+        "encoding.not_canonical",
+        "schema.mismatch",
+        "encoding.duplicate_key",
+        "signature.unknown_signer",
+    ]
+
+
+def test_a_worker_trusts_only_a_signature_a_registered_key_verifies() -> None:
+    key, other = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
+    good, forged = _received(signed(stream("US", 2), key))
+    forged = Received.decode(leaf_bytes({**forged.value, "signature": good.value["signature"]}))
+    by_other = _received(signed(stream("US", 1), other))[0]
+    raw_keys = {"US": {key_id(key.public_key()): key.public_key().public_bytes_raw()}}
+    answers = submission_prep.prepare_chunk([good, forged, by_other], frozenset({"US"}), raw_keys)
+    assert answers[0] == (good.value, good.raw)  # the record, and the leaf: the bytes received
+    assert answers[1:] == [None, None]  # judged again on the writer's thread, which names why
+
+
+def test_a_poison_line_in_a_pooled_batch_is_refused_alone(
+    db_url: str, tmp_path: Path, pool: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Bytes off the wire through the pool: a non-canonical copy of one notification is
+    refused by its rule, every other line is accepted, and the acks are those of the
+    writer's thread alone."""
+
+    def acks(url: str | None, path: Path) -> list[dict[str, Any]]:
+        with Workspace.init(path, "US", db_url=url) as ws:
+            lines = _received(signed(stream("US", COUNT), ws.signing_key))
+            poison = Received.decode(lines[7].raw.replace(b":", b": ", 1))
+            batch = [*lines[:10], poison, *lines[10:]]
+            return [a.to_json_dict() for a in open_ledger(ws).submit(batch)]
+
+    before = signature_pool.verified_in_pool
+    pooled = acks(db_url, tmp_path / "pooled")
+    assert signature_pool.verified_in_pool - before == COUNT
+    monkeypatch.setenv("TREATYLEDGER_VERIFY_WORKERS", "0")
+    signature_pool.shutdown()
+    assert pooled == acks(None, tmp_path / "writer")
+    assert pooled[10]["rule"] == "encoding.not_canonical"
+    assert [a["status"] for a in pooled[:10] + pooled[11:]] == ["accepted"] * COUNT
+
+
+def test_notification_models_are_verified_in_the_pool(tmp_path: Path, pool: None) -> None:
+    with Workspace.init(tmp_path / "ws", "US") as ws:
+        models = [sign(Notification.model_validate(r), ws.signing_key) for r in stream("US", COUNT)]
+        before = signature_pool.verified_in_pool
+        acks = open_ledger(ws).submit(models)
+    assert signature_pool.verified_in_pool - before == COUNT
+    assert [a.status for a in acks] == ["accepted"] * COUNT
 
 
 PARENT = """

@@ -98,10 +98,14 @@ class Received:
         return 0
 
 
-def canonical_problem(raw: bytes, value: Any, record: Mapping[str, Any]) -> str | None:
+def canonical_problem(
+    raw: bytes, value: Any, record: Mapping[str, Any], expected: bytes | None = None
+) -> str | None:
     """Why ``raw`` (which decoded to ``value``) is not ``jcs(record)``, the canonical form of
-    the notification it validated as; None when it is. Rule: ``encoding.not_canonical``."""
-    expected = jcs(record)
+    the notification it validated as; None when it is. ``expected``: ``jcs(record)`` when the
+    caller has it. Rule: ``encoding.not_canonical``."""
+    if expected is None:
+        expected = jcs(record)
     if raw == expected:
         return None
     where = _first_difference(value, record, "")

@@ -41,7 +41,7 @@ import binascii
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -63,6 +63,18 @@ Corrections = dict[tuple[str, int], tuple[str, Mapping[str, Any]]]
 #: (party, first, last) -> the stored records of ``party`` with first <= sequence <= last, in
 #: sequence order: where a state whose log is not held in memory reads its past records
 RecordSource = Callable[[str, int, int], Iterable[Record]]
+
+K = TypeVar("K")
+
+
+def candidate_keys(party_keys: Mapping[str, K], record: Record) -> list[K]:
+    """Of a party's keys (by key id), those that may have signed ``record``: the one its
+    ``signer_key_id`` names, or every key of the party when it names none."""
+    kid = record.get("signer_key_id")
+    if kid is not None:
+        return [party_keys[kid]] if kid in party_keys else []
+    return list(party_keys.values())
+
 
 _CORRECTION = NotificationKind.CORRECTION.value
 #: kinds a correction may not replace (they are re-issued instead)
@@ -393,13 +405,12 @@ class LedgerState:
         self._check_signature(record, message)
 
     def signing_keys(self, record: Record) -> list[Ed25519PublicKey]:
-        """The registered keys of ``record``'s party that may have signed it: the one its
-        ``signer_key_id`` names, or every key of the party when it names none."""
-        party_keys = self._keys.get(record["party"], {})
-        kid = record.get("signer_key_id")
-        if kid is not None:
-            return [party_keys[kid]] if kid in party_keys else []
-        return list(party_keys.values())
+        """The registered keys of ``record``'s party that may have signed it."""
+        return candidate_keys(self._keys.get(record["party"], {}), record)
+
+    def registered_keys(self) -> dict[str, dict[str, Ed25519PublicKey]]:
+        """Every registered key: party -> key id -> key (a copy)."""
+        return {party: dict(keys) for party, keys in self._keys.items()}
 
     def _check_signature(self, record: Record, message: bytes | None = None) -> None:
         party = record["party"]

@@ -304,12 +304,13 @@ class LedgerStore:
         acks: list[Ack | None] = [None] * len(batch)
         pending: list[_Pending] = []
         duplicates: list[tuple[int, Outcome]] = []
-        prepared: dict[int, Prepared] = {}
+        pooled = None
         if self.verify_signatures:
-            prepared = prepare_batch(batch, self._parties, self.state.signing_keys)
+            pooled = prepare_batch(batch, self._parties, self.state.registered_keys())
         for position, each in enumerate(batch):
             try:
-                result = self._validate_one(each, prepared.get(position))
+                pre = pooled.get(position) if pooled is not None else None
+                result = self._validate_one(each, pre)
             except NotificationRejected as exc:
                 result = Ack(
                     exc.party,
@@ -345,9 +346,14 @@ class LedgerStore:
                 pending.append(result)
         return acks, pending, duplicates
 
-    def _validate_one(self, each: Submitted, pre: Prepared | None) -> Ack | Outcome | _Pending:
+    def _validate_one(
+        self, each: Submitted, pre: Prepared | Refused | None
+    ) -> Ack | Outcome | _Pending:
         """One notification: a rejection, a duplicate's outcome, or what to persist. ``pre``:
-        the notification prepared already (its signature sent to the pool)."""
+        the notification prepared and verified already, or refused (in the pool)."""
+        if isinstance(pre, Refused):
+            r = pre
+            return Ack(r.party, r.sequence, "rejected", rule=r.rule, reason=r.reason)
         if pre is None:
             if isinstance(each, Unsigned):
                 party = str(each.draft.get("party"))

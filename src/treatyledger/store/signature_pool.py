@@ -84,23 +84,52 @@ def exit_with_parent() -> None:
 _worker_keys: dict[bytes, Ed25519PublicKey] = {}
 
 
+def verifies(signature: bytes, message: bytes, keys: Sequence[bytes]) -> bool:
+    """In a worker: True when one of ``keys`` (raw public keys) verifies ``signature``."""
+    for raw in keys:
+        key = _worker_keys.get(raw)
+        if key is None:
+            key = _worker_keys[raw] = Ed25519PublicKey.from_public_bytes(raw)
+        try:
+            key.verify(signature, message)
+            return True
+        except InvalidSignature:
+            continue
+    return False
+
+
 def verify_chunk(jobs: Sequence[Job]) -> list[bool]:
     """In a worker: True for each job whose signature one of its keys verifies."""
-    answers = []
-    for signature, message, keys in jobs:
-        ok = False
-        for raw in keys:
-            key = _worker_keys.get(raw)
-            if key is None:
-                key = _worker_keys[raw] = Ed25519PublicKey.from_public_bytes(raw)
-            try:
-                key.verify(signature, message)
-                ok = True
-                break
-            except InvalidSignature:
-                continue
-        answers.append(ok)
-    return answers
+    return [verifies(signature, message, keys) for signature, message, keys in jobs]
+
+
+def decoded_signature(signature: object) -> bytes | None:
+    """The raw bytes of a notification's base64 ``signature`` (None: not a valid one)."""
+    if not isinstance(signature, str):
+        return None
+    try:
+        return base64.b64decode(signature, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def chunk_size(expected: int) -> int:
+    """Notifications per task for a batch of ``expected``: a few tasks per worker, so the
+    writer can start on the first answers while the workers go on."""
+    per_task = -(-expected // (max(1, workers()) * 4))
+    return min(_CHUNK_MAX, max(_CHUNK_MIN, per_task))
+
+
+def executor_for(expected: int) -> ProcessPoolExecutor | None:
+    """The pool for a batch of ``expected`` notifications, or None to do the work on the
+    writer's thread (a small batch, or no pool)."""
+    return _executor() if expected >= POOL_MIN else None
+
+
+def count_verified(count: int) -> None:
+    """Note ``count`` signatures verified in the pool and trusted by the writer."""
+    global verified_in_pool
+    verified_in_pool += count
 
 
 def _no() -> bool:
@@ -124,19 +153,15 @@ class BatchChecks:
 
     def __init__(self, pool: ProcessPoolExecutor, expected: int):
         self._pool = pool
-        per_task = -(-expected // (max(1, workers()) * 4))
-        self._size = min(_CHUNK_MAX, max(_CHUNK_MIN, per_task))
+        self._size = chunk_size(expected)
         self._chunk = _Chunk()
         self._raw: dict[int, bytes] = {}
 
     def add(
         self, signature: object, message: bytes, keys: Sequence[Ed25519PublicKey]
     ) -> Callable[[], bool]:
-        if not isinstance(signature, str) or not keys:
-            return _no
-        try:
-            raw_signature = base64.b64decode(signature, validate=True)
-        except (binascii.Error, ValueError):
+        raw_signature = decoded_signature(signature)
+        if raw_signature is None or not keys:
             return _no
         raw_keys = tuple(self._raw_key(k) for k in keys)
         chunk = self._chunk
@@ -164,7 +189,6 @@ class BatchChecks:
             self._chunk = _Chunk()
 
     def _answer(self, chunk: _Chunk, position: int) -> bool:
-        global verified_in_pool
         if not chunk.sent:
             self.flush()
         if chunk.future is None:
@@ -174,16 +198,14 @@ class BatchChecks:
         except Exception:  # the worker died or failed: the writer verifies this one itself
             return False
         if ok:
-            verified_in_pool += 1
+            count_verified(1)
         return ok
 
 
 def start_checks(expected: int) -> BatchChecks | None:
     """Checks for a batch of ``expected`` signatures, or None to verify them on the
     writer's thread (a small batch, or no pool)."""
-    if expected < POOL_MIN:
-        return None
-    pool = _executor()
+    pool = executor_for(expected)
     return BatchChecks(pool, expected) if pool is not None else None
 
 

@@ -1,13 +1,19 @@
 """What the store does with a submitted notification before the ledger's state judges it:
 decode and parse it against the schema, refuse an unregistered party, canonicalise it once
-(the log leaf and the signed message) and check that bytes received were canonical. None of
-it reads or changes the state, so a whole batch can be prepared first and its signatures
-sent to the verification pool (``store.signature_pool``) while the writer judges the
-notifications in order (``LedgerStore.submit``)."""
+(the log leaf and the signed message), check that bytes received were canonical and verify
+the signature. None of it reads or changes the state, so a large batch is sent whole to the
+worker processes of ``store.signature_pool`` (``prepare_batch``), which do all of it, while
+the writer judges the notifications in order as their answers come (``LedgerStore.submit``).
+
+The writer trusts a worker's record only when the worker verified its signature over the
+record's own canonical bytes; a refusal comes back with its rule, from the same ``prepare``
+the writer runs; anything else (no key verified it, an error, a dead pool) is judged again on
+the writer's thread, which names the rule. So the pool moves work, never decides otherwise."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 from treatyledger.ledger.canonical import Received, canonical_problem
 from treatyledger.ledger.outcomes import Rule
 from treatyledger.ledger.signing import canonical_bytes_of_leaf, leaf_bytes, sign
+from treatyledger.ledger.state import candidate_keys
 from treatyledger.model.errors import NotificationSchemaError
 from treatyledger.model.notifications import Notification, parse_notification
 from treatyledger.store import signature_pool
@@ -86,7 +93,9 @@ def ref_of(data: Any) -> tuple[str, int | None]:
 
 
 def prepare(
-    each: Notification | Mapping[str, Any] | Received, parties: set[str], verify: bool
+    each: Notification | Mapping[str, Any] | Received,
+    parties: set[str] | frozenset[str],
+    verify: bool,
 ) -> Prepared | Refused:
     """Everything about one notification that does not depend on the ledger's state."""
     received = each if isinstance(each, Received) else None
@@ -102,7 +111,16 @@ def prepare(
     except NotificationSchemaError as exc:
         party, sequence = ref_of(each)
         return Refused(party, sequence, Rule.SCHEMA.value, str(exc))
-    record = notification.to_json_dict()
+    return _prepare_record(notification.to_json_dict(), received, parties, verify)
+
+
+def _prepare_record(
+    record: dict[str, Any],
+    received: Received | None,
+    parties: set[str] | frozenset[str],
+    verify: bool,
+) -> Prepared | Refused:
+    """``prepare`` from the notification's JSON form (schema-valid)."""
     party = record["party"]
     sequence = record["sequence"]
     if party not in parties:
@@ -111,37 +129,132 @@ def prepare(
     # one canonicalization gives the log leaf and the signed message, before the state
     # changes: whatever fails here leaves the state as it was
     signed = leaf_bytes(record)
-    if received is not None:
-        problem_text = canonical_problem(received.raw, received.value, record)
+    if received is not None and received.raw != signed:
+        problem_text = canonical_problem(received.raw, received.value, record, signed)
         if problem_text is not None:
             return Refused(party, sequence, Rule.NOT_CANONICAL.value, problem_text)
     message = canonical_bytes_of_leaf(record, signed) if verify else None
     return Prepared(record, signed, message)
 
 
+# ---------------------------------------------------------------------- in the pool
+
+
+@dataclass(frozen=True, slots=True)
+class _Model:
+    """A ``Notification`` sent to a worker as its JSON form (already schema-valid)."""
+
+    record: dict[str, Any]
+
+
+#: what a worker is sent for one notification
+_Job = Mapping[str, Any] | Received | _Model
+#: what it answers: the record and its log leaf, verified; a refusal; None (judged again on
+#: the writer's thread, which names the rule: no verifying key, or an error)
+_Answer = tuple[dict[str, Any], bytes] | Refused | None
+#: party -> key id -> raw public key
+RawKeys = dict[str, dict[str, bytes]]
+
+
+def prepare_chunk(jobs: Sequence[_Job], parties: frozenset[str], keys: RawKeys) -> list[_Answer]:
+    """In a worker: each notification prepared as the writer would (``prepare``), and its
+    signature verified over the bytes the log will hold."""
+    return [_prepare_verified(job, parties, keys) for job in jobs]
+
+
+def _prepare_verified(job: _Job, parties: frozenset[str], keys: RawKeys) -> _Answer:
+    try:
+        if isinstance(job, _Model):
+            ready = _prepare_record(job.record, None, parties, verify=True)
+        else:
+            ready = prepare(job, parties, verify=True)
+        if isinstance(ready, Refused):
+            return ready
+        record = ready.record
+        signature = signature_pool.decoded_signature(record.get("signature"))
+        candidates = candidate_keys(keys.get(record["party"], {}), record)
+        if signature is None or ready.message is None:
+            return None
+        if not signature_pool.verifies(signature, ready.message, candidates):
+            return None
+        return record, ready.signed
+    except Exception:  # judged again on the writer's thread, which reports it
+        return None
+
+
+def _verified() -> bool:
+    return True
+
+
+class PooledBatch:
+    """The notifications of one batch prepared and verified in the pool, sent in chunks when
+    the batch starts; ``get(position)`` waits for that notification's answer."""
+
+    def __init__(
+        self, pool: ProcessPoolExecutor, batch: Sequence[Submitted], args: tuple[Any, ...]
+    ):
+        self._where: dict[int, tuple[Future[list[_Answer]] | None, int]] = {}
+        size = signature_pool.chunk_size(len(batch))
+        positions: list[int] = []
+        jobs: list[_Job] = []
+        for position, each in enumerate(batch):
+            if isinstance(each, Unsigned):  # its sequence, so its bytes, depend on the state
+                continue
+            if isinstance(each, Received) and each.problem is not None:
+                continue  # refused at once on the writer's thread
+            positions.append(position)
+            jobs.append(_Model(each.to_json_dict()) if isinstance(each, Notification) else each)
+            if len(jobs) >= size:
+                self._send(pool, positions, jobs, args)
+                positions, jobs = [], []
+        if jobs:
+            self._send(pool, positions, jobs, args)
+
+    def _send(
+        self,
+        pool: ProcessPoolExecutor,
+        positions: list[int],
+        jobs: list[_Job],
+        args: tuple[Any, ...],
+    ) -> None:
+        future: Future[list[_Answer]] | None
+        try:
+            future = pool.submit(prepare_chunk, jobs, *args)
+        except Exception:  # a broken or shut-down pool: the writer prepares these itself
+            future = None
+        for offset, position in enumerate(positions):
+            self._where[position] = (future, offset)
+
+    def get(self, position: int) -> Prepared | Refused | None:
+        """The notification at ``position`` prepared and verified (or refused); None when the
+        writer is to judge it alone."""
+        future, offset = self._where.get(position, (None, 0))
+        if future is None:
+            return None
+        try:
+            answer = future.result()[offset]
+        except Exception:  # the worker died or failed: the writer judges this one itself
+            return None
+        if answer is None or isinstance(answer, Refused):
+            return answer
+        signature_pool.count_verified(1)
+        record, signed = answer
+        # verified: the message is not needed again (the state hashes it for a duplicate)
+        return Prepared(record, signed, None, _verified)
+
+
 def prepare_batch(
     batch: Sequence[Submitted],
     parties: set[str],
-    signing_keys: Callable[[Mapping[str, Any]], list[Ed25519PublicKey]],
-) -> dict[int, Prepared]:
-    """The signed notifications of a batch prepared, their signatures sent to the pool;
-    empty when the batch is verified on the writer's thread (small, or no pool). What fails
-    here, or is refused, is left out: the writer judges it again by itself."""
-    checks = signature_pool.start_checks(len(batch))
-    if checks is None:
-        return {}
-    prepared: dict[int, Prepared] = {}
-    for position, each in enumerate(batch):
-        if isinstance(each, Unsigned):  # its sequence, so its bytes, depend on the state
-            continue
-        try:
-            ready = prepare(each, parties, verify=True)
-        except Exception:  # judged again on the writer's thread, which reports it
-            continue
-        if isinstance(ready, Prepared) and ready.message is not None:
-            record = ready.record
-            keys = signing_keys(record)
-            ready.verified = checks.add(record.get("signature"), ready.message, keys)
-            prepared[position] = ready
-    checks.flush()
-    return prepared
+    keys: Mapping[str, Mapping[str, Ed25519PublicKey]],
+) -> PooledBatch | None:
+    """The batch sent to the pool to be prepared and verified there; None when the writer
+    does it all (a small batch, or no pool)."""
+    pool = signature_pool.executor_for(len(batch))
+    if pool is None:
+        return None
+    raw = {
+        party: {kid: key.public_bytes_raw() for kid, key in party_keys.items()}
+        for party, party_keys in keys.items()
+    }
+    return PooledBatch(pool, batch, (frozenset(parties), raw))
