@@ -15,6 +15,10 @@ submitters). :class:`Recounts` bounds that work three ways:
   answer says what it counted (``counted_notifications``). Without ``lag`` (embedded, tests),
   and for ``exact`` views (item-level counts and inventory), a view is recounted whenever the
   log version differs.
+
+``recent`` reuses cheaper values (the observer summary's checkpoint, open issues and limit
+proofs) for ``min_lag_s`` under ``lag``: a new checkpoint is signed and stored for each new
+log size, so under write load every summary request signed and committed one.
 """
 
 from __future__ import annotations
@@ -57,6 +61,7 @@ class Recounts:
         #: recounts done (tests count replays with it)
         self.recounted = 0
         self._entries: OrderedDict[Hashable, _Entry] = OrderedDict()
+        self._recent: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
         self._entries_lock = threading.Lock()
         self._recount_lock = threading.Lock()
 
@@ -99,6 +104,25 @@ class Recounts:
             return value
         finally:
             self._recount_lock.release()
+
+    def recent(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """``compute()``, or with ``lag`` its value of less than ``min_lag_s`` ago: for the
+        cheap parts of a lagging view (a checkpoint, counts of open issues) that would
+        otherwise be read or signed again for every request."""
+        if not self.lag:
+            return compute()
+        now = self.clock()
+        with self._entries_lock:
+            found = self._recent.get(key)
+        if found is not None and now - found[0] < self.min_lag_s:
+            value: T = found[1]
+            return value
+        value = compute()
+        with self._entries_lock:
+            self._recent[key] = (now, value)
+            while len(self._recent) > self.max_keys:
+                self._recent.popitem(last=False)
+        return value
 
     def _young(self, entry: _Entry) -> bool:
         allowed = max(self.min_lag_s, LAG_FACTOR * entry.cost_s)

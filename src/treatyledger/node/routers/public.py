@@ -15,6 +15,7 @@ from treatyledger.node.context import NodeContext
 from treatyledger.node.routers.deps import VIEWERS, AsOf, Node, TreatyDep, guard, guarded_router
 from treatyledger.node.schemas import (
     AggregatePoint,
+    CheckpointResponse,
     LimitProofCategory,
     LimitProofStatus,
     LimitStatus,
@@ -66,6 +67,15 @@ def observer_summary(node: NodeContext, treaty: Treaty, as_of: date) -> PublicSu
         node, treaty, regime, points, as_of
     )
     state = regime.state(node.party, as_of)
+
+    def frame() -> tuple[CheckpointResponse, dict[str, int], list[LimitProofStatus]]:
+        note = logview.current_checkpoint_note(node)
+        # open issues are not counted with the aggregates: inspections change them, not the log
+        issues = open_issue_counts(node.engine, node.party)
+        return logview.checkpoint_response(node, note), issues, _limit_proofs(node)
+
+    # under serve reused for a second (node.recount): not signed and read per request
+    checkpoint, open_issues, limit_proofs = node.recounts.recent(("summary frame",), frame)
     return PublicSummary(
         party=node.party,
         rule_set=treaty.name,
@@ -77,10 +87,9 @@ def observer_summary(node: NodeContext, treaty: Treaty, as_of: date) -> PublicSu
         compliance=compliance,
         counted_at=counted_at,
         counted_notifications=points[2],
-        checkpoint=logview.checkpoint_response(node, logview.current_checkpoint_note(node)),
-        # not cached with the aggregates: inspections change it, not the log
-        open_issues=open_issue_counts(node.engine, node.party),
-        limit_proofs=_limit_proofs(node),
+        checkpoint=checkpoint,
+        open_issues=open_issues,
+        limit_proofs=limit_proofs,
     )
 
 
