@@ -1,6 +1,6 @@
 """Bounded recounting (issue 13, item 3): item-level counts and inventory replay once per log
-version and date, keep at most MAX_KEYS dates, and the served observer summary recounts a
-growing log at a bounded rate. Replays counted over real HTTP."""
+version and date, keep at most MAX_KEYS dates, and served, the observer summary, counts and
+inventory recount a growing log at a bounded rate. Replays counted over real HTTP."""
 
 from __future__ import annotations
 
@@ -86,7 +86,7 @@ def lagging(tmp_path: Path) -> Iterator[tuple[ServedNode, Clock]]:
         yield served, clock
 
 
-def test_the_served_summary_recounts_a_growing_log_at_a_bounded_rate(
+def test_served_views_recount_a_growing_log_at_a_bounded_rate(
     lagging: tuple[ServedNode, Clock], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     node, clock = lagging
@@ -106,11 +106,19 @@ def test_the_served_summary_recounts_a_growing_log_at_a_bounded_rate(
     assert len(replays) == 2 and len(notes) == 2
     # the log's own checkpoint route stays current
     assert node.client().get("/v1/tlog/checkpoint").text.split("\n")[1] == "8"
-    # item-level counts stay exact under serve
+    # item-level counts and inventory too, each saying what it counted
     peer = node.client(Role.PEER)
     before = peer.get("/v1/inventory").json()
+    assert before["counted_notifications"] == 8
+    assert peer.get("/v1/counts").json()["counted_notifications"] == 8
     node.submit(stream("US", 9)[8:])
-    assert len(peer.get("/v1/inventory").json()["items"]) == len(before["items"]) + 1
+    assert peer.get("/v1/inventory").json() == before
+    assert peer.get("/v1/counts").json()["counted_notifications"] == 8
+    clock.now += 1.01
+    grown = peer.get("/v1/inventory").json()
+    assert grown["counted_notifications"] == 9
+    assert len(grown["items"]) == len(before["items"]) + 1
+    assert peer.get("/v1/counts").json()["counted_notifications"] == 9
 
 
 def test_the_lag_grows_with_the_cost_of_a_recount() -> None:

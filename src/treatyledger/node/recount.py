@@ -11,10 +11,11 @@ submitters). :class:`Recounts` bounds that work three ways:
   once if there is one (it never queues a second replay of the same thing);
 - with ``lag`` (``treatyledger serve``), a view is reused while the log grows until it is
   older than ``max(min_lag_s, LAG_FACTOR x the time its recount took)``, so recounting takes
-  at most about 1/LAG_FACTOR of the node's time whatever the request rate and log size. The
-  answer says what it counted (``counted_notifications``). Without ``lag`` (embedded, tests),
-  and for ``exact`` views (item-level counts and inventory), a view is recounted whenever the
-  log version differs.
+  at most about 1/LAG_FACTOR of the node's time whatever the request rate and log size. Each
+  answer says what it counted (``counted_notifications``). Without ``lag`` (embedded, tests)
+  a view is recounted whenever the log version differs. Item-level counts and inventory were
+  exact under serve too until 2026-12-01: with the peer reading counts twice a second beside
+  50 submitters, every read replayed the whole log.
 
 ``recent`` reuses cheaper values (the observer summary's checkpoint, open issues and limit
 proofs) for ``min_lag_s`` under ``lag``: a new checkpoint is signed and stored for each new
@@ -70,12 +71,10 @@ class Recounts:
         key: Hashable,
         version: Callable[[], object],
         compute: Callable[[], T],
-        *,
-        exact: bool = False,
     ) -> T:
-        """The view ``key`` of the log at ``version()`` (or, with ``lag`` and not ``exact``,
-        of a recent one), recounted with ``compute`` when needed."""
-        lagging = self.lag and not exact
+        """The view ``key`` of the log at ``version()`` (or, with ``lag``, of a recent one),
+        recounted with ``compute`` when needed."""
+        lagging = self.lag
         entry = self._lookup(key)
         if entry is not None and lagging and self._young(entry):
             value: T = entry.value

@@ -124,10 +124,17 @@ class CosignResponse(_Model):
 # -- item-level state (owner, peer, inspector) -----------------------------------------------
 
 
+COUNTED = (
+    "how many of the party's notifications this counts: under `serve`, while the log grows, "
+    "it is recounted at a bounded rate, so it may be behind the checkpoint"
+)
+
+
 class InventoryResponse(_Model):
     party: str
     as_of: date
     items: list[Item]
+    counted_notifications: int | None = Field(default=None, description=COUNTED)
 
 
 class CategoryTotal(_Model):
@@ -156,6 +163,7 @@ class CountsResponse(_Model):
     categories: dict[str, CategoryTotal] = Field(description="empty when not provided")
     data: Provision = Field(default_factory=Provision)
     regime: RegimeSummary | None = None
+    counted_notifications: int | None = Field(default=None, description=COUNTED)
 
 
 class SeriesPoint(_Model):

@@ -41,14 +41,17 @@ MAX_SERIES_DATES = 200
 
 @router.get("/inventory", response_model=InventoryResponse, summary="Declared items as of a date")
 def inventory(node: Node, _caller: ItemLevel, as_of: AsOf) -> InventoryResponse:
-    def replay() -> list[Item]:
+    def replay() -> tuple[list[Item], int]:
         records = party_records(node.engine, node.party)
-        return inventory_at(records, treaty(node.engine, node.rules), as_of)
+        return inventory_at(records, treaty(node.engine, node.rules), as_of), len(records)
 
-    # exact (recounted whenever the log grew), at most MAX_KEYS dates kept, one replay at a time
+    # at most MAX_KEYS dates kept, one replay at a time; embedded exact (recounted whenever the
+    # log grew), under serve at a bounded rate while it grows, saying what it counted
     key = ("inventory", as_of, node.rules)
-    items = node.recounts.get(key, lambda: ledger_version(node.engine), replay, exact=True)
-    return InventoryResponse(party=node.party, as_of=as_of, items=items)
+    items, counted = node.recounts.get(key, lambda: ledger_version(node.engine), replay)
+    return InventoryResponse(
+        party=node.party, as_of=as_of, items=items, counted_notifications=counted
+    )
 
 
 @router.get("/counts", response_model=CountsResponse, summary="Counts under a rule set")
@@ -70,19 +73,21 @@ def counts(node: Node, _caller: ItemLevel, treaty: TreatyDep, as_of: AsOf) -> Co
         return answer
     applied = replace(treaty, rule_set=regime.applied)
 
-    def replay() -> dict[str, CategoryTotal]:
+    def replay() -> tuple[dict[str, CategoryTotal], int]:
         records = party_records(node.engine, node.party)
         party = counts_at(records, applied, node.party, as_of).parties.get(node.party)
-        return {
+        totals = {
             cid: CategoryTotal(total=c.total, limit=c.limit, within_limit=c.within_limit)
             for cid, c in (party.categories.items() if party else ())
         }
+        return totals, len(records)
 
-    # as the inventory: exact, bounded in dates kept and in replays at a time
+    # as the inventory: bounded in dates kept, in replays at a time and, under serve, in rate
     key = ("counts", as_of, treaty.name)
-    categories = dict(
-        node.recounts.get(key, lambda: ledger_version(node.engine), replay, exact=True)
+    counted_categories, counted = node.recounts.get(
+        key, lambda: ledger_version(node.engine), replay
     )
+    categories = dict(counted_categories)
     if not categories:  # nothing declared yet: every category is zero
         for category in applied.rule_set.categories:
             binding = applied.rule_set.limit_in_force(category.id, as_of)
@@ -91,7 +96,7 @@ def counts(node: Node, _caller: ItemLevel, treaty: TreatyDep, as_of: AsOf) -> Co
                 limit=binding.value if binding else None,
                 within_limit=True if binding else None,
             )
-    return answer.model_copy(update={"categories": categories})
+    return answer.model_copy(update={"categories": categories, "counted_notifications": counted})
 
 
 @router.get("/series", response_model=SeriesResponse, summary="Counts at each data date")
