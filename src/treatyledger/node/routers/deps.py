@@ -34,7 +34,9 @@ def guarded_router(**kwargs: Any) -> APIRouter:
     return APIRouter(route_class=AuthFirstRoute, responses=GUARDED, **kwargs)
 
 
-def node_context(request: Request) -> NodeContext:
+# async, as as_of_date: FastAPI runs a plain function dependency in its thread pool, one hop
+# (a queue, a thread woken, the GIL passed twice) per request for a lookup
+async def node_context(request: Request) -> NodeContext:
     context: NodeContext = request.app.state.node
     return context
 
@@ -71,7 +73,7 @@ def rule_set_of(
 TreatyDep = Annotated[Treaty, Depends(rule_set_of)]
 
 
-def as_of_date(
+async def as_of_date(
     as_of: Annotated[
         date | None, Query(description="the date (UTC, end of day); default: today")
     ] = None,
