@@ -214,3 +214,16 @@ def test_workers_end_when_their_parent_is_killed() -> None:
     while any(_alive(p) for p in pids) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not any(_alive(p) for p in pids), f"workers {pids} outlived their parent"
+
+
+def test_workers_started_ahead_serve_the_first_batch(tmp_path: Path, pool: None) -> None:
+    with Workspace.init(tmp_path / "ws", "US") as ws:
+        store = open_ledger(ws)
+        futures = store.start_workers()
+        assert len(futures) == 2
+        assert [f.result(timeout=120) for f in futures] == [[], []]
+        assert len(signature_pool.worker_pids()) == 2
+        before = signature_pool.verified_in_pool
+        acks = store.submit(signed(stream("US", COUNT), ws.signing_key))
+    assert signature_pool.verified_in_pool - before == COUNT
+    assert {a.status for a in acks} == {"accepted"}

@@ -98,6 +98,7 @@ def create_app(context: NodeContext) -> FastAPI:
         if store is None:
             yield
             return
+        store.start_workers()  # the pool's workers load while the node starts serving
 
         def submit_batch(batch: list[Received]) -> list[Ack]:
             return store.submit(batch)

@@ -30,6 +30,7 @@ import hashlib
 import logging
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -82,6 +83,7 @@ from treatyledger.store.submission_prep import (
     prepare,
     prepare_batch,
     ref_of,
+    start_workers,
 )
 from treatyledger.store.submission_prep import (
     Unsigned as Unsigned,  # re-exported: callers build them for submit
@@ -212,6 +214,11 @@ class LedgerStore:
         self._since_snapshot = loaded.replayed
         self._parties = parties
         self.reloads += 1
+
+    def start_workers(self) -> list[Future[Any]]:
+        """Start the verification pool's workers ahead of the first large batch (a server
+        does at start); the futures are done when they are ready."""
+        return list(start_workers()) if self.verify_signatures else []
 
     @property
     def unsnapshotted(self) -> int:

@@ -209,6 +209,12 @@ def start_checks(expected: int) -> BatchChecks | None:
     return BatchChecks(pool, expected) if pool is not None else None
 
 
+def worker_pids() -> list[int]:
+    """The process ids of the running workers (for benchmarks)."""
+    with _lock:
+        return list(_pool._processes) if _pool is not None else []
+
+
 def shutdown() -> None:
     """Stop the workers; the next large batch starts a pool again (tests, a changed
     ``TREATYLEDGER_VERIFY_WORKERS``)."""

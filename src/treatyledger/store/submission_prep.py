@@ -243,6 +243,21 @@ class PooledBatch:
         return Prepared(record, signed, None, _verified)
 
 
+def start_workers() -> list[Future[list[_Answer]]]:
+    """Start the pool's workers now and have each load this module (about a second of CPU
+    apiece), so that the first large batch does not wait for them; done when the futures are
+    (empty: no pool)."""
+    pool = signature_pool.executor_for(signature_pool.POOL_MIN)
+    if pool is None:
+        return []
+    try:
+        return [
+            pool.submit(prepare_chunk, [], frozenset(), {}) for _ in range(signature_pool.workers())
+        ]
+    except Exception:  # a broken pool: the batches will find out, and the writer does the work
+        return []
+
+
 def prepare_batch(
     batch: Sequence[Submitted],
     parties: set[str],
