@@ -239,10 +239,12 @@ def run_backend(name: str, args: argparse.Namespace, bodies_for: Any) -> dict[st
         # the health baseline is anonymous: without its per-address limit (not measured here)
         process, url = start_node(workspace_path, db_url, "--rate-limit", "anonymous=none")
         try:
+            health_cpu = tree_cpu(process.pid)
             answered, base_lat, _ = asyncio.run(
                 load(url, token, args.clients, args.baseline_duration, None)
             )
             baseline = answered / args.baseline_duration
+            health_cpu = (tree_cpu(process.pid) - health_cpu) / max(answered, 1)
             node_cpu, clients_cpu = tree_cpu(process.pid), time.process_time()
             began = time.perf_counter()
             acked, latencies, failures = asyncio.run(
@@ -273,7 +275,8 @@ def run_backend(name: str, args: argparse.Namespace, bodies_for: Any) -> dict[st
     )
     print(
         f"  baseline GET /v1/health:          {baseline:8.0f} req/s "
-        f"(p99 {percentile(base_lat, 0.99) * 1000:.1f} ms)"
+        f"(p99 {percentile(base_lat, 0.99) * 1000:.1f} ms; node CPU {health_cpu * 1e6:.0f} us a "
+        "request)"
     )
     print(
         f"  acknowledged durable submissions: {rate:8.0f} notifications/s "
