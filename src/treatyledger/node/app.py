@@ -98,9 +98,15 @@ def create_app(context: NodeContext) -> FastAPI:
         if store is None:
             yield
             return
-        store.start_workers()  # the pool's workers load while the node starts serving
+
+        workers_started = False
 
         def submit_batch(batch: list[Received]) -> list[Ack]:
+            nonlocal workers_started
+            if not workers_started:  # the verification workers load while this first batch
+                # is judged (a node that serves only reads starts none)
+                workers_started = True
+                store.start_workers()
             return store.submit(batch)
 
         def refuse(notification: Received, expected: int) -> Ack:
