@@ -4,6 +4,7 @@ cosignatures, transactions, and the audit that catches a tampered row."""
 from __future__ import annotations
 
 import random
+import sqlite3
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +16,7 @@ from sqlalchemy import Engine, event, text
 
 import treatyledger.store.tables  # noqa: F401
 from tlog.keys import LOG_ORIGIN, LOG_SIGNER, WITNESS_A  # tests/ is on sys.path (conftest)
-from treatyledger.store.base import Base, make_engine
+from treatyledger.store.base import SQLITE_PAGE_SIZE, Base, make_engine
 from treatyledger.store.errors import TlogStoreError
 from treatyledger.store.migrate import upgrade
 from treatyledger.store.tlog_store import (
@@ -250,21 +251,44 @@ def test_proof_tiles_are_point_lookups_on_the_primary_key(engine: Engine) -> Non
         assert sorted((r[0], r[1]) for r in got) == [(0, 0), (0, 1), (1, 0)]
 
 
-def test_a_proof_reader_maps_the_sqlite_file_once_per_connection(tmp_path: Path) -> None:
-    """Issue 19: cold proofs read tiles through SQLite's memory map (their overflow pages
-    then come by the kernel's read-around); the pragma is set once per pooled connection."""
+def test_a_tile_is_one_sqlite_page_and_proof_readers_do_not_map_the_file(tmp_path: Path) -> None:
+    """Issue 19: a new SQLite database has pages large enough for a whole tile, so a cold
+    proof reads each tile in one read() (no overflow chain), and a proof reader leaves the
+    file unmapped (a map's cold faults read megabytes around each page of a large log)."""
     engine = make_engine(f"sqlite:///{tmp_path / 'log.db'}")
     upgrade(engine)
-    leaves = [b"leaf %d" % i for i in range(300)]
+    leaves = [b"leaf %d" % i for i in range(3 * 256 + 5)]  # three full tiles and a partial
     append_durably(engine, LOG, leaves)
     memory = MemoryLog()
     memory.append_many(leaves)
     with engine.connect() as conn:
-        assert conn.exec_driver_sql("PRAGMA mmap_size").scalar() == 0
+        assert conn.exec_driver_sql("PRAGMA page_size").scalar() == SQLITE_PAGE_SIZE
         reader = TlogReader(conn, LOG)
-        assert conn.exec_driver_sql("PRAGMA mmap_size").scalar() > 0
-        assert reader.inclusion_proof(7, 300) == memory.inclusion_proof(7, 300)
-    with engine.connect() as conn:  # the same pooled connection keeps its mapping
-        assert conn.info.get("tlog_read_pragmas") is True
-        assert conn.exec_driver_sql("PRAGMA mmap_size").scalar() > 0
+        assert reader.inclusion_proof(7, 700) == memory.inclusion_proof(7, 700)
+        assert conn.exec_driver_sql("PRAGMA mmap_size").scalar() == 0
+        pages = conn.exec_driver_sql(
+            "SELECT pagetype, count(*) FROM dbstat WHERE name = 'tlog_tiles' GROUP BY pagetype"
+        ).all()
     engine.dispose()
+    assert dict(pages).get("overflow", 0) == 0
+    assert dict(pages)["leaf"] >= 2  # four tiles of 16 KB: at most two to a page
+
+
+def test_an_existing_database_keeps_its_page_size(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as old:
+        old.execute("PRAGMA page_size=4096")
+        old.execute("CREATE TABLE earlier (x)")
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    append_durably(engine, LOG, [b"leaf %d" % i for i in range(300)])
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA page_size").scalar() == 4096
+        assert TlogReader(conn, LOG).root() == _memory_root(300)
+    engine.dispose()
+
+
+def _memory_root(count: int) -> bytes:
+    memory = MemoryLog()
+    memory.append_many([b"leaf %d" % i for i in range(count)])
+    return memory.root()

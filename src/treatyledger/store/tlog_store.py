@@ -121,22 +121,10 @@ def tiles_query(conn: Connection, count: int) -> str:
     return f"SELECT level, idx, width, hashes FROM tlog_tiles WHERE {where}"
 
 
-#: SQLite, per connection that reads proofs: map the database file, so a tile's overflow
-#: pages arrive by the kernel's read-around instead of one read() each (issue 19: cold
-#: proofs at 1,000,000 leaves rose from 0.50 to 0.69-0.74 of the 100,000 rate in CPU time).
-#: SQLite clamps the size to what it was built for (2 GiB here); the mapping is address
-#: space, and the pages it touches are the page cache's, reclaimable like any other.
-SQLITE_READ_PRAGMAS = ("PRAGMA mmap_size=" + str(2**31),)
-
-
-def _tune_for_reads(conn: Connection) -> None:
-    """Apply SQLITE_READ_PRAGMAS once per database connection (they outlive this Connection
-    in the pool, as ``conn.info`` does)."""
-    if conn.dialect.name != "sqlite" or conn.info.get("tlog_read_pragmas"):
-        return
-    for pragma in SQLITE_READ_PRAGMAS:
-        conn.exec_driver_sql(pragma)
-    conn.info["tlog_read_pragmas"] = True
+# SQLite proof readers do not map the file (issue 19, 2026-12-01): on a large log each cold
+# fault of a map reads the device's read-around (8 MiB on the bench machine) and SQLite maps
+# at most 2 GiB; with a tile in one 32 KiB page (store.base.SQLITE_PAGE_SIZE) a cold tile is
+# one read() of its page. docs/performance.md has the figures.
 
 
 def _read_tiles(
@@ -249,7 +237,6 @@ class TlogReader:
         self.log_id = log_id
         self.hasher = hasher
         self.log_pk, self.size = _log_row(conn, log_id)
-        _tune_for_reads(conn)
         # Stored nodes never change (the log is append-only), so tiles may be cached for as
         # long as the reader lives; a cached partial tile that lacks a node is read afresh.
         # 1024 tiles <= 16 MiB.
