@@ -19,12 +19,12 @@ from tlog.keys import LOG_ORIGIN, LOG_SIGNER, WITNESS_A  # tests/ is on sys.path
 from treatyledger.store.base import SQLITE_PAGE_SIZE, Base, make_engine
 from treatyledger.store.errors import TlogStoreError
 from treatyledger.store.migrate import upgrade
+from treatyledger.store.tlog_audit import audit
 from treatyledger.store.tlog_store import (
     TlogReader,
     add_cosignature,
     append_durably,
     append_leaves,
-    audit,
     latest_checkpoint,
     log_size,
     publish_checkpoint,

@@ -14,7 +14,8 @@ from sqlalchemy import Engine
 
 from treatyledger.store.base import make_engine
 from treatyledger.store.migrate import upgrade
-from treatyledger.store.tlog_store import TlogReader, append_durably, audit
+from treatyledger.store.tlog_audit import audit
+from treatyledger.store.tlog_store import TlogReader, append_durably
 from treatyledger.tlog.memory import MemoryLog
 
 _logs = itertools.count()

@@ -3,7 +3,7 @@
 ``audit_workspace`` re-derives everything the database holds from the one thing an attacker
 with write access to it cannot forge, the parties' signatures:
 
-1. every party's transparency log, from its stored leaves (``tlog_store.audit``: tiles, and
+1. every party's transparency log, from its stored leaves (``tlog_audit.audit``: tiles, and
    each stored checkpoint's root and signature);
 2. every stored notification, in sequence order per party: no sequence missing, its bytes
    the RFC 8785 form of a schema-valid notification, its columns and content hash those of
@@ -39,7 +39,7 @@ from treatyledger.ledger.signing import canonical_bytes_of_leaf, leaf_bytes, pub
 from treatyledger.ledger.state import LedgerState
 from treatyledger.model.errors import NotificationSchemaError
 from treatyledger.model.notifications import parse_notification
-from treatyledger.store import signature_pool, tlog_store
+from treatyledger.store import signature_pool, tlog_audit, tlog_store
 from treatyledger.store.derived_audit import audit_index, audit_items, compare_index
 from treatyledger.store.errors import LogNotFoundError
 from treatyledger.store.item_index import changed_items
@@ -84,7 +84,7 @@ class WorkspaceAudit:
 
     notifications_checked: int = 0
     items_checked: int = 0
-    logs: list[tlog_store.AuditReport] = field(default_factory=list)
+    logs: list[tlog_audit.AuditReport] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     #: findings beyond ``MAX_FINDINGS``, counted only
     more: int = 0
@@ -200,7 +200,7 @@ def audit_log(
     key = keys[0] if keys else None
     log, unreadable = None, None
     try:
-        log = tlog_store.audit(conn, origin, None if latest_signature_only else key, leaves=leaves)
+        log = tlog_audit.audit(conn, origin, None if latest_signature_only else key, leaves=leaves)
         if latest_signature_only and key is not None:
             _check_latest_signature(conn, log, origin, key)
     except LogNotFoundError:
@@ -219,7 +219,7 @@ def audit_log(
 
 
 def _check_latest_signature(
-    conn: Connection, log: tlog_store.AuditReport, origin: str, key: VerifierKey
+    conn: Connection, log: tlog_audit.AuditReport, origin: str, key: VerifierKey
 ) -> None:
     note = tlog_store.latest_checkpoint(conn, origin, with_cosignatures=False)
     if note is None:

@@ -10,12 +10,10 @@ O(log n) tiles in one query, and nothing holds more than a batch and O(log n) ti
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from itertools import repeat
-from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select, tuple_, update
+from sqlalchemy import Connection, Engine, delete, insert, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -33,10 +31,10 @@ from treatyledger.store.tlog_tile_cache import (
     shared_tile_cache,
 )
 from treatyledger.tlog.checkpoint import Checkpoint, parse_checkpoint, sign_checkpoint
-from treatyledger.tlog.compact import CompactRange, NodeId
+from treatyledger.tlog.compact import NodeId
 from treatyledger.tlog.entries import check_leaf
 from treatyledger.tlog.hashing import RFC6962, Hasher
-from treatyledger.tlog.note import Signer, add_signature_lines, parse_note
+from treatyledger.tlog.note import Signer, add_signature_lines
 from treatyledger.tlog.proofs import ProofError, consistency_proof, inclusion_proof, root_at
 from treatyledger.tlog.tiles import (
     TILE_WIDTH,
@@ -54,17 +52,14 @@ from treatyledger.tlog.verifier import (
     SIG_TYPE_MLDSA44,
     VerificationError,
     VerifierKey,
-    verify_checkpoint,
     verify_note,
 )
 
 __all__ = [
-    "AuditReport",
     "TlogReader",
     "add_cosignature",
     "append_durably",
     "append_leaves",
-    "audit",
     "checkpoint_note",
     "ensure_log",
     "latest_checkpoint",
@@ -429,152 +424,3 @@ def add_cosignature(
             line=line.rstrip("\n"),
         )
     )
-
-
-# --------------------------------------------------------------------------- audit
-
-
-@dataclass
-class AuditReport:
-    """What ``audit`` checked and every discrepancy it found (empty: the log is sound)."""
-
-    log_id: str
-    size: int
-    leaves_checked: int = 0
-    tiles_checked: int = 0
-    checkpoints_checked: int = 0
-    problems: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-
-def _leaf_chunks(conn: Connection, log_pk: int, chunk: int) -> Iterator[list[tuple[int, bytes]]]:
-    after = -1
-    while True:
-        rows = conn.execute(
-            select(TlogLeafRow.idx, TlogLeafRow.leaf)
-            .where(TlogLeafRow.log == log_pk, TlogLeafRow.idx > after)
-            .order_by(TlogLeafRow.idx)
-            .limit(chunk)
-        ).all()
-        if not rows:
-            return
-        yield [(int(i), bytes(leaf)) for i, leaf in rows]
-        after = rows[-1][0]
-
-
-def audit(
-    conn: Connection,
-    log_id: str,
-    log_key: VerifierKey | None = None,
-    hasher: Hasher = RFC6962,
-    chunk: int = 10_000,
-    *,
-    leaves: Iterable[Sequence[tuple[int, Any]]] | None = None,
-) -> AuditReport:
-    """Recompute the log from its stored leaves: every tile and every stored checkpoint's
-    root (and, given ``log_key``, its signature). Memory: one chunk of leaves plus O(log n)
-    tiles, so it runs on logs of any size. ``leaves``: the stored leaves in chunks, in index
-    order, every one from 0 (a caller that reads them anyway; the start-up check); read here
-    otherwise."""
-    log_pk, size = _log_row(conn, log_id)
-    report = AuditReport(log_id, size)
-    checkpoints = conn.execute(
-        select(TlogCheckpointRow.size, TlogCheckpointRow.root, TlogCheckpointRow.note)
-        .where(TlogCheckpointRow.log == log_pk)
-        .order_by(TlogCheckpointRow.size)
-    ).all()
-    pending_checkpoints = list(checkpoints)
-    compact = CompactRange(hasher)
-    bottoms: list[list[bytes]] = []  # per tile level, the bottom row of the tile being built
-    finished: dict[TileId, bytes] = {}
-
-    def check_checkpoints() -> None:
-        while pending_checkpoints and pending_checkpoints[0][0] == compact.size:
-            cp_size, cp_root, cp_note = pending_checkpoints.pop(0)
-            _check_checkpoint(
-                report, log_id, cp_size, bytes(cp_root), cp_note, compact.root(), log_key
-            )
-
-    def flush_tiles() -> None:
-        stored = _read_tiles(conn, log_pk, list(finished))
-        for tile, data in finished.items():
-            report.tiles_checked += 1
-            found = stored.get(tile)
-            if found is None or found[1] != data:
-                report.problems.append(f"tile {tile} does not match the leaves (tampered node row)")
-        finished.clear()
-
-    def push(level: int, node: bytes) -> None:
-        while len(bottoms) <= level:
-            bottoms.append([])
-        bottoms[level].append(node)
-        if len(bottoms[level]) == TILE_WIDTH:
-            rows = build_rows(hasher, bottoms[level])
-            index = (compact.size >> (8 * level)) // TILE_WIDTH - 1
-            finished[(level, index)] = encode_rows(rows)
-            bottoms[level] = []
-            push(level + 1, rows[-1][0])
-
-    check_checkpoints()
-    hash_leaf, append = hasher.hash_leaf, compact.append
-    for rows in _leaf_chunks(conn, log_pk, chunk) if leaves is None else leaves:
-        for index, leaf in rows:
-            if index != compact.size:
-                report.problems.append(f"leaf {compact.size} is missing (next stored is {index})")
-                return report
-            leaf_hash = hash_leaf(leaf)
-            append(leaf_hash)
-            report.leaves_checked += 1
-            push(0, leaf_hash)
-            if pending_checkpoints and pending_checkpoints[0][0] == compact.size:
-                check_checkpoints()
-        flush_tiles()
-    if compact.size != size:
-        report.problems.append(f"the log claims size {size} but stores {compact.size} leaves")
-    for level, bottom in enumerate(bottoms):
-        if bottom:
-            finished[(level, (compact.size >> (8 * level)) // TILE_WIDTH)] = encode_rows(
-                build_rows(hasher, bottom)
-            )
-    flush_tiles()
-    stored_tiles = conn.execute(
-        select(func.count()).select_from(TlogTileRow).where(TlogTileRow.log == log_pk)
-    ).scalar_one()
-    if stored_tiles != report.tiles_checked:
-        report.problems.append(
-            f"{stored_tiles} tiles stored, {report.tiles_checked} expected from the leaves"
-        )
-    for cp_size, _, _ in pending_checkpoints:
-        report.problems.append(
-            f"checkpoint of size {cp_size} is beyond the stored leaves ({compact.size})"
-        )
-    return report
-
-
-def _check_checkpoint(
-    report: AuditReport,
-    log_id: str,
-    size: int,
-    root: bytes,
-    note: str,
-    recomputed: bytes,
-    log_key: VerifierKey | None,
-) -> None:
-    report.checkpoints_checked += 1
-    try:
-        body = parse_checkpoint(parse_note(note).text)
-        if log_key is not None:
-            body = verify_checkpoint(note, log_key).checkpoint
-    except VerificationError as exc:
-        report.problems.append(f"checkpoint {size}: {exc}")
-        return
-    if body.origin != log_id or body.size != size or body.root != root:
-        report.problems.append(f"checkpoint {size}: the signed note does not match its row")
-    if root != recomputed:
-        report.problems.append(
-            f"checkpoint {size}: root {root.hex()} signed, "
-            f"{recomputed.hex()} recomputed from leaves"
-        )
