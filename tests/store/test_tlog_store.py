@@ -164,6 +164,34 @@ def test_audit_of_an_untouched_log_is_clean(engine: Engine) -> None:
     assert (report.leaves_checked, report.checkpoints_checked) == (3000, 5)
 
 
+def test_audit_past_a_level_two_tile_rebuilds_every_tile_and_root(engine: Engine) -> None:
+    """65,536 leaves fill tile (1, 0) and start (2, 0); checkpoints at sizes on and off
+    tile boundaries, read in pages that cut tiles, all agree with the roots the store signed;
+    an edited node of the level-2 tile is named."""
+    sizes = [1, 255, 256, 257, 4_999, 65_535, 65_536, 65_537, 66_050]
+    done = 0
+    for size in sizes:
+        append_durably(engine, LOG, entries(done, size - done))
+        with engine.begin() as conn:
+            publish_checkpoint(conn, LOG, LOG_SIGNER)
+        done = size
+    with engine.connect() as conn:
+        report = audit(conn, LOG, LOG_SIGNER.verifier_key(), chunk=777)
+        stored_tiles = conn.execute(text("SELECT count(*) FROM tlog_tiles")).scalar_one()
+    assert report.ok, report.problems
+    assert (report.leaves_checked, report.checkpoints_checked) == (66_050, len(sizes))
+    assert report.tiles_checked == stored_tiles
+    with engine.begin() as conn:
+        hashes = bytes(
+            conn.execute(text("SELECT hashes FROM tlog_tiles WHERE level = 2")).scalar_one()
+        )
+        forged = bytes([hashes[0] ^ 1]) + hashes[1:]
+        conn.execute(text("UPDATE tlog_tiles SET hashes = :h WHERE level = 2"), {"h": forged})
+    with engine.connect() as conn:
+        report = audit(conn, LOG)
+    assert report.problems == ["tile (2, 0) does not match the leaves (tampered node row)"]
+
+
 def test_audit_catches_an_edited_leaf_row(engine: Engine) -> None:
     _published(engine, 3000)
     with engine.begin() as conn:

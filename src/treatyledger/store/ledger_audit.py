@@ -249,8 +249,7 @@ _CHECKED = (
 )
 
 
-def _row_pages(conn: Connection, party: str) -> Iterator[Sequence[Any]]:
-    after = 0
+def _row_pages(conn: Connection, party: str, after: int = 0) -> Iterator[Sequence[Any]]:
     while True:
         rows = conn.execute(
             select(*_CHECKED)
@@ -310,15 +309,17 @@ def checked_leaf_pages(
     index: dict[tuple[str, str], set[int]],
     *,
     through: int = 0,
+    after: int = 0,
 ) -> Iterator[list[tuple[int, Any]]]:
     """``party``'s stored rows in sequence order: each against its log leaf; those after
     ``through`` also parsed, canonical and replayed into ``state`` with their signatures
     checked (those up to it are in ``state`` already: a sound snapshot). Yields the log's
     leaves as it reads them, every one in index order (after the rows they are the leaves
-    of), so that the log's audit hashes them in the same pass (``audit_log``)."""
-    log_pk = conn.execute(select(TlogLogRow.id).where(TlogLogRow.origin == origin)).scalar()
-    expected, read = 1, 0  # leaves [0, read) yielded
-    for rows in _row_pages(conn, party):
+    of), so that the log's audit hashes them in the same pass (``audit_log``). ``after``:
+    the rows up to it and their leaves are checked already (``store.committed_rows``)."""
+    log_pk = log_pk_of(conn, origin)
+    expected, read = after + 1, after  # leaves [0, read) yielded
+    for rows in _row_pages(conn, party, after):
         chunk = _leaf_range(conn, log_pk, read, max(read, rows[-1].sequence))
         read = max(read, rows[-1].sequence)
         leaves = {i: leaf for i, leaf in chunk if type(leaf) is bytes}
@@ -354,6 +355,27 @@ def checked_leaf_pages(
             f"log {origin}",
             f"{log_size} leaves for {expected - 1} notifications of {party}",
         )
+
+
+def log_pk_of(conn: Connection, origin: str) -> int | None:
+    """The row id of the log ``origin``; None if it has none."""
+    log_pk = conn.execute(select(TlogLogRow.id).where(TlogLogRow.origin == origin)).scalar()
+    return None if log_pk is None else int(log_pk)
+
+
+def check_committed_row(
+    conn: Connection, report: WorkspaceAudit, party: str, sequence: int, leaf: Any
+) -> None:
+    """``party``'s row ``sequence`` (a stored one) as the row-by-row check of a row before
+    the snapshot checks it against ``leaf`` (None: missing), its findings named."""
+    row = conn.execute(
+        select(*_CHECKED).where(
+            NotificationRow.party == party, NotificationRow.sequence == sequence
+        )
+    ).one()
+    leaf_index, leaf = sequence - 1, leaf if type(leaf) is bytes else None
+    if not _committed_row_agrees(row, leaf_index, leaf):
+        _check_committed(report, f"{party}#{sequence}", row, leaf_index, leaf)
 
 
 def _stored_log_size(conn: Connection, origin: str) -> int | None:
@@ -567,8 +589,10 @@ __all__ = [
     "audit_mirrors",
     "audit_notifications",
     "audit_workspace",
+    "check_committed_row",
     "checked_leaf_pages",
     "compare_index",
+    "log_pk_of",
     "party_keys",
     "stored_parties",
 ]

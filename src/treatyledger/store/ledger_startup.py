@@ -25,21 +25,25 @@ The findings are the full audit's (``WorkspaceAudit``, the first bad entry first
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import Connection, Engine
 
 from treatyledger.ledger.policy import LedgerPolicy
 from treatyledger.ledger.state import LedgerState
-from treatyledger.store.item_index import IndexDigest, index_rows
+from treatyledger.store.committed_rows import committed_leaf_pages, suspect_rows
+from treatyledger.store.item_index import index_digest, index_rows
 from treatyledger.store.ledger_audit import (
     WorkspaceAudit,
     audit_items,
     audit_log,
     audit_mirrors,
+    check_committed_row,
     checked_leaf_pages,
     compare_index,
+    log_pk_of,
     party_keys,
     stored_parties,
 )
@@ -81,9 +85,7 @@ def check_at_start(
             origin = origin_for_party(party, namespace)
             through = report.snapshot_through.get(party, 0)
             # one read of the leaves: the rows are checked against them as the log hashes them
-            pages = checked_leaf_pages(
-                conn, report, state, party, origin, tail_index, through=through
-            )
+            pages = _leaf_pages(conn, report, state, party, origin, tail_index, through)
             keys_of_log = log_keys.get(origin, ())
             audit_log(conn, report, origin, keys_of_log, latest_signature_only=True, leaves=pages)
             state.forget_stored()
@@ -92,6 +94,34 @@ def check_at_start(
             _check_index(conn, report, party, positions.get(party), tail_index)
         audit_mirrors(conn, report, log_keys)
     return report, state
+
+
+def _leaf_pages(
+    conn: Connection,
+    report: WorkspaceAudit,
+    state: LedgerState,
+    party: str,
+    origin: str,
+    tail_index: dict[tuple[str, str], set[int]],
+    through: int,
+) -> Iterator[Sequence[tuple[int, Any]]]:
+    """``party``'s rows checked as its log's leaves pass to the log's audit: those up to
+    ``through`` in SQL where it can vouch for them (``store.committed_rows``), the rest row by
+    row (``ledger_audit.checked_leaf_pages``)."""
+    log_pk = log_pk_of(conn, origin)
+    suspects = None if log_pk is None or not through else suspect_rows(conn, party, log_pk, through)
+    if suspects is None:
+        return checked_leaf_pages(conn, report, state, party, origin, tail_index, through=through)
+    report.notifications_checked += through
+
+    def check_row(sequence: int, leaf: Any) -> None:
+        check_committed_row(conn, report, party, sequence, leaf)
+
+    committed = committed_leaf_pages(conn, party, log_pk, through, suspects, check_row)
+    rest = checked_leaf_pages(
+        conn, report, state, party, origin, tail_index, through=through, after=through
+    )
+    return chain(committed, rest)
 
 
 def _check_index(
@@ -104,19 +134,15 @@ def _check_index(
     """``party``'s history index: its rows up to the snapshot hash to the snapshot's digest,
     those after it are the tail's replay."""
     through = 0 if position is None else int(position["sequence"])
-    digest = IndexDigest()
-    stored: dict[tuple[str, str], set[int]] = {}
-    for uid, sequence in index_rows(conn, party):
-        if sequence <= through:
-            digest.add(uid, sequence)
-        else:
-            stored.setdefault((party, uid), set()).add(sequence)
-    if position is not None and digest.hexdigest() != position["index"]:
+    if position is not None and index_digest(conn, party, through) != position["index"]:
         report.add(
             "derived.index",
             f"history index of {party}",
             f"rows of #1..#{through} differ from the digest of the snapshot",
         )
+    stored: dict[tuple[str, str], set[int]] = {}
+    for uid, sequence in index_rows(conn, party, after=through):
+        stored.setdefault((party, uid), set()).add(sequence)
     compare_index(report, stored, {k: v for k, v in tail.items() if k[0] == party})
 
 

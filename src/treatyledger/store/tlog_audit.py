@@ -43,16 +43,18 @@ class AuditReport:
 
 
 def leaf_pages(
-    conn: Connection, log_pk: int, chunk: int = 10_000, *, start: int = 0
+    conn: Connection, log_pk: int, chunk: int = 10_000, *, stop: int | None = None
 ) -> Iterator[list[tuple[int, Any]]]:
-    """The stored leaves of log ``log_pk`` from ``start`` as (index, leaf) in index order,
-    ``chunk`` a page, through the driver's cursor (a SQLAlchemy row per leaf cost a third
-    of the read); a leaf of another type than bytes as stored (the audit names it)."""
+    """The stored leaves of log ``log_pk`` (those before ``stop``) as (index, leaf) in index
+    order, ``chunk`` a page, through the driver's cursor (a SQLAlchemy row per leaf cost a
+    third of the read); a leaf of another type than bytes as stored (the audit names it)."""
     mark = _placeholder(conn)
+    bound = "" if stop is None else f" AND idx < {int(stop)}"
     sql = (
-        f"SELECT idx, leaf FROM tlog_leaves WHERE log = {mark} AND idx >= {mark} "
+        f"SELECT idx, leaf FROM tlog_leaves WHERE log = {mark} AND idx >= {mark}{bound} "
         f"ORDER BY idx LIMIT {int(chunk)}"
     )
+    start = 0
     while True:
         rows = conn.exec_driver_sql(sql, (log_pk, start)).cursor.fetchall()
         if not rows:

@@ -1,0 +1,169 @@
+"""The start-up check's pass over the rows a sound snapshot covers, with the row-by-row work
+in SQL: Python touches only the leaves (which the log's audit hashes anyway) and the
+content hashes.
+
+One query per party names the rows it cannot vouch for (``suspect_rows``): in the store
+itself, each row is joined to its leaf at ``sequence - 1`` and vouched for only when it is
+stored as bytes, equals its leaf byte for byte, claims that leaf, and its party, sequence,
+kind and both times are those of its bytes (SQLite's JSON1 ``json_extract``, PostgreSQL's
+``jsonb``; on PostgreSQL its content hash is SHA-256 of its bytes as well, ``sha256()``).
+Then ``committed_leaf_pages`` reads the leaves once, in pages, for the log's audit; on
+SQLite it compares each page's content hashes with SHA-256 of its leaves (the bytes, where
+the query vouched for them). Every suspect row, and every one whose hash differs, is
+checked by the audit's own code (``ledger_audit.check_committed_row``), which names what
+differs, in sequence order, before the rows after the snapshot: the findings are those of
+the row-by-row check, which ``ledger_audit.checked_leaf_pages`` still runs when the
+sequences have a gap, or the query fails (bytes that are not UTF-8 JSON).
+
+What vouching asks is stricter than that check, never looser, for bytes a party signed
+(schema-valid, canonical): a time column is vouched for when, in SQLAlchemy's SQLite form
+(``YYYY-MM-DD HH:MM:SS.ffffff``), it spells the signed RFC 3339 time (``...Z``, six digits of
+fraction or none), or, on PostgreSQL, is the same instant as a signed time of that form;
+anything else goes to the row-by-row check. Bytes no party signed are caught by the log's
+audit whatever the columns say (they are a leaf, and the leaves hash to the signed root).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from sqlalchemy import Connection
+from sqlalchemy.exc import DBAPIError
+
+from treatyledger.store.tlog_audit import leaf_pages
+from treatyledger.store.tlog_store import _placeholder
+
+#: a time column in SQLAlchemy's SQLite form as the signed bytes spell it (``...Z``, the
+#: fraction as pydantic writes it: six digits, or none when zero); two string operations,
+#: where slicing the column cost as much as the JSON decode
+_SQLITE_TIME = "replace(replace(n.{0}, ' ', 'T') || 'Z', '.000000Z', 'Z')"
+
+#: the row vouched for on SQLite (its bytes against its leaf and its hash: in Python, which
+#: reads the leaves anyway; a join here cost more than the JSON)
+_SQLITE_VOUCHED = (
+    "typeof(n.signed_bytes) = 'blob' AND n.leaf_index = n.sequence - 1 "
+    "AND json_extract(CAST(n.signed_bytes AS TEXT), '$.party', '$.sequence', '$.kind', "
+    "'$.effective_time', '$.issued_time') "
+    f"= json_array(n.party, n.sequence, n.kind, {_SQLITE_TIME.format('effective_time')}, "
+    f"{_SQLITE_TIME.format('issued_time')})"
+)
+
+_PG_TIME = r"'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z$'"
+
+#: the row vouched for on PostgreSQL, all of it in the server (its own process, so beside
+#: the Python that hashes the tree): bytes, leaf, hash, columns
+_PG_VOUCHED = (
+    "l.leaf = n.signed_bytes AND n.leaf_index = n.sequence - 1 "
+    "AND n.content_hash = encode(sha256(n.signed_bytes), 'hex') "
+    "AND jsonb_build_array(d.j -> 'party', d.j -> 'sequence', d.j -> 'kind') "
+    "= jsonb_build_array(n.party, n.sequence, n.kind) "
+    f"AND d.j ->> 'effective_time' ~ {_PG_TIME} AND d.j ->> 'issued_time' ~ {_PG_TIME} "
+    "AND (d.j ->> 'effective_time')::timestamptz = n.effective_time "
+    "AND (d.j ->> 'issued_time')::timestamptz = n.issued_time"
+)
+
+
+def hashes_in_sql(conn: Connection) -> bool:
+    """Whether ``suspect_rows`` checks the content hashes too (PostgreSQL has ``sha256``)."""
+    return conn.dialect.name == "postgresql"
+
+
+def suspect_rows(conn: Connection, party: str, log_pk: int, through: int) -> list[int] | None:
+    """The sequences in 1..``through`` of ``party``'s rows that SQL cannot vouch for (see the
+    module docstring), in order; None when the rows are not exactly 1..``through`` (a row
+    deleted: the row-by-row check names the gap) or the query fails on bytes it cannot read
+    as JSON."""
+    mark = _placeholder(conn)
+    count = conn.exec_driver_sql(
+        "SELECT count(*) FROM ledger_notifications "
+        f"WHERE party = {mark} AND sequence >= 1 AND sequence <= {mark}",
+        (party, through),
+    ).scalar_one()
+    if count != through:
+        return None
+    where = f"n.party = {mark} AND n.sequence >= 1 AND n.sequence <= {mark}"
+    try:
+        if hashes_in_sql(conn):
+            sql = (
+                "SELECT n.sequence FROM ledger_notifications n "
+                f"LEFT JOIN tlog_leaves l ON l.log = {mark} AND l.idx = n.sequence - 1 "
+                "CROSS JOIN LATERAL (SELECT convert_from(n.signed_bytes, 'UTF8')::jsonb AS j) d "
+                f"WHERE {where} AND NOT coalesce({_PG_VOUCHED}, false) ORDER BY n.sequence"
+            )
+            with conn.begin_nested():  # a failed query must not end PostgreSQL's transaction
+                rows = conn.exec_driver_sql(sql, (log_pk, party, through)).cursor.fetchall()
+        else:
+            sql = (
+                f"SELECT n.sequence FROM ledger_notifications n WHERE {where} "
+                f"AND NOT coalesce({_SQLITE_VOUCHED}, false) ORDER BY n.sequence"
+            )
+            rows = conn.exec_driver_sql(sql, (party, through)).cursor.fetchall()
+    except DBAPIError:
+        return None
+    return [int(sequence) for (sequence,) in rows]
+
+
+def committed_leaf_pages(
+    conn: Connection,
+    party: str,
+    log_pk: int,
+    through: int,
+    suspects: Sequence[int],
+    check_row: Callable[[int, Any], None],
+) -> Iterator[list[tuple[int, Any]]]:
+    """The leaves ``[0, through)`` of ``party``'s log in pages, for the log's audit; as each
+    page passes, ``check_row(sequence, leaf)`` of each suspect row in it and (SQLite) of each
+    whose bytes are not its leaf or whose content hash is not SHA-256 of them, in sequence
+    order; then of the suspects whose leaf is not stored."""
+    pending = sorted(suspects)
+    compare = not hashes_in_sql(conn)
+    mark = _placeholder(conn)
+    rows_sql = (
+        "SELECT signed_bytes, content_hash FROM ledger_notifications "
+        f"WHERE party = {mark} AND sequence > {mark} AND sequence <= {mark} ORDER BY sequence"
+    )
+    for page in leaf_pages(conn, log_pk, stop=through):
+        first, last = page[0][0], page[-1][0]
+        to_check = set()
+        while pending and pending[0] <= last + 1:
+            to_check.add(pending.pop(0))
+        if compare:
+            rows = conn.exec_driver_sql(rows_sql, (party, first, last + 1)).cursor.fetchall()
+            to_check.update(_disagreeing(page, rows))
+        leaves = dict(page) if to_check else {}
+        for sequence in sorted(to_check):
+            check_row(sequence, leaves.get(sequence - 1))
+        yield page
+    for sequence in pending:  # their leaves are missing
+        check_row(sequence, None)
+
+
+def _disagreeing(page: Sequence[tuple[int, Any]], rows: Sequence[tuple[Any, Any]]) -> list[int]:
+    """The sequences of ``rows`` (signed bytes and content hash of the rows of the leaves of
+    ``page``, from its first) whose bytes are not their leaf or whose hash is not SHA-256 of
+    them: nearly always none, found with two list comparisons."""
+    sha256 = hashlib.sha256
+    leaves = [leaf for _, leaf in page]
+    if (
+        len(rows) == len(page)
+        and page[-1][0] - page[0][0] == len(page) - 1
+        and leaves == [signed for signed, _ in rows]
+    ):
+        try:
+            if [sha256(leaf).hexdigest() for leaf in leaves] == [h for _, h in rows]:
+                return []
+        except TypeError:  # a leaf (and its row) stored as text: the check names it
+            pass
+    by_index = dict(page)
+    first = page[0][0]
+    found = []
+    for offset, (signed, content_hash) in enumerate(rows):
+        leaf = by_index.get(first + offset)
+        if type(leaf) is not bytes or leaf != signed or sha256(leaf).hexdigest() != content_hash:
+            found.append(first + offset + 1)
+    return found
+
+
+__all__ = ["committed_leaf_pages", "hashes_in_sql", "suspect_rows"]
