@@ -165,6 +165,13 @@ def edit_time_column(conn: Connection) -> None:
     )
 
 
+def edit_content_hash(conn: Connection) -> None:
+    conn.execute(
+        text("UPDATE ledger_notifications SET content_hash = :h WHERE sequence = 3"),
+        {"h": hashlib.sha256(b"another notification").hexdigest()},
+    )
+
+
 def edit_leaf_index(conn: Connection) -> None:
     conn.execute(text("UPDATE ledger_notifications SET leaf_index = 0 WHERE sequence = 5"))
 
@@ -189,6 +196,7 @@ CASES: list[tuple[str, Tamper, str, str]] = [
     ("notification columns", edit_columns, "notification.columns", "US#5"),
     ("time column", edit_time_column, "notification.columns", "US#4"),
     ("leaf index", edit_leaf_index, "notification.leaf_index", "US#5"),
+    ("content hash", edit_content_hash, "notification.hash", "US#3"),
 ]
 
 

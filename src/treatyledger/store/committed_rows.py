@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor
 from typing import Any
 
 from sqlalchemy import Connection
@@ -70,19 +71,42 @@ def hashes_in_sql(conn: Connection) -> bool:
     return conn.dialect.name == "postgresql"
 
 
-def suspect_rows(conn: Connection, party: str, log_pk: int, through: int) -> list[int] | None:
-    """The sequences in 1..``through`` of ``party``'s rows that SQL cannot vouch for (see the
-    module docstring), in order; None when the rows are not exactly 1..``through`` (a row
-    deleted: the row-by-row check names the gap) or the query fails on bytes it cannot read
-    as JSON."""
+def rows_are_one_to(conn: Connection, party: str, through: int) -> bool:
+    """Whether ``party``'s rows up to ``through`` are exactly 1..``through`` (else a row was
+    deleted, and the row-by-row check names the gap)."""
     mark = _placeholder(conn)
     count = conn.exec_driver_sql(
         "SELECT count(*) FROM ledger_notifications "
         f"WHERE party = {mark} AND sequence >= 1 AND sequence <= {mark}",
         (party, through),
     ).scalar_one()
-    if count != through:
-        return None
+    return bool(count == through)
+
+
+def suspects_beside(
+    pool: Executor, conn: Connection, party: str, log_pk: int, through: int
+) -> Callable[[], list[int] | None]:
+    """``suspect_rows`` run on a connection of its own in ``pool``'s thread, beside the pass
+    over the leaves (SQLite's and psycopg's calls release the GIL, so the query takes the
+    other core); its answer when called. An in-memory SQLite database has one connection:
+    there it runs at once, on ``conn``."""
+    engine = conn.engine
+    if engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:"):
+        found = suspect_rows(conn, party, log_pk, through)
+        return lambda: found
+
+    def run() -> list[int] | None:
+        with engine.connect() as own:
+            return suspect_rows(own, party, log_pk, through)
+
+    return pool.submit(run).result
+
+
+def suspect_rows(conn: Connection, party: str, log_pk: int, through: int) -> list[int] | None:
+    """The sequences in 1..``through`` of ``party``'s rows that SQL cannot vouch for (see the
+    module docstring), in order; None when the query fails on bytes it cannot read as JSON
+    (the row-by-row check names them)."""
+    mark = _placeholder(conn)
     where = f"n.party = {mark} AND n.sequence >= 1 AND n.sequence <= {mark}"
     try:
         if hashes_in_sql(conn):
@@ -110,45 +134,47 @@ def committed_leaf_pages(
     party: str,
     log_pk: int,
     through: int,
-    suspects: Sequence[int],
-    check_row: Callable[[int, Any], None],
+    suspects: Callable[[], list[int] | None],
+    check_rows: Callable[[Sequence[int] | None], None],
 ) -> Iterator[list[tuple[int, Any]]]:
-    """The leaves ``[0, through)`` of ``party``'s log in pages, for the log's audit; as each
-    page passes, ``check_row(sequence, leaf)`` of each suspect row in it and (SQLite) of each
-    whose bytes are not its leaf or whose content hash is not SHA-256 of them, in sequence
-    order; then of the suspects whose leaf is not stored."""
-    pending = sorted(suspects)
+    """The leaves ``[0, through)`` of ``party``'s log in pages, for the log's audit; on
+    SQLite each page's rows compared with them (bytes and content hash). Then, before the
+    pass goes on to the rows after ``through``: ``check_rows`` of the sequences that SQL
+    did not vouch for (``suspects()``) or whose bytes or hash differ, in order, or of None
+    (every row up to ``through``) when the query could not run."""
     compare = not hashes_in_sql(conn)
     mark = _placeholder(conn)
     rows_sql = (
         "SELECT signed_bytes, content_hash FROM ledger_notifications "
         f"WHERE party = {mark} AND sequence > {mark} AND sequence <= {mark} ORDER BY sequence"
     )
+    disagreeing: set[int] = set()
+    start = 0  # the rows of leaves [0, start) are compared
     for page in leaf_pages(conn, log_pk, stop=through):
-        first, last = page[0][0], page[-1][0]
-        to_check = set()
-        while pending and pending[0] <= last + 1:
-            to_check.add(pending.pop(0))
-        if compare:
-            rows = conn.exec_driver_sql(rows_sql, (party, first, last + 1)).cursor.fetchall()
-            to_check.update(_disagreeing(page, rows))
-        leaves = dict(page) if to_check else {}
-        for sequence in sorted(to_check):
-            check_row(sequence, leaves.get(sequence - 1))
+        if compare:  # the rows from ``start`` (any leaves missing before the page's first too)
+            last = page[-1][0]
+            rows = conn.exec_driver_sql(rows_sql, (party, start, last + 1)).cursor.fetchall()
+            disagreeing.update(_disagreeing(page, start, rows))
+            start = last + 1
         yield page
-    for sequence in pending:  # their leaves are missing
-        check_row(sequence, None)
+    if compare:  # rows 1..through are stored (``rows_are_one_to``): these lack their leaves
+        disagreeing.update(range(start + 1, through + 1))
+    found = suspects()
+    check_rows(None if found is None else sorted(disagreeing.union(found)))
 
 
-def _disagreeing(page: Sequence[tuple[int, Any]], rows: Sequence[tuple[Any, Any]]) -> list[int]:
-    """The sequences of ``rows`` (signed bytes and content hash of the rows of the leaves of
-    ``page``, from its first) whose bytes are not their leaf or whose hash is not SHA-256 of
+def _disagreeing(
+    page: Sequence[tuple[int, Any]], start: int, rows: Sequence[tuple[Any, Any]]
+) -> list[int]:
+    """The sequences of ``rows`` (signed bytes and content hash of the rows of leaves
+    ``start`` on) whose bytes are not their leaf in ``page`` or whose hash is not SHA-256 of
     them: nearly always none, found with two list comparisons."""
     sha256 = hashlib.sha256
     leaves = [leaf for _, leaf in page]
     if (
         len(rows) == len(page)
-        and page[-1][0] - page[0][0] == len(page) - 1
+        and page[0][0] == start
+        and page[-1][0] - start == len(page) - 1
         and leaves == [signed for signed, _ in rows]
     ):
         try:
@@ -166,4 +192,10 @@ def _disagreeing(page: Sequence[tuple[int, Any]], rows: Sequence[tuple[Any, Any]
     return found
 
 
-__all__ = ["committed_leaf_pages", "hashes_in_sql", "suspect_rows"]
+__all__ = [
+    "committed_leaf_pages",
+    "hashes_in_sql",
+    "rows_are_one_to",
+    "suspect_rows",
+    "suspects_beside",
+]

@@ -39,9 +39,8 @@ from treatyledger.ledger.signing import canonical_bytes_of_leaf, leaf_bytes, pub
 from treatyledger.ledger.state import LedgerState
 from treatyledger.model.errors import NotificationSchemaError
 from treatyledger.model.notifications import parse_notification
-from treatyledger.store import signature_pool, tlog_audit, tlog_store
+from treatyledger.store import signature_pool, tlog_audit
 from treatyledger.store.derived_audit import audit_index, audit_items, compare_index
-from treatyledger.store.errors import LogNotFoundError
 from treatyledger.store.item_index import changed_items
 from treatyledger.store.ledger_snapshot import record_source
 from treatyledger.store.ledger_tables import (
@@ -49,12 +48,13 @@ from treatyledger.store.ledger_tables import (
     PartyKeyRow,
     PartyRow,
 )
+from treatyledger.store.log_audit import audit_log
 from treatyledger.store.mirror_audit import audit_mirrors
 from treatyledger.store.tlog_tables import TlogLeafRow, TlogLogRow
 from treatyledger.tlog.checkpoint import DEFAULT_NAMESPACE, origin_for_party
 from treatyledger.tlog.entries import leaf_for_entry
 from treatyledger.tlog.errors import EntryError
-from treatyledger.tlog.verifier import VerificationError, VerifierKey, verify_checkpoint
+from treatyledger.tlog.verifier import VerifierKey
 
 #: findings kept in full; beyond it only counted (a tampered table can fail every row)
 MAX_FINDINGS = 200
@@ -181,55 +181,6 @@ def stored_parties(conn: Connection) -> list[str]:
     )
 
 
-# ---------------------------------------------------------------------- the logs
-
-
-def audit_log(
-    conn: Connection,
-    report: WorkspaceAudit,
-    origin: str,
-    keys: Sequence[VerifierKey],
-    *,
-    latest_signature_only: bool = False,
-    leaves: Iterator[Sequence[tuple[int, Any]]] | None = None,
-) -> None:
-    """The log recomputed from its leaves: tiles, every checkpoint's root and the signature
-    of every checkpoint (``latest_signature_only``: of the latest; the start-up check).
-    ``leaves``: ``checked_leaf_pages``, run to its end here (its rows are checked as it goes,
-    and their findings come before the log's)."""
-    key = keys[0] if keys else None
-    log, unreadable = None, None
-    try:
-        log = tlog_audit.audit(conn, origin, None if latest_signature_only else key, leaves=leaves)
-        if latest_signature_only and key is not None:
-            _check_latest_signature(conn, log, origin, key)
-    except LogNotFoundError:
-        pass  # a party without notifications; one with some is caught by its first leaf
-    except (ValueError, TypeError) as exc:  # a leaf or tile stored with the wrong type
-        unreadable = f"cannot be read back: {exc}"
-    for _ in leaves or ():  # the rows past where the log's audit stopped
-        pass
-    if unreadable is not None:
-        report.add("log.unreadable", f"log {origin}", unreadable)
-    if log is None:
-        return
-    report.logs.append(log)
-    for problem in log.problems:
-        report.add("log.tree", f"log {origin}", problem)
-
-
-def _check_latest_signature(
-    conn: Connection, log: tlog_audit.AuditReport, origin: str, key: VerifierKey
-) -> None:
-    note = tlog_store.latest_checkpoint(conn, origin, with_cosignatures=False)
-    if note is None:
-        return
-    try:
-        verify_checkpoint(note, key)
-    except VerificationError as exc:
-        log.problems.append(f"latest checkpoint: {exc}")
-
-
 # ---------------------------------------------------------------------- the notifications
 
 
@@ -249,11 +200,14 @@ _CHECKED = (
 )
 
 
-def _row_pages(conn: Connection, party: str, after: int = 0) -> Iterator[Sequence[Any]]:
+def _row_pages(
+    conn: Connection, party: str, after: int = 0, *, through: int | None = None
+) -> Iterator[Sequence[Any]]:
+    bound = () if through is None else (NotificationRow.sequence <= through,)
     while True:
         rows = conn.execute(
             select(*_CHECKED)
-            .where(NotificationRow.party == party, NotificationRow.sequence > after)
+            .where(NotificationRow.party == party, NotificationRow.sequence > after, *bound)
             .order_by(NotificationRow.sequence)
             .limit(_CHUNK)
         ).all()
@@ -363,19 +317,40 @@ def log_pk_of(conn: Connection, origin: str) -> int | None:
     return None if log_pk is None else int(log_pk)
 
 
-def check_committed_row(
-    conn: Connection, report: WorkspaceAudit, party: str, sequence: int, leaf: Any
+def check_committed_rows(
+    conn: Connection,
+    report: WorkspaceAudit,
+    party: str,
+    log_pk: int,
+    through: int,
+    sequences: Sequence[int] | None,
 ) -> None:
-    """``party``'s row ``sequence`` (a stored one) as the row-by-row check of a row before
-    the snapshot checks it against ``leaf`` (None: missing), its findings named."""
-    row = conn.execute(
-        select(*_CHECKED).where(
-            NotificationRow.party == party, NotificationRow.sequence == sequence
+    """``party``'s stored rows ``sequences`` (None: every one up to ``through``) checked as
+    the row-by-row check checks a row before the snapshot, against its leaf, in order, their
+    findings named (``store.committed_rows`` names the rows it could not vouch for)."""
+    if sequences is None:
+        pages: Iterator[Sequence[Any]] = _row_pages(conn, party, through=through)
+    else:
+        pages = (
+            conn.execute(
+                select(*_CHECKED)
+                .where(NotificationRow.party == party, NotificationRow.sequence.in_(chunk))
+                .order_by(NotificationRow.sequence)
+            ).all()
+            for chunk in (sequences[i : i + _CHUNK] for i in range(0, len(sequences), _CHUNK))
         )
-    ).one()
-    leaf_index, leaf = sequence - 1, leaf if type(leaf) is bytes else None
-    if not _committed_row_agrees(row, leaf_index, leaf):
-        _check_committed(report, f"{party}#{sequence}", row, leaf_index, leaf)
+    for rows in pages:
+        indices = [row.sequence - 1 for row in rows]
+        stored = conn.execute(
+            select(TlogLeafRow.idx, TlogLeafRow.leaf).where(
+                TlogLeafRow.log == log_pk, TlogLeafRow.idx.in_(indices)
+            )
+        ).all()
+        leaves = {int(i): blob for i, leaf in stored if (blob := _blob(leaf)) is not None}
+        for row, leaf_index in zip(rows, indices, strict=True):
+            leaf = leaves.get(leaf_index)
+            if not _committed_row_agrees(row, leaf_index, leaf):
+                _check_committed(report, f"{party}#{row.sequence}", row, leaf_index, leaf)
 
 
 def _stored_log_size(conn: Connection, origin: str) -> int | None:
@@ -589,7 +564,7 @@ __all__ = [
     "audit_mirrors",
     "audit_notifications",
     "audit_workspace",
-    "check_committed_row",
+    "check_committed_rows",
     "checked_leaf_pages",
     "compare_index",
     "log_pk_of",

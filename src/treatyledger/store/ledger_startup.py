@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor
 from itertools import chain
 from typing import Any
 
@@ -33,14 +34,18 @@ from sqlalchemy import Connection, Engine
 
 from treatyledger.ledger.policy import LedgerPolicy
 from treatyledger.ledger.state import LedgerState
-from treatyledger.store.committed_rows import committed_leaf_pages, suspect_rows
+from treatyledger.store.committed_rows import (
+    committed_leaf_pages,
+    rows_are_one_to,
+    suspects_beside,
+)
 from treatyledger.store.item_index import index_digest, index_rows
 from treatyledger.store.ledger_audit import (
     WorkspaceAudit,
     audit_items,
     audit_log,
     audit_mirrors,
-    check_committed_row,
+    check_committed_rows,
     checked_leaf_pages,
     compare_index,
     log_pk_of,
@@ -66,7 +71,7 @@ def check_at_start(
     the state it loaded (complete only when the report is ok)."""
     report = WorkspaceAudit()
     source = record_source(engine)
-    with engine.connect() as conn:
+    with engine.connect() as conn, ThreadPoolExecutor(1, thread_name_prefix="vouch") as pool:
         keys, log_keys = party_keys(conn, namespace, log_vkey)
         state, positions, rejected = sound_snapshot(
             conn, policy, keys, namespace, snapshot_key, source
@@ -85,7 +90,7 @@ def check_at_start(
             origin = origin_for_party(party, namespace)
             through = report.snapshot_through.get(party, 0)
             # one read of the leaves: the rows are checked against them as the log hashes them
-            pages = _leaf_pages(conn, report, state, party, origin, tail_index, through)
+            pages = _leaf_pages(conn, pool, report, state, party, origin, tail_index, through)
             keys_of_log = log_keys.get(origin, ())
             audit_log(conn, report, origin, keys_of_log, latest_signature_only=True, leaves=pages)
             state.forget_stored()
@@ -98,6 +103,7 @@ def check_at_start(
 
 def _leaf_pages(
     conn: Connection,
+    pool: Executor,
     report: WorkspaceAudit,
     state: LedgerState,
     party: str,
@@ -106,18 +112,18 @@ def _leaf_pages(
     through: int,
 ) -> Iterator[Sequence[tuple[int, Any]]]:
     """``party``'s rows checked as its log's leaves pass to the log's audit: those up to
-    ``through`` in SQL where it can vouch for them (``store.committed_rows``), the rest row by
-    row (``ledger_audit.checked_leaf_pages``)."""
+    ``through`` in SQL where it can vouch for them (``store.committed_rows``, its query in
+    ``pool``'s thread beside the pass), the rest row by row (``checked_leaf_pages``)."""
     log_pk = log_pk_of(conn, origin)
-    suspects = None if log_pk is None or not through else suspect_rows(conn, party, log_pk, through)
-    if suspects is None:
+    if log_pk is None or not through or not rows_are_one_to(conn, party, through):
         return checked_leaf_pages(conn, report, state, party, origin, tail_index, through=through)
     report.notifications_checked += through
+    suspects = suspects_beside(pool, conn, party, log_pk, through)
 
-    def check_row(sequence: int, leaf: Any) -> None:
-        check_committed_row(conn, report, party, sequence, leaf)
+    def check_rows(sequences: Sequence[int] | None) -> None:
+        check_committed_rows(conn, report, party, log_pk, through, sequences)
 
-    committed = committed_leaf_pages(conn, party, log_pk, through, suspects, check_row)
+    committed = committed_leaf_pages(conn, party, log_pk, through, suspects, check_rows)
     rest = checked_leaf_pages(
         conn, report, state, party, origin, tail_index, through=through, after=through
     )

@@ -56,7 +56,7 @@ def leaf_pages(
     )
     start = 0
     while True:
-        rows = conn.exec_driver_sql(sql, (log_pk, start)).cursor.fetchall()
+        rows = list(conn.exec_driver_sql(sql, (log_pk, start)).cursor.fetchall())
         if not rows:
             return
         if type(rows[0][1]) is not bytes:  # psycopg's bytea is bytes; a memoryview elsewhere
