@@ -16,7 +16,9 @@ from urllib.parse import urlparse
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from factory import signed, stream
 from node.harness import ServedNode, served_node
 from treatyledger.node import auth
 from treatyledger.node.auth import Role
@@ -181,3 +183,24 @@ def test_the_tarpit_holds_only_a_bounded_number_at_a_time(tmp_path: Path) -> Non
     # two held at once; the other four answered at once, not queued behind them
     assert tarpit.delayed == 2 and tarpit.held == 0
     assert sorted(took >= 5.0 for _, took in answers) == [False] * 4 + [True] * 2
+
+
+def test_a_submission_of_which_nothing_is_stored_is_held_and_an_accepted_one_never(
+    tarpitted: ServedNode,
+) -> None:
+    tarpit: Tarpit = tarpitted.app.state.tarpit
+    records = stream("US", 2)
+    assert tarpitted.submit(records[:1]).status_code == 200
+    assert tarpitted.submit(records[:1]).status_code == 200  # again: already stored, not held
+    assert tarpit.delayed == 0
+    owner = tarpitted.client(Role.OWNER)
+    status, took = _timed(owner, "POST", "/v1/notifications", content=b'{"notifications": [')
+    assert status == 422 and took >= HOLD_S
+    stranger = signed(records[1:], Ed25519PrivateKey.generate())  # a key the node does not hold
+    began = time.monotonic()
+    refused = tarpitted.post_notifications(stranger)
+    assert refused.status_code == 422 and time.monotonic() - began >= HOLD_S
+    assert refused.json()["results"][0]["status"] == "rejected"
+    assert tarpit.delayed == 2
+    assert tarpitted.submit(records[1:]).json()["accepted"] == 1
+    assert tarpit.delayed == 2

@@ -14,6 +14,7 @@ from treatyledger.node.problems import new_incident, problem_responses
 from treatyledger.node.routers.deps import Node, guard, guarded_router
 from treatyledger.node.schemas import SubmitResponse, SubmitResult
 from treatyledger.node.submission import SCHEMA_PREFIX, split_batch
+from treatyledger.node.tarpit import Tarpit
 
 router = guarded_router(tags=["notifications"])
 Owner = Annotated[Caller, Security(guard(Role.OWNER))]
@@ -49,6 +50,7 @@ async def submit(node: Node, _caller: Owner, request: Request) -> SubmitResponse
     try:
         received = split_batch(await request.body(), MAX_BATCH)
     except BatchError as exc:
+        await _hold(request)
         raise Problem(422, f"body: {exc}", problem="invalid-request") from None
     foreign = [r for r in received if r.party not in (node.party, "?")]
     if foreign:
@@ -91,6 +93,7 @@ async def submit(node: Node, _caller: Owner, request: Request) -> SubmitResponse
     ]
     rejected = sum(r.status == "rejected" for r in results)
     if rejected == len(results):
+        await _hold(request)
         first = results[0]
         raise Problem(
             422,
@@ -101,3 +104,12 @@ async def submit(node: Node, _caller: Owner, request: Request) -> SubmitResponse
         )
     accepted = sum(r.status == "accepted" for r in results)
     return SubmitResponse(accepted=accepted, rejected=rejected, results=results)
+
+
+async def _hold(request: Request) -> None:
+    """A submission of which nothing is stored is answered through the tarpit (under serve):
+    an owner's client looping on invalid notifications is slowed, an honest one (whose
+    retries are accepted or already stored) never."""
+    tarpit: Tarpit | None = request.app.state.tarpit
+    if tarpit is not None:
+        await tarpit.hold()
