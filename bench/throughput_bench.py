@@ -4,17 +4,20 @@ N = 40,000 signed notifications (the synthetic US stream of ``bench/store_bench.
 objects, imported into a fresh SQLite workspace (WAL, synchronous FULL) through
 ``LedgerStore.submit`` in batches of 10,000, as ``import`` and peer sync do:
 
-1. with the verification pool (``store.signature_pool``, one worker per CPU): the writer
-   parses and canonicalises, the workers verify;
-2. the same import with the pool off (``TREATYLEDGER_VERIFY_WORKERS=0``): every signature on
-   the writer's thread, as before.
+1. with the verification pool (``store.signature_pool``, one worker per CPU): the workers
+   parse, canonicalise and verify each notification (``submission_prep.prepare_chunk``), the
+   writer judges the verified records against the state and stores them;
+2. the same import with the pool off (``TREATYLEDGER_VERIFY_WORKERS=0``): everything on the
+   writer's thread.
 
 Baselines in the same run, the plainest honest version of the same verification: a loop of
 ``Ed25519PublicKey.verify`` over the same messages on one core, and the same loop split over
 one process per CPU (``ProcessPoolExecutor.map`` in chunks; its start-up not counted).
-Target: the pooled import at least 0.7 of the raw all-core rate. Wall seconds and the bench
-process's CPU seconds are given for each, with the load average: on a shared machine the
-wall figures are lower bounds. Reports; exits 1 on a miss (``make bench-check``).
+Target: the pooled import at least 0.7 of the raw all-core rate. Neither pool's start-up is
+counted. Wall seconds and CPU seconds (the importing process's and its workers') are given for
+each, with the load average: on a shared machine the wall figures are lower bounds, so the
+bench also gives the ratio the CPU times allow on an idle machine (the writer is serial, the
+rest shares the cores). Reports; exits 1 on a miss (``make bench-check``).
 
     python bench/throughput_bench.py [N]
 """
