@@ -344,7 +344,7 @@ def main() -> int:
     parser.add_argument(
         "--max-rate",
         type=float,
-        default=2500.0,
+        default=4000.0,
         help="notifications pre-signed per second of duration (an upper bound)",
     )
     parser.add_argument("--backends", default="sqlite,postgresql")
