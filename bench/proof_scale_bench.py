@@ -3,7 +3,7 @@
 Builds two SQLite logs (WAL, synchronous FULL) through the store's bulk path
 (``tlog_store.append_durably``, committed batches of 10,000 leaves of ~200 bytes): SMALL =
 100,000 leaves and LARGE (``make bench``: 1,000,000; the acceptance run: 10,000,000, about
-2 GB of database). Reports the build's durable append rate, wall and CPU, overall and over
+3.1 GB of database). Reports the build's durable append rate, wall and CPU, overall and over
 its last tenth (the rate at that size).
 
 Then, alternately for each log and reader (VARIANTS: the stored rows alone; the engine's cache
