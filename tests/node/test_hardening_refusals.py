@@ -1,8 +1,8 @@
 """Refusals before routing and the tarpit (issue 13, bounded work), over real HTTP: a request
 to a guarded route without a usable token never reaches the route (nor has its body read), a
 refused token is not looked up again within the auth cache's ttl, and with a tarpit the
-refusals (401, 413, 429) are held, up to a bound and for a bounded number at a time, while
-honest requests are never held."""
+refusals (401, 413 declared or streamed, 429, a submission of which nothing is stored) are
+held, up to a bound and for a bounded number at a time, while honest requests never are."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from treatyledger.node.tarpit import Tarpit
 
 PROBLEM = "application/problem+json"
 HOLD_S = 0.6
+BODY_LIMIT = 20_000
 
 
 @pytest.fixture
@@ -124,7 +125,9 @@ def test_a_principal_added_after_its_token_was_refused_is_admitted_after_the_ttl
 def tarpitted(tmp_path: Path) -> Iterator[ServedNode]:
     limits = RateLimits({"observer": "2/minute"})
     tarpit = Tarpit(max_seconds=HOLD_S, max_held=2)
-    with served_node(tmp_path / "us", rate_limits=limits, tarpit=tarpit) as served:
+    with served_node(
+        tmp_path / "us", rate_limits=limits, tarpit=tarpit, max_body_bytes=BODY_LIMIT
+    ) as served:
         yield served
 
 
@@ -160,13 +163,21 @@ def test_the_tarpit_holds_refusals_and_never_honest_answers(tarpitted: ServedNod
     assert status == 401 and took >= HOLD_S
     status, took = _declared_oversized(tarpitted, tarpitted.tokens[Role.OWNER])
     assert status == 413 and took >= HOLD_S
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: cut off as it streams past the limit
+        for _ in range(10):
+            yield b" " * (BODY_LIMIT // 4)
+
+    json_body = {"content-type": "application/json"}
+    status, took = _timed(owner, "POST", "/v1/notifications", content=chunks(), headers=json_body)
+    assert status == 413 and took >= HOLD_S
     observer = tarpitted.client(Role.OBSERVER)
     # the first request is counted against the address, then two a minute
     statuses = [observer.get("/v1/public/summary").status_code for _ in range(3)]
     assert statuses == [200, 200, 200]
     status, took = _timed(observer, "GET", "/v1/public/summary")
     assert status == 429 and took >= HOLD_S  # held for the bound, not the minute's Retry-After
-    assert tarpit.delayed == 3 and tarpit.held == 0
+    assert tarpit.delayed == 4 and tarpit.held == 0
 
 
 def test_the_tarpit_holds_only_a_bounded_number_at_a_time(tmp_path: Path) -> None:

@@ -33,7 +33,7 @@ class BodySizeLimit:
         self.max_body_bytes = max_body_bytes
         self.tarpit = tarpit
 
-    async def _refuse(self, scope: Scope, send: Send, found: str) -> None:
+    async def _refuse(self, scope: Scope, send: Send, found: str, *, held: bool = False) -> None:
         await send_problem(
             send,
             413,
@@ -41,7 +41,7 @@ class BodySizeLimit:
             problem="body-too-large",
             instance=scope.get("path"),
             headers={"Connection": "close"},
-            tarpit=self.tarpit,
+            tarpit=None if held else self.tarpit,
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -66,6 +66,8 @@ class BodySizeLimit:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_body_bytes:
+                    if self.tarpit is not None:  # the route answers it: held here
+                        await self.tarpit.hold()
                     raise BodyTooLarge(self.max_body_bytes)
             return message
 
@@ -79,4 +81,4 @@ class BodySizeLimit:
             await self.app(scope, counting_receive, tracking_send)
         except BodyTooLarge:
             if not response_started:
-                await self._refuse(scope, send, f"over {self.max_body_bytes} bytes")
+                await self._refuse(scope, send, f"over {self.max_body_bytes} bytes", held=True)
