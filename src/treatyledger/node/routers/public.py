@@ -61,7 +61,10 @@ def observer_summary(node: NodeContext, treaty: Treaty, as_of: date) -> PublicSu
     dashboard's observer page shows (one computation, one set of bounds)."""
     from treatyledger.node import logview
 
-    regime = regime_of(node.engine, treaty, node.summary_cache)
+    # under serve reused for a second: its version check was most of a summary's cost
+    regime = node.recounts.recent(
+        ("regime", treaty.name), lambda: regime_of(node.engine, treaty, node.summary_cache)
+    )
     points = _points(node, treaty, regime)
     aggregates, compliance, counted_at = _aggregates_and_compliance(
         node, treaty, regime, points, as_of
