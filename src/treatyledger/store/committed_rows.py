@@ -1,19 +1,22 @@
 """The start-up check's pass over the rows a sound snapshot covers, with the row-by-row work
-in SQL: Python touches only the leaves (which the log's audit hashes anyway) and the
-content hashes.
+in SQL: Python touches only the leaves (which the log's audit hashes anyway) and, on
+SQLite, the content hashes.
 
-One query per party names the rows it cannot vouch for (``suspect_rows``): in the store
-itself, each row is joined to its leaf at ``sequence - 1`` and vouched for only when it is
-stored as bytes, equals its leaf byte for byte, claims that leaf, and its party, sequence,
-kind and both times are those of its bytes (SQLite's JSON1 ``json_extract``, PostgreSQL's
-``jsonb``; on PostgreSQL its content hash is SHA-256 of its bytes as well, ``sha256()``).
-Then ``committed_leaf_pages`` reads the leaves once, in pages, for the log's audit; on
-SQLite it compares each page's content hashes with SHA-256 of its leaves (the bytes, where
-the query vouched for them). Every suspect row, and every one whose hash differs, is
-checked by the audit's own code (``ledger_audit.check_committed_row``), which names what
-differs, in sequence order, before the rows after the snapshot: the findings are those of
-the row-by-row check, which ``ledger_audit.checked_leaf_pages`` still runs when the
-sequences have a gap, or the query fails (bytes that are not UTF-8 JSON).
+One query per party names the rows it cannot vouch for (``suspect_rows``). It runs in the
+store, on a connection of its own in a thread beside the pass over the leaves
+(``suspects_beside``: sqlite3 and psycopg release the GIL, so it takes the other core):
+each row is joined to its leaf at ``sequence - 1`` and vouched for only when it is stored as
+bytes, equals its leaf byte for byte, claims that leaf, and its party, sequence, kind and
+both times are those of its bytes (SQLite's JSON1 ``json_extract``, PostgreSQL's ``jsonb``;
+on PostgreSQL its content hash is SHA-256 of its bytes as well, ``sha256()``). Meanwhile
+``committed_leaf_pages`` reads the leaves once, in pages, for the log's audit; on SQLite it
+compares each page's content hashes with SHA-256 of its leaves (the bytes, where the query
+vouches for them). Every suspect row, and every one whose hash differs, is checked by the
+audit's own code (``ledger_audit.check_committed_rows``), which names what differs, in
+sequence order, before the rows after the snapshot: the findings are those of the
+row-by-row check, which ``ledger_audit.checked_leaf_pages`` still runs when the sequences
+have a gap; when the query fails (bytes that are not UTF-8 JSON), every row up to the
+snapshot is checked row by row.
 
 What vouching asks is stricter than that check, never looser, for bytes a party signed
 (schema-valid, canonical): a time column is vouched for when, in SQLAlchemy's SQLite form
@@ -41,10 +44,11 @@ from treatyledger.store.tlog_store import _placeholder
 #: where slicing the column cost as much as the JSON decode
 _SQLITE_TIME = "replace(replace(n.{0}, ' ', 'T') || 'Z', '.000000Z', 'Z')"
 
-#: the row vouched for on SQLite (its bytes against its leaf and its hash: in Python, which
-#: reads the leaves anyway; a join here cost more than the JSON)
+#: the row vouched for on SQLite (all but its content hash: SQLite has no SHA-256); the join
+#: to the leaf and the JSON run in the thread beside the pass, which then reads no bytes
 _SQLITE_VOUCHED = (
-    "typeof(n.signed_bytes) = 'blob' AND n.leaf_index = n.sequence - 1 "
+    "typeof(n.signed_bytes) = 'blob' AND l.leaf = n.signed_bytes "
+    "AND n.leaf_index = n.sequence - 1 "
     "AND json_extract(CAST(n.signed_bytes AS TEXT), '$.party', '$.sequence', '$.kind', "
     "'$.effective_time', '$.issued_time') "
     f"= json_array(n.party, n.sequence, n.kind, {_SQLITE_TIME.format('effective_time')}, "
@@ -108,22 +112,24 @@ def suspect_rows(conn: Connection, party: str, log_pk: int, through: int) -> lis
     (the row-by-row check names them)."""
     mark = _placeholder(conn)
     where = f"n.party = {mark} AND n.sequence >= 1 AND n.sequence <= {mark}"
+    in_pg = hashes_in_sql(conn)
+    sql = (
+        "SELECT n.sequence FROM ledger_notifications n "
+        f"LEFT JOIN tlog_leaves l ON l.log = {mark} AND l.idx = n.sequence - 1 "
+        + (
+            "CROSS JOIN LATERAL (SELECT convert_from(n.signed_bytes, 'UTF8')::jsonb AS j) d "
+            if in_pg
+            else ""
+        )
+        + f"WHERE {where} AND NOT coalesce({_PG_VOUCHED if in_pg else _SQLITE_VOUCHED}, false) "
+        "ORDER BY n.sequence"
+    )
     try:
-        if hashes_in_sql(conn):
-            sql = (
-                "SELECT n.sequence FROM ledger_notifications n "
-                f"LEFT JOIN tlog_leaves l ON l.log = {mark} AND l.idx = n.sequence - 1 "
-                "CROSS JOIN LATERAL (SELECT convert_from(n.signed_bytes, 'UTF8')::jsonb AS j) d "
-                f"WHERE {where} AND NOT coalesce({_PG_VOUCHED}, false) ORDER BY n.sequence"
-            )
+        if in_pg:
             with conn.begin_nested():  # a failed query must not end PostgreSQL's transaction
                 rows = conn.exec_driver_sql(sql, (log_pk, party, through)).cursor.fetchall()
         else:
-            sql = (
-                f"SELECT n.sequence FROM ledger_notifications n WHERE {where} "
-                f"AND NOT coalesce({_SQLITE_VOUCHED}, false) ORDER BY n.sequence"
-            )
-            rows = conn.exec_driver_sql(sql, (party, through)).cursor.fetchall()
+            rows = conn.exec_driver_sql(sql, (log_pk, party, through)).cursor.fetchall()
     except DBAPIError:
         return None
     return [int(sequence) for (sequence,) in rows]
@@ -138,56 +144,48 @@ def committed_leaf_pages(
     check_rows: Callable[[Sequence[int] | None], None],
 ) -> Iterator[list[tuple[int, Any]]]:
     """The leaves ``[0, through)`` of ``party``'s log in pages, for the log's audit; on
-    SQLite each page's rows compared with them (bytes and content hash). Then, before the
-    pass goes on to the rows after ``through``: ``check_rows`` of the sequences that SQL
-    did not vouch for (``suspects()``) or whose bytes or hash differ, in order, or of None
-    (every row up to ``through``) when the query could not run."""
+    SQLite each page's content hashes compared with SHA-256 of its leaves (the rows' bytes,
+    where the query vouches for them). Then, before the pass goes on to the rows after
+    ``through``: ``check_rows`` of the sequences that SQL did not vouch for (``suspects()``)
+    or whose hash differs, in order, or of None (every row up to ``through``) when the query
+    could not run."""
     compare = not hashes_in_sql(conn)
     mark = _placeholder(conn)
-    rows_sql = (
-        "SELECT signed_bytes, content_hash FROM ledger_notifications "
+    hashes_sql = (
+        "SELECT content_hash FROM ledger_notifications "
         f"WHERE party = {mark} AND sequence > {mark} AND sequence <= {mark} ORDER BY sequence"
     )
-    disagreeing: set[int] = set()
-    start = 0  # the rows of leaves [0, start) are compared
+    differing: set[int] = set()
     for page in leaf_pages(conn, log_pk, stop=through):
-        if compare:  # the rows from ``start`` (any leaves missing before the page's first too)
-            last = page[-1][0]
-            rows = conn.exec_driver_sql(rows_sql, (party, start, last + 1)).cursor.fetchall()
-            disagreeing.update(_disagreeing(page, start, rows))
-            start = last + 1
+        if compare:
+            first, last = page[0][0], page[-1][0]
+            rows = conn.exec_driver_sql(hashes_sql, (party, first, last + 1)).cursor.fetchall()
+            differing.update(_hash_mismatches(page, rows))
         yield page
-    if compare:  # rows 1..through are stored (``rows_are_one_to``): these lack their leaves
-        disagreeing.update(range(start + 1, through + 1))
     found = suspects()
-    check_rows(None if found is None else sorted(disagreeing.union(found)))
+    check_rows(None if found is None else sorted(differing.union(found)))
 
 
-def _disagreeing(
-    page: Sequence[tuple[int, Any]], start: int, rows: Sequence[tuple[Any, Any]]
-) -> list[int]:
-    """The sequences of ``rows`` (signed bytes and content hash of the rows of leaves
-    ``start`` on) whose bytes are not their leaf in ``page`` or whose hash is not SHA-256 of
-    them: nearly always none, found with two list comparisons."""
+def _hash_mismatches(page: Sequence[tuple[int, Any]], rows: Sequence[tuple[Any]]) -> list[int]:
+    """The sequences of ``rows`` (the content hashes of the rows of the leaves of ``page``,
+    from its first) whose hash is not SHA-256 of their leaf: nearly always none, found with
+    one list comparison. A row whose leaf is missing is a suspect already."""
     sha256 = hashlib.sha256
-    leaves = [leaf for _, leaf in page]
-    if (
-        len(rows) == len(page)
-        and page[0][0] == start
-        and page[-1][0] - start == len(page) - 1
-        and leaves == [signed for signed, _ in rows]
-    ):
-        try:
-            if [sha256(leaf).hexdigest() for leaf in leaves] == [h for _, h in rows]:
-                return []
-        except TypeError:  # a leaf (and its row) stored as text: the check names it
-            pass
-    by_index = dict(page)
     first = page[0][0]
+    try:
+        if (
+            len(rows) == len(page)
+            and page[-1][0] - first == len(page) - 1
+            and [sha256(leaf).hexdigest() for _, leaf in page] == [h for (h,) in rows]
+        ):
+            return []
+    except TypeError:  # a leaf stored as text: a suspect, the check names it
+        pass
+    by_index = dict(page)
     found = []
-    for offset, (signed, content_hash) in enumerate(rows):
+    for offset, (content_hash,) in enumerate(rows):
         leaf = by_index.get(first + offset)
-        if type(leaf) is not bytes or leaf != signed or sha256(leaf).hexdigest() != content_hash:
+        if type(leaf) is bytes and sha256(leaf).hexdigest() != content_hash:
             found.append(first + offset + 1)
     return found
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 from ._errors import ProofError, RootMismatchError, VerificationError
@@ -38,6 +38,17 @@ class Sha256Hasher:
 
     def hash_leaf(self, data: bytes) -> bytes:
         return _sha256(b"\x00" + data).digest()
+
+    def hash_leaves(self, leaves: Iterable[bytes]) -> list[bytes]:
+        """``hash_leaf`` of each, a fifth cheaper in bulk (the log's audit: copying a hash
+        of the prefix skips the concatenation and OpenSSL's lookup of SHA-256 per leaf)."""
+        prefixed, out = _sha256(b"\x00"), list[bytes]()
+        fresh, append = prefixed.copy, out.append
+        for data in leaves:
+            hashed = fresh()
+            hashed.update(data)
+            append(hashed.digest())
+        return out
 
     def hash_children(self, left: bytes, right: bytes) -> bytes:
         return _sha256(b"\x01" + left + right).digest()
