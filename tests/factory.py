@@ -107,6 +107,19 @@ def base_force(party: str = "US") -> list[dict[str, Any]]:
     ]
 
 
+def loaded_force(notifier: Notifier) -> list[Notification]:
+    """``base_force`` declared, then two missiles loaded into their launchers (the first with
+    2 RVs, the second with 1): five notifications, the third loading 2 RVs on M1."""
+    party = notifier.party
+    return [
+        notifier.declare(base_force(party)),
+        notifier.make("load", {"container": f"{party}-L1", "items": [f"{party}-M1"]}),
+        notifier.make("load", {"container": f"{party}-M1", "warheads": 2}),
+        notifier.make("load", {"container": f"{party}-L2", "items": [f"{party}-M2"]}),
+        notifier.make("load", {"container": f"{party}-M2", "warheads": 1}),
+    ]
+
+
 def force_declaration(party: str, sequence: int = 1, number: int = 1) -> dict[str, Any]:
     """One deployed silo launcher holding a deployed MM III with one reentry vehicle."""
     launcher = f"{party}-LN-{number}"

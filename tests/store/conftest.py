@@ -1,4 +1,5 @@
-"""Fixtures of the store suite: a workspace on each backend, its ledger and a notifier."""
+"""Fixtures of the store suite: a migrated engine and a workspace on each backend, its ledger
+and a notifier."""
 
 from __future__ import annotations
 
@@ -6,9 +7,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
 from factory import Notifier
+from treatyledger.store.base import make_engine
 from treatyledger.store.ledger_store import LedgerStore, open_ledger
+from treatyledger.store.migrate import upgrade
 from treatyledger.store.workspace import Workspace
 
 
@@ -26,3 +30,11 @@ def ledger_store(workspace: Workspace) -> LedgerStore:
 @pytest.fixture
 def us(workspace: Workspace) -> Notifier:
     return Notifier(workspace.signing_key, "US")
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    engine = make_engine(db_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()

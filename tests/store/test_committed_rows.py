@@ -11,7 +11,7 @@ import hashlib
 import pytest
 from sqlalchemy import Connection, text
 
-from factory import Notifier, base_force
+from factory import Notifier, loaded_force
 from treatyledger.node.keys import log_signer, log_vkey
 from treatyledger.store.checkpoints import current_checkpoint
 from treatyledger.store.committed_rows import rows_are_one_to, suspect_rows
@@ -31,15 +31,7 @@ def ledger(workspace: Workspace, us: Notifier) -> Workspace:
     """Five notifications of US, all in a sound snapshot, and a signed checkpoint."""
     policy = workspace_policy(workspace.engine, workspace.rules)
     store = LedgerStore(workspace.engine, policy, snapshot_key=snapshot_key(workspace.signing_key))
-    acks = store.submit(
-        [
-            us.declare(base_force()),
-            us.make("load", {"container": "US-L1", "items": ["US-M1"]}),
-            us.make("load", {"container": "US-M1", "warheads": 2}),
-            us.make("load", {"container": "US-L2", "items": ["US-M2"]}),
-            us.make("load", {"container": "US-M2", "warheads": 1}),
-        ]
-    )
+    acks = store.submit(loaded_force(us))
     assert [a.status for a in acks] == ["accepted"] * 5
     store.save_snapshot()
     current_checkpoint(workspace.engine, ORIGIN, log_signer("US", workspace.signing_key))

@@ -11,7 +11,7 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import Connection, text
 
-from factory import Notifier, base_force
+from factory import Notifier, base_force, loaded_force
 from treatyledger.ledger import leaf_bytes
 from treatyledger.node.keys import log_signer, log_vkey
 from treatyledger.store import ledger_startup
@@ -29,15 +29,7 @@ ORIGIN = origin_for_party("US")
 @pytest.fixture
 def ledger(workspace: Workspace, ledger_store: LedgerStore, us: Notifier) -> Workspace:
     """Five notifications of US (the third loads 2 RVs on US-M1) and a signed checkpoint."""
-    acks = ledger_store.submit(
-        [
-            us.declare(base_force()),
-            us.make("load", {"container": "US-L1", "items": ["US-M1"]}),
-            us.make("load", {"container": "US-M1", "warheads": 2}),
-            us.make("load", {"container": "US-L2", "items": ["US-M2"]}),
-            us.make("load", {"container": "US-M2", "warheads": 1}),
-        ]
-    )
+    acks = ledger_store.submit(loaded_force(us))
     assert [a.status for a in acks] == ["accepted"] * 5
     current_checkpoint(workspace.engine, ORIGIN, log_signer("US", workspace.signing_key))
     return workspace

@@ -6,7 +6,6 @@ from __future__ import annotations
 import random
 import sqlite3
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -41,14 +40,6 @@ from treatyledger.tlog.verifier import (
 )
 
 LOG = LOG_ORIGIN
-
-
-@pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
-    engine = make_engine(db_url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
 
 
 def entries(start: int, count: int) -> list[bytes]:

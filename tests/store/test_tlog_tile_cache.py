@@ -5,14 +5,12 @@ and the audit ignores it. Both backends."""
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import Engine, event, text
 
-from treatyledger.store.base import make_engine
-from treatyledger.store.migrate import upgrade
-from treatyledger.store.tlog_store import TlogReader, append_durably, append_leaves, audit
+from treatyledger.store.tlog_audit import audit
+from treatyledger.store.tlog_store import TlogReader, append_durably, append_leaves
 from treatyledger.store.tlog_tile_cache import preload_upper_tiles, shared_tile_cache
 from treatyledger.tlog.memory import MemoryLog
 from treatyledger.tlog.tile_cache import FullTileCache
@@ -22,14 +20,6 @@ from treatyledger.tlog.verifier import RFC6962, verify_consistency, verify_inclu
 LOG = "cache.example/log"
 LEVEL_ONE_LEAVES = TILE_WIDTH * TILE_WIDTH  # leaves under one full tile at level 1
 TILE_BYTES = encoded_hashes(TILE_WIDTH) * RFC6962.size
-
-
-@pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
-    engine = make_engine(db_url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
 
 
 def entries(start: int, count: int, tag: str = "n") -> list[bytes]:
