@@ -7,10 +7,12 @@ per workspace)."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import Connection, text
 
 from treatyledger.ledger import sign
 from treatyledger.model.notifications import Notification, parse_notification
@@ -229,3 +231,14 @@ def count_verified_signatures(monkeypatch: Any) -> list[int]:
 
     monkeypatch.setattr(LedgerState, "_check_signature", counting)
     return seen
+
+
+def set_signed(conn: Connection, sequence: int, signed: bytes) -> None:
+    """Replace a notification's bytes, its content hash kept in step (a careful attacker)."""
+    conn.execute(
+        text(
+            "UPDATE ledger_notifications SET signed_bytes = :b, content_hash = :h "
+            "WHERE sequence = :s"
+        ),
+        {"b": signed, "h": hashlib.sha256(signed).hexdigest(), "s": sequence},
+    )

@@ -6,12 +6,10 @@ the whole start-up check."""
 
 from __future__ import annotations
 
-import hashlib
-
 import pytest
-from sqlalchemy import Connection, text
+from sqlalchemy import text
 
-from factory import Notifier, loaded_force
+from factory import Notifier, loaded_force, set_signed
 from treatyledger.node.keys import log_signer, log_vkey
 from treatyledger.store.checkpoints import current_checkpoint
 from treatyledger.store.committed_rows import rows_are_one_to, suspect_rows
@@ -90,16 +88,6 @@ def test_sql_names_a_column_edited_without_its_bytes(
     assert first is not None
     assert first.where == f"US#{sequence}"
     assert first.rule in ("notification.columns", "notification.leaf_index")
-
-
-def set_signed(conn: Connection, sequence: int, signed: bytes) -> None:
-    conn.execute(
-        text(
-            "UPDATE ledger_notifications SET signed_bytes = :b, content_hash = :h "
-            "WHERE sequence = :s"
-        ),
-        {"b": signed, "h": hashlib.sha256(signed).hexdigest(), "s": sequence},
-    )
 
 
 def test_bytes_that_are_not_json_are_checked_row_by_row(ledger: Workspace) -> None:

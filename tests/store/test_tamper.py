@@ -11,7 +11,7 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import Connection, text
 
-from factory import Notifier, base_force, loaded_force
+from factory import Notifier, base_force, loaded_force, set_signed
 from treatyledger.ledger import leaf_bytes
 from treatyledger.node.keys import log_signer, log_vkey
 from treatyledger.store import ledger_startup
@@ -47,17 +47,6 @@ def signed_of(conn: Connection, sequence: int) -> bytes:
             text("SELECT signed_bytes FROM ledger_notifications WHERE sequence = :s"),
             {"s": sequence},
         ).scalar_one()
-    )
-
-
-def set_signed(conn: Connection, sequence: int, signed: bytes) -> None:
-    """Replace a notification's bytes, its content hash kept in step (a careful attacker)."""
-    conn.execute(
-        text(
-            "UPDATE ledger_notifications SET signed_bytes = :b, content_hash = :h "
-            "WHERE sequence = :s"
-        ),
-        {"b": signed, "h": hashlib.sha256(signed).hexdigest(), "s": sequence},
     )
 
 
