@@ -49,15 +49,15 @@ class ProblemDetails(BaseModel):
     errors: list[FieldError] | None = None
 
 
-def problem_response(
+def problem_document(
     status: int,
     detail: str | None,
     *,
     problem: str | None = None,
     instance: str | None = None,
-    headers: dict[str, str] | None = None,
     **extensions: Any,
-) -> JSONResponse:
+) -> dict[str, Any]:
+    """The RFC 9457 document of a refusal (every problem+json answer the node sends)."""
     body: dict[str, Any] = {
         "type": PROBLEM_TYPE_BASE + problem if problem else "about:blank",
         "title": HTTPStatus(status).phrase,
@@ -68,6 +68,19 @@ def problem_response(
     if instance is not None:
         body["instance"] = instance
     body.update({k: v for k, v in extensions.items() if v is not None})
+    return body
+
+
+def problem_response(
+    status: int,
+    detail: str | None,
+    *,
+    problem: str | None = None,
+    instance: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extensions: Any,
+) -> JSONResponse:
+    body = problem_document(status, detail, problem=problem, instance=instance, **extensions)
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
 
 

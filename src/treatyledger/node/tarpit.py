@@ -17,11 +17,10 @@ import asyncio
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from http import HTTPStatus
 
 from starlette.types import Send
 
-from treatyledger.node.problems import PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_BASE
+from treatyledger.node.problems import PROBLEM_MEDIA_TYPE, problem_document
 
 #: seconds a refusal is held at most, and how many are held at once at most
 TARPIT_SECONDS = 1.0
@@ -51,15 +50,9 @@ class Tarpit:
 
 
 def problem_bytes(status: int, detail: str, problem: str, instance: str | None) -> bytes:
-    """The RFC 9457 document ``node.problems.problem_response`` would send."""
-    body: dict[str, object] = {
-        "type": PROBLEM_TYPE_BASE + problem,
-        "title": HTTPStatus(status).phrase,
-        "status": status,
-        "detail": detail,
-    }
-    if instance is not None:
-        body["instance"] = instance
+    """The bytes ``node.problems.problem_response`` would send (the same document, encoded
+    as Starlette's JSONResponse encodes it)."""
+    body = problem_document(status, detail, problem=problem, instance=instance)
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
 
 
