@@ -51,6 +51,7 @@ from treatyledger.model.catalog import Catalog
 from treatyledger.model.errors import NotificationSchemaError
 from treatyledger.model.items import Item
 from treatyledger.store.bulk import insert_many
+from treatyledger.store.collector_pause import collector_paused
 from treatyledger.store.errors import BatchTooLarge, StoreError
 from treatyledger.store.item_index import changed_items
 from treatyledger.store.ledger_reads import (
@@ -270,9 +271,10 @@ class LedgerStore:
         # From here the in-memory state may run ahead of the database until the commit.
         self._stale = True
         try:
-            acks, pending, duplicates = self._validate(batch)
-            if pending:
-                self._persist(pending)
+            with collector_paused():
+                acks, pending, duplicates = self._validate(batch)
+                if pending:
+                    self._persist(pending)
         except Exception as exc:
             failure = StoreError(
                 f"could not store the batch ({type(exc).__name__}: {exc}); "
