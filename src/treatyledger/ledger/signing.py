@@ -69,11 +69,16 @@ def canonical_bytes_of_leaf(notification: Notification | Mapping[str, Any], leaf
 
 
 _MAX_EXACT_INT = 2**53 - 1  # the safe-integer domain of IEEE doubles, which JCS requires
+_LAST_BMP = "\uffff"
 
 
 def _is_plain_json(value: Any) -> bool:
     """True for JSON made of strings, booleans, null, exactly representable integers, lists and
-    objects with ASCII keys: the values on which sorted ``json.dumps`` equals RFC 8785."""
+    objects whose keys lie in the Basic Multilingual Plane: the values on which sorted
+    ``json.dumps`` equals RFC 8785. RFC 8785 sorts keys by UTF-16 code unit, Python by code
+    point; the two orders differ only between a character beyond U+FFFF (a surrogate pair,
+    units U+D800..U+DFFF) and one in U+E000..U+FFFF, so keys without the former sort alike.
+    (A lone surrogate passes here and fails to encode: ``jcs`` then asks the reference.)"""
     stack = [value]
     while stack:
         item = stack.pop()
@@ -86,7 +91,7 @@ def _is_plain_json(value: Any) -> bool:
             return False
         if kind is dict:
             for key, member in item.items():
-                if type(key) is not str or not key.isascii():
+                if type(key) is not str or (not key.isascii() and max(key) > _LAST_BMP):
                     return False
                 stack.append(member)
             continue
@@ -101,7 +106,7 @@ def jcs(data: Any) -> bytes:
     """RFC 8785 canonical bytes of ``data``.
 
     Notifications are mostly strings and small integers; for those, sorted ``json.dumps``
-    produces the same bytes (ASCII keys sort alike by code point and by UTF-16 unit; both
+    produces the same bytes (BMP keys sort alike by code point and by UTF-16 unit; both
     escape only the quote, backslash and controls, with lowercase hex) at a quarter of the
     cost of the ``rfc8785`` package, which remains the reference for everything else and is
     checked against this path by property tests.
