@@ -17,6 +17,13 @@ submitters). :class:`Recounts` bounds that work three ways:
   exact under serve too until 2026-12-01: with the peer reading counts twice a second beside
   50 submitters, every read replayed the whole log.
 
+Since 2026-12-01 the views at a date at or after the log's latest effective time (today's, as
+a rule) are not replays: :class:`Tallies` keeps one ``ledger.tally.Tally`` per view, advanced
+by the notifications after the last one it took in (an index range read), and built again
+only for a correction or a back-dated notification. A recount of such a view costs the new
+notifications and one count of the current state, whatever the log's size; other dates keep
+the bounded replays above.
+
 ``recent`` reuses cheaper values (the observer summary's checkpoint, open issues and limit
 proofs) for ``min_lag_s`` under ``lag``: a new checkpoint is signed and stored for each new
 log size, so under write load every summary request signed and committed one.
@@ -27,9 +34,12 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
+
+from treatyledger.ledger.tally import Tally
 
 T = TypeVar("T")
 
@@ -65,6 +75,8 @@ class Recounts:
         self._recent: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
         self._entries_lock = threading.Lock()
         self._recount_lock = threading.Lock()
+        #: the incremental tallies behind the views at the log's frontier
+        self.tallies = Tallies()
 
     def get(
         self,
@@ -143,3 +155,68 @@ class Recounts:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+@dataclass
+class _Kept:
+    basis: object
+    tally: Tally[Any]
+
+
+class Tallies:
+    """One incremental tally per view (``ledger.tally``), brought up to date on each use: the
+    records after its last sequence are fetched and taken in, or, where the tally refuses them
+    (a correction, a back-dated notification) or its basis (the rule set it counts under)
+    changed, it is built again from the whole log."""
+
+    def __init__(self, max_keys: int = MAX_KEYS):
+        self.max_keys = max_keys
+        #: full builds and advances done (tests and benchmarks count them)
+        self.built = 0
+        self.advanced = 0
+        self._kept: OrderedDict[Hashable, _Kept] = OrderedDict()
+        self._lock = threading.RLock()
+
+    @contextmanager
+    def current(
+        self,
+        key: Hashable,
+        basis: object,
+        fetch: Callable[[int], list[dict[str, Any]]],
+        build: Callable[[list[dict[str, Any]]], Tally[T]],
+    ) -> Iterator[Tally[T]]:
+        """The tally ``key`` with every stored record taken in, held (no other thread
+        advances it) while the caller reads it. ``fetch(after)``: the records of sequence above
+        ``after`` (0: all); ``build(records)``: a fresh tally of the whole log."""
+        with self._lock:
+            kept = self._kept.get(key)
+            if kept is not None and kept.basis != basis:
+                kept = None
+            if kept is None:
+                yield self.rebuild(key, basis, fetch, build)
+                return
+            self._kept.move_to_end(key)
+            tally: Tally[T] = kept.tally
+            new = fetch(max(tally.last_sequence.values(), default=0))
+            if new and not tally.advance(new):
+                tally = self.rebuild(key, basis, fetch, build)
+            elif new:
+                self.advanced += 1
+            yield tally
+
+    def rebuild(
+        self,
+        key: Hashable,
+        basis: object,
+        fetch: Callable[[int], list[dict[str, Any]]],
+        build: Callable[[list[dict[str, Any]]], Tally[T]],
+    ) -> Tally[T]:
+        """Build ``key`` again from the whole log (also for a watched date already passed)."""
+        with self._lock:
+            tally = build(fetch(0))
+            self.built += 1
+            self._kept[key] = _Kept(basis, tally)
+            self._kept.move_to_end(key)
+            while len(self._kept) > self.max_keys:
+                self._kept.popitem(last=False)
+            return tally

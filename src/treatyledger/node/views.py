@@ -10,8 +10,9 @@ from functools import lru_cache
 from typing import Any
 
 from treatyledger.files import load_catalog, load_rule_set, rule_set_names
-from treatyledger.ledger import state_at, time_series
+from treatyledger.ledger import LedgerState, state_at, time_series
 from treatyledger.ledger.policy import LedgerPolicy
+from treatyledger.ledger.tally import Counter, When
 from treatyledger.model.catalog import Catalog
 from treatyledger.model.items import Item
 from treatyledger.rules import CountResult, RuleSet, count
@@ -51,13 +52,47 @@ def party_records(engine: Engine, party: str) -> list[dict[str, Any]]:
     return load_records(engine, party)
 
 
+def records_after(engine: Engine, party: str, after_sequence: int) -> list[dict[str, Any]]:
+    """A party's notifications of sequence above ``after_sequence`` (an index range read: what
+    an incremental tally takes in)."""
+    return load_records(engine, party, after_sequence=after_sequence)
+
+
 def inventory_at(records: list[dict[str, Any]], treaty: Treaty, when: date) -> list[Item]:
-    return list(state_at(records, treaty.policy, when).inventory().items)
+    return items_of(state_at(records, treaty.policy, when), when)
+
+
+def items_of(state: LedgerState, _when: When) -> list[Item]:
+    """The declared items of a replayed state (the tally's counter for the inventory)."""
+    return list(state.inventory().items)
 
 
 def counts_at(records: list[dict[str, Any]], treaty: Treaty, party: str, when: date) -> CountResult:
-    inventory = state_at(records, treaty.policy, when).inventory().for_party(party)
-    return count(inventory, treaty.rule_set, treaty.catalog, as_of=when)
+    return counts_of(treaty, party)(state_at(records, treaty.policy, when), when)
+
+
+def counts_of(treaty: Treaty, party: str) -> Counter[CountResult]:
+    """The count of ``party``'s items of a state as of a date, under ``treaty``."""
+
+    def counted(state: LedgerState, when: When) -> CountResult:
+        inventory = state.inventory().for_party(party)
+        return count(inventory, treaty.rule_set, treaty.catalog, as_of=_day(when))
+
+    return counted
+
+
+def totals_of(treaty: Treaty, party: str) -> Counter[dict[str, int]]:
+    """The totals ``series`` gives at a date (every category, zero where none), of a state as
+    of that date: the tally's counter for the observer summary's points."""
+    zero = {c.id: 0 for c in treaty.rule_set.categories}
+
+    def totals(state: LedgerState, when: When) -> dict[str, int]:
+        result = count(state.inventory(), treaty.rule_set, treaty.catalog, as_of=_day(when))
+        party_count = result.parties.get(party)
+        counted = {cid: c.total for cid, c in party_count.categories.items()} if party_count else {}
+        return {**zero, **counted}
+
+    return totals
 
 
 def _span(records: list[dict[str, Any]], until: date | None) -> tuple[date, date] | None:
@@ -65,6 +100,12 @@ def _span(records: list[dict[str, Any]], until: date | None) -> tuple[date, date
     if not effective:
         return None
     return min(effective), until or max(effective)
+
+
+def first_day(records: list[dict[str, Any]]) -> date | None:
+    """The earliest effective date notified (where ``data_dates`` begin)."""
+    span = _span(records, None)
+    return None if span is None else span[0]
 
 
 def data_dates(

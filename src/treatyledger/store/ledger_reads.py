@@ -20,7 +20,12 @@ from treatyledger.ledger.replay import as_datetime, replay, state_at
 from treatyledger.model.catalog import Catalog
 from treatyledger.model.items import Inventory, Item
 from treatyledger.model.notifications import Notification, parse_notification
-from treatyledger.store.ledger_tables import ItemNotificationRow, ItemRow, NotificationRow
+from treatyledger.store.ledger_tables import (
+    ItemNotificationRow,
+    ItemRow,
+    NotificationRow,
+    PartyRow,
+)
 from treatyledger.store.policy import workspace_policy
 from treatyledger.store.workspace import Workspace
 from treatyledger.tlog.checkpoint import DEFAULT_NAMESPACE
@@ -70,12 +75,18 @@ def recorded_parties(engine: Engine) -> list[str]:
 
 
 def ledger_version(engine: Engine) -> tuple[int, int]:
-    """(count, sum of last sequences) of every party's notifications: changes whenever any
-    log grows (a mirrored peer's included)."""
-    query = select(func.count(), func.coalesce(func.sum(NotificationRow.sequence), 0))
+    """(parties, sum of their last sequences): changes whenever any log grows (a mirrored
+    peer's included; logs only grow). One primary-key lookup per party, not a scan of the
+    notifications (it is read on every view request: a count(*) was O(log size) each)."""
+    last = (
+        select(func.max(NotificationRow.sequence))
+        .where(NotificationRow.party == PartyRow.party)
+        .scalar_subquery()
+    )
+    query = select(func.count(), func.coalesce(func.sum(last), 0)).select_from(PartyRow)
     with engine.connect() as conn:
-        count, total = conn.execute(query).one()
-    return int(count), int(total)
+        parties, total = conn.execute(query).one()
+    return int(parties), int(total)
 
 
 def notifications_in_acceptance_order(engine: Engine) -> list[Notification]:

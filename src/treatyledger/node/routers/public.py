@@ -5,11 +5,12 @@ may read it; nothing item-level is in it."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Security
 
 from treatyledger.ledger.calendar_records import DataState
+from treatyledger.ledger.tally import Tally
 from treatyledger.node.auth import Caller
 from treatyledger.node.context import NodeContext
 from treatyledger.node.routers.deps import VIEWERS, AsOf, Node, TreatyDep, guard, guarded_router
@@ -24,12 +25,13 @@ from treatyledger.node.schemas import (
 )
 from treatyledger.node.views import (
     Treaty,
-    data_dates,
+    data_dates_from,
     final_limits,
-    party_records,
+    first_day,
+    records_after,
     regime_of,
-    series,
     today,
+    totals_of,
 )
 from treatyledger.store.inspection_store import open_issue_counts
 from treatyledger.store.ledger_reads import ledger_version
@@ -125,19 +127,50 @@ Points = tuple[list[date], dict[date, dict[str, int]], int]
 
 def _points(node: NodeContext, treaty: Treaty, regime: RegimeView) -> Points:
     """Totals at every data date of the rule set from the first notification to today, and
-    today, with how many notifications they count: one replay per log version (the node's
+    today, with how many notifications they count: one recount per log version (the node's
     own, or a mirrored peer's regime event), whatever dates callers ask for, and under
     ``serve`` at a bounded rate while the log grows (``node.recount``). A caller-chosen date
-    never costs a replay of its own (issue 13: one uncached date replayed the whole ledger)."""
+    never costs a replay of its own (issue 13: one uncached date replayed the whole ledger).
+    The recount is incremental (``node.recount.Tallies``): the totals at the data dates
+    passed are kept, the new notifications taken in and today's counted."""
 
     def count() -> Points:
-        records = party_records(node.engine, node.party)
-        dates = [d for d in data_dates(records, regime.applied, until=today()) if d <= today()]
-        totals = dict(series(records, treaty, node.party, sorted({*dates, today()})))
-        return dates, totals, len(records)
+        day = today()
+
+        def data_days(first: date | None) -> list[date]:
+            if first is None:
+                return []
+            return [d for d in data_dates_from(first, day, regime.applied) if d <= day]
+
+        def fetch(after: int) -> list[dict[str, Any]]:
+            return records_after(node.engine, node.party, after)
+
+        def build(records: list[dict[str, Any]]) -> Tally[dict[str, int]]:
+            counter = totals_of(treaty, node.party)
+            watched = {*data_days(first_day(records)), day}
+            return Tally.build(records, treaty.policy, counter, watched)
+
+        key, basis = ("points", treaty.name), (treaty.rule_set, treaty.policy)
+        tallies = node.recounts.tallies
+        with tallies.current(key, basis, fetch, build) as tally:
+            dates = data_days(tally.first_day)
+            wanted = sorted({*dates, day})
+            if not tally.watch(wanted):  # a data date behind the frontier: count it afresh
+                tally = tallies.rebuild(key, basis, fetch, build)
+            totals = {d: tally.count_at(d) for d in wanted}
+            counted = tally.records
+        return dates, _counted(totals), counted
 
     key = ("points", today(), treaty.name)
     return node.recounts.get(key, lambda: ledger_version(node.engine), count)
+
+
+def _counted(totals: dict[date, dict[str, int] | None]) -> dict[date, dict[str, int]]:
+    # a tally whose watched dates are all in counts every one (ledger.tally.Tally.watch)
+    missing = [d for d, t in totals.items() if t is None]
+    if missing:
+        raise RuntimeError(f"the tally did not count {missing[0]}")
+    return {d: t for d, t in totals.items() if t is not None}
 
 
 def _aggregates_and_compliance(

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Query, Security
 
+from treatyledger.ledger.tally import Counter, Tally
 from treatyledger.model.items import Item
 from treatyledger.node.auth import Caller
+from treatyledger.node.context import NodeContext
 from treatyledger.node.errors import Problem
 from treatyledger.node.routers.deps import ITEM_LEVEL, AsOf, Node, TreatyDep, guard, guarded_router
 from treatyledger.node.schemas import (
@@ -22,9 +24,13 @@ from treatyledger.node.schemas import (
     SeriesResponse,
 )
 from treatyledger.node.views import (
+    Treaty,
     counts_at,
+    counts_of,
     inventory_at,
+    items_of,
     party_records,
+    records_after,
     regime_of,
     series,
     series_dates,
@@ -38,12 +44,18 @@ ItemLevel = Annotated[Caller, Security(guard(*ITEM_LEVEL))]
 
 MAX_SERIES_DATES = 200
 
+T = TypeVar("T")
+
 
 @router.get("/inventory", response_model=InventoryResponse, summary="Declared items as of a date")
 def inventory(node: Node, _caller: ItemLevel, as_of: AsOf) -> InventoryResponse:
     def replay() -> tuple[list[Item], int]:
+        rules = treaty(node.engine, node.rules)
+        at_frontier = _at_frontier(node, ("inventory", node.rules), rules, items_of, as_of)
+        if at_frontier is not None:
+            return at_frontier
         records = party_records(node.engine, node.party)
-        return inventory_at(records, treaty(node.engine, node.rules), as_of), len(records)
+        return inventory_at(records, rules, as_of), len(records)
 
     # at most MAX_KEYS dates kept, one replay at a time; embedded exact (recounted whenever the
     # log grew), under serve at a bounded rate while it grows, saying what it counted
@@ -56,7 +68,10 @@ def inventory(node: Node, _caller: ItemLevel, as_of: AsOf) -> InventoryResponse:
 
 @router.get("/counts", response_model=CountsResponse, summary="Counts under a rule set")
 def counts(node: Node, _caller: ItemLevel, treaty: TreatyDep, as_of: AsOf) -> CountsResponse:
-    regime = regime_of(node.engine, treaty, node.summary_cache)
+    # under serve reused for a second, as the summary's (its version check was per request)
+    regime = node.recounts.recent(
+        ("regime", treaty.name), lambda: regime_of(node.engine, treaty, node.summary_cache)
+    )
     state = regime.state(node.party, as_of)
     provision = Provision(
         provided=state.provided, stale_since=state.stale_since, reason=state.reason
@@ -74,13 +89,20 @@ def counts(node: Node, _caller: ItemLevel, treaty: TreatyDep, as_of: AsOf) -> Co
     applied = replace(treaty, rule_set=regime.applied)
 
     def replay() -> tuple[dict[str, CategoryTotal], int]:
-        records = party_records(node.engine, node.party)
-        party = counts_at(records, applied, node.party, as_of).parties.get(node.party)
+        key = ("counts", treaty.name)
+        counter = counts_of(applied, node.party)
+        at_frontier = _at_frontier(node, key, applied, counter, as_of)
+        if at_frontier is not None:
+            result, counted = at_frontier
+        else:
+            records = party_records(node.engine, node.party)
+            result, counted = counts_at(records, applied, node.party, as_of), len(records)
+        party = result.parties.get(node.party)
         totals = {
             cid: CategoryTotal(total=c.total, limit=c.limit, within_limit=c.within_limit)
             for cid, c in (party.categories.items() if party else ())
         }
-        return totals, len(records)
+        return totals, counted
 
     # as the inventory: bounded in dates kept, in replays at a time and, under serve, in rate
     key = ("counts", as_of, treaty.name)
@@ -97,6 +119,25 @@ def counts(node: Node, _caller: ItemLevel, treaty: TreatyDep, as_of: AsOf) -> Co
                 within_limit=True if binding else None,
             )
     return answer.model_copy(update={"categories": categories, "counted_notifications": counted})
+
+
+def _at_frontier(
+    node: NodeContext, key: tuple[str, str], rules: Treaty, counter: Counter[T], as_of: date
+) -> tuple[T, int] | None:
+    """``counter`` of the state as of ``as_of`` with what it counted, from the view's
+    incremental tally (``node.recount.Tallies``) where ``as_of`` is at or after the latest
+    effective time; None for an earlier date (a full replay counts it)."""
+
+    def fetch(after: int) -> list[dict[str, Any]]:
+        return records_after(node.engine, node.party, after)
+
+    def build(records: list[dict[str, Any]]) -> Tally[T]:
+        return Tally.build(records, rules.policy, counter)
+
+    basis = (rules.rule_set, rules.policy)
+    with node.recounts.tallies.current(key, basis, fetch, build) as tally:
+        value = tally.count_at(as_of)
+        return None if value is None else (value, tally.records)
 
 
 @router.get("/series", response_model=SeriesResponse, summary="Counts at each data date")
