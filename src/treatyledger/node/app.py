@@ -166,9 +166,12 @@ def create_app(context: NodeContext) -> FastAPI:
         docs_url=None,  # served by node.apidocs from the package, not from a CDN
         redoc_url=None,
         responses=problem_responses(413, 429, 500),
+        # no OpenTelemetry here: off, FastAPI asks the global providers on every request
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.node = context
     app.state.auth_cache = AuthCache(context.auth_cache_seconds)
+    app.state.health_ping = health.LastPing()
     tarpit = app.state.tarpit = context.tarpit
     routers = [health.router, *_routers()]
     install_problem_handlers(app)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Annotated
 
-from fastapi import Request, Security
+from fastapi import Request, Response, Security
 
 from treatyledger.node.auth import Caller, Role
 from treatyledger.node.context import MAX_BATCH
@@ -46,7 +46,7 @@ log = logging.getLogger(__name__)
         }
     },
 )
-async def submit(node: Node, _caller: Owner, request: Request) -> SubmitResponse:
+async def submit(node: Node, _caller: Owner, request: Request) -> Response:
     try:
         received = split_batch(await request.body(), MAX_BATCH)
     except BatchError as exc:
@@ -103,7 +103,9 @@ async def submit(node: Node, _caller: Owner, request: Request) -> SubmitResponse
             results=[r.model_dump() for r in results],
         )
     accepted = sum(r.status == "accepted" for r in results)
-    return SubmitResponse(accepted=accepted, rejected=rejected, results=results)
+    answer = SubmitResponse(accepted=accepted, rejected=rejected, results=results)
+    # encoded once here: returning the model would have FastAPI validate it again first
+    return Response(answer.model_dump_json(), media_type="application/json")
 
 
 async def _hold(request: Request) -> None:
