@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from factory import stream, warhead_declaration
+from factory import stream, time_text, warhead_declaration
 from node.harness import ServedNode, served_node
 from treatyledger.node import logview
 from treatyledger.node.auth import Role
@@ -97,6 +97,27 @@ def test_a_back_dated_notification_rebuilds_the_tally_as_a_full_replay(node: Ser
     assert summary["counted_notifications"] == 5
     assert recounts.tallies.built == built + 2
     assert summary["aggregates"] == _replayed_aggregates(node, summary)
+
+
+def test_today_stays_tallied_past_a_notification_effective_tomorrow(
+    node: ServedNode, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    node.seed(4)
+    replays = counting(monkeypatch, state, "counts_at")
+    replays += counting(monkeypatch, state, "inventory_at")
+    peer = node.client(Role.PEER)
+    before = peer.get("/v1/inventory").json()
+    counts = peer.get("/v1/counts").json()
+    tomorrow = datetime.combine(today() + timedelta(days=1), time(0, 0, 30), tzinfo=UTC)
+    ahead = warhead_declaration("US", 5)  # within max_future of now whatever the hour
+    ahead["effective_time"] = time_text(tomorrow)
+    ahead["issued_time"] = time_text(datetime.now(UTC))
+    assert node.submit([ahead]).json()["accepted"] == 1
+    after = peer.get("/v1/inventory").json()
+    assert after["counted_notifications"] == 5 and after["items"] == before["items"]
+    assert after == _replayed_inventory(node, today())
+    assert peer.get("/v1/counts").json()["categories"] == counts["categories"]
+    assert not replays  # today was counted by the tallies as they passed it
 
 
 def _replayed_inventory(node: ServedNode, day: date) -> dict[str, Any]:

@@ -34,6 +34,7 @@ from treatyledger.node.views import (
     regime_of,
     series,
     series_dates,
+    today,
     treaty,
 )
 from treatyledger.store.ledger_reads import ledger_version
@@ -137,6 +138,10 @@ def _at_frontier(
     basis = (rules.rule_set, rules.policy)
     with node.recounts.tallies.current(key, basis, fetch, build) as tally:
         value = tally.count_at(as_of)
+        if as_of == today():
+            # counted as the frontier passes it: a notification effective tomorrow (within
+            # the policy's max_future) leaves today's answer to the tally, not to replays
+            tally.watch([as_of])
         return None if value is None else (value, tally.records)
 
 
