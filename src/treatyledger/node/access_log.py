@@ -48,6 +48,21 @@ def principal_of(scope: Scope) -> str:
     return "anonymous"
 
 
+class SecondFormatter(logging.Formatter):
+    """A Formatter whose ``asctime`` (second resolution, no ``%f``) is formatted once a
+    second: ``time.strftime`` on every line was a visible part of a request's CPU."""
+
+    _second = -1
+    _text = ""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        second = int(record.created)
+        if second != self._second:
+            self._text = super().formatTime(record, datefmt)
+            self._second = second
+        return self._text
+
+
 class AccessLog:
     """ASGI middleware writing the access line once the response has started (or failed)."""
 

@@ -16,7 +16,7 @@ import uvicorn
 from fastapi import FastAPI
 from uvicorn.config import LOGGING_CONFIG
 
-from treatyledger.node.access_log import LOGGER_NAME
+from treatyledger.node.access_log import LOGGER_NAME, SecondFormatter
 from treatyledger.node.connections import ConnectionLimits, protocol_options
 
 #: Addresses of reverse proxies whose X-Forwarded-For/-Proto the node believes (comma-
@@ -48,7 +48,8 @@ def logging_config(access_log: bool) -> dict[str, Any]:
     config: dict[str, Any] = copy.deepcopy(LOGGING_CONFIG)
     if access_log:
         config["formatters"]["treatyledger_access"] = {
-            "format": "%(asctime)s access %(message)s",
+            "()": SecondFormatter,
+            "fmt": "%(asctime)s access %(message)s",
             "datefmt": "%Y-%m-%dT%H:%M:%S%z",
         }
         config["handlers"]["treatyledger_access"] = {
