@@ -201,3 +201,26 @@ def test_random_retirements_back_dated_and_corrected_count_as_a_full_replay(seed
         latest = tally.frontier + timedelta(days=rng.randint(0, 3))  # type: ignore[operator]
         assert tally.count_at(latest) == replayed(records, ledger.state.policy, latest)
     assert refused > 0  # back-dated and corrected notifications were among them
+
+
+def test_a_tally_with_a_record_source_holds_no_record_and_counts_as_a_full_replay(
+    us_stream: list[dict[str, Any]], points: list[Any]
+) -> None:
+    # a node keeps one tally per view: each holding the whole log would be a copy of it each
+    asked: list[tuple[str, int, int]] = []
+
+    def stored(party: str, first: int, last: int) -> list[dict[str, Any]]:
+        asked.append((party, first, last))
+        return [r for r in us_stream if r["party"] == party and first <= r["sequence"] <= last]
+
+    watched = [p.date for p in points]
+    half = len(us_stream) // 2
+    tally = Tally.build(us_stream[:half], POLICY, totals, watched, source=stored)
+    assert tally.state._log == {}  # nothing held after the build
+    assert tally.advance(us_stream[half:])
+    assert tally.state._log == {}  # nor after an advance
+    series = time_series(us_stream, POLICY, RULES, watched)
+    assert {p.when: p.totals for p in series} == {d: tally.count_at(d) for d in watched}
+    # the records are read back from the source, every one of them, in sequence order
+    assert tally.state.log("US") == us_stream
+    assert asked == [("US", 1, us_stream[-1]["sequence"])]

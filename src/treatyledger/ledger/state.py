@@ -240,13 +240,16 @@ class LedgerState:
         ``replay_records(..., stored=True)`` and those ``forget_stored`` drops."""
         self._source = source
 
-    def forget_stored(self) -> None:
+    def forget_stored(self, through: Mapping[str, int] | None = None) -> None:
         """Every record applied so far is now stored (read back from the source when needed):
-        drop them from memory."""
+        drop them from memory. ``through``: the highest sequence applied per party, for a
+        state applied in effective-time order (``apply_out_of_order``), where the last record
+        applied need not be the highest."""
         if self._source is None:
             raise ValueError("forget_stored needs a record source (attach_source)")
-        for party, sequence in self._next.items():
-            self._stored[party] = sequence - 1
+        if through is None:
+            through = {party: sequence - 1 for party, sequence in self._next.items()}
+        self._stored.update(through)
         self._log.clear()
 
     def _records_of(self, party: str) -> Iterator[Record]:

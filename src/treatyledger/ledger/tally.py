@@ -28,7 +28,7 @@ from typing import Generic, TypeVar
 from treatyledger.ledger.policy import LedgerPolicy
 from treatyledger.ledger.records import Record, parse_time
 from treatyledger.ledger.replay import _dated_order, as_datetime
-from treatyledger.ledger.state import LedgerState
+from treatyledger.ledger.state import LedgerState, RecordSource
 
 T = TypeVar("T")
 When = date | datetime
@@ -55,6 +55,8 @@ class Tally(Generic[T]):
         self._pending: list[tuple[datetime, When]] = []
         self._counted: dict[When, T] = {}
         self._latest: tuple[int, When, T] | None = None
+        #: the records are read back from a source, not held by the state
+        self._stored = False
 
     @classmethod
     def build(
@@ -63,10 +65,17 @@ class Tally(Generic[T]):
         policy: LedgerPolicy,
         count: Counter[T],
         watch: Iterable[When] = (),
+        source: RecordSource | None = None,
     ) -> Tally[T]:
-        """The tally of ``records`` (a party's log in sequence order), by one full replay."""
+        """The tally of ``records`` (a party's log in sequence order), by one full replay.
+        ``source``: where the records are stored; the state then keeps none of them in
+        memory (a node keeps a tally per view: each would otherwise hold the whole log)."""
         dated, corrected = _dated_order(records)
-        tally = cls(policy, count, LedgerState.with_corrections(policy, corrected))
+        state = LedgerState.with_corrections(policy, corrected)
+        if source is not None:
+            state.attach_source(source)
+        tally = cls(policy, count, state)
+        tally._stored = source is not None
         tally.watch(watch)
         for effective, record in dated:
             tally._apply(effective, record)
@@ -133,6 +142,11 @@ class Tally(Generic[T]):
         self._last = (effective, record["party"], record["sequence"])
 
     def _take_in(self, records: Iterable[Record]) -> None:
+        self._take_in_counts(records)
+        if self._stored:
+            self.state.forget_stored(through=self.last_sequence)
+
+    def _take_in_counts(self, records: Iterable[Record]) -> None:
         for record in records:
             party = record["party"]
             self.last_sequence[party] = max(self.last_sequence.get(party, 0), record["sequence"])

@@ -30,6 +30,7 @@ from treatyledger.node.views import (
     first_day,
     records_after,
     regime_of,
+    stored_in,
     today,
     totals_of,
 )
@@ -148,7 +149,7 @@ def _points(node: NodeContext, treaty: Treaty, regime: RegimeView) -> Points:
         def build(records: list[dict[str, Any]]) -> Tally[dict[str, int]]:
             counter = totals_of(treaty, node.party)
             watched = {*data_days(first_day(records)), day}
-            return Tally.build(records, treaty.policy, counter, watched)
+            return Tally.build(records, treaty.policy, counter, watched, stored_in(node.engine))
 
         key, basis = ("points", treaty.name), (treaty.rule_set, treaty.policy)
         tallies = node.recounts.tallies

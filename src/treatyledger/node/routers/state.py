@@ -34,6 +34,7 @@ from treatyledger.node.views import (
     regime_of,
     series,
     series_dates,
+    stored_in,
     today,
     treaty,
 )
@@ -133,7 +134,7 @@ def _at_frontier(
         return records_after(node.engine, node.party, after)
 
     def build(records: list[dict[str, Any]]) -> Tally[T]:
-        return Tally.build(records, rules.policy, counter)
+        return Tally.build(records, rules.policy, counter, source=stored_in(node.engine))
 
     basis = (rules.rule_set, rules.policy)
     with node.recounts.tallies.current(key, basis, fetch, build) as tally:
