@@ -12,7 +12,6 @@ from typing import Any
 from treatyledger.files import load_catalog, load_rule_set, rule_set_names
 from treatyledger.ledger import LedgerState, state_at, time_series
 from treatyledger.ledger.policy import LedgerPolicy
-from treatyledger.ledger.state import RecordSource
 from treatyledger.ledger.tally import Counter, When
 from treatyledger.model.catalog import Catalog
 from treatyledger.model.items import Item
@@ -20,7 +19,6 @@ from treatyledger.rules import CountResult, RuleSet, count
 from treatyledger.rules.schema import Limit
 from treatyledger.store.base import Engine
 from treatyledger.store.ledger_reads import ledger_version, load_records
-from treatyledger.store.ledger_snapshot import record_source
 from treatyledger.store.policy import workspace_policy
 from treatyledger.store.regime_view import RegimeView, regime_view
 
@@ -49,21 +47,10 @@ def known_rule_sets() -> list[str]:
     return rule_set_names()
 
 
-def party_records(engine: Engine, party: str) -> list[dict[str, Any]]:
-    """A party's accepted notifications (JSON form) in sequence order."""
-    return load_records(engine, party)
-
-
-def records_after(engine: Engine, party: str, after_sequence: int) -> list[dict[str, Any]]:
-    """A party's notifications of sequence above ``after_sequence`` (an index range read: what
-    an incremental tally takes in)."""
+def party_records(engine: Engine, party: str, after_sequence: int = 0) -> list[dict[str, Any]]:
+    """A party's accepted notifications (JSON form) in sequence order; with
+    ``after_sequence``, only those above it (an index range read: what a tally takes in)."""
     return load_records(engine, party, after_sequence=after_sequence)
-
-
-def stored_in(engine: Engine) -> RecordSource:
-    """Where a tally reads back the records it took in (``ledger.tally.Tally.build``), so the
-    tallies a node keeps per view hold no copy of the log in memory."""
-    return record_source(engine)
 
 
 def inventory_at(records: list[dict[str, Any]], treaty: Treaty, when: date) -> list[Item]:

@@ -28,14 +28,14 @@ from treatyledger.node.views import (
     data_dates_from,
     final_limits,
     first_day,
-    records_after,
+    party_records,
     regime_of,
-    stored_in,
     today,
     totals_of,
 )
 from treatyledger.store.inspection_store import open_issue_counts
 from treatyledger.store.ledger_reads import ledger_version
+from treatyledger.store.ledger_snapshot import record_source
 from treatyledger.store.regime_view import RegimeView
 from treatyledger.store.zk_store import (
     PROVEN,
@@ -144,12 +144,12 @@ def _points(node: NodeContext, treaty: Treaty, regime: RegimeView) -> Points:
             return [d for d in data_dates_from(first, day, regime.applied) if d <= day]
 
         def fetch(after: int) -> list[dict[str, Any]]:
-            return records_after(node.engine, node.party, after)
+            return party_records(node.engine, node.party, after)
 
         def build(records: list[dict[str, Any]]) -> Tally[dict[str, int]]:
             counter = totals_of(treaty, node.party)
             watched = {*data_days(first_day(records)), day}
-            return Tally.build(records, treaty.policy, counter, watched, stored_in(node.engine))
+            return Tally.build(records, treaty.policy, counter, watched, record_source(node.engine))
 
         key, basis = ("points", treaty.name), (treaty.rule_set, treaty.policy)
         tallies = node.recounts.tallies

@@ -30,15 +30,14 @@ from treatyledger.node.views import (
     inventory_at,
     items_of,
     party_records,
-    records_after,
     regime_of,
     series,
     series_dates,
-    stored_in,
     today,
     treaty,
 )
 from treatyledger.store.ledger_reads import ledger_version
+from treatyledger.store.ledger_snapshot import record_source
 from treatyledger.store.regime_view import RegimeView
 
 router = guarded_router(tags=["state"])
@@ -131,10 +130,10 @@ def _at_frontier(
     effective time; None for an earlier date (a full replay counts it)."""
 
     def fetch(after: int) -> list[dict[str, Any]]:
-        return records_after(node.engine, node.party, after)
+        return party_records(node.engine, node.party, after)
 
     def build(records: list[dict[str, Any]]) -> Tally[T]:
-        return Tally.build(records, rules.policy, counter, source=stored_in(node.engine))
+        return Tally.build(records, rules.policy, counter, source=record_source(node.engine))
 
     basis = (rules.rule_set, rules.policy)
     with node.recounts.tallies.current(key, basis, fetch, build) as tally:
