@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, Select, func, select
 
 from treatyledger.ledger.policy import LedgerPolicy
 from treatyledger.ledger.records import parse_time
@@ -58,20 +58,30 @@ def load_records(
 def records_of_kinds(engine: Engine, kinds: set[str]) -> list[dict[str, Any]]:
     """Every stored notification of these kinds, all parties, in sequence order per party
     (the regime's events and databases, without decoding the rest of the log)."""
-    query = (
+    with engine.connect() as conn:
+        return [json.loads(bytes(signed)) for (signed,) in conn.execute(kinds_query(kinds))]
+
+
+def kinds_query(kinds: set[str]) -> Select[bytes]:
+    """``records_of_kinds``'s query: a range of ``ix_ledger_notifications_kind`` per kind."""
+    return (
         select(NotificationRow.signed_bytes)
         .where(NotificationRow.kind.in_(sorted(kinds)))
         .order_by(NotificationRow.party, NotificationRow.sequence)
     )
-    with engine.connect() as conn:
-        return [json.loads(bytes(signed)) for (signed,) in conn.execute(query)]
 
 
 def recorded_parties(engine: Engine) -> list[str]:
-    """The parties with at least one stored notification (the workspace's own and mirrored)."""
-    query = select(NotificationRow.party).distinct().order_by(NotificationRow.party)
+    """The parties with at least one stored notification (the workspace's own and mirrored).
+    One primary-key probe per registered party: a DISTINCT over the notifications read every
+    row's key, on each regime view rebuild."""
     with engine.connect() as conn:
-        return [party for (party,) in conn.execute(query)]
+        return [party for (party,) in conn.execute(recorded_parties_query())]
+
+
+def recorded_parties_query() -> Select[str]:
+    stored = select(NotificationRow.sequence).where(NotificationRow.party == PartyRow.party)
+    return select(PartyRow.party).where(stored.exists()).order_by(PartyRow.party)
 
 
 def ledger_version(engine: Engine) -> tuple[int, int]:
@@ -238,8 +248,15 @@ def workspace_inventory(
 def _after_every_effective_time(engine: Engine, as_of: date) -> bool:
     """Whether the end of ``as_of`` is at or after every notification's effective time, the
     corrected ones included (then the state as of that day is the current state)."""
+    # per party, the last of its (party, effective_time) index: a max over the whole table
+    # would read all of that index
+    per_party = (
+        select(func.max(NotificationRow.effective_time))
+        .where(NotificationRow.party == PartyRow.party)
+        .scalar_subquery()
+    )
     with engine.connect() as conn:
-        latest = conn.execute(select(func.max(NotificationRow.effective_time))).scalar_one()
+        latest = conn.execute(select(func.max(per_party)).select_from(PartyRow)).scalar_one()
     times = [] if latest is None else [_utc(latest)]
     for correction in records_of_kinds(engine, {"correction"}):
         times.append(parse_time(correction["payload"]["effective_time"]))

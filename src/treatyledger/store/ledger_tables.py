@@ -73,7 +73,12 @@ class NotificationRow(Base):
     leaf_index: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     accepted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
-    __table_args__ = (Index("ix_ledger_notifications_effective", "party", "effective_time"),)
+    __table_args__ = (
+        Index("ix_ledger_notifications_effective", "party", "effective_time"),
+        # the regime's events, databases and corrections are read by kind on every view
+        # rebuild (once a second under serve): a range of this index, not a table scan
+        Index("ix_ledger_notifications_kind", "kind", "party", "sequence"),
+    )
 
 
 class ItemRow(Base):
