@@ -50,3 +50,25 @@ def test_the_first_submission_starts_the_workers_and_a_batch_is_verified_there(
     assert results[-1]["status"] == "rejected"
     assert results[-1]["rule"] == "encoding.not_canonical"
     assert signature_pool.verified_in_pool - before == BATCH
+
+
+def test_once_the_workers_are_ready_one_notification_a_request_is_verified_there(
+    pooled_node: ServedNode,
+) -> None:
+    """The node's writer thread shares the GIL with every request, so a served node sends
+    even a batch of one to the workers (once they are ready); a forged one is still refused
+    by its rule, judged again on the writer's thread."""
+    records = signed(stream("US", 3), pooled_node.workspace.signing_key)
+    assert pooled_node.post_notifications(records[:1]).status_code == 200  # starts them
+    for future in pooled_node.app.state.store.start_workers():
+        future.result(timeout=120)
+    before = signature_pool.verified_in_pool
+    answer = pooled_node.post_notifications(records[1:2])
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["results"][0]["status"] == "accepted"
+    assert signature_pool.verified_in_pool - before == 1
+    forged = {**records[2], "signature": records[1]["signature"]}
+    refused = pooled_node.post_notifications([forged])
+    assert refused.status_code == 422
+    assert refused.json()["results"][0]["rule"] == "signature.invalid"
+    assert signature_pool.verified_in_pool - before == 1

@@ -124,6 +124,51 @@ def test_a_worker_refuses_a_line_by_the_rule_the_writer_names() -> None:
     ]
 
 
+def test_a_worker_sent_the_bytes_alone_answers_as_for_the_decoded_line() -> None:
+    """The writer sends a received line to a worker as its bytes (``_job_of``): decoded
+    there again, each answer, refusal or record, is the one the decoded line gets."""
+    key = Ed25519PrivateKey.generate()
+    good, forged = signed(stream("US", 2), key)
+    forged = {**forged, "signature": good["signature"]}
+    canonical = leaf_bytes(good)
+    lines = [
+        Received.decode(raw)
+        for raw in (canonical, leaf_bytes(forged), canonical.replace(b'","', b'", "', 1))
+    ]
+    jobs = [submission_prep._job_of(line) for line in lines]
+    assert jobs == [line.raw for line in lines]
+    raw_keys = {"US": {key_id(key.public_key()): key.public_key().public_bytes_raw()}}
+    parties = frozenset({"US"})
+    by_bytes = submission_prep.prepare_chunk(jobs, parties, raw_keys)
+    assert by_bytes == submission_prep.prepare_chunk(lines, parties, raw_keys)
+    assert by_bytes[0] == (good, canonical)
+    assert by_bytes[1] is None
+    assert isinstance(by_bytes[2], submission_prep.Refused)
+    assert by_bytes[2].rule == "encoding.not_canonical"
+
+
+def test_a_store_with_pool_min_sends_small_batches_once_the_workers_are_ready(
+    tmp_path: Path, pool: None
+) -> None:
+    with Workspace.init(tmp_path / "ws", "US") as ws:
+        store = open_ledger(ws)
+        store.pool_min = 1
+        records = signed(stream("US", 3), ws.signing_key)
+        before = signature_pool.verified_in_pool
+        # no workers started yet: a batch of one is not kept waiting for them
+        assert store.submit(_received(records[:1]))[0].status == "accepted"
+        assert signature_pool.verified_in_pool == before
+        futures = store.start_workers()
+        assert [f.result(timeout=120) for f in futures] == [[], []]
+        acks = store.submit(_received(records[1:2]))
+        assert signature_pool.verified_in_pool - before == 1
+        # without pool_min, a batch of one stays on the writer's thread, as before
+        store.pool_min = None
+        acks += store.submit(_received(records[2:]))
+        assert signature_pool.verified_in_pool - before == 1
+    assert [a.status for a in acks] == ["accepted", "accepted"]
+
+
 def test_a_worker_trusts_only_a_signature_a_registered_key_verifies() -> None:
     key, other = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
     good, forged = _received(signed(stream("US", 2), key))

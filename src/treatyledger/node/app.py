@@ -76,7 +76,7 @@ def create_app(context: NodeContext) -> FastAPI:
             key = snapshot_key(context.signing_key)
             if not context.audit_on_start:
                 return LedgerStore(
-                    context.engine, policy, home_party=context.party, snapshot_key=key
+                    context.engine, policy, home_party=context.party, snapshot_key=key, pool_min=1
                 )
             report, state = context.audited or check_on_start(context)
             context.audited = None  # the state is the store's from here
@@ -92,6 +92,7 @@ def create_app(context: NodeContext) -> FastAPI:
                 snapshot_key=key,
                 state=state,
                 unsnapshotted=report.replayed,  # a snapshot at stop if rows were replayed
+                pool_min=1,  # the GIL is the requests': every batch is verified in the pool
             )
 
         store = await run_in_threadpool(open_store)

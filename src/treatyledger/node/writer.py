@@ -51,7 +51,8 @@ class _Pending(Generic[N, R]):
 class GroupCommitWriter(Generic[N, R]):
     """``submit_batch(notifications) -> outcomes`` (same order, blocking, commits before it
     returns) runs in a worker thread; ``next_sequence()`` gives the sequence the store expects
-    next after a batch."""
+    next after a batch: an in-memory lookup, called on the event loop between batches (never
+    while one runs), except the first, which may load the store."""
 
     def __init__(
         self,
@@ -99,6 +100,8 @@ class GroupCommitWriter(Generic[N, R]):
         pending = [_Pending(n.sequence, now, n, loop.create_future()) for n in notifications]
         for item in pending:
             self._queue.put_nowait(item)
+        if len(pending) == 1:  # the usual request: no gather task around its one future
+            return [await pending[0].future]
         return list(await asyncio.gather(*(item.future for item in pending)))
 
     async def _run(self) -> None:
@@ -123,7 +126,8 @@ class GroupCommitWriter(Generic[N, R]):
                 outcomes = await run_in_threadpool(
                     self._submit_batch, [item.notification for item in batch]
                 )
-                advanced = await run_in_threadpool(self._next_sequence)
+                # here, not in the thread pool: an in-memory lookup, and no batch is running
+                advanced = self._next_sequence()
                 if advanced != expected:
                     self._progress = time.monotonic()
                 expected = advanced
@@ -131,7 +135,7 @@ class GroupCommitWriter(Generic[N, R]):
                 for item in batch:
                     if not item.future.done():
                         item.future.set_exception(exc)
-                expected = await run_in_threadpool(self._next_sequence)
+                expected = self._next_sequence()
                 continue
             self.batches += 1
             for item, outcome in zip(batch, outcomes, strict=True):

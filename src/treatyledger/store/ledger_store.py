@@ -77,6 +77,7 @@ from treatyledger.store.ledger_tables import (
     PartyRow,
 )
 from treatyledger.store.policy import workspace_policy
+from treatyledger.store.signature_pool import POOL_MIN
 from treatyledger.store.submission_prep import (
     Prepared,
     Refused,
@@ -165,8 +166,16 @@ class LedgerStore:
         snapshot_every: int | None = SNAPSHOT_EVERY,
         state: LedgerState | None = None,
         unsnapshotted: int = 0,
+        pool_min: int | None = None,
     ):
+        """``pool_min``: once the workers started by ``start_workers`` are ready, batches
+        of at least this many go to the verification pool (default: only batches of
+        ``signature_pool.POOL_MIN``). A server passes 1: its writer's thread shares the GIL
+        with every request, so parsing and verifying elsewhere is what frees it, even for a
+        batch of one; before the workers are ready a small batch does not wait for them."""
         self.engine = engine
+        self.pool_min = pool_min
+        self._warming: list[Future[Any]] = []
         #: the workspace's own party: its declarations of a UID this ledger holds as another
         #: party's are refused (uid.other_party); the other parties' are mirrored as they are
         self.home_party = home_party
@@ -219,7 +228,14 @@ class LedgerStore:
     def start_workers(self) -> list[Future[Any]]:
         """Start the verification pool's workers ahead of the first large batch (a server
         does at start); the futures are done when they are ready."""
-        return list(start_workers()) if self.verify_signatures else []
+        self._warming = list(start_workers()) if self.verify_signatures else []
+        return list(self._warming)
+
+    def _pool_minimum(self) -> int:
+        """The smallest batch sent to the pool now."""
+        if self.pool_min is not None and self._warming and all(f.done() for f in self._warming):
+            return self.pool_min
+        return POOL_MIN
 
     @property
     def unsnapshotted(self) -> int:
@@ -315,7 +331,9 @@ class LedgerStore:
         duplicates: list[tuple[int, Outcome]] = []
         pooled = None
         if self.verify_signatures:
-            pooled = prepare_batch(batch, self._parties, self.state.registered_keys())
+            pooled = prepare_batch(
+                batch, self._parties, self.state.registered_keys(), self._pool_minimum()
+            )
         for position, each in enumerate(batch):
             try:
                 pre = pooled.get(position) if pooled is not None else None

@@ -120,10 +120,10 @@ def chunk_size(expected: int) -> int:
     return min(_CHUNK_MAX, max(_CHUNK_MIN, per_task))
 
 
-def executor_for(expected: int) -> ProcessPoolExecutor | None:
+def executor_for(expected: int, minimum: int = POOL_MIN) -> ProcessPoolExecutor | None:
     """The pool for a batch of ``expected`` notifications, or None to do the work on the
-    writer's thread (a small batch, or no pool)."""
-    return _executor() if expected >= POOL_MIN else None
+    writer's thread (a batch under ``minimum``, or no pool)."""
+    return _executor() if expected >= max(1, minimum) else None
 
 
 def count_verified(count: int) -> None:
