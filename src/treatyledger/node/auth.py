@@ -8,13 +8,14 @@ parsed, so an unauthenticated or unauthorised caller learns nothing and changes 
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import re
 import secrets
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -165,13 +166,54 @@ class AuthCache:
     table on every request: the principal of an accepted token, and that a token was refused
     (a client repeating an unknown or revoked token, or a flood of them, costs no query),
     each for ``ttl`` seconds: a revocation or a new principal (from another process, e.g. the
-    CLI) takes effect within that time. Each kind keeps its ``max_entries`` most recent."""
+    CLI) takes effect within that time. Each kind keeps its ``max_entries`` most recent.
+
+    Concurrent requests that miss with the same token share one lookup (``lookup``): when an
+    entry expires under load, every client's next request would otherwise query at once (and
+    open extra pooled connections to do it). A shared lookup is one that started after the
+    entry expired, so no answer is older than the ttl allows; with ``ttl <= 0`` (check every
+    request) nothing is shared."""
 
     def __init__(self, ttl: float, max_entries: int = 10_000):
         self.ttl = ttl
         self.max_entries = max_entries
         self._accepted: OrderedDict[str, tuple[Caller, float]] = OrderedDict()
         self._refused: OrderedDict[str, float] = OrderedDict()
+        #: digest -> the lookup in flight for it (as many as requests waiting: bounded)
+        self._flights: dict[str, asyncio.Future[Caller | None]] = {}
+        #: lookups made (tests)
+        self.lookups = 0
+
+    async def lookup(
+        self, digest: str, fetch: Callable[[], Awaitable[Caller | None]]
+    ) -> Caller | None:
+        """``fetch()``'s answer for ``digest``, remembered; one fetch for concurrent misses."""
+        if self.ttl <= 0:
+            return await self._fetch(digest, fetch)
+        flight = self._flights.get(digest)
+        if flight is None:
+            flight = self._flights[digest] = asyncio.ensure_future(self._shared(digest, fetch))
+        # shielded: a waiter that goes away (its client hung up) leaves the lookup to the rest
+        return await asyncio.shield(flight)
+
+    async def _shared(
+        self, digest: str, fetch: Callable[[], Awaitable[Caller | None]]
+    ) -> Caller | None:
+        try:
+            return await self._fetch(digest, fetch)
+        finally:
+            self._flights.pop(digest, None)
+
+    async def _fetch(
+        self, digest: str, fetch: Callable[[], Awaitable[Caller | None]]
+    ) -> Caller | None:
+        self.lookups += 1
+        caller = await fetch()
+        if caller is None:
+            self.refuse(digest)
+        else:
+            self.put(digest, caller)
+        return caller
 
     def get(self, digest: str) -> Caller | None:
         entry = self._accepted.get(digest)
@@ -202,16 +244,17 @@ async def _authenticate(request: Request, token: str) -> Caller | None:
     node = request.app.state.node
     cache: AuthCache | None = getattr(request.app.state, "auth_cache", None)
     digest = hash_token(token)
-    if cache is not None:
+
+    def fetch() -> Awaitable[Caller | None]:
+        return run_in_threadpool(authenticate, node.engine, token)
+
+    if cache is None:
+        caller = await fetch()
+    else:
         found = cache.get(digest)
         if found is not None or cache.refused(digest):
             return found
-    caller = await run_in_threadpool(authenticate, node.engine, token)
-    if cache is not None:
-        if caller is None:
-            cache.refuse(digest)
-        else:
-            cache.put(digest, caller)
+        caller = await cache.lookup(digest, fetch)
     limiter = getattr(request.app.state, "rate_limiter", None)
     if caller is not None and limiter is not None:
         limiter.remember(digest, caller.name, caller.role.value)  # counted as its principal
