@@ -176,7 +176,9 @@ def create_app(context: NodeContext) -> FastAPI:
     tarpit = app.state.tarpit = context.tarpit
     routers = [health.router, *_routers()]
     install_problem_handlers(app)
-    app.add_middleware(IncidentMiddleware)  # innermost: the access log sees its 500s
+    # innermost: the submissions, answered before routing (see there), inside everything else
+    app.add_middleware(notifications.DirectSubmission, path="/v1/notifications")
+    app.add_middleware(IncidentMiddleware)  # the access log sees its 500s
     app.add_middleware(BodySizeLimit, max_body_bytes=context.max_body_bytes, tarpit=tarpit)
     # outside the body limit: a request without a usable token is refused from its headers
     app.add_middleware(

@@ -298,6 +298,12 @@ async def _caller_of(request: Request, roles: frozenset[Role]) -> Caller:
     return cached
 
 
+async def caller_of(request: Request, roles: frozenset[Role]) -> Caller:
+    """The request's caller if it holds one of ``roles``; raises Problem (400, 401, 403) as
+    a route's RoleGuard does (for a handler outside the router)."""
+    return await _caller_of(request, roles)
+
+
 class RoleGuard:
     """Dependency admitting only callers with one of ``roles``; returns the :class:`Caller`.
 
