@@ -12,7 +12,7 @@ from alembic.migration import MigrationContext
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 import treatyledger.store.tables  # noqa: F401
-from treatyledger.store.base import Base
+from treatyledger.store.base import Base, make_engine
 from treatyledger.store.errors import KeyRegistrationError, WorkspaceError
 from treatyledger.store.workspace import CONFIG_FILE, KEY_FILE, Workspace, public_key_b64
 
@@ -134,3 +134,24 @@ def test_malformed_peer_keys_are_refused(tmp_path: Path, text: str, message: str
         pytest.raises(KeyRegistrationError, match=message),
     ):
         ws.register_party_key("RU", text)
+
+
+def test_a_database_of_a_newer_release_is_refused_with_a_clear_error(
+    db_url: str, tmp_path: Path
+) -> None:
+    """A workspace migrated by a newer TreatyLedger (a schema revision this release does not
+    know) is refused by name, not with Alembic's traceback; the database is left as it was."""
+    with Workspace.init(tmp_path / "ws", "US", db_url=db_url) as ws:
+        url = ws.engine.url.render_as_string(hide_password=False)
+        with ws.engine.begin() as conn:
+            conn.exec_driver_sql(
+                "UPDATE alembic_version SET version_num = '9999_from_the_future' "
+                "WHERE version_num = '0018_notification_kind_index'"
+            )
+    with pytest.raises(WorkspaceError, match="newer TreatyLedger.*9999_from_the_future"):
+        Workspace.open(tmp_path / "ws")
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        versions = {r for (r,) in conn.exec_driver_sql("SELECT version_num FROM alembic_version")}
+    engine.dispose()
+    assert "9999_from_the_future" in versions

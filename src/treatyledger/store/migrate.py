@@ -6,7 +6,12 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
+from sqlalchemy import Connection, Engine
+
+from treatyledger.store.errors import WorkspaceError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -22,4 +27,20 @@ def upgrade(engine: Engine) -> None:
     config = alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "heads")
+        try:
+            command.upgrade(config, "heads")
+        except CommandError as exc:
+            raise WorkspaceError(_unknown_revision(config, connection, exc)) from None
+
+
+def _unknown_revision(config: Config, connection: Connection, exc: CommandError) -> str:
+    """Why the migrations could not run, for a person: the usual cause is a database written
+    by a newer TreatyLedger, whose revisions this release does not know."""
+    known = {s.revision for s in ScriptDirectory.from_config(config).walk_revisions()}
+    unknown = sorted(set(MigrationContext.configure(connection).get_current_heads()) - known)
+    if unknown:
+        return (
+            f"the database was written by a newer TreatyLedger (schema revision "
+            f"{', '.join(unknown)} is unknown to this release): upgrade treatyledger to open it"
+        )
+    return f"the database schema cannot be brought up to date: {exc}"
