@@ -148,7 +148,7 @@ def test_a_database_of_a_newer_release_is_refused_with_a_clear_error(
                 "UPDATE alembic_version SET version_num = '9999_from_the_future' "
                 "WHERE version_num = '0018_notification_kind_index'"
             )
-    with pytest.raises(WorkspaceError, match="newer TreatyLedger.*9999_from_the_future"):
+    with pytest.raises(WorkspaceError, match=r"newer TreatyLedger.*9999_from_the_future"):
         Workspace.open(tmp_path / "ws")
     engine = make_engine(url)
     with engine.connect() as conn:
