@@ -144,9 +144,9 @@ def test_a_database_of_a_newer_release_is_refused_with_a_clear_error(
     with Workspace.init(tmp_path / "ws", "US", db_url=db_url) as ws:
         url = ws.engine.url.render_as_string(hide_password=False)
         with ws.engine.begin() as conn:
+            # one more head, as a newer release's migration would leave
             conn.exec_driver_sql(
-                "UPDATE alembic_version SET version_num = '9999_from_the_future' "
-                "WHERE version_num = '0018_notification_kind_index'"
+                "INSERT INTO alembic_version (version_num) VALUES ('9999_from_the_future')"
             )
     with pytest.raises(WorkspaceError, match=r"newer TreatyLedger.*9999_from_the_future"):
         Workspace.open(tmp_path / "ws")
