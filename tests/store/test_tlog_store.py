@@ -110,7 +110,14 @@ def test_a_proof_for_a_past_size_is_one_query(engine: Engine) -> None:
         reader.consistency_proof(999, 4321)
         assert len(statements) == 2
         reader.root(3000)
-    assert len(statements) == 3
+        assert len(statements) == 3
+        # what the node answers for an entry: its leaf hash and proof, one read, not two
+        leaf, proof = reader.leaf_and_inclusion_proof(1234, 4321)
+    assert len(statements) == 4
+    memory = MemoryLog()
+    memory.append_many(entries(0, 5000))
+    assert leaf == RFC6962.hash_leaf(entries(1234, 1)[0])
+    assert proof == memory.inclusion_proof(1234, 4321)
 
 
 def test_published_checkpoint_verifies_and_carries_cosignatures(engine: Engine) -> None:

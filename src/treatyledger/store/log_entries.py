@@ -102,8 +102,7 @@ def _bytes(value: object) -> bytes | None:
 def inclusion(engine: Engine, origin: str, index: int, size: int) -> tuple[bytes, list[bytes]]:
     """(leaf hash, inclusion proof) of entry ``index`` in the tree of ``size``."""
     with engine.connect() as conn:
-        reader = tlog_store.TlogReader(conn, origin)
-        return reader.leaf_hash(index), reader.inclusion_proof(index, size)
+        return tlog_store.TlogReader(conn, origin).leaf_and_inclusion_proof(index, size)
 
 
 def consistency(engine: Engine, origin: str, first: int, second: int) -> list[bytes]:

@@ -36,7 +36,13 @@ from treatyledger.tlog.compact import NodeId
 from treatyledger.tlog.entries import check_leaf
 from treatyledger.tlog.hashing import RFC6962, Hasher
 from treatyledger.tlog.note import Signer, add_signature_lines
-from treatyledger.tlog.proofs import ProofError, consistency_proof, inclusion_proof, root_at
+from treatyledger.tlog.proofs import (
+    ProofError,
+    consistency_proof,
+    inclusion_proof,
+    leaf_and_inclusion_proof,
+    root_at,
+)
 from treatyledger.tlog.tiles import (
     TILE_WIDTH,
     TileId,
@@ -325,6 +331,12 @@ class TlogReader:
 
     def inclusion_proof(self, index: int, size: int | None = None) -> list[bytes]:
         return inclusion_proof(self, self.hasher, index, self._bounded(size))
+
+    def leaf_and_inclusion_proof(
+        self, index: int, size: int | None = None
+    ) -> tuple[bytes, list[bytes]]:
+        """(leaf hash, inclusion proof) in one read of their tiles."""
+        return leaf_and_inclusion_proof(self, self.hasher, index, self._bounded(size))
 
     def consistency_proof(self, size1: int, size2: int | None = None) -> list[bytes]:
         return consistency_proof(self, self.hasher, size1, self._bounded(size2))

@@ -30,6 +30,7 @@ __all__ = [
     "consistency_proof_roots",
     "inclusion_plan",
     "inclusion_proof",
+    "leaf_and_inclusion_proof",
     "materialize",
     "root_at",
     "root_from_consistency_proof",
@@ -104,6 +105,15 @@ def materialize(plan: Plan, reader: NodeReader, hasher: Hasher) -> list[bytes]:
 def inclusion_proof(reader: NodeReader, hasher: Hasher, index: int, size: int) -> list[bytes]:
     """The inclusion proof of leaf ``index`` in the tree of ``size`` leaves."""
     return materialize(inclusion_plan(index, size), reader, hasher)
+
+
+def leaf_and_inclusion_proof(
+    reader: NodeReader, hasher: Hasher, index: int, size: int
+) -> tuple[bytes, list[bytes]]:
+    """The leaf hash ``index`` and its inclusion proof in ``size``, read in one batch: the
+    leaf's tile is the proof's first, so a server answering both reads it once."""
+    *proof, leaf = materialize([*inclusion_plan(index, size), [(0, index)]], reader, hasher)
+    return leaf, proof
 
 
 def consistency_proof(reader: NodeReader, hasher: Hasher, size1: int, size2: int) -> list[bytes]:
