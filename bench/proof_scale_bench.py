@@ -52,7 +52,7 @@ ACCEPTANCE_LARGE = 10_000_000
 BATCH = 10_000
 INCLUSION = 2_000
 CONSISTENCY = 500
-ROUNDS = int(os.environ.get("PROOF_BENCH_ROUNDS", 2))
+ROUNDS = int(os.environ.get("PROOF_BENCH_ROUNDS", 3))
 TARGET = 0.5
 ORIGIN = "bench.example/scale"
 
