@@ -14,8 +14,8 @@ from treatyledger.ledger import LedgerState, state_at, time_series
 from treatyledger.ledger.policy import LedgerPolicy
 from treatyledger.ledger.tally import Counter, When
 from treatyledger.model.catalog import Catalog
-from treatyledger.model.items import Item
-from treatyledger.rules import CountResult, RuleSet, count
+from treatyledger.model.items import Inventory, Item
+from treatyledger.rules import CountResult, InventoryTable, RuleSet, TableCache, count
 from treatyledger.rules.schema import Limit
 from treatyledger.store.base import Engine
 from treatyledger.store.ledger_reads import ledger_version, load_records
@@ -67,22 +67,34 @@ def counts_at(records: list[dict[str, Any]], treaty: Treaty, party: str, when: d
 
 
 def counts_of(treaty: Treaty, party: str) -> Counter[CountResult]:
-    """The count of ``party``'s items of a state as of a date, under ``treaty``."""
+    """The count of ``party``'s items of a state as of a date, under ``treaty``. A counter
+    keeps what it resolved of the items it counted (``rules.TableCache``): a tally counts
+    the same growing inventory again and again."""
+    cache = TableCache()
 
     def counted(state: LedgerState, when: When) -> CountResult:
-        inventory = state.inventory().for_party(party)
-        return count(inventory, treaty.rule_set, treaty.catalog, as_of=_day(when))
+        whole = state.inventory()
+        # Inventory.for_party would validate every item again (as long as the count itself)
+        items = tuple(i for i in whole.items if i.party == party)
+        inventory = Inventory.model_construct(items=items, facilities=whole.facilities)
+        return _count(inventory, treaty, when, cache)
 
     return counted
+
+
+def _count(inventory: Inventory, treaty: Treaty, when: When, cache: TableCache) -> CountResult:
+    table = InventoryTable.from_inventory(inventory, treaty.catalog, cache)
+    return count(table, treaty.rule_set, treaty.catalog, as_of=_day(when))
 
 
 def totals_of(treaty: Treaty, party: str) -> Counter[dict[str, int]]:
     """The totals ``series`` gives at a date (every category, zero where none), of a state as
     of that date: the tally's counter for the observer summary's points."""
     zero = {c.id: 0 for c in treaty.rule_set.categories}
+    cache = TableCache()  # as counts_of's
 
     def totals(state: LedgerState, when: When) -> dict[str, int]:
-        result = count(state.inventory(), treaty.rule_set, treaty.catalog, as_of=_day(when))
+        result = _count(state.inventory(), treaty, when, cache)
         party_count = result.parties.get(party)
         counted = {cid: c.total for cid, c in party_count.categories.items()} if party_count else {}
         return {**zero, **counted}

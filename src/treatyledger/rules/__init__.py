@@ -20,7 +20,7 @@ from treatyledger.rules.schema import (
     Selector,
     Tier,
 )
-from treatyledger.rules.table import InventoryTable
+from treatyledger.rules.table import InventoryTable, TableCache
 
 __all__ = [
     "Category",
@@ -35,6 +35,7 @@ __all__ = [
     "Explanation",
     "InspectionType",
     "InventoryTable",
+    "TableCache",
     "LeftOut",
     "Limit",
     "Method",

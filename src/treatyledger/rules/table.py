@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -56,6 +56,7 @@ MAX_QUANTITY = 2**31 - 1
 MAX_WARHEADS = 2**16
 
 IntArray = npt.NDArray[np.int64]
+T = TypeVar("T")
 
 
 def row_label(item: Item) -> str:
@@ -216,12 +217,16 @@ class InventoryTable:
         return self.cached(f"type {name}", _TYPE_COLUMNS, compute)
 
     @classmethod
-    def from_inventory(cls, inventory: Inventory, catalog: Catalog) -> InventoryTable:
+    def from_inventory(
+        cls, inventory: Inventory, catalog: Catalog, cache: TableCache | None = None
+    ) -> InventoryTable:
         """Resolve every row's system type and fallbacks once. Unknown types, a load beyond a
-        type's physical capacity and a container no row has are errors naming the item."""
+        type's physical capacity and a container no row has are errors naming the item.
+        ``cache``: what an earlier table of a similar inventory resolved (``TableCache``)."""
         items = inventory.items
-        return cls.from_templates(
-            items,
+        resolved = _resolve(items, catalog) if cache is None else cache.resolve(items, catalog)
+        return cls._assemble(
+            resolved,
             np.arange(len(items), dtype=np.intp),
             RowIdentities(
                 uids=[item.uid for item in items],
@@ -229,7 +234,6 @@ class InventoryTable:
                 contained_in=[item.contained_in for item in items],
             ),
             {facility_id: f.type for facility_id, f in inventory.facilities.items()},
-            catalog,
         )
 
     @classmethod
@@ -246,33 +250,21 @@ class InventoryTable:
         type, fallbacks and bounds are resolved once per template, not once per row.
         ``template_of_row[r]`` is row r's template; a template's own UID, facility and
         container are not read (``identities`` gives every row's)."""
-        party_ids = tuple(sorted({item.party for item in templates}))
-        party_code = {p: i for i, p in enumerate(party_ids)}
-        types: list[SystemType] = []
-        type_code: dict[str, int] = {}
-        codes_of = _enum_codes()
-        # the columns a row takes from its template (the others follow from its identity)
-        per_template: dict[str, list[Any]] = {
-            name: [] for name in _COLUMN_DTYPES if name not in _IDENTITY_COLUMNS
-        }
-        for item in templates:
-            system_type = _system_type(item, catalog)
-            if system_type is not None and system_type.id not in type_code:
-                type_code[system_type.id] = len(types)
-                types.append(system_type)
-            _check_bounds(item, system_type)
-            type_index = NO_TYPE if system_type is None else type_code[system_type.id]
-            values = _row_columns(item, system_type, type_index, codes_of)
-            values["party"] = party_code[item.party]
-            for name, value in values.items():
-                if name in per_template:
-                    per_template[name].append(value)
+        resolved = _resolve(templates, catalog)
+        return cls._assemble(resolved, template_of_row, identities, facility_types)
+
+    @classmethod
+    def _assemble(
+        cls,
+        resolved: Resolved,
+        template_of_row: npt.NDArray[np.intp],
+        identities: RowIdentities,
+        facility_types: Mapping[str, FacilityType],
+    ) -> InventoryTable:
         which = np.asarray(template_of_row, dtype=np.intp)
-        arrays = {
-            name: np.array(values, dtype=_COLUMN_DTYPES[name])[which]
-            for name, values in per_template.items()
-        }
-        template_labels = [row_label(item) for item in templates]
+        arrays = {name: values[which] for name, values in resolved.columns.items()}
+        codes_of = _enum_codes()
+        party_ids, types, template_labels = resolved.party_ids, resolved.types, resolved.labels
         labels = RowLabels(identities.uids, which, template_labels)
         container = _container_rows(identities, labels, arrays["party"])
         arrays["container"] = container
@@ -299,11 +291,134 @@ class InventoryTable:
         facility_ids = CodedNames(names, found)
         return cls(
             party_ids=party_ids,
-            system_types=tuple(types),
+            system_types=types,
             labels=labels,
             facility_ids=facility_ids,
             **arrays,
         )
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """What a table takes from its templates: per template, the columns that follow from the
+    item and its type alone (``party`` and ``type_index`` coded into ``party_ids`` and
+    ``types``), and its label."""
+
+    party_ids: tuple[str, ...]
+    types: tuple[SystemType, ...]
+    columns: dict[str, npt.NDArray[Any]]
+    labels: Sequence[str]
+
+
+#: the columns a row takes from its template (the others follow from its identity)
+_TEMPLATE_COLUMNS: tuple[str, ...] = ()  # set below, after _COLUMN_DTYPES
+
+
+def _resolve(templates: Sequence[Item], catalog: Catalog) -> Resolved:
+    party_ids = tuple(sorted({item.party for item in templates}))
+    party_code = {p: i for i, p in enumerate(party_ids)}
+    types: list[SystemType] = []
+    type_code: dict[str, int] = {}
+    codes_of = _enum_codes()
+    per_template: dict[str, list[Any]] = {name: [] for name in _TEMPLATE_COLUMNS}
+    for item in templates:
+        system_type = _system_type(item, catalog)
+        if system_type is not None and system_type.id not in type_code:
+            type_code[system_type.id] = len(types)
+            types.append(system_type)
+        _check_bounds(item, system_type)
+        type_index = NO_TYPE if system_type is None else type_code[system_type.id]
+        values = _row_columns(item, system_type, type_index, codes_of)
+        values["party"] = party_code[item.party]
+        for name in _TEMPLATE_COLUMNS:
+            per_template[name].append(values[name])
+    columns = {
+        name: np.array(values, dtype=_COLUMN_DTYPES[name]) for name, values in per_template.items()
+    }
+    return Resolved(party_ids, tuple(types), columns, [row_label(item) for item in templates])
+
+
+class TableCache:
+    """What ``InventoryTable.from_inventory`` resolved per item (its template columns and
+    label), kept for the items of the last table built with it, so that a table of the same
+    inventory with a few items added or changed resolves only those (the node counts today's
+    growing inventory once a second: resolving every item was most of a count). Items are
+    frozen and the ledger's item index hands out the same object until the item changes, so an
+    item is known by identity; the cache holds the items, so no identity is reused while it
+    does. Its party and type codes only grow; each table gets them compacted to what
+    ``_resolve`` gives (parties sorted, types in order of first use)."""
+
+    def __init__(self) -> None:
+        self._catalog: Catalog | None = None
+        self._reset()
+        #: items resolved by the last ``resolve`` (the rest were known)
+        self.resolved = 0
+
+    def _reset(self) -> None:
+        self._items: Sequence[Item] = ()
+        self._row_of: dict[int, int] = {}
+        self._parties: list[str] = []
+        self._types: list[SystemType] = []
+        self._columns: dict[str, npt.NDArray[Any]] = {}
+        self._labels: npt.NDArray[np.object_] = np.array([], dtype=object)
+
+    def resolve(self, items: Sequence[Item], catalog: Catalog) -> Resolved:
+        if catalog is not self._catalog:  # another catalog: nothing resolved holds
+            self._reset()
+            self._catalog = catalog
+        known = self._row_of
+        rows = np.fromiter((known.get(id(item), -1) for item in items), np.intp, len(items))
+        new = np.flatnonzero(rows < 0)
+        if self._items:  # a new item's row (-1) takes the last one's values until set below
+            columns = {name: values[rows] for name, values in self._columns.items()}
+            labels = self._labels[rows]
+        else:
+            columns = {n: np.zeros(len(items), _COLUMN_DTYPES[n]) for n in _TEMPLATE_COLUMNS}
+            labels = np.empty(len(items), dtype=object)
+        if new.size:
+            fresh = [items[int(r)] for r in new]
+            found = _resolve(fresh, catalog)
+            parties = self._codes(self._parties, found.party_ids, lambda p: p)
+            types = self._codes(self._types, found.types, lambda t: t.id)
+            for name, values in found.columns.items():
+                if name == "party":
+                    values = parties[values]
+                elif name == "type_index":
+                    values = np.append(types, NO_TYPE)[values]  # NO_TYPE (-1): the last
+                columns[name][new] = values
+            labels[new] = found.labels
+        self._items, self._columns, self._labels, self.resolved = items, columns, labels, new.size
+        self._row_of = {id(item): row for row, item in enumerate(items)}
+        return self._compacted(columns, labels)
+
+    @staticmethod
+    def _codes(known: list[T], found: Sequence[T], key: Callable[[T], object]) -> IntArray:
+        """The cache's code of each of ``found``, new ones appended to ``known``."""
+        code_of = {key(value): code for code, value in enumerate(known)}
+        for value in found:
+            if key(value) not in code_of:
+                code_of[key(value)] = len(known)
+                known.append(value)
+        return np.array([code_of[key(value)] for value in found], dtype=np.int64)
+
+    def _compacted(
+        self, columns: dict[str, npt.NDArray[Any]], labels: npt.NDArray[np.object_]
+    ) -> Resolved:
+        party, type_index = columns["party"], columns["type_index"]
+        used = np.unique(party)
+        party_ids = tuple(sorted(self._parties[int(c)] for c in used))
+        party_map = np.zeros(len(self._parties), dtype=np.int32)
+        party_map[used] = [party_ids.index(self._parties[int(c)]) for c in used]
+        typed = type_index >= 0
+        codes, first = np.unique(type_index[typed], return_index=True)
+        order = codes[np.argsort(first, kind="stable")]  # in order of first use, as _resolve
+        type_map = np.full(len(self._types) + 1, NO_TYPE, dtype=np.int32)  # last: no type
+        type_map[order] = np.arange(len(order), dtype=np.int32)
+        compact = dict(columns)
+        compact["party"] = party_map[party]
+        compact["type_index"] = type_map[type_index]  # NO_TYPE (-1) picks the last entry
+        types = tuple(self._types[int(c)] for c in order)
+        return Resolved(party_ids, types, compact, labels.tolist())
 
 
 def _row_columns(
@@ -421,6 +536,9 @@ _COLUMN_DTYPES: dict[str, type[np.generic]] = {
     "loaded": np.bool_,
     "warheads_declared": np.bool_,
 }
+
+
+_TEMPLATE_COLUMNS = tuple(name for name in _COLUMN_DTYPES if name not in _IDENTITY_COLUMNS)
 
 
 def _int_or_missing(value: object) -> int:
