@@ -307,7 +307,7 @@ class Resolved:
     party_ids: tuple[str, ...]
     types: tuple[SystemType, ...]
     columns: dict[str, npt.NDArray[Any]]
-    labels: Sequence[str]
+    labels: list[str]
 
 
 #: the columns a row takes from its template (the others follow from its identity)
