@@ -128,10 +128,11 @@ def tiles_query(conn: Connection, count: int) -> str:
 
     One SELECT by the whole primary key per tile, joined by UNION ALL: SQLite and PostgreSQL
     plan each as one point lookup at any log size (tests/store check both plans). The OR of
-    fully keyed terms also planned as point lookups (SQLite's MULTI-INDEX OR) but gathers
-    the rowids into a set before reading a row: 40 against 28 us for three tiles
-    (docs/performance.md, 2026-12-02). Factoring ``log = ?`` out of an OR, or a row value
-    ``(log, level, idx) IN (VALUES ...)``, makes SQLite scan the log's tiles instead."""
+    fully keyed terms is also planned as point lookups (SQLite's MULTI-INDEX OR, which
+    gathers the rowids into a set first) and costs about the same (docs/performance.md,
+    2026-12-02); a UNION ALL keeps each term a plain key lookup whatever the planner does
+    with ORs. Factoring ``log = ?`` out of an OR, or a row value ``(log, level, idx) IN
+    (VALUES ...)``, makes SQLite scan the log's tiles instead."""
     return _tiles_sql(_placeholder(conn), count)
 
 
@@ -153,8 +154,10 @@ def _read_tiles(
         params: list[int] = []
         for level, index in chunk:
             params += (log_pk, level, index)
-        rows = conn.exec_driver_sql(tiles_query(conn, len(chunk)), tuple(params))
-        found.update({(r[0], r[1]): (r[2], bytes(r[3])) for r in rows})
+        # the driver's rows, not SQLAlchemy's (as store.tlog_audit): 5-7 % of a proof's CPU
+        # at 100k and 10M (docs/performance.md, 2026-12-02)
+        rows = conn.exec_driver_sql(tiles_query(conn, len(chunk)), tuple(params)).cursor
+        found.update({(r[0], r[1]): (r[2], bytes(r[3])) for r in rows.fetchall()})
     return found
 
 
