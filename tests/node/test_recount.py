@@ -235,3 +235,29 @@ def test_a_request_during_a_recount_gets_the_previous_view_at_once() -> None:
     worker.join(10)
     assert recounts.get("k", lambda: 1, lambda: "never") == "new"
     assert recounts.recounted == 2
+
+
+def test_the_summary_counts_its_frontier_once_for_every_data_date_it_covers(
+    node: ServedNode, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from treatyledger.node.routers import public
+
+    node.seed(4)
+    counted: list[Any] = []
+    real = public.totals_of
+
+    def totals_of(*args: Any) -> Any:
+        counter = real(*args)
+        return lambda state, when: counted.append(when) or counter(state, when)
+
+    monkeypatch.setattr(public, "totals_of", totals_of)
+    observer = node.client(Role.OBSERVER)
+    summary = observer.get(f"/v1/public/summary?as_of={today()}").json()
+    assert len(summary["aggregates"]) > 10  # data dates from 2011 to today, after the log's
+    assert summary["aggregates"] == _replayed_aggregates(node, summary)
+    counted.clear()
+    assert node.submit(stream("US", 5)[4:]).json()["accepted"] == 1
+    grown = observer.get(f"/v1/public/summary?as_of={today()}").json()
+    assert grown["counted_notifications"] == 5
+    assert grown["aggregates"] == _replayed_aggregates(node, grown)
+    assert counted == [today()]  # one count of the grown frontier, not one per data date

@@ -89,7 +89,8 @@ def _count(inventory: Inventory, treaty: Treaty, when: When, cache: TableCache) 
 
 def totals_of(treaty: Treaty, party: str) -> Counter[dict[str, int]]:
     """The totals ``series`` gives at a date (every category, zero where none), of a state as
-    of that date: the tally's counter for the observer summary's points."""
+    of that date: the tally's counter for the observer summary's points. The date only picks
+    the limits, which totals leave out: two dates of one state give the same totals."""
     zero = {c.id: 0 for c in treaty.rule_set.categories}
     cache = TableCache()  # as counts_of's
 

@@ -158,7 +158,14 @@ def _points(node: NodeContext, treaty: Treaty, regime: RegimeView) -> Points:
             wanted = sorted({*dates, day})
             if not tally.watch(wanted):  # a data date behind the frontier: count it afresh
                 tally = tallies.rebuild(key, basis, fetch, build)
-            totals = {d: tally.count_at(d) for d in wanted}
+            # every date the frontier covers sees the same state, and totals_of's totals do
+            # not depend on the date (the count's as_of picks limits only): one count serves
+            # them all, not one per data date to come (31 counts a recount in 2026)
+            latest = tally.count_at(day) if tally.covers(day) else None
+            totals = {
+                d: latest if latest is not None and tally.covers(d) else tally.count_at(d)
+                for d in wanted
+            }
             counted = tally.records
         return dates, _counted(totals), counted
 
