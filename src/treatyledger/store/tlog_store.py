@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from itertools import repeat
 
-from sqlalchemy import Connection, Engine, delete, insert, select, tuple_, update
+from sqlalchemy import Connection, Engine, delete, insert, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -24,7 +24,6 @@ from treatyledger.store.tlog_tables import (
     TlogCosignatureRow,
     TlogLeafRow,
     TlogLogRow,
-    TlogTileRow,
 )
 from treatyledger.store.tlog_tile_cache import (
     offer_tiles,
@@ -175,8 +174,7 @@ def append_leaves(
     if max(map(len, leaves)) > MAX_INLINE_ENTRY:
         for leaf in leaves:
             check_leaf(leaf)  # raises, naming the size
-    ensure_log(conn, log_id)
-    log_pk, size = _log_row(conn, log_id, lock=True)
+    log_pk, size = _log_for_append(conn, log_id)
 
     new_nodes = list(map(hasher.hash_leaf, leaves))
     partial = dict(partial_tiles(size))
@@ -210,26 +208,63 @@ def append_leaves(
         count //= TILE_WIDTH
         level += 1
 
-    mark = _placeholder(conn)
-    conn.exec_driver_sql(
-        f"INSERT INTO tlog_leaves (log, idx, leaf) VALUES ({mark}, {mark}, {mark})",
-        list(zip(repeat(log_pk), range(size, size + len(leaves)), leaves, strict=False)),
-    )
-    if replaced:
-        conn.execute(
-            delete(TlogTileRow).where(
-                TlogTileRow.log == log_pk, tuple_(TlogTileRow.level, TlogTileRow.idx).in_(replaced)
-            )
-        )
-    conn.execute(
-        insert(TlogTileRow),
-        [
-            {"log": log_pk, "level": lv, "idx": ix, "width": w, "hashes": h}
-            for lv, ix, w, h in written
-        ],
-    )
-    conn.execute(update(TlogLogRow).where(TlogLogRow.id == log_pk).values(size=size + len(leaves)))
+    _write_append(conn, log_pk, size, leaves, written, set(replaced))
     return size
+
+
+def _log_for_append(conn: Connection, log_id: str) -> tuple[int, int]:
+    """The log's row id and size, its row locked for the append (PostgreSQL: appenders
+    serialise on it; SQLite has one writer), the log created first if missing."""
+    sql = _APPEND_SQL[_placeholder(conn), conn.dialect.name == "postgresql"]["log"]
+    row = conn.exec_driver_sql(sql, (log_id,)).first()
+    if row is None:
+        ensure_log(conn, log_id)
+        row = conn.exec_driver_sql(sql, (log_id,)).one()
+    return int(row[0]), int(row[1])
+
+
+def _write_append(
+    conn: Connection,
+    log_pk: int,
+    size: int,
+    leaves: Sequence[bytes],
+    written: Sequence[tuple[int, int, int, bytes]],
+    replaced: set[TileId],
+) -> None:
+    """The leaves, the tiles (the partial ones that grew rewritten in place, the rest new)
+    and the log's size, in plain SQL: this runs once a batch on the node's writer thread, and
+    building SQLAlchemy expressions for it cost about as much as the SQL itself."""
+    sql = _APPEND_SQL[_placeholder(conn), conn.dialect.name == "postgresql"]
+    conn.exec_driver_sql(
+        sql["leaves"], list(zip(repeat(log_pk), range(size, size + len(leaves)), leaves))
+    )
+    grown = [(w, h, log_pk, lv, ix) for lv, ix, w, h in written if (lv, ix) in replaced]
+    fresh = [(log_pk, lv, ix, w, h) for lv, ix, w, h in written if (lv, ix) not in replaced]
+    if grown:
+        conn.exec_driver_sql(sql["grow"], grown)
+    if fresh:
+        conn.exec_driver_sql(sql["tiles"], fresh)
+    conn.exec_driver_sql(sql["size"], (size + len(leaves), log_pk))
+
+
+def _append_sql(mark: str, lock: bool) -> dict[str, str]:
+    m = mark
+    return {
+        "log": f"SELECT id, size FROM tlog_logs WHERE origin = {m}"
+        + (" FOR UPDATE" if lock else ""),
+        "leaves": f"INSERT INTO tlog_leaves (log, idx, leaf) VALUES ({m}, {m}, {m})",
+        "grow": f"UPDATE tlog_tiles SET width = {m}, hashes = {m} "
+        f"WHERE log = {m} AND level = {m} AND idx = {m}",
+        "tiles": f"INSERT INTO tlog_tiles (log, level, idx, width, hashes) "
+        f"VALUES ({m}, {m}, {m}, {m}, {m})",
+        "size": f"UPDATE tlog_logs SET size = {m} WHERE id = {m}",
+    }
+
+
+#: (placeholder, lock) -> the append's statements
+_APPEND_SQL = {
+    (mark, lock): _append_sql(mark, lock) for mark in ("?", "%s") for lock in (False, True)
+}
 
 
 def append_durably(engine: Engine, log_id: str, leaves: Sequence[bytes]) -> int:
