@@ -310,10 +310,6 @@ class Resolved:
     labels: list[str]
 
 
-#: the columns a row takes from its template (the others follow from its identity)
-_TEMPLATE_COLUMNS: tuple[str, ...] = ()  # set below, after _COLUMN_DTYPES
-
-
 def _resolve(templates: Sequence[Item], catalog: Catalog) -> Resolved:
     party_ids = tuple(sorted({item.party for item in templates}))
     party_code = {p: i for i, p in enumerate(party_ids)}
@@ -538,6 +534,7 @@ _COLUMN_DTYPES: dict[str, type[np.generic]] = {
 }
 
 
+#: the columns a row takes from its template (the others follow from its identity)
 _TEMPLATE_COLUMNS = tuple(name for name in _COLUMN_DTYPES if name not in _IDENTITY_COLUMNS)
 
 

@@ -76,10 +76,8 @@ __all__ = [
 MAX_BATCH = 100_000
 
 
-def _log_row(conn: Connection, log_id: str, *, lock: bool = False) -> tuple[int, int]:
+def _log_row(conn: Connection, log_id: str) -> tuple[int, int]:
     query = select(TlogLogRow.id, TlogLogRow.size).where(TlogLogRow.origin == log_id)
-    if lock:
-        query = query.with_for_update()  # PostgreSQL: serialise appenders; SQLite: no-op
     row = conn.execute(query).first()
     if row is None:
         raise LogNotFoundError(log_id)
@@ -215,7 +213,7 @@ def append_leaves(
 def _log_for_append(conn: Connection, log_id: str) -> tuple[int, int]:
     """The log's row id and size, its row locked for the append (PostgreSQL: appenders
     serialise on it; SQLite has one writer), the log created first if missing."""
-    sql = _APPEND_SQL[_placeholder(conn), conn.dialect.name == "postgresql"]["log"]
+    sql = _append_sql(conn)["log"]
     row = conn.exec_driver_sql(sql, (log_id,)).first()
     if row is None:
         ensure_log(conn, log_id)
@@ -234,7 +232,7 @@ def _write_append(
     """The leaves, the tiles (the partial ones that grew rewritten in place, the rest new)
     and the log's size, in plain SQL: this runs once a batch on the node's writer thread, and
     building SQLAlchemy expressions for it cost about as much as the SQL itself."""
-    sql = _APPEND_SQL[_placeholder(conn), conn.dialect.name == "postgresql"]
+    sql = _append_sql(conn)
     conn.exec_driver_sql(
         sql["leaves"], list(zip(repeat(log_pk), range(size, size + len(leaves)), leaves))
     )
@@ -247,9 +245,11 @@ def _write_append(
     conn.exec_driver_sql(sql["size"], (size + len(leaves), log_pk))
 
 
-def _append_sql(mark: str, lock: bool) -> dict[str, str]:
+@lru_cache(maxsize=4)
+def _append_statements(mark: str, lock: bool) -> dict[str, str]:
     m = mark
     return {
+        # FOR UPDATE: PostgreSQL's appenders serialise on the log's row (SQLite has one writer)
         "log": f"SELECT id, size FROM tlog_logs WHERE origin = {m}"
         + (" FOR UPDATE" if lock else ""),
         "leaves": f"INSERT INTO tlog_leaves (log, idx, leaf) VALUES ({m}, {m}, {m})",
@@ -261,10 +261,9 @@ def _append_sql(mark: str, lock: bool) -> dict[str, str]:
     }
 
 
-#: (placeholder, lock) -> the append's statements
-_APPEND_SQL = {
-    (mark, lock): _append_sql(mark, lock) for mark in ("?", "%s") for lock in (False, True)
-}
+def _append_sql(conn: Connection) -> dict[str, str]:
+    """The append's statements for ``conn``'s driver, built once."""
+    return _append_statements(_placeholder(conn), conn.dialect.name == "postgresql")
 
 
 def append_durably(engine: Engine, log_id: str, leaves: Sequence[bytes]) -> int:
