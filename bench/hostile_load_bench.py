@@ -30,6 +30,7 @@ must stay under 200 ms. Every wait is bounded (a request 10 s, a client process 
 plus 60 s), so a stuck node is a figure, not a hang. Exits 1 when a target is missed.
 
     .venv/bin/python bench/hostile_load_bench.py [--duration 15] [--seed 3000] [--json]
+        [--readers 0-4] [--phases ...] [--hostile poison]   # one class: what it costs
 """
 
 from __future__ import annotations
@@ -346,18 +347,24 @@ async def floods(url: str, token: str, rate: float, stop_at: float) -> dict[str,
     return {"answers": {str(k): v for k, v in sorted(answers.items())}}
 
 
-async def hostile(url: str, tokens: dict[str, Any], span: float, flood_rate: float) -> Any:
+HOSTILE_KINDS = ("slow_headers", "oversized", "poison", "steppers", "floods")
+
+
+async def hostile(
+    url: str, tokens: dict[str, Any], span: float, flood_rate: float, wanted: list[str]
+) -> Any:
+    """The hostile classes in ``wanted`` (all of ``HOSTILE_KINDS`` for the verdict; one alone
+    to see what that class costs the honest clients)."""
     stop_at = time.monotonic() + span
-    kinds = await asyncio.gather(
-        slow_headers(url, stop_at),
-        oversized(url, tokens["owner"], stop_at),
-        poison(url, tokens["owner"], stop_at),
-        steppers(url, tokens["steppers"], stop_at),
-        floods(url, tokens["flooder"], flood_rate, stop_at),
-    )
-    return dict(
-        zip(("slow_headers", "oversized", "poison", "steppers", "floods"), kinds, strict=True)
-    )
+    work = {
+        "slow_headers": lambda: slow_headers(url, stop_at),
+        "oversized": lambda: oversized(url, tokens["owner"], stop_at),
+        "poison": lambda: poison(url, tokens["owner"], stop_at),
+        "steppers": lambda: steppers(url, tokens["steppers"], stop_at),
+        "floods": lambda: floods(url, tokens["flooder"], flood_rate, stop_at),
+    }
+    kinds = await asyncio.gather(*(work[kind]() for kind in wanted))
+    return dict(zip(wanted, kinds, strict=True))
 
 
 def client(args: argparse.Namespace) -> None:
@@ -368,7 +375,7 @@ def client(args: argparse.Namespace) -> None:
         bodies = Path(args.bodies).read_bytes().split(b"\n")
         work = honest(args.url, tokens, args.duration, bodies, args.readers)
     else:
-        work = hostile(args.url, tokens, args.duration, args.flood_rate)
+        work = hostile(args.url, tokens, args.duration, args.flood_rate, _kinds(args))
     result = asyncio.run(asyncio.wait_for(work, args.duration + 30))
     result["client_cpu_s"] = round(time.process_time(), 1)  # the generator's own cost
     Path(args.out).write_text(json.dumps(result))
@@ -383,7 +390,7 @@ def spawn(
     command = [sys.executable, __file__, "--client", role, "--url", url]
     command += ["--tokens", str(tmp / "tokens.json"), "--duration", str(span)]
     command += ["--out", str(tmp / f"{role}.json"), "--flood-rate", str(args.flood_rate)]
-    command += ["--readers", str(args.readers)]
+    command += ["--readers", str(args.readers), "--hostile", args.hostile]
     for name, value in extra.items():
         command += [f"--{name}", value]
     return subprocess.Popen(command)
@@ -504,7 +511,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "phases": phases,
         "ratio": ratio,
         "targets": {"ratio": TARGET_RATIO, "p99_ms": TARGET_P99_MS},
+        "hostile": args.hostile,
         "met": len(phases) == 3
+        and set(_kinds(args)) == set(HOSTILE_KINDS)
         and ratio >= TARGET_RATIO
         and beside is not None
         and beside["p99_ms"] < TARGET_P99_MS,
@@ -526,6 +535,7 @@ def seed(workspace: Workspace, count: int) -> None:
 
 def report(result: dict[str, Any]) -> None:
     print(f"\nlog seeded with {result['seeded']} notifications; {result['duration_s']:g} s a phase")
+    print(f"hostile classes: {result['hostile']}")
     print(
         f"{'phase':<20}{'acked/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'failed':>8}{'read p99':>10}"
         f"{'node CPU s':>12}{'ms/ack':>8}{'client CPU s':>14}{'load':>7}"
@@ -564,6 +574,14 @@ def report(result: dict[str, Any]) -> None:
     print(f"result   {'met' if result['met'] else 'NOT met'}")
 
 
+def _kinds(args: argparse.Namespace) -> list[str]:
+    wanted = [kind.strip() for kind in args.hostile.split(",") if kind.strip()]
+    unknown = sorted(set(wanted) - set(HOSTILE_KINDS))
+    if unknown or not wanted:
+        sys.exit(f"--hostile: unknown class {unknown}; expected some of {HOSTILE_KINDS}")
+    return wanted
+
+
 def _verdict(ok: bool) -> str:
     return "pass" if ok else "MISS"
 
@@ -582,6 +600,12 @@ def main() -> None:
         default="honest only,beside hostile,honest only again",
         help="comma-separated, of the three (a diagnosis runs fewer; the verdict needs all)",
     )
+    parser.add_argument(
+        "--hostile",
+        default=",".join(HOSTILE_KINDS),
+        help=f"comma-separated hostile classes, of {', '.join(HOSTILE_KINDS)} (the verdict "
+        "needs all; one alone says what it costs)",
+    )
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--client", dest="role", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
@@ -592,6 +616,7 @@ def main() -> None:
     if args.role:
         client(args)
         return
+    _kinds(args)  # an unknown class is refused before the run, not in a client
     result = run(args)
     if args.json:
         print(json.dumps(result, indent=2))

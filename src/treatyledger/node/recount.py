@@ -24,6 +24,9 @@ only for a correction or a back-dated notification. A recount of such a view cos
 notifications and one count of the current state, whatever the log's size; other dates keep
 the bounded replays above.
 
+``at_most_every`` does a piece of work (signing the latest checkpoint) at most once per
+interval under ``lag``, the requests between reading what it last made.
+
 ``recent`` reuses cheaper values (the observer summary's checkpoint, open issues and limit
 proofs) for ``min_lag_s`` under ``lag``: a new checkpoint is signed and stored for each new
 log size, so under write load every summary request signed and committed one.
@@ -73,6 +76,7 @@ class Recounts:
         self.recounted = 0
         self._entries: OrderedDict[Hashable, _Entry] = OrderedDict()
         self._recent: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
+        self._last_done: OrderedDict[Hashable, float] = OrderedDict()
         self._entries_lock = threading.Lock()
         self._recount_lock = threading.Lock()
         #: the incremental tallies behind the views at the log's frontier
@@ -134,6 +138,33 @@ class Recounts:
             while len(self._recent) > self.max_keys:
                 self._recent.popitem(last=False)
         return value
+
+    def at_most_every(
+        self,
+        key: Hashable,
+        interval_s: float,
+        compute: Callable[[], T],
+        meanwhile: Callable[[], T | None],
+    ) -> T:
+        """With ``lag``: ``compute()`` at most once per ``interval_s`` for ``key`` (the first
+        request after the interval claims it), ``meanwhile()`` for the others, and
+        ``compute()`` where that has nothing yet (None). Without ``lag``: ``compute()``."""
+        if not self.lag:
+            return compute()
+        now = self.clock()
+        with self._entries_lock:
+            last = self._last_done.get(key)
+            due = last is None or now - last >= interval_s
+            if due:  # claimed: a request meanwhile reads what the last one made
+                self._last_done[key] = now
+                self._last_done.move_to_end(key)
+                while len(self._last_done) > self.max_keys:
+                    self._last_done.popitem(last=False)
+        if not due:
+            found = meanwhile()
+            if found is not None:
+                return found
+        return compute()
 
     def _young(self, entry: _Entry) -> bool:
         allowed = max(self.min_lag_s, LAG_FACTOR * entry.cost_s)

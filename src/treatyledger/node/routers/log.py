@@ -41,6 +41,9 @@ def _out_of_range(detail: str) -> Problem:
     summary="The latest signed checkpoint with its cosignatures",
 )
 def checkpoint(node: Node, _caller: Anyone) -> CheckpointResponse:
+    """The latest checkpoint this node signed, with its cosignatures as stored now. A served
+    node signs at most one a second: the checkpoint covers every entry acknowledged more than
+    a second before the request."""
     return logview.checkpoint_response(node, logview.current_checkpoint_note(node))
 
 

@@ -60,6 +60,9 @@ def _missing(path: str) -> Problem:
     summary="The latest signed checkpoint as a C2SP signed note, with its cosignatures (public)",
 )
 def checkpoint(node: Node) -> Response:
+    """The latest checkpoint this node signed, with its cosignatures as stored now. A served
+    node signs at most one a second: the checkpoint covers every entry acknowledged more than
+    a second before the request."""
     note = logview.current_checkpoint_note(node)
     return Response(
         note, media_type="text/plain; charset=utf-8", headers={"Cache-Control": "max-age=2"}
