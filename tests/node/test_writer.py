@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import random
+import threading
+import time
 from dataclasses import dataclass
 
 from treatyledger.node.writer import GroupCommitWriter
@@ -81,3 +83,57 @@ def test_a_failing_store_fails_every_waiting_request_and_the_writer_goes_on() ->
     first, second = asyncio.run(main())
     assert isinstance(first, OSError)
     assert second == ["accepted"]
+
+
+def test_batches_run_one_at_a_time_on_the_writers_own_thread() -> None:
+    store = FakeStore()
+    threads: set[str] = set()
+    running = {"now": 0, "most": 0}
+
+    def submit(notes: list[Note]) -> list[str]:
+        running["now"] += 1
+        running["most"] = max(running["most"], running["now"])
+        threads.add(threading.current_thread().name)
+        time.sleep(0.01)  # long enough for the next requests to queue behind it
+        running["now"] -= 1
+        return store.submit(notes)
+
+    writer = GroupCommitWriter(submit, lambda: store.next, reorder_wait=2.0)
+
+    async def later(sequence: int) -> list[str]:
+        await asyncio.sleep(sequence * 0.001)  # arrivals spread over several batches
+        return await writer.submit([Note(sequence)])
+
+    async def main() -> list[list[str]]:
+        return await asyncio.gather(*(later(s) for s in range(1, 61)))
+
+    assert all(r == ["accepted"] for r in asyncio.run(main()))
+    assert running["most"] == 1  # single writer
+    assert len(threads) == 1 and threads.pop().startswith("group-commit")
+    assert len(store.batches) > 1
+
+
+def test_stop_returns_only_once_the_batch_in_flight_has_finished() -> None:
+    store = FakeStore()
+    started = threading.Event()
+    finished: list[float] = []
+
+    def slow(notes: list[Note]) -> list[str]:
+        started.set()
+        time.sleep(0.3)
+        finished.append(time.monotonic())
+        return store.submit(notes)
+
+    writer = GroupCommitWriter(slow, lambda: store.next)
+
+    async def main() -> float:
+        request = asyncio.ensure_future(writer.submit([Note(1)]))
+        while not started.is_set():
+            await asyncio.sleep(0.01)
+        await writer.stop()
+        request.cancel()
+        return time.monotonic()
+
+    stopped = asyncio.run(main())
+    assert finished and finished[0] <= stopped
+    assert store.next == 2  # the batch in flight was not abandoned
