@@ -240,17 +240,17 @@ def test_a_request_during_a_recount_gets_the_previous_view_at_once() -> None:
 def test_the_summary_counts_its_frontier_once_for_every_data_date_it_covers(
     node: ServedNode, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from treatyledger.node.routers import public
+    from treatyledger.node import frontier
 
     node.seed(4)
     counted: list[Any] = []
-    real = public.totals_of
+    real = frontier.counts_of
 
-    def totals_of(*args: Any) -> Any:
+    def counts_of(*args: Any) -> Any:
         counter = real(*args)
         return lambda state, when: counted.append(when) or counter(state, when)
 
-    monkeypatch.setattr(public, "totals_of", totals_of)
+    monkeypatch.setattr(frontier, "counts_of", counts_of)
     observer = node.client(Role.OBSERVER)
     summary = observer.get(f"/v1/public/summary?as_of={today()}").json()
     assert len(summary["aggregates"]) > 10  # data dates from 2011 to today, after the log's

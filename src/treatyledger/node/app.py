@@ -23,6 +23,7 @@ from treatyledger.node.access_log import AccessLog
 from treatyledger.node.apidocs import install_api_docs
 from treatyledger.node.auth import AuthCache, AuthFirstRoute, EarlyAuth, route_rules
 from treatyledger.node.context import NodeContext
+from treatyledger.node.frontier import warm_in_background
 from treatyledger.node.integrity import IntegrityGate, check_on_start
 from treatyledger.node.limits import BodySizeLimit
 from treatyledger.node.problems import (
@@ -140,6 +141,7 @@ def create_app(context: NodeContext) -> FastAPI:
         app.state.store = store
         app.state.writer = writer
         writer.start()
+        warm_in_background(context)  # served: the first summary replays nothing
         pusher = None
         if context.witness_push_seconds:
             from treatyledger.node.witness_push import BackgroundPusher

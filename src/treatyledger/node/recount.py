@@ -22,7 +22,8 @@ a rule) are not replays: :class:`Tallies` keeps one ``ledger.tally.Tally`` per v
 by the notifications after the last one it took in (an index range read), and built again
 only for a correction or a back-dated notification. A recount of such a view costs the new
 notifications and one count of the current state, whatever the log's size; other dates keep
-the bounded replays above.
+the bounded replays above. The observer summary and today's counts share one such view
+(``node.frontier``).
 
 ``at_most_every`` does a piece of work (signing the latest checkpoint) at most once per
 interval under ``lag``, the requests between reading what it last made.
@@ -92,7 +93,9 @@ class Recounts:
         recounted with ``compute`` when needed."""
         lagging = self.lag
         entry = self._lookup(key)
-        if entry is not None and lagging and self._young(entry):
+        if entry is not None and lagging and (self._young(entry) or self._recount_lock.locked()):
+            # young, or a recount is running: the previous view at once, without asking the
+            # store for its version (beside hostile observers that check was per request)
             value: T = entry.value
             return value
         current = version()

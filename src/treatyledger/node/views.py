@@ -87,22 +87,6 @@ def _count(inventory: Inventory, treaty: Treaty, when: When, cache: TableCache) 
     return count(table, treaty.rule_set, treaty.catalog, as_of=_day(when))
 
 
-def totals_of(treaty: Treaty, party: str) -> Counter[dict[str, int]]:
-    """The totals ``series`` gives at a date (every category, zero where none), of a state as
-    of that date: the tally's counter for the observer summary's points. The date only picks
-    the limits, which totals leave out: two dates of one state give the same totals."""
-    zero = {c.id: 0 for c in treaty.rule_set.categories}
-    cache = TableCache()  # as counts_of's
-
-    def totals(state: LedgerState, when: When) -> dict[str, int]:
-        result = _count(state.inventory(), treaty, when, cache)
-        party_count = result.parties.get(party)
-        counted = {cid: c.total for cid, c in party_count.categories.items()} if party_count else {}
-        return {**zero, **counted}
-
-    return totals
-
-
 def _span(records: list[dict[str, Any]], until: date | None) -> tuple[date, date] | None:
     effective = [datetime.fromisoformat(r["effective_time"]).date() for r in records]
     if not effective:

@@ -5,14 +5,14 @@ may read it; nothing item-level is in it."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Security
 
 from treatyledger.ledger.calendar_records import DataState
-from treatyledger.ledger.tally import Tally
 from treatyledger.node.auth import Caller
 from treatyledger.node.context import NodeContext
+from treatyledger.node.frontier import frontier
 from treatyledger.node.routers.deps import VIEWERS, AsOf, Node, TreatyDep, guard, guarded_router
 from treatyledger.node.schemas import (
     AggregatePoint,
@@ -23,19 +23,8 @@ from treatyledger.node.schemas import (
     Provision,
     PublicSummary,
 )
-from treatyledger.node.views import (
-    Treaty,
-    data_dates_from,
-    final_limits,
-    first_day,
-    party_records,
-    regime_of,
-    today,
-    totals_of,
-)
+from treatyledger.node.views import Treaty, final_limits, regime_of
 from treatyledger.store.inspection_store import open_issue_counts
-from treatyledger.store.ledger_reads import ledger_version
-from treatyledger.store.ledger_snapshot import record_source
 from treatyledger.store.regime_view import RegimeView
 from treatyledger.store.zk_store import (
     PROVEN,
@@ -128,57 +117,12 @@ Points = tuple[list[date], dict[date, dict[str, int]], int]
 
 def _points(node: NodeContext, treaty: Treaty, regime: RegimeView) -> Points:
     """Totals at every data date of the rule set from the first notification to today, and
-    today, with how many notifications they count: one recount per log version (the node's
-    own, or a mirrored peer's regime event), whatever dates callers ask for, and under
-    ``serve`` at a bounded rate while the log grows (``node.recount``). A caller-chosen date
-    never costs a replay of its own (issue 13: one uncached date replayed the whole ledger).
-    The recount is incremental (``node.recount.Tallies``): the totals at the data dates
-    passed are kept, the new notifications taken in and today's counted."""
-
-    def count() -> Points:
-        day = today()
-
-        def data_days(first: date | None) -> list[date]:
-            if first is None:
-                return []
-            return [d for d in data_dates_from(first, day, regime.applied) if d <= day]
-
-        def fetch(after: int) -> list[dict[str, Any]]:
-            return party_records(node.engine, node.party, after)
-
-        def build(records: list[dict[str, Any]]) -> Tally[dict[str, int]]:
-            counter = totals_of(treaty, node.party)
-            watched = {*data_days(first_day(records)), day}
-            return Tally.build(records, treaty.policy, counter, watched, record_source(node.engine))
-
-        key, basis = ("points", treaty.name), (treaty.rule_set, treaty.policy)
-        tallies = node.recounts.tallies
-        with tallies.current(key, basis, fetch, build) as tally:
-            dates = data_days(tally.first_day)
-            wanted = sorted({*dates, day})
-            if not tally.watch(wanted):  # a data date behind the frontier: count it afresh
-                tally = tallies.rebuild(key, basis, fetch, build)
-            # every date the frontier covers sees the same state, and totals_of's totals do
-            # not depend on the date (the count's as_of picks limits only): one count serves
-            # them all, not one per data date to come (31 counts a recount in 2026)
-            latest = tally.count_at(day) if tally.covers(day) else None
-            totals = {
-                d: latest if latest is not None and tally.covers(d) else tally.count_at(d)
-                for d in wanted
-            }
-            counted = tally.records
-        return dates, _counted(totals), counted
-
-    key = ("points", today(), treaty.name)
-    return node.recounts.get(key, lambda: ledger_version(node.engine), count)
-
-
-def _counted(totals: dict[date, dict[str, int] | None]) -> dict[date, dict[str, int]]:
-    # a tally whose watched dates are all in counts every one (ledger.tally.Tally.watch)
-    missing = [d for d, t in totals.items() if t is None]
-    if missing:
-        raise RuntimeError(f"the tally did not count {missing[0]}")
-    return {d: t for d, t in totals.items() if t is not None}
+    today, with how many notifications they count (``node.frontier``: one recount per log
+    version, whatever dates callers ask for, under ``serve`` at a bounded rate while the log
+    grows). A caller-chosen date never costs a replay of its own (issue 13: one uncached date
+    replayed the whole ledger)."""
+    counted = frontier(node, treaty, regime)
+    return counted.dates, counted.totals, counted.records
 
 
 def _aggregates_and_compliance(

@@ -14,6 +14,7 @@ from treatyledger.model.items import Item
 from treatyledger.node.auth import Caller
 from treatyledger.node.context import NodeContext
 from treatyledger.node.errors import Problem
+from treatyledger.node.frontier import frontier
 from treatyledger.node.routers.deps import ITEM_LEVEL, AsOf, Node, TreatyDep, guard, guarded_router
 from treatyledger.node.schemas import (
     CategoryTotal,
@@ -36,6 +37,7 @@ from treatyledger.node.views import (
     today,
     treaty,
 )
+from treatyledger.rules import CountResult
 from treatyledger.store.ledger_reads import ledger_version
 from treatyledger.store.ledger_snapshot import record_source
 from treatyledger.store.regime_view import RegimeView
@@ -98,18 +100,18 @@ def counts(node: Node, _caller: ItemLevel, treaty: TreatyDep, as_of: AsOf) -> Co
         else:
             records = party_records(node.engine, node.party)
             result, counted = counts_at(records, applied, node.party, as_of), len(records)
-        party = result.parties.get(node.party)
-        totals = {
-            cid: CategoryTotal(total=c.total, limit=c.limit, within_limit=c.within_limit)
-            for cid, c in (party.categories.items() if party else ())
-        }
-        return totals, counted
+        return _category_totals(result, node.party), counted
 
-    # as the inventory: bounded in dates kept, in replays at a time and, under serve, in rate
-    key = ("counts", as_of, treaty.name)
-    counted_categories, counted = node.recounts.get(
-        key, lambda: ledger_version(node.engine), replay
-    )
+    shared = _today_from_frontier(node, treaty, regime, applied, as_of)
+    if shared is not None:
+        counted_categories, counted = shared
+    else:
+        # as the inventory: bounded in dates kept, in replays at a time and, under serve, in
+        # rate
+        key = ("counts", as_of, treaty.name)
+        counted_categories, counted = node.recounts.get(
+            key, lambda: ledger_version(node.engine), replay
+        )
     categories = dict(counted_categories)
     if not categories:  # nothing declared yet: every category is zero
         for category in applied.rule_set.categories:
@@ -120,6 +122,28 @@ def counts(node: Node, _caller: ItemLevel, treaty: TreatyDep, as_of: AsOf) -> Co
                 within_limit=True if binding else None,
             )
     return answer.model_copy(update={"categories": categories, "counted_notifications": counted})
+
+
+def _category_totals(result: CountResult, party: str) -> dict[str, CategoryTotal]:
+    counted = result.parties.get(party)
+    return {
+        cid: CategoryTotal(total=c.total, limit=c.limit, within_limit=c.within_limit)
+        for cid, c in (counted.categories.items() if counted else ())
+    }
+
+
+def _today_from_frontier(
+    node: NodeContext, treaty: Treaty, regime: RegimeView, applied: Treaty, as_of: date
+) -> tuple[dict[str, CategoryTotal], int] | None:
+    """Today's counts from the frontier count the observer summary shares
+    (``node.frontier``), where the regime applies the treaty's own rule set (its dates
+    unchanged: the same limits); None otherwise (this view's own tally or replay)."""
+    if as_of != today() or applied.rule_set != treaty.rule_set:
+        return None
+    shared = frontier(node, treaty, regime)
+    if shared.day != as_of:  # the day turned while it counted
+        return None
+    return _category_totals(shared.counts[as_of], node.party), shared.records
 
 
 def _at_frontier(
