@@ -126,7 +126,7 @@ def test_a_snapshot_without_the_index_digest_is_not_trusted(
         positions, body = conn.execute(text("SELECT positions, body FROM ledger_snapshots")).one()
         old = json.loads(positions)
         for at in old.values():
-            del at["index"]
+            del at["index_chain"]
         text_positions = json.dumps(old, sort_keys=True)
         conn.execute(
             text("UPDATE ledger_snapshots SET positions = :p, digest = :d"),

@@ -6,8 +6,9 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator, Mapping
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Engine, select
 
 from treatyledger.ledger.outcomes import Outcome
 from treatyledger.ledger.state import LedgerState
@@ -44,23 +45,46 @@ def index_rows(conn: Connection, party: str, *, after: int = 0) -> Iterator[tupl
         yield uid, int(sequence)
 
 
-#: index rows per read of ``index_digest`` (a page's text is hashed in one update)
-_DIGEST_PAGE = 50_000
+#: sequences a block of the index digest's chain spans
+INDEX_BLOCK = 10_000
+
+#: the digests of complete blocks this process hashed, per engine and party: a committed
+#: notification's index rows are never changed (a later one adds rows of its own sequence), so
+#: a block below the committed sequence is hashed once, not at every snapshot. A row edited
+#: after its block was hashed leaves the recorded digest as it was, and the next start-up
+#: check, which hashes every block from the rows, finds it.
+_COMPLETE_BLOCKS: WeakKeyDictionary[Engine, dict[str, dict[int, bytes]]] = WeakKeyDictionary()
 
 
-def index_digest(conn: Connection, party: str, through: int) -> str:
-    """The digest of ``party``'s index rows of notifications up to ``through``: SHA-256 over
-    the rows in key order, each length-prefixed so that the text is unambiguous
-    (``{len(uid)}:{uid}{sequence}\n``); what a snapshot records of the index up to its
-    position, under its MAC. Read through the driver's cursor and hashed a page at a time
-    (a hash update per row cost a microsecond a row at start)."""
+def complete_blocks(engine: Engine, party: str) -> dict[int, bytes]:
+    """The digests of ``party``'s complete index blocks this process hashed on ``engine``."""
+    return _COMPLETE_BLOCKS.setdefault(engine, {}).setdefault(party, {})
+
+
+def index_digest(
+    conn: Connection, party: str, through: int, blocks: dict[int, bytes] | None = None
+) -> str:
+    """The digest of ``party``'s index rows of notifications up to ``through``, what a snapshot
+    records of the index up to its position under its MAC: a chain over blocks of
+    ``INDEX_BLOCK`` sequences, ``h_k = SHA-256(h_(k-1) || SHA-256(rows of block k))``, each
+    block's rows in (sequence, uid) order as ``{sequence}:{len(uid)}:{uid}\n`` (length-prefixed,
+    so the text is unambiguous), the last block up to ``through``. ``blocks``: digests of
+    complete blocks hashed before (``complete_blocks``), used and added to; without it every
+    block is read. Sorted here, not by the database, so no collation can change the text."""
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    cursor = conn.exec_driver_sql(
-        "SELECT uid, sequence FROM ledger_item_notifications "
-        f"WHERE party = {mark} AND sequence <= {mark} ORDER BY uid, sequence",
-        (party, through),
-    ).cursor
-    digest = hashlib.sha256()
-    while rows := cursor.fetchmany(_DIGEST_PAGE):
-        digest.update("".join([f"{len(uid)}:{uid}{sequence}\n" for uid, sequence in rows]).encode())
-    return digest.hexdigest()
+    sql = (
+        "SELECT sequence, uid FROM ledger_item_notifications "
+        f"WHERE party = {mark} AND sequence > {mark} AND sequence <= {mark}"
+    )
+    chain = b""
+    for first in range(0, max(through, 0), INDEX_BLOCK):
+        last = min(first + INDEX_BLOCK, through)
+        block = blocks.get(first // INDEX_BLOCK) if blocks is not None else None
+        if block is None:
+            rows = sorted(conn.exec_driver_sql(sql, (party, first, last)).cursor.fetchall())
+            text = "".join([f"{sequence}:{len(uid)}:{uid}\n" for sequence, uid in rows])
+            block = hashlib.sha256(text.encode()).digest()
+            if blocks is not None and last == first + INDEX_BLOCK:
+                blocks[first // INDEX_BLOCK] = block
+        chain = hashlib.sha256(chain + block).digest()
+    return chain.hex() if chain else hashlib.sha256(b"").hexdigest()

@@ -41,7 +41,7 @@ from treatyledger.ledger.policy import LedgerPolicy
 from treatyledger.ledger.records import Record
 from treatyledger.ledger.state import LedgerState, RecordSource
 from treatyledger.store.errors import LogNotFoundError
-from treatyledger.store.item_index import index_digest
+from treatyledger.store.item_index import complete_blocks, index_digest
 from treatyledger.store.ledger_tables import LedgerSnapshotRow, NotificationRow
 from treatyledger.store.tlog_store import TlogReader
 from treatyledger.tlog.checkpoint import origin_for_party
@@ -137,8 +137,9 @@ def _position(conn: Connection, party: str, sequence: int, namespace: str) -> di
         "size": size,
         "root": reader.root(size).hex(),
         "leaf_hash": reader.leaf_hash(leaf_index).hex(),
-        # the start-up check compares the history index with this (store.ledger_startup)
-        "index": index_digest(conn, party, sequence),
+        # the start-up check compares the history index with this (store.ledger_startup);
+        # the blocks hashed before are not read again, so a snapshot costs the rows since
+        "index_chain": index_digest(conn, party, sequence, complete_blocks(conn.engine, party)),
     }
 
 

@@ -39,7 +39,7 @@ from treatyledger.store.committed_rows import (
     rows_are_one_to,
     suspects_beside,
 )
-from treatyledger.store.item_index import index_digest, index_rows
+from treatyledger.store.item_index import complete_blocks, index_digest, index_rows
 from treatyledger.store.ledger_audit import (
     WorkspaceAudit,
     audit_items,
@@ -76,8 +76,8 @@ def check_at_start(
         state, positions, rejected = sound_snapshot(
             conn, policy, keys, namespace, snapshot_key, source
         )
-        if state is not None and not all("index" in at for at in positions.values()):
-            state, rejected = None, "it records no digest of the history index (older format)"
+        if state is not None and not all("index_chain" in at for at in positions.values()):
+            state, rejected = None, "it records no chained index digest (older format)"
         if state is None:
             if rejected is not None:
                 log.warning("ledger snapshot not used, checking every row in full: %s", rejected)
@@ -140,12 +140,17 @@ def _check_index(
     """``party``'s history index: its rows up to the snapshot hash to the snapshot's digest,
     those after it are the tail's replay."""
     through = 0 if position is None else int(position["sequence"])
-    if position is not None and index_digest(conn, party, through) != position["index"]:
-        report.add(
-            "derived.index",
-            f"history index of {party}",
-            f"rows of #1..#{through} differ from the digest of the snapshot",
-        )
+    hashed: dict[int, bytes] = {}
+    if position is not None:
+        if index_digest(conn, party, through, hashed) == position["index_chain"]:
+            # the blocks hashed here are those the snapshot vouches for: a save reuses them
+            complete_blocks(conn.engine, party).update(hashed)
+        else:
+            report.add(
+                "derived.index",
+                f"history index of {party}",
+                f"rows of #1..#{through} differ from the digest of the snapshot",
+            )
     stored: dict[tuple[str, str], set[int]] = {}
     for uid, sequence in index_rows(conn, party, after=through):
         stored.setdefault((party, uid), set()).add(sequence)

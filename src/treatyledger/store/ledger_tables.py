@@ -112,6 +112,9 @@ class ItemNotificationRow(Base):
             name="fk_ledger_item_notifications_notification",
         ),
         Index("ix_ledger_item_notifications_uid", "uid"),
+        # the snapshot's index digest reads a block of sequences at a time
+        # (store.item_index.index_digest): a range of this index, not a scan of the party
+        Index("ix_ledger_item_notifications_sequence", "party", "sequence", "uid"),
     )
 
 
