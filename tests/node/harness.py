@@ -80,6 +80,16 @@ def _cosigners(peer_key: Ed25519PrivateKey, peer_party: str) -> dict[Role, NoteS
     }
 
 
+class Clock:
+    """A monotonic clock the test moves by hand (``Recounts(clock=...)``)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 @contextmanager
 def served_node(
     path: Path,

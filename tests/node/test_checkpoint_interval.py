@@ -4,27 +4,18 @@ than that interval before the request; embedded, every request gets the current 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from factory import stream
-from node.harness import ServedNode, served_node
+from node.harness import Clock, ServedNode, served_node
 from treatyledger.node.auth import Role
 from treatyledger.node.logview import CHECKPOINT_INTERVAL_S
 from treatyledger.node.recount import Recounts
 from treatyledger.store import checkpoints
 from treatyledger.tlog.cosignature import cosignature_line
 from treatyledger.tlog.note import parse_note
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def signed_sizes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -48,14 +39,6 @@ def tlog_size(node: ServedNode) -> int:
 def log_size(node: ServedNode) -> int:
     size: int = node.client(Role.WITNESS).get("/v1/log/checkpoint").json()["size"]
     return size
-
-
-@pytest.fixture
-def lagging(tmp_path: Path) -> Iterator[tuple[ServedNode, Clock]]:
-    clock = Clock()
-    with served_node(tmp_path / "us", recounts=Recounts(lag=True, clock=clock)) as served:
-        served.seed(4)
-        yield served, clock
 
 
 def test_served_checkpoints_are_signed_at_most_once_an_interval_and_cover_it(

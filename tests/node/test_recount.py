@@ -5,29 +5,19 @@ inventory recount a growing log at a bounded rate. Replays counted over real HTT
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from factory import stream, time_text, warhead_declaration
-from node.harness import ServedNode, served_node
+from node.harness import Clock, ServedNode
 from treatyledger.node import logview
 from treatyledger.node.auth import Role
 from treatyledger.node.recount import LAG_FACTOR, MAX_KEYS, Recounts
 from treatyledger.node.routers import state
 from treatyledger.node.schemas import InventoryResponse
 from treatyledger.node.views import inventory_at, party_records, series, today, treaty
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def counting(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> list[Any]:
@@ -153,14 +143,6 @@ def test_dates_kept_are_bounded_least_recently_used_out_first(node: ServedNode) 
     peer.get(f"/v1/counts?as_of={days[0]}")  # the oldest went out: recounted again
     assert recounts.recounted == len(days) + 1
     assert recounts.tallies.built == 1  # each from the one tally, at or after its frontier
-
-
-@pytest.fixture
-def lagging(tmp_path: Path) -> Iterator[tuple[ServedNode, Clock]]:
-    clock = Clock()
-    with served_node(tmp_path / "us", recounts=Recounts(lag=True, clock=clock)) as served:
-        served.seed(4)
-        yield served, clock
 
 
 def test_served_views_recount_a_growing_log_at_a_bounded_rate(
