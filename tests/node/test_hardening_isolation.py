@@ -70,17 +70,17 @@ def _record_batches(node: ServedNode, first_delay: float) -> list[list[Any]]:
     """Record every batch the writer hands to the store; hold the first one ``first_delay``
     seconds so that the requests sent meanwhile queue up and share the next one."""
     store = node.app.state.store
-    submit: Callable[[list[Any]], Any] = store.submit
+    submit: Callable[..., Any] = store.submit
     batches: list[list[Any]] = []
     lock = threading.Lock()
 
-    def recording(batch: list[Any]) -> Any:
+    def recording(batch: list[Any], ahead: Any = None) -> Any:
         with lock:
             batches.append(list(batch))
             first = len(batches) == 1
         if first:
             time.sleep(first_delay)
-        return submit(batch)
+        return submit(batch, ahead)
 
     store.submit = recording
     return batches

@@ -137,3 +137,67 @@ def test_stop_returns_only_once_the_batch_in_flight_has_finished() -> None:
     stopped = asyncio.run(main())
     assert finished and finished[0] <= stopped
     assert store.next == 2  # the batch in flight was not abandoned
+
+
+def test_what_arrives_while_a_batch_runs_is_prepared_for_the_next() -> None:
+    """With ``prepare``, notifications arriving during a batch are prepared on the loop in
+    groups, and each reaches ``submit_batch`` beside its own prepared value; the acks are
+    those of the writer without it."""
+    store = FakeStore()
+    groups: list[list[int]] = []
+    seen: list[tuple[int, object]] = []
+
+    def prepare(notes: list[Note]) -> list[str]:
+        groups.append([n.sequence for n in notes])
+        return [f"p{n.sequence}" for n in notes]
+
+    def submit(notes: list[Note], prepared: list[object]) -> list[str]:
+        seen.extend((n.sequence, p) for n, p in zip(notes, prepared, strict=True))
+        time.sleep(0.01)
+        return store.submit(notes)
+
+    writer = GroupCommitWriter(
+        submit, lambda: store.next, reorder_wait=2.0, prepare=prepare, prepare_min=4
+    )
+    order = list(range(1, 121))
+    random.Random(3).shuffle(order)
+
+    async def later(position: int, sequence: int) -> list[str]:
+        await asyncio.sleep(position * 0.0005)
+        return await writer.submit([Note(sequence)])
+
+    async def main() -> list[list[str]]:
+        return await asyncio.gather(*(later(i, s) for i, s in enumerate(order)))
+
+    assert all(r == ["accepted"] for r in asyncio.run(main()))
+    assert store.next == 121
+    assert groups and all(len(g) >= 4 for g in groups)
+    prepared = [(s, p) for s, p in seen if p is not None]
+    assert prepared and all(p == f"p{s}" for s, p in prepared)  # never another's
+    assert len(prepared) == sum(len(g) for g in groups)  # each prepared one used once
+
+
+def test_a_prepare_that_fails_loses_nothing() -> None:
+    store = FakeStore()
+
+    def prepare(notes: list[Note]) -> list[str]:
+        raise RuntimeError("the pool is gone")
+
+    def submit(notes: list[Note], prepared: list[object]) -> list[str]:
+        assert prepared == [None] * len(notes)
+        time.sleep(0.01)
+        return store.submit(notes)
+
+    writer = GroupCommitWriter(
+        submit, lambda: store.next, reorder_wait=2.0, prepare=prepare, prepare_min=1
+    )
+
+    async def later(sequence: int) -> list[str]:
+        await asyncio.sleep(sequence * 0.001)
+        return await writer.submit([Note(sequence)])
+
+    async def main() -> list[list[str]]:
+        return await asyncio.gather(*(later(s) for s in range(1, 41)))
+
+    assert all(r == ["accepted"] for r in asyncio.run(main()))
+    assert len(store.batches) > 1

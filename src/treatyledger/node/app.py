@@ -66,6 +66,7 @@ def create_app(context: NodeContext) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from treatyledger.store.ledger_snapshot import snapshot_key
         from treatyledger.store.ledger_store import Ack, LedgerStore
+        from treatyledger.store.submission_prep import Dispatched
 
         # One in-memory ledger state per node process, written to by one group-commit
         # writer: concurrent submissions share transactions. The start-up check (or, with
@@ -103,13 +104,15 @@ def create_app(context: NodeContext) -> FastAPI:
 
         workers_started = False
 
-        def submit_batch(batch: list[Received]) -> list[Ack]:
+        def submit_batch(
+            batch: list[Received], ahead: list[Dispatched | None] | None = None
+        ) -> list[Ack]:
             nonlocal workers_started
             if not workers_started:  # the verification workers load while this first batch
                 # is judged (a node that serves only reads starts none)
                 workers_started = True
                 store.start_workers()
-            return store.submit(batch)
+            return store.submit(batch, ahead)
 
         def refuse(notification: Received, expected: int) -> Ack:
             return Ack(
@@ -128,6 +131,9 @@ def create_app(context: NodeContext) -> FastAPI:
             refuse=refuse,
             max_ahead=context.max_ahead,
             max_held=context.max_ahead,
+            # sent to the workers while the batch before them commits (None each until the
+            # workers are ready: then the batch sends them itself)
+            prepare=store.prepare_ahead,
         )
         # The ledger state lives as long as the process and only grows: keep the cycle
         # collector from rescanning it (full collections over a large state otherwise stall

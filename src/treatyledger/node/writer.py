@@ -26,11 +26,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Generic, Protocol, TypeVar
+
+logger = logging.getLogger(__name__)
 
 
 class Sequenced(Protocol):
@@ -51,17 +54,20 @@ class _Pending(Generic[N, R]):
     future: asyncio.Future[R] = field(compare=False)
     #: handed to the store after the reorder wait: whatever it answers is final
     forced: bool = field(default=False, compare=False)
+    #: what ``prepare`` returned for it (None: not prepared ahead)
+    prepared: object = field(default=None, compare=False)
 
 
 class GroupCommitWriter(Generic[N, R]):
     """``submit_batch(notifications) -> outcomes`` (same order, blocking, commits before it
-    returns) runs in a worker thread; ``next_sequence()`` gives the sequence the store expects
+    returns; with ``prepare``, ``submit_batch(notifications, prepared)``) runs on the
+    writer's thread; ``next_sequence()`` gives the sequence the store expects
     next after a batch: an in-memory lookup, called on the event loop between batches (never
     while one runs), except the first, which may load the store."""
 
     def __init__(
         self,
-        submit_batch: Callable[[list[N]], Sequence[R]],
+        submit_batch: Callable[..., Sequence[R]],
         next_sequence: Callable[[], int],
         *,
         max_batch: int = 1_000,
@@ -70,9 +76,16 @@ class GroupCommitWriter(Generic[N, R]):
         refuse: Callable[[N, int], R] | None = None,
         max_ahead: int = 10_000,
         max_held: int = 10_000,
+        prepare: Callable[[list[N]], Sequence[object]] | None = None,
+        prepare_min: int = 16,
     ):
         """``refuse(notification, expected)``: the answer for one held past the bounds
-        (without it, nothing is refused early)."""
+        (without it, nothing is refused early). ``prepare(notifications)``: one opaque
+        value each, called on the event loop for what arrives while a batch runs."""
+        self._prepare = prepare
+        self._prepare_min = prepare_min
+        self._busy = False  # a batch is running
+        self._arrived: list[_Pending[N, R]] = []  # arrived while it runs, not prepared yet
         self._submit_batch = submit_batch
         self._is_gap = is_gap
         self._refuse = refuse
@@ -116,6 +129,11 @@ class GroupCommitWriter(Generic[N, R]):
         pending = [_Pending(n.sequence, now, n, loop.create_future()) for n in notifications]
         for item in pending:
             self._queue.put_nowait(item)
+        prepare = self._prepare
+        if self._busy and prepare is not None:
+            self._arrived += pending
+            if len(self._arrived) >= self._prepare_min:
+                self._prepare_arrived(prepare)
         if len(pending) == 1:  # the usual request: no gather task around its one future
             return [await pending[0].future]
         return list(await asyncio.gather(*(item.future for item in pending)))
@@ -138,10 +156,10 @@ class GroupCommitWriter(Generic[N, R]):
             held = self._bounded(held, expected)
             if not batch:
                 continue
+            # those still waiting are prepared with what arrives during the batch
+            self._arrived = [item for item in held if item.prepared is None]
             try:
-                outcomes = await self._in_thread(
-                    self._submit_batch, [item.notification for item in batch]
-                )
+                outcomes = await self._commit(batch)
                 # here, not in the thread pool: an in-memory lookup, and no batch is running
                 advanced = self._next_sequence()
                 if advanced != expected:
@@ -156,9 +174,32 @@ class GroupCommitWriter(Generic[N, R]):
             self.batches += 1
             for item, outcome in zip(batch, outcomes, strict=True):
                 if self._held_again(item, outcome, expected):
+                    item.prepared = None  # judged again from scratch with its next batch
                     held.append(item)
                 elif not item.future.done():
                     item.future.set_result(outcome)
+
+    async def _commit(self, batch: list[_Pending[N, R]]) -> Sequence[R]:
+        """``batch`` through the store on the writer's thread; meanwhile what arrives is
+        prepared for the next."""
+        notifications = [item.notification for item in batch]
+        self._busy = True
+        try:
+            if self._prepare is None:
+                return await self._in_thread(self._submit_batch, notifications)
+            prepared = [item.prepared for item in batch]
+            return await self._in_thread(self._submit_batch, notifications, prepared)
+        finally:
+            self._busy = False
+
+    def _prepare_arrived(self, prepare: Callable[[list[N]], Sequence[object]]) -> None:
+        arrived, self._arrived = self._arrived, []
+        try:
+            prepared = prepare([item.notification for item in arrived])
+            for item, value in zip(arrived, prepared, strict=True):
+                item.prepared = value
+        except Exception:  # nothing lost: the store prepares them with their batch
+            logger.exception("preparing notifications ahead of their batch failed")
 
     def _held_again(self, item: _Pending[N, R], outcome: R, expected: int) -> bool:
         """A gap the store found because a predecessor in the same batch was rejected (it

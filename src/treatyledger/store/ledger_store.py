@@ -79,11 +79,12 @@ from treatyledger.store.ledger_tables import (
 from treatyledger.store.policy import workspace_policy
 from treatyledger.store.signature_pool import POOL_MIN
 from treatyledger.store.submission_prep import (
+    Dispatched,
+    PoolFeed,
     Prepared,
     Refused,
     Submitted,
     prepare,
-    prepare_batch,
     ref_of,
     start_workers,
 )
@@ -185,6 +186,8 @@ class LedgerStore:
         self.namespace = namespace
         self.state = LedgerState(policy)
         self._parties: set[str] = set()
+        #: the parties and keys the verification pool prepares against
+        self._feed = PoolFeed()
         self._stale = False
         #: an error of ours interrupted a notification's validation: reload before the next batch
         self._reload_after = False
@@ -205,6 +208,7 @@ class LedgerStore:
             self._since_snapshot = unsnapshotted
             with engine.connect() as conn:
                 self._parties = set(conn.execute(select(PartyRow.party)).scalars())
+            self._feed.update(self._parties, state.registered_keys())
 
     # ------------------------------------------------------------------ loading
 
@@ -223,6 +227,7 @@ class LedgerStore:
         self.loaded = loaded
         self._since_snapshot = loaded.replayed
         self._parties = parties
+        self._feed.update(parties, self.state.registered_keys())
         self.reloads += 1
 
     def start_workers(self) -> list[Future[Any]]:
@@ -233,9 +238,20 @@ class LedgerStore:
 
     def _pool_minimum(self) -> int:
         """The smallest batch sent to the pool now."""
-        if self.pool_min is not None and self._warming and all(f.done() for f in self._warming):
-            return self.pool_min
-        return POOL_MIN
+        return self.pool_min if self.pool_min is not None and self._ready() else POOL_MIN
+
+    def _ready(self) -> bool:
+        """Whether the workers started by ``start_workers`` are ready."""
+        return bool(self._warming) and all(f.done() for f in self._warming)
+
+    def prepare_ahead(self, notifications: Sequence[Submitted]) -> list[Dispatched | None]:
+        """Send notifications to be submitted later to the verification pool now, e.g. on
+        the event loop while the batch before them commits; pass the answer to
+        ``submit(ahead=)``. None for each when it does not go (no signatures checked, the
+        workers not ready yet, a batch under ``pool_min``): they go with their batch."""
+        if self.verify_signatures and self.pool_min is not None and self._ready():
+            return self._feed.dispatch(notifications, self.pool_min)
+        return [None] * len(notifications)
 
     @property
     def unsnapshotted(self) -> int:
@@ -263,19 +279,28 @@ class LedgerStore:
         usable for verification without reloading."""
         self.state.register_key(party, public_key_from_base64(public_key))
         self._parties.add(party)
+        self._feed.update(self._parties, self.state.registered_keys())
 
     def next_sequence(self, party: str) -> int:
         return self.state.next_sequence(party)
 
     # ------------------------------------------------------------------ submission
 
-    def submit(self, notifications: Iterable[Submitted]) -> list[Ack]:
+    def submit(
+        self,
+        notifications: Iterable[Submitted],
+        ahead: Sequence[Dispatched | None] | None = None,
+    ) -> list[Ack]:
         """Validate and durably store a batch; returns one Ack per notification, in order,
         after the commit. Raises StoreError (nothing acknowledged) if the write fails.
+        ``ahead``: what ``prepare_ahead`` sent of these notifications (one per notification);
+        an answer the pool prepared against parties or keys changed since is sent again.
 
         A ``Received`` notification (bytes off the wire) must be the RFC 8785 canonical form
         of what it decodes to, and its signature is checked over those very bytes."""
         batch = list(notifications)
+        if ahead is not None and len(ahead) != len(batch):
+            raise ValueError("ahead must hold one entry per notification")
         if len(batch) > MAX_BATCH:
             raise BatchTooLarge(
                 f"a batch holds at most {MAX_BATCH} notifications, got {len(batch)}"
@@ -288,7 +313,7 @@ class LedgerStore:
         self._stale = True
         try:
             with collector_paused():
-                acks, pending, duplicates = self._validate(batch)
+                acks, pending, duplicates = self._validate(batch, ahead)
                 if pending:
                     self._persist(pending)
         except Exception as exc:
@@ -320,7 +345,7 @@ class LedgerStore:
         return [a for a in acks if a is not None]
 
     def _validate(
-        self, batch: list[Submitted]
+        self, batch: list[Submitted], ahead: Sequence[Dispatched | None] | None
     ) -> tuple[list[Ack | None], list[_Pending], list[tuple[int, Outcome]]]:
         """Apply the batch to the in-memory state: the acks of rejected notifications, the
         accepted ones to persist, the duplicates. Each notification is judged alone: one that
@@ -329,14 +354,13 @@ class LedgerStore:
         acks: list[Ack | None] = [None] * len(batch)
         pending: list[_Pending] = []
         duplicates: list[tuple[int, Outcome]] = []
-        pooled = None
+        pooled: list[Dispatched | None] = [None] * len(batch)
         if self.verify_signatures:
-            pooled = prepare_batch(
-                batch, self._parties, self.state.registered_keys(), self._pool_minimum()
-            )
+            pooled = self._feed.answers(batch, ahead, self._pool_minimum())
         for position, each in enumerate(batch):
             try:
-                pre = pooled.get(position) if pooled is not None else None
+                handle = pooled[position]
+                pre = handle.answer() if handle is not None else None
                 result = self._validate_one(each, pre)
             except NotificationRejected as exc:
                 result = Ack(

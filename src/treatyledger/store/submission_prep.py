@@ -2,8 +2,11 @@
 decode and parse it against the schema, refuse an unregistered party, canonicalise it once
 (the log leaf and the signed message), check that bytes received were canonical and verify
 the signature. None of it reads or changes the state, so a large batch is sent whole to the
-worker processes of ``store.signature_pool`` (``prepare_batch``), which do all of it, while
-the writer judges the notifications in order as their answers come (``LedgerStore.submit``).
+worker processes of ``store.signature_pool`` (``PoolFeed``), which do all of it, while the
+writer judges the notifications in order as their answers come (``LedgerStore.submit``). A
+node sends what waits for the next batch while the batch before it commits
+(``LedgerStore.prepare_ahead``): an answer prepared against parties or keys registered since
+is not used, the notification is sent again with its batch.
 
 The writer trusts a worker's record only when the worker verified its signature over the
 record's own canonical bytes; a refusal comes back with its rule, from the same ``prepare``
@@ -13,7 +16,7 @@ the writer's thread, which names the rule. So the pool moves work, never decides
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
@@ -197,54 +200,21 @@ def _job_of(each: Notification | Mapping[str, Any] | Received) -> _Job:
     return each
 
 
-class PooledBatch:
-    """The notifications of one batch prepared and verified in the pool, sent in chunks when
-    the batch starts; ``get(position)`` waits for that notification's answer."""
+@dataclass(frozen=True, slots=True)
+class Dispatched:
+    """One notification sent to the pool: the ``offset``th answer of ``future``, prepared
+    against the parties and keys of ``generation`` (``PoolFeed``)."""
 
-    def __init__(
-        self, pool: ProcessPoolExecutor, batch: Sequence[Submitted], args: tuple[Any, ...]
-    ):
-        self._where: dict[int, tuple[Future[list[_Answer]] | None, int]] = {}
-        size = signature_pool.chunk_size(len(batch))
-        positions: list[int] = []
-        jobs: list[_Job] = []
-        for position, each in enumerate(batch):
-            if isinstance(each, Unsigned):  # its sequence, so its bytes, depend on the state
-                continue
-            if isinstance(each, Received) and each.problem is not None:
-                continue  # refused at once on the writer's thread
-            positions.append(position)
-            jobs.append(_job_of(each))
-            if len(jobs) >= size:
-                self._send(pool, positions, jobs, args)
-                positions, jobs = [], []
-        if jobs:
-            self._send(pool, positions, jobs, args)
+    future: Future[list[_Answer]]
+    offset: int
+    generation: int
 
-    def _send(
-        self,
-        pool: ProcessPoolExecutor,
-        positions: list[int],
-        jobs: list[_Job],
-        args: tuple[Any, ...],
-    ) -> None:
-        future: Future[list[_Answer]] | None
+    def answer(self) -> Prepared | Refused | None:
+        """The notification prepared and verified (or refused); None when the writer is to
+        judge it alone (not verified there, or the worker died or failed)."""
         try:
-            future = pool.submit(prepare_chunk, jobs, *args)
-        except Exception:  # a broken or shut-down pool: the writer prepares these itself
-            future = None
-        for offset, position in enumerate(positions):
-            self._where[position] = (future, offset)
-
-    def get(self, position: int) -> Prepared | Refused | None:
-        """The notification at ``position`` prepared and verified (or refused); None when the
-        writer is to judge it alone."""
-        future, offset = self._where.get(position, (None, 0))
-        if future is None:
-            return None
-        try:
-            answer = future.result()[offset]
-        except Exception:  # the worker died or failed: the writer judges this one itself
+            answer = self.future.result()[self.offset]
+        except Exception:
             return None
         if answer is None or isinstance(answer, Refused):
             return answer
@@ -252,6 +222,79 @@ class PooledBatch:
         record, signed = answer
         # verified: the message is not needed again (the state hashes it for a duplicate)
         return Prepared(record, signed, None, _verified)
+
+
+class PoolFeed:
+    """What the pool prepares against: the ledger's parties and registered keys as of their
+    last change, with a ``generation`` that every change advances. The set is replaced
+    whole, so a thread dispatching ahead of the writer (``dispatch``) reads one consistent
+    set, and an answer prepared against an older one is sent again (``answers``): parties
+    and keys only grow, but a refusal of an unregistered party must not outlive its
+    registration."""
+
+    def __init__(self) -> None:
+        self._args: tuple[int, frozenset[str], RawKeys] = (0, frozenset(), {})
+
+    def update(self, parties: set[str], keys: Mapping[str, Mapping[str, Ed25519PublicKey]]) -> None:
+        raw = {
+            party: {kid: key.public_bytes_raw() for kid, key in party_keys.items()}
+            for party, party_keys in keys.items()
+        }
+        self._args = (self._args[0] + 1, frozenset(parties), raw)
+
+    def dispatch(
+        self, batch: Sequence[Submitted], minimum: int = signature_pool.POOL_MIN
+    ) -> list[Dispatched | None]:
+        """``batch`` sent to the pool now (None for what the writer prepares itself: an
+        ``Unsigned``, a line refused at once, or everything when there is no pool or the
+        batch is under ``minimum``)."""
+        pool = signature_pool.executor_for(len(batch), minimum)
+        if pool is None:
+            return [None] * len(batch)
+        generation, parties, raw = self._args
+        sent: list[Dispatched | None] = [None] * len(batch)
+        size = signature_pool.chunk_size(len(batch))
+        chunks: list[tuple[list[int], list[_Job]]] = [([], [])]
+        for position, each in enumerate(batch):
+            if isinstance(each, Unsigned):  # its sequence, so its bytes, depend on the state
+                continue
+            if isinstance(each, Received) and each.problem is not None:
+                continue  # refused at once on the writer's thread
+            if len(chunks[-1][1]) >= size:
+                chunks.append(([], []))
+            chunks[-1][0].append(position)
+            chunks[-1][1].append(_job_of(each))
+        for positions, jobs in chunks:
+            if not jobs:
+                continue
+            try:
+                future = pool.submit(prepare_chunk, jobs, parties, raw)
+            except Exception:  # a broken or shut-down pool: the writer prepares these
+                break
+            for offset, position in enumerate(positions):
+                sent[position] = Dispatched(future, offset, generation)
+        return sent
+
+    def answers(
+        self,
+        batch: Sequence[Submitted],
+        ahead: Sequence[Dispatched | None] | None,
+        minimum: int = signature_pool.POOL_MIN,
+    ) -> list[Dispatched | None]:
+        """For each notification of ``batch``, its answer to come: the one dispatched
+        ``ahead`` when it was prepared against the parties and keys of now, else sent now
+        with the rest (the writer then judges in order as the answers come)."""
+        generation = self._args[0]
+        handles: list[Dispatched | None] = [
+            a if a is not None and a.generation == generation else None
+            for a in (ahead or [None] * len(batch))
+        ]
+        missing = [position for position, h in enumerate(handles) if h is None]
+        if missing:
+            sent = self.dispatch([batch[position] for position in missing], minimum)
+            for position, handle in zip(missing, sent, strict=True):
+                handles[position] = handle
+        return handles
 
 
 def start_workers() -> list[Future[list[_Answer]]]:
@@ -267,21 +310,3 @@ def start_workers() -> list[Future[list[_Answer]]]:
         ]
     except Exception:  # a broken pool: the batches will find out, and the writer does the work
         return []
-
-
-def prepare_batch(
-    batch: Sequence[Submitted],
-    parties: set[str],
-    keys: Mapping[str, Mapping[str, Ed25519PublicKey]],
-    minimum: int = signature_pool.POOL_MIN,
-) -> PooledBatch | None:
-    """The batch sent to the pool to be prepared and verified there; None when the writer
-    does it all (a batch under ``minimum``, or no pool)."""
-    pool = signature_pool.executor_for(len(batch), minimum)
-    if pool is None:
-        return None
-    raw = {
-        party: {kid: key.public_bytes_raw() for kid, key in party_keys.items()}
-        for party, party_keys in keys.items()
-    }
-    return PooledBatch(pool, batch, (frozenset(parties), raw))
