@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import Engine
 
 from factory import Notifier
+from treatyledger.store import signature_pool
 from treatyledger.store.base import make_engine
 from treatyledger.store.ledger_store import LedgerStore, open_ledger
 from treatyledger.store.migrate import upgrade
@@ -38,3 +39,12 @@ def engine(db_url: str) -> Iterator[Engine]:
     upgrade(engine)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def pool(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The verification pool with two workers, fresh for the test and shut down after it."""
+    monkeypatch.setenv("TREATYLEDGER_VERIFY_WORKERS", "2")
+    signature_pool.shutdown()
+    yield
+    signature_pool.shutdown()

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import os
 import signal
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from factory import signed, stream
@@ -23,14 +21,6 @@ from treatyledger.store.ledger_store import LedgerStore, open_ledger
 from treatyledger.store.workspace import Workspace, public_key_b64
 
 COUNT = 24
-
-
-@pytest.fixture
-def pool(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("TREATYLEDGER_VERIFY_WORKERS", "2")
-    signature_pool.shutdown()
-    yield
-    signature_pool.shutdown()
 
 
 def _received(records: list[dict[str, Any]]) -> list[Received]:

@@ -10,7 +10,6 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,14 +25,6 @@ from treatyledger.store.ledger_store import open_ledger
 from treatyledger.store.workspace import Workspace
 
 COUNT = 3 * signature_pool.POOL_MIN
-
-
-@pytest.fixture
-def pool(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("TREATYLEDGER_VERIFY_WORKERS", "2")
-    signature_pool.shutdown()
-    yield
-    signature_pool.shutdown()
 
 
 def submit_all(db_url: str | None, path: Path, forge: int | None) -> list[dict[str, Any]]:
