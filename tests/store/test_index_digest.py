@@ -76,6 +76,17 @@ def test_the_chain_is_its_definition_with_or_without_the_blocks_hashed_before(
     assert sorted(blocks) == list(range(through // small_blocks))
 
 
+def test_a_kept_block_stands_only_for_the_whole_block(
+    workspace: Workspace, us: Notifier, small_blocks: int
+) -> None:
+    filled(workspace, us, moves=6)
+    blocks: dict[int, bytes] = {}
+    with workspace.engine.connect() as conn:
+        index_digest(conn, "US", 7, blocks)
+        assert 1 in blocks  # sequences 3..4
+        assert index_digest(conn, "US", 3, blocks) == plain_chain(workspace, 3, small_blocks)
+
+
 def test_a_snapshot_reads_only_the_blocks_since_the_last(
     workspace: Workspace, us: Notifier, small_blocks: int
 ) -> None:

@@ -79,12 +79,13 @@ def index_digest(
     chain = b""
     for first in range(0, max(through, 0), INDEX_BLOCK):
         last = min(first + INDEX_BLOCK, through)
-        block = blocks.get(first // INDEX_BLOCK) if blocks is not None else None
+        kept = blocks if blocks is not None and last == first + INDEX_BLOCK else None
+        block = kept.get(first // INDEX_BLOCK) if kept is not None else None
         if block is None:
             rows = sorted(conn.exec_driver_sql(sql, (party, first, last)).cursor.fetchall())
             text = "".join([f"{sequence}:{len(uid)}:{uid}\n" for sequence, uid in rows])
             block = hashlib.sha256(text.encode()).digest()
-            if blocks is not None and last == first + INDEX_BLOCK:
-                blocks[first // INDEX_BLOCK] = block
+            if kept is not None:
+                kept[first // INDEX_BLOCK] = block
         chain = hashlib.sha256(chain + block).digest()
     return chain.hex() if chain else hashlib.sha256(b"").hexdigest()
