@@ -114,10 +114,10 @@ def _counted(counts: dict[date, CountResult | None]) -> dict[date, CountResult]:
 
 def warm_in_background(node: NodeContext) -> threading.Thread | None:
     """Under ``serve`` (``node.recounts.lag``), build the frontier count in a thread of its
-        own as the node starts, so that the first summary or count does not replay the whole log
-        while submissions wait for the GIL (issue 13: 0.3-3 s read p99 in the first phase of the
-        hostile bench, its submitters' p99 over 400 ms); None embedded or with nothing stored
-    (nothing built ahead)."""
+    own as the node starts, so that the first summary or count does not replay the whole log
+    while submissions wait for the GIL (issue 13: 0.3-3 s read p99 in the first phase of the
+    hostile bench, its submitters' p99 over 400 ms). The thread, or None embedded or with
+    nothing stored (nothing built ahead)."""
     if not node.recounts.lag or ledger_version(node.engine)[1] == 0:
         return None  # embedded, or nothing stored yet: nothing to replay
 

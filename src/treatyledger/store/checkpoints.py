@@ -9,13 +9,13 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import BindParameter, Engine, Select, and_, bindparam, func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 
 from treatyledger.store import tlog_store
-from treatyledger.store.errors import UnknownCheckpoint
-from treatyledger.store.tlog_tables import TlogCheckpointRow, TlogCosignatureRow, TlogLogRow
-from treatyledger.tlog.note import Signer, add_signature_lines
+from treatyledger.store.errors import LogNotFoundError, UnknownCheckpoint
+from treatyledger.store.tlog_tables import TlogCosignatureRow, TlogLogRow
+from treatyledger.tlog.note import Signer
 from treatyledger.tlog.verifier import VerifierKey
 
 _publish_lock = threading.Lock()
@@ -46,39 +46,14 @@ def current_checkpoint(engine: Engine, origin: str, signer: Signer | Sequence[Si
     return note
 
 
-def _latest_note_query() -> Select[str, str]:  # the line is None without cosignatures
-    note, cosig, log = TlogCheckpointRow, TlogCosignatureRow, TlogLogRow
-    origin: BindParameter[str] = bindparam("origin")
-    latest = (
-        select(func.max(note.size))
-        .join(log, log.id == note.log)
-        .where(log.origin == origin)
-        .scalar_subquery()
-    )
-    return (
-        select(note.note, cosig.line)
-        .join(log, log.id == note.log)
-        .outerjoin(cosig, and_(cosig.log == note.log, cosig.size == note.size))
-        .where(log.origin == origin, note.size == latest)
-        .order_by(cosig.cosigner, cosig.key_id)
-    )
-
-
-#: built once: the served checkpoint reads it for every request between two signings
-_LATEST_NOTE = _latest_note_query()
-
-
 def latest_checkpoint(engine: Engine, origin: str) -> str | None:
-    """The latest checkpoint signed and stored, with its cosignatures as stored now (what
-    ``tlog_store.latest_checkpoint`` gives, in one statement); signs nothing and writes
-    nothing (None if the log has no checkpoint yet)."""
+    """The latest checkpoint signed and stored, with its cosignatures as stored now; signs
+    nothing and writes nothing (None if the log has no checkpoint yet, or no log)."""
     with engine.connect() as conn:
-        rows = conn.execute(_LATEST_NOTE, {"origin": origin}).all()
-    if not rows:
-        return None
-    lines = [str(row[1]) for row in rows if row[1] is not None]
-    note = str(rows[0][0])
-    return add_signature_lines(note, lines) if lines else note
+        try:
+            return tlog_store.latest_checkpoint(conn, origin)
+        except LogNotFoundError:
+            return None
 
 
 def cosignatures_at(engine: Engine, origin: str, size: int) -> list[CosignatureEntry]:
